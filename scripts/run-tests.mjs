@@ -1,0 +1,19 @@
+// Runs node's built-in test runner over TypeScript test files (tsx compiles them on the fly).
+// Node 20's --test does not expand globs or pick up .ts files by itself, hence this wrapper.
+import fg from 'fast-glob';
+import { spawnSync } from 'node:child_process';
+
+const suites = process.argv.slice(2);
+const patterns = suites.length ? suites.map((s) => `test/${s}/**/*.test.ts`) : ['test/unit/**/*.test.ts'];
+const files = (await fg(patterns)).sort();
+if (files.length === 0) {
+  console.error(`no test files match ${patterns.join(' ')}`);
+  process.exit(1);
+}
+const concurrency = process.env.LOUPE_TEST_CONCURRENCY ?? '1';
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files],
+  { stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);

@@ -1,0 +1,83 @@
+/**
+ * `loupe alt-text check|fix`: the accessibility check for CI and the batch fixer, without VS Code.
+ */
+import type { Command } from 'commander';
+import { runCheck } from '../altText/cliCheck';
+import { fixPaths } from '../altText/cliFix';
+import { resolveOptions, type PresetName } from '../protocol/options';
+import { EXIT, exitCodeFor, startEngine } from './engineSession';
+import { resolveCliModel } from './modelResolution';
+
+interface FixFlags {
+  dryRun?: boolean;
+  model?: string;
+  preset: PresetName;
+  maxLength: string;
+  language?: string;
+}
+
+export function registerAltTextCommands(program: Command): void {
+  const altText = program.command('alt-text').description('find and fix images without useful alt text');
+
+  altText
+    .command('check')
+    .argument('<paths...>', 'files, folders or globs (Markdown, MDX, HTML, JSX, TSX)')
+    .description('print path:line:col: message for each image lacking useful alt text; exit 1 if any')
+    .action(async (paths: string[]) => {
+      const report = await runCheck(paths, process.cwd());
+      for (const line of report.lines) process.stdout.write(`${line}\n`);
+      process.stderr.write(`${report.findings.length} image(s) need alt text in ${report.files.length} file(s)\n`);
+      process.exitCode = report.exitCode;
+    });
+
+  altText
+    .command('fix')
+    .argument('<paths...>', 'files, folders or globs')
+    .option('--dry-run', 'show a unified diff instead of writing')
+    .option('-m, --model <dir|id>', 'model folder or installed model id')
+    .option('-p, --preset <name>', 'speed/detail preset', 'fast')
+    .option('--max-length <n>', 'longest alt text, in characters', '125')
+    .option('--language <code>', 'language of the alt text, e.g. en, de')
+    .description('write generated alt text into the documents (review with --dry-run first)')
+    .action(async (paths: string[], flags: FixFlags) => {
+      const modelDir = await resolveCliModel(flags.model);
+      const options = resolveOptions(flags.preset, { maxNewTokens: 64 });
+      const engine = startEngine();
+      try {
+        const result = await fixPaths(
+          paths,
+          async (_finding, imagePath, context) =>
+            (
+              await engine.generate({
+                modelDir,
+                task: 'alt-text',
+                image: { kind: 'path', path: imagePath },
+                documentContext: context,
+                language: flags.language,
+                options,
+              }).result
+            ).text,
+          {
+            cwd: process.cwd(),
+            dryRun: flags.dryRun,
+            maxLength: Number(flags.maxLength),
+            onProgress: ({ done, total, fromCache }) =>
+              process.stderr.write(`\r${done}/${total} images${fromCache ? ' (cached)' : ''}   `),
+          },
+        );
+        process.stderr.write('\n');
+        if (flags.dryRun) process.stdout.write(result.diff);
+        for (const skip of result.skipped) process.stderr.write(`${skip.file}:${skip.line}:${skip.column}: skipped: ${skip.reason}\n`);
+        process.stderr.write(
+          `${result.written} alt text(s) ${flags.dryRun ? 'would be written' : 'written'} in ${result.changedFiles.length} file(s); ` +
+            `${result.generated} generated, ${result.fromCache} from cache\n`,
+        );
+        process.exitCode = EXIT.ok;
+      } catch (error) {
+        process.stderr.write(`loupe: ${(error as Error).message}\n`);
+        process.exitCode = exitCodeFor(error);
+      } finally {
+        await engine.dispose();
+      }
+    });
+}

@@ -1,0 +1,129 @@
+/**
+ * `loupe ask|describe|alt|ocr`: one image, one answer, streamed to stdout; timing goes to stderr so
+ * stdout stays clean for pipes.
+ */
+import { resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { PRESET_NAMES, resolveOptions, type PresetName } from '../protocol/options';
+import type { Task } from '../protocol/tasks';
+import type { GenerationStats } from '../protocol/engine';
+import { normalizeAltText } from '../altText/altQuality';
+import { decodeImage } from '../engine/images';
+import { EXIT, exitCodeFor, fail, startEngine } from './engineSession';
+import { resolveCliModel } from './modelResolution';
+
+interface AskFlags {
+  model?: string;
+  preset: PresetName;
+  maxNewTokens?: number;
+  json?: boolean;
+  ocr?: boolean;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number.');
+  return n;
+}
+
+function preset(value: string): PresetName {
+  if (!(PRESET_NAMES as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`must be one of ${PRESET_NAMES.join(', ')}.`);
+  }
+  return value as PresetName;
+}
+
+function withAskFlags(command: Command): Command {
+  return command
+    .option('-m, --model <dir|id>', 'model folder or installed model id (default: $LOUPE_MODEL, then the default model)')
+    .option('-p, --preset <name>', `speed/detail preset: ${PRESET_NAMES.join(', ')}`, preset, 'balanced')
+    .option('--max-new-tokens <n>', 'longest answer, in tokens', positiveInt)
+    .option('--no-ocr', 'do not give OCR text to the model')
+    .option('--json', 'print one JSON object with the answer and timings instead of streaming');
+}
+
+function formatStats(stats: GenerationStats): string {
+  const parts = [
+    `time to first token ${Math.round(stats.timeToFirstTokenMs)} ms`,
+    `${stats.generatedTokens} tokens`,
+    `${stats.tokensPerSecond.toFixed(1)} tok/s`,
+    `${stats.imageTokens} image tokens in ${stats.tiles} tile${stats.tiles === 1 ? '' : 's'}`,
+  ];
+  if (stats.ocrMs !== undefined) parts.push(`OCR ${Math.round(stats.ocrMs)} ms`);
+  return parts.join(' · ');
+}
+
+async function runAsk(task: Task, imagePath: string, question: string, flags: AskFlags): Promise<number> {
+  const path = resolve(imagePath);
+  // A bad image is reported before anything about models: it is the user's most likely mistake.
+  await decodeImage({ kind: 'path', path }).catch((error: Error) => fail(error.message, EXIT.badInput));
+  const modelDir = await resolveCliModel(flags.model);
+  const options = resolveOptions(flags.preset, flags.maxNewTokens ? { maxNewTokens: flags.maxNewTokens } : {});
+  // Alt text is post-processed as a whole (one sentence, length cap), so it is not streamed.
+  const stream = !flags.json && task !== 'alt-text';
+  const engine = startEngine();
+  const job = engine.generate(
+    { modelDir, task, question, image: { kind: 'path', path }, ocrGrounding: flags.ocr !== false, options },
+    { onToken: (text) => stream && process.stdout.write(text) },
+  );
+  process.once('SIGINT', () => job.cancel());
+  try {
+    const { stats, cancelled, ...answer } = await job.result;
+    const text = task === 'alt-text' ? normalizeAltText(answer.text) : answer.text;
+    if (flags.json) process.stdout.write(`${JSON.stringify({ text, cancelled, stats }, null, 2)}\n`);
+    else process.stdout.write(stream ? '\n' : `${text}\n`);
+    process.stderr.write(`${formatStats(stats)}\n`);
+    return EXIT.ok;
+  } catch (error) {
+    process.stderr.write(`loupe: ${(error as Error).message}\n`);
+    return exitCodeFor(error);
+  } finally {
+    await engine.dispose();
+  }
+}
+
+async function runOcr(imagePath: string, flags: { json?: boolean }): Promise<number> {
+  const path = resolve(imagePath);
+  const engine = startEngine();
+  try {
+    const result = await engine.ocr({ kind: 'path', path }).result;
+    if (flags.json) {
+      for (const line of result.lines) process.stdout.write(`${JSON.stringify(line)}\n`);
+    } else {
+      process.stdout.write(`${result.text}\n`);
+    }
+    process.stderr.write(`${result.lines.length} lines · OCR ${Math.round(result.ms)} ms\n`);
+    return EXIT.ok;
+  } catch (error) {
+    process.stderr.write(`loupe: ${(error as Error).message}\n`);
+    return exitCodeFor(error);
+  } finally {
+    await engine.dispose();
+  }
+}
+
+export function registerAskCommands(program: Command): void {
+  withAskFlags(program.command('ask').argument('<image>').argument('<question>'))
+    .description('ask a question about an image')
+    .action(async (image: string, question: string, flags: AskFlags) => {
+      process.exitCode = await runAsk('question', image, question, flags);
+    });
+  withAskFlags(program.command('describe').argument('<image>'))
+    .description('describe an image (screenshot, diagram, chart)')
+    .action(async (image: string, flags: AskFlags) => {
+      process.exitCode = await runAsk('explain-screenshot', image, '', flags);
+    });
+  withAskFlags(program.command('alt').argument('<image>'))
+    .description('write one sentence of alt text for an image')
+    .action(async (image: string, flags: AskFlags) => {
+      process.exitCode = await runAsk('alt-text', image, '', flags);
+    });
+  program
+    .command('ocr')
+    .argument('<image>')
+    .option('--json', 'one JSON object per line: text, confidence, box, block')
+    .description('read the text in an image (no model download needed)')
+    .action(async (image: string, flags: { json?: boolean }) => {
+      process.exitCode = await runOcr(image, flags);
+    });
+}

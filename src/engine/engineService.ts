@@ -1,0 +1,239 @@
+/**
+ * The engine's message loop: validates requests, runs one job at a time, owns all model memory
+ * (lazy load, unload when idle or when another model is selected) and reports typed errors.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import { InterruptableStoppingCriteria } from '@huggingface/transformers';
+import {
+  EngineRequestSchema,
+  type EngineErrorInfo,
+  type EngineEvent,
+  type GenerateRequest,
+  type ImageInput,
+  type ParsedEngineRequest,
+} from '../protocol/engine';
+import { EngineFailure } from './engineFailure';
+import { decodeImage } from './images';
+import { memoryShortfall } from './memoryCheck';
+import { graphsFor, inspectModelFolder, type ModelFolderInfo } from './modelFiles';
+import { OcrEngine } from './ocr';
+import { formatOcrForPrompt } from './ocrGrounding';
+import { OCR_GROUNDED_TASKS, buildMessages } from './prompts';
+import type { EngineTransport } from './transport';
+import { VisionLanguageModel } from './vlm';
+import { readModelType } from './modelConfig';
+
+const OCR_PROMPT_BUDGET_CHARS = 2_000;
+
+interface RunningJob {
+  id: string;
+  stop: InterruptableStoppingCriteria;
+  abort: AbortController;
+}
+
+export class EngineService {
+  private vlm?: VisionLanguageModel;
+  private ocr?: Promise<OcrEngine>;
+  private running?: RunningJob;
+  private queue: Promise<void> = Promise.resolve();
+  private idleTimer?: NodeJS.Timeout;
+  private loadMarkerPath?: string;
+  private memoryHeadroomBytes?: number;
+  private idleUnloadMs = 0;
+
+  constructor(private readonly transport: EngineTransport) {}
+
+  start(): void {
+    this.transport.onMessage((message) => this.receive(message));
+    this.transport.send({ type: 'ready' });
+  }
+
+  private receive(message: unknown): void {
+    const parsed = EngineRequestSchema.safeParse(message);
+    if (!parsed.success) {
+      const id = (message as { id?: unknown } | null)?.id;
+      this.send({
+        type: 'error',
+        id: typeof id === 'string' && id ? id : undefined,
+        error: { code: 'PROTOCOL', message: `The engine received an invalid request: ${parsed.error.message}` },
+      });
+      return;
+    }
+    this.dispatch(parsed.data);
+  }
+
+  private dispatch(request: ParsedEngineRequest): void {
+    switch (request.type) {
+      case 'configure':
+        this.loadMarkerPath = request.loadMarkerPath ?? this.loadMarkerPath;
+        this.memoryHeadroomBytes = request.memoryHeadroomBytes ?? this.memoryHeadroomBytes;
+        this.idleUnloadMs = request.idleUnloadMs ?? this.idleUnloadMs;
+        return;
+      case 'cancel':
+        if (this.running?.id === request.id) {
+          this.running.stop.interrupt();
+          this.running.abort.abort();
+        }
+        return;
+      case 'unload':
+        this.enqueue(() => this.unload());
+        return;
+      case 'generate':
+        this.enqueue(() => this.runJob(request.id, () => this.generate(request)));
+        return;
+      case 'ocr':
+        this.enqueue(() => this.runJob(request.id, () => this.recognize(request.id, request.image)));
+        return;
+    }
+  }
+
+  private enqueue(work: () => Promise<void>): void {
+    clearTimeout(this.idleTimer);
+    this.queue = this.queue.then(work).finally(() => this.scheduleIdleUnload());
+  }
+
+  private async runJob(id: string, work: (job: RunningJob) => Promise<void>): Promise<void> {
+    const job: RunningJob = { id, stop: new InterruptableStoppingCriteria(), abort: new AbortController() };
+    this.running = job;
+    try {
+      await work(job);
+    } catch (error) {
+      this.send({ type: 'error', id, error: toErrorInfo(error) });
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async generate(request: GenerateRequest): Promise<void> {
+    const job = this.running!;
+    const startedAt = performance.now();
+    this.progress(request.id, 'reading-image');
+    const image = await decodeImage(request.image);
+    const model = await this.modelFor(request.id, request.modelDir);
+
+    let ocrText: string | undefined;
+    let ocrMs: number | undefined;
+    if (request.ocrGrounding && OCR_GROUNDED_TASKS.has(request.task)) {
+      this.progress(request.id, 'ocr');
+      const result = await (await this.ocrEngine()).recognize(image, job.abort.signal);
+      ocrMs = result.ms;
+      ocrText = formatOcrForPrompt(result, OCR_PROMPT_BUDGET_CHARS);
+    }
+    if (job.abort.signal.aborted) throw new EngineFailure('CANCELLED', 'Cancelled before the answer started.');
+
+    const messages = buildMessages({ ...request, ocrText });
+    this.progress(request.id, 'encoding-image');
+    let streaming = false;
+    const answer = await model.generate(
+      messages,
+      image,
+      request.options,
+      (text, index) => {
+        if (!streaming) this.progress(request.id, 'generating');
+        streaming = true;
+        this.send({ type: 'token', id: request.id, index, text });
+      },
+      job.stop,
+    );
+    const decodeSeconds = (answer.generationMs - answer.timeToFirstTokenMs) / 1000;
+    this.send({
+      type: 'done',
+      id: request.id,
+      text: answer.text,
+      cancelled: job.stop.interrupted,
+      stats: {
+        promptTokens: answer.promptTokens,
+        imageTokens: answer.imageTokens,
+        tiles: answer.tiles,
+        generatedTokens: answer.generatedTokens,
+        timeToFirstTokenMs: answer.timeToFirstTokenMs,
+        tokensPerSecond: answer.generatedTokens > 1 && decodeSeconds > 0 ? (answer.generatedTokens - 1) / decodeSeconds : 0,
+        totalMs: performance.now() - startedAt,
+        ocrMs,
+      },
+    });
+  }
+
+  private async recognize(id: string, input: ImageInput): Promise<void> {
+    this.progress(id, 'reading-image');
+    const image = await decodeImage(input);
+    this.progress(id, 'ocr');
+    const result = await (await this.ocrEngine()).recognize(image, this.running?.abort.signal);
+    this.send({ type: 'ocr-done', id, result });
+  }
+
+  private ocrEngine(): Promise<OcrEngine> {
+    const loading =
+      this.ocr ??
+      OcrEngine.load().catch((error: unknown) => {
+        this.ocr = undefined;
+        throw new EngineFailure('MODEL_LOAD_FAILED', `The OCR model could not be loaded: ${messageOf(error)}`);
+      });
+    this.ocr = loading;
+    return loading;
+  }
+
+  private async modelFor(id: string, modelDir: string): Promise<VisionLanguageModel> {
+    if (this.vlm?.modelDir === modelDir) return this.vlm;
+    await this.unload();
+    this.progress(id, 'loading-model');
+    let folder: ModelFolderInfo;
+    try {
+      folder = inspectModelFolder(modelDir, graphsFor(readModelType(modelDir)));
+    } catch (error) {
+      throw new EngineFailure('MODEL_MISSING', messageOf(error));
+    }
+    const shortfall = memoryShortfall(folder.weightBytes, this.memoryHeadroomBytes);
+    if (shortfall) throw new EngineFailure('INSUFFICIENT_MEMORY', shortfall);
+
+    this.send({ type: 'model-state', state: 'loading', modelDir });
+    // A crash inside the native runtime during load kills the host too (in thread mode); the
+    // marker left behind tells the next activation to switch to process isolation.
+    if (this.loadMarkerPath) writeFileSync(this.loadMarkerPath, JSON.stringify({ modelDir, pid: process.pid }));
+    try {
+      this.vlm = await VisionLanguageModel.load(modelDir, folder.dtypes);
+    } catch (error) {
+      this.send({ type: 'model-state', state: 'unloaded' });
+      throw new EngineFailure('MODEL_LOAD_FAILED', `The model in ${modelDir} could not be loaded: ${messageOf(error)}`);
+    } finally {
+      if (this.loadMarkerPath) rmSync(this.loadMarkerPath, { force: true });
+    }
+    this.send({ type: 'model-state', state: 'loaded', modelDir });
+    return this.vlm;
+  }
+
+  private async unload(): Promise<void> {
+    const vlm = this.vlm;
+    if (!vlm) return;
+    this.vlm = undefined;
+    await vlm.dispose();
+    this.send({ type: 'model-state', state: 'unloaded' });
+  }
+
+  private scheduleIdleUnload(): void {
+    clearTimeout(this.idleTimer);
+    if (!this.idleUnloadMs || !this.vlm) return;
+    this.idleTimer = setTimeout(() => this.enqueue(() => this.unload()), this.idleUnloadMs);
+    this.idleTimer.unref();
+  }
+
+  private progress(id: string, phase: Extract<EngineEvent, { type: 'progress' }>['phase']): void {
+    this.send({ type: 'progress', id, phase });
+  }
+
+  private send(event: EngineEvent): void {
+    this.transport.send(event);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function toErrorInfo(error: unknown): EngineErrorInfo {
+  if (error instanceof EngineFailure) return { code: error.code, message: error.message };
+  if (error instanceof Error && (error as { code?: unknown }).code === 'BAD_INPUT') {
+    return { code: 'BAD_INPUT', message: error.message };
+  }
+  return { code: 'ENGINE_FAILURE', message: `The engine failed: ${messageOf(error)}` };
+}

@@ -1,0 +1,4 @@
+import { EngineService } from './engineService';
+import { connectToHost } from './transport';
+
+new EngineService(connectToHost()).start();

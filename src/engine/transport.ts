@@ -1,0 +1,33 @@
+/**
+ * The engine speaks the same protocol whether it runs in a worker thread (default: cheap to start)
+ * or a child process (`loupe.engine.isolation: process`: a native abort in onnxruntime cannot take
+ * the extension host down with it). Only this file knows the difference.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { EngineEvent } from '../protocol/engine';
+
+export interface EngineTransport {
+  send(event: EngineEvent): void;
+  onMessage(handler: (message: unknown) => void): void;
+}
+
+export function connectToHost(): EngineTransport {
+  const port = parentPort;
+  if (port) {
+    return {
+      send: (event) => port.postMessage(event),
+      onMessage: (handler) => port.on('message', handler),
+    };
+  }
+  if (process.send) {
+    return {
+      send: (event) => process.send?.(event),
+      onMessage: (handler) => {
+        process.on('message', handler);
+        // The host going away must not leave an orphaned process holding model memory.
+        process.on('disconnect', () => process.exit(0));
+      },
+    };
+  }
+  throw new Error('The Loupe engine must run in a worker thread or a forked child process.');
+}

@@ -1,0 +1,56 @@
+/**
+ * Activation wires features to services and returns: no model loads, no engine starts, nothing
+ * is read beyond a marker file. The engine starts on the first job.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { registerAltTextBatch } from './features/altTextBatch';
+import { registerAltTextDiagnostics } from './features/altTextDiagnostics';
+import { registerAltTextQuickFixes } from './features/altTextQuickFixes';
+import { registerAskPanel } from './features/askPanel';
+import { registerImageSources } from './features/imageSources';
+import { registerModelStatus } from './features/modelStatus';
+import { registerModelCommands, resolveSelectedModelDir } from './features/models';
+import { registerPresetPicker } from './features/presetPicker';
+import { createAltGenerator } from './host/altGenerator';
+import { loadMarkerPath, recoverFromCrashedLoad } from './host/crashRecovery';
+import { EngineClient } from './host/engineClient';
+import type { LoupeServices } from './host/services';
+import { loupeSettings } from './host/settings';
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  mkdirSync(context.globalStorageUri.fsPath, { recursive: true });
+  await recoverFromCrashedLoad(context);
+
+  const log = vscode.window.createOutputChannel('Loupe', { log: true });
+  const settings = loupeSettings();
+  const engine = new EngineClient({
+    enginePath: join(context.extensionPath, 'dist', 'engine.js'),
+    isolation: settings.isolation,
+    idleUnloadMs: settings.idleUnloadMs,
+    loadMarkerPath: loadMarkerPath(context),
+  });
+  context.subscriptions.push(log, { dispose: () => void engine.dispose() });
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('loupe.engine.isolation')) engine.setIsolation(loupeSettings().isolation);
+    }),
+  );
+
+  const services: LoupeServices = { engine, log, resolveModelDir: () => resolveSelectedModelDir(context) };
+  const panel = registerAskPanel(context, services);
+  registerImageSources(context, services, panel);
+  registerModelStatus(context, services);
+  registerPresetPicker(context);
+  registerModelCommands(context, { onModelChanged: () => engine.unload() });
+
+  const generateAlt = createAltGenerator(services);
+  registerAltTextDiagnostics(context);
+  registerAltTextQuickFixes(context, { generateAlt });
+  registerAltTextBatch(context, { generateAlt });
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

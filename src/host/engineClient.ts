@@ -1,0 +1,284 @@
+/**
+ * The host's handle on the engine: spawns it (worker thread or child process), queues jobs one at
+ * a time, streams their events back, cancels, and restarts the engine if it dies — failing only the
+ * job that was running, with a message that says what happened.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import {
+  EngineEventSchema,
+  type EngineEvent,
+  type EngineRequest,
+  type ErrorCode,
+  type GenerationStats,
+  type ImageInput,
+  type OcrResult,
+} from '../protocol/engine';
+
+export type Isolation = 'thread' | 'process';
+export type ModelState = 'unloaded' | 'loading' | 'loaded' | 'busy';
+export type Phase = Extract<EngineEvent, { type: 'progress' }>['phase'];
+export type GenerateInput = Omit<Extract<EngineRequest, { type: 'generate' }>, 'type' | 'id'>;
+
+export interface GenerateResult {
+  text: string;
+  cancelled: boolean;
+  stats: GenerationStats;
+}
+
+export interface Job<T> {
+  id: string;
+  result: Promise<T>;
+  cancel(): void;
+}
+
+export interface GenerateHandlers {
+  onToken?(text: string, index: number): void;
+  onProgress?(phase: Phase): void;
+}
+
+export class EngineError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+export interface EngineClientOptions {
+  /** Path of the bundled engine (dist/engine.js). */
+  enginePath: string;
+  isolation?: Isolation;
+  loadMarkerPath?: string;
+  idleUnloadMs?: number;
+  memoryHeadroomBytes?: number;
+}
+
+interface EngineHandle {
+  pid?: number;
+  post(request: EngineRequest): void;
+  terminate(): Promise<void>;
+}
+
+interface PendingJob {
+  id: string;
+  request: EngineRequest;
+  handlers: GenerateHandlers;
+  resolve(value: unknown): void;
+  reject(error: EngineError): void;
+}
+
+type StateListener = (state: { state: ModelState; modelDir?: string }) => void;
+
+export class EngineClient {
+  private engine?: EngineHandle;
+  private readonly queue: PendingJob[] = [];
+  private current?: PendingJob;
+  private readonly stateListeners = new Set<StateListener>();
+  private modelState: { state: ModelState; modelDir?: string } = { state: 'unloaded' };
+  /** What the engine last reported about its model. */
+  private engineModelState: { state: Exclude<ModelState, 'busy'>; modelDir?: string } = { state: 'unloaded' };
+  private disposed = false;
+
+  constructor(private options: EngineClientOptions) {}
+
+  get isolation(): Isolation {
+    return this.options.isolation ?? 'thread';
+  }
+
+  /** Takes effect on the next engine start; a running engine is stopped when idle. */
+  setIsolation(isolation: Isolation): void {
+    if (isolation === this.isolation) return;
+    this.options = { ...this.options, isolation };
+    if (!this.current) void this.stopEngine();
+  }
+
+  generate(input: GenerateInput, handlers: GenerateHandlers = {}): Job<GenerateResult> {
+    return this.submit((id) => ({ ...input, type: 'generate', id }), handlers);
+  }
+
+  ocr(image: ImageInput): Job<OcrResult> {
+    return this.submit((id) => ({ type: 'ocr', id, image }), {});
+  }
+
+  /** Frees the model's memory now (the engine reloads it on the next job). */
+  unload(): void {
+    this.engine?.post({ type: 'unload' });
+  }
+
+  onDidChangeModelState(listener: StateListener): { dispose(): void } {
+    this.stateListeners.add(listener);
+    return { dispose: () => this.stateListeners.delete(listener) };
+  }
+
+  get state(): { state: ModelState; modelDir?: string } {
+    return this.modelState;
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const error = new EngineError('CANCELLED', 'Loupe is shutting down.');
+    for (const job of this.queue.splice(0)) job.reject(error);
+    this.current?.reject(error);
+    this.current = undefined;
+    await this.stopEngine();
+  }
+
+  private submit<T>(build: (id: string) => EngineRequest, handlers: GenerateHandlers): Job<T> {
+    const id = randomUUID();
+    let job!: PendingJob;
+    const result = new Promise<T>((resolve, reject) => {
+      job = { id, request: build(id), handlers, resolve: resolve as (v: unknown) => void, reject };
+    });
+    if (this.disposed) {
+      job.reject(new EngineError('CANCELLED', 'Loupe is shutting down.'));
+    } else {
+      this.queue.push(job);
+      this.pump();
+    }
+    return { id, result, cancel: () => this.cancel(job) };
+  }
+
+  private cancel(job: PendingJob): void {
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      job.reject(new EngineError('CANCELLED', 'Cancelled before it started.'));
+      return;
+    }
+    if (this.current === job) this.engine?.post({ type: 'cancel', id: job.id });
+  }
+
+  private pump(): void {
+    if (this.current || this.disposed) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    this.current = next;
+    this.publishState();
+    this.ensureEngine().post(next.request);
+  }
+
+  private finish(id: string, settle: (job: PendingJob) => void): void {
+    const job = this.current;
+    if (!job || job.id !== id) return;
+    this.current = undefined;
+    settle(job);
+    this.publishState();
+    this.pump();
+  }
+
+  private receive(message: unknown): void {
+    const parsed = EngineEventSchema.safeParse(message);
+    if (!parsed.success) return this.failCurrent('PROTOCOL', `The engine sent an invalid message: ${parsed.error.message}`);
+    const event = parsed.data;
+    switch (event.type) {
+      case 'ready':
+        return;
+      case 'model-state':
+        this.engineModelState = { state: event.state, modelDir: event.modelDir };
+        return this.publishState();
+      case 'progress':
+        if (this.current?.id === event.id) this.current.handlers.onProgress?.(event.phase);
+        return;
+      case 'token':
+        if (this.current?.id === event.id) this.current.handlers.onToken?.(event.text, event.index);
+        return;
+      case 'done':
+        return this.finish(event.id, (job) => job.resolve({ text: event.text, cancelled: event.cancelled, stats: event.stats }));
+      case 'ocr-done':
+        return this.finish(event.id, (job) => job.resolve(event.result));
+      case 'error':
+        if (event.id) return this.finish(event.id, (job) => job.reject(new EngineError(event.error.code, event.error.message)));
+        return this.failCurrent(event.error.code, event.error.message);
+    }
+  }
+
+  private failCurrent(code: ErrorCode, message: string): void {
+    if (this.current) this.finish(this.current.id, (job) => job.reject(new EngineError(code, message)));
+  }
+
+  private ensureEngine(): EngineHandle {
+    if (this.engine) return this.engine;
+    const onExit = (handle: EngineHandle, detail: string) => {
+      if (this.engine !== handle) return;
+      this.engine = undefined;
+      this.engineModelState = { state: 'unloaded' };
+      // The next job starts a fresh engine; only the job that was running is lost.
+      this.failCurrent(
+        'ENGINE_CRASHED',
+        `The model engine stopped unexpectedly (${detail}) while answering. It has been restarted; try again. ` +
+          (this.isolation === 'thread'
+            ? 'If this keeps happening, set "loupe.engine.isolation" to "process".'
+            : 'If this keeps happening, try a smaller model or preset.'),
+      );
+      this.publishState();
+    };
+    const handle = this.isolation === 'process' ? this.spawnProcess(onExit) : this.spawnThread(onExit);
+    this.engine = handle;
+    handle.post({
+      type: 'configure',
+      loadMarkerPath: this.options.loadMarkerPath,
+      idleUnloadMs: this.options.idleUnloadMs,
+      memoryHeadroomBytes: this.options.memoryHeadroomBytes,
+    });
+    return handle;
+  }
+
+  private spawnThread(onExit: (handle: EngineHandle, detail: string) => void): EngineHandle {
+    const worker = new Worker(this.options.enginePath);
+    const handle: EngineHandle = {
+      post: (request) => worker.postMessage(request),
+      terminate: async () => void (await worker.terminate()),
+    };
+    worker.on('message', (message) => this.receive(message));
+    worker.on('error', (error) => onExit(handle, error.message));
+    worker.on('exit', (code) => onExit(handle, `exit code ${code}`));
+    return handle;
+  }
+
+  private spawnProcess(onExit: (handle: EngineHandle, detail: string) => void): EngineHandle {
+    // Inside VS Code process.execPath is Electron; ELECTRON_RUN_AS_NODE makes it a plain Node.
+    const child: ChildProcess = fork(this.options.enginePath, [], {
+      serialization: 'advanced',
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const handle: EngineHandle = {
+      pid: child.pid,
+      post: (request) => child.send(request),
+      terminate: async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill();
+        await exited;
+      },
+    };
+    child.on('message', (message) => this.receive(message));
+    child.on('error', (error) => onExit(handle, error.message));
+    child.on('exit', (code, signal) => onExit(handle, signal ? `signal ${signal}` : `exit code ${code}`));
+    return handle;
+  }
+
+  /** Process id of the engine when it runs as a child process (shown in logs, used by crash tests). */
+  get enginePid(): number | undefined {
+    return this.engine?.pid;
+  }
+
+  private async stopEngine(): Promise<void> {
+    const engine = this.engine;
+    this.engine = undefined;
+    await engine?.terminate();
+  }
+
+  /** Busy while a job runs, except that loading a model is worth showing as such. */
+  private publishState(): void {
+    const engine = this.engineModelState;
+    const state = this.current && engine.state !== 'loading' ? { state: 'busy' as const, modelDir: engine.modelDir } : engine;
+    if (state.state === this.modelState.state && state.modelDir === this.modelState.modelDir) return;
+    this.modelState = state;
+    for (const listener of this.stateListeners) listener(state);
+  }
+}

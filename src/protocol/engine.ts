@@ -1,0 +1,125 @@
+/**
+ * Messages between the host-side engine client (src/host/engineClient.ts) and the engine
+ * (src/engine/), which runs in a worker thread or a child process. Both ends validate what they
+ * receive with these schemas; the TypeScript types are inferred from them, so they cannot drift.
+ */
+import { z } from 'zod';
+import { GenerationOptionsSchema } from './options';
+import { TASKS } from './tasks';
+
+export const ImageInputSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('path'), path: z.string().min(1) }),
+  /** Pasted or dropped bytes; `name` is shown in messages. */
+  z.object({ kind: z.literal('bytes'), name: z.string().min(1), bytes: z.instanceof(Uint8Array) }),
+]);
+export type ImageInput = z.infer<typeof ImageInputSchema>;
+
+export const ChatTurnSchema = z.object({
+  role: z.enum(['user', 'assistant']),
+  text: z.string().max(20_000),
+  /** The task a user turn asked for (the first turn's task shapes its prompt). */
+  task: z.enum(TASKS).optional(),
+});
+export type ChatTurn = z.infer<typeof ChatTurnSchema>;
+
+const id = z.string().min(1);
+
+export const EngineRequestSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('configure'),
+    /** Written before a model load and removed after, so a host that died mid-load can tell. */
+    loadMarkerPath: z.string().optional(),
+    /** Free memory the engine requires beyond the model's size before it loads one. */
+    memoryHeadroomBytes: z.number().int().nonnegative().optional(),
+    /** Unload the model after this long without a job; 0 keeps it loaded. */
+    idleUnloadMs: z.number().int().nonnegative().optional(),
+  }),
+  z.object({
+    type: z.literal('generate'),
+    id,
+    modelDir: z.string().min(1),
+    task: z.enum(TASKS),
+    /** The user's words; for preset tasks, an optional addition to the task prompt. */
+    question: z.string().max(20_000).default(''),
+    image: ImageInputSchema,
+    /** Earlier turns about the same image, oldest first. */
+    history: z.array(ChatTurnSchema).max(64).default([]),
+    /** Text around the image in the document (alt text says what the image is for). */
+    documentContext: z.string().max(4_000).optional(),
+    /** Language the answer should be written in, e.g. "en", "de". */
+    language: z.string().max(35).optional(),
+    /** Run OCR first and put the recognised text into the prompt. */
+    ocrGrounding: z.boolean().default(false),
+    options: GenerationOptionsSchema,
+  }),
+  z.object({ type: z.literal('ocr'), id, image: ImageInputSchema }),
+  z.object({ type: z.literal('cancel'), id }),
+  z.object({ type: z.literal('unload') }),
+]);
+export type EngineRequest = z.input<typeof EngineRequestSchema>;
+export type ParsedEngineRequest = z.output<typeof EngineRequestSchema>;
+export type GenerateRequest = Extract<ParsedEngineRequest, { type: 'generate' }>;
+
+export const ERROR_CODES = [
+  'BAD_INPUT',
+  'MODEL_MISSING',
+  'MODEL_LOAD_FAILED',
+  'INSUFFICIENT_MEMORY',
+  'CANCELLED',
+  'ENGINE_CRASHED',
+  'ENGINE_FAILURE',
+  'PROTOCOL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const EngineErrorSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
+export type EngineErrorInfo = z.infer<typeof EngineErrorSchema>;
+
+export const GenerationStatsSchema = z.object({
+  promptTokens: z.number().int(),
+  imageTokens: z.number().int(),
+  tiles: z.number().int(),
+  generatedTokens: z.number().int(),
+  timeToFirstTokenMs: z.number(),
+  tokensPerSecond: z.number(),
+  totalMs: z.number(),
+  ocrMs: z.number().optional(),
+});
+export type GenerationStats = z.infer<typeof GenerationStatsSchema>;
+
+const PointSchema = z.tuple([z.number(), z.number()]);
+export const OcrLineSchema = z.object({
+  text: z.string(),
+  confidence: z.number(),
+  /** Four corners, clockwise from top-left, in image pixels. */
+  box: z.tuple([PointSchema, PointSchema, PointSchema, PointSchema]),
+  block: z.number().int(),
+});
+export type OcrLine = z.infer<typeof OcrLineSchema>;
+export const OcrResultSchema = z.object({
+  width: z.number().int(),
+  height: z.number().int(),
+  lines: z.array(OcrLineSchema),
+  /** Lines in reading order, blocks separated by a blank line. */
+  text: z.string(),
+  ms: z.number(),
+});
+export type OcrResult = z.infer<typeof OcrResultSchema>;
+
+export const PHASES = ['loading-model', 'reading-image', 'ocr', 'encoding-image', 'generating'] as const;
+
+export const EngineEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('progress'), id, phase: z.enum(PHASES) }),
+  z.object({ type: z.literal('token'), id, index: z.number().int(), text: z.string() }),
+  /** `cancelled`: the user stopped it; `text` is what was generated until then. */
+  z.object({ type: z.literal('done'), id, text: z.string(), cancelled: z.boolean(), stats: GenerationStatsSchema }),
+  z.object({ type: z.literal('ocr-done'), id, result: OcrResultSchema }),
+  z.object({ type: z.literal('error'), id: id.optional(), error: EngineErrorSchema }),
+  z.object({
+    type: z.literal('model-state'),
+    state: z.enum(['unloaded', 'loading', 'loaded']),
+    modelDir: z.string().optional(),
+  }),
+]);
+export type EngineEvent = z.infer<typeof EngineEventSchema>;

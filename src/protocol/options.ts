@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/** Vision budget knobs from the LFM2-VL design (see config.json of the real export). */
+export const VisionBudgetSchema = z.object({
+  /** Upper bound of image tokens for one tile / the single-image path (64..256 on LFM2-VL). */
+  maxImageTokens: z.number().int().min(16).max(1024),
+  minImageTokens: z.number().int().min(1).max(1024),
+  /** Split images larger than one tile into 512x512 tiles plus a thumbnail. */
+  doImageSplitting: z.boolean(),
+  maxTiles: z.number().int().min(1).max(16),
+});
+export type VisionBudget = z.infer<typeof VisionBudgetSchema>;
+
+export const SamplingSchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('greedy') }),
+  z.object({
+    mode: z.literal('sample'),
+    temperature: z.number().gt(0).max(2),
+    topP: z.number().gt(0).max(1),
+  }),
+]);
+export type Sampling = z.infer<typeof SamplingSchema>;
+
+export const GenerationOptionsSchema = z.object({
+  maxNewTokens: z.number().int().min(1).max(4096),
+  sampling: SamplingSchema,
+  vision: VisionBudgetSchema,
+});
+export type GenerationOptions = z.infer<typeof GenerationOptionsSchema>;
+
+export const PRESET_NAMES = ['fast', 'balanced', 'detailed'] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+
+/** Presets trade detail for speed: fewer tiles and image tokens mean a shorter prefill. */
+export const PRESETS: Record<PresetName, GenerationOptions> = {
+  fast: {
+    maxNewTokens: 256,
+    sampling: { mode: 'greedy' },
+    vision: { maxImageTokens: 256, minImageTokens: 64, doImageSplitting: false, maxTiles: 1 },
+  },
+  balanced: {
+    maxNewTokens: 512,
+    sampling: { mode: 'greedy' },
+    vision: { maxImageTokens: 256, minImageTokens: 64, doImageSplitting: true, maxTiles: 4 },
+  },
+  detailed: {
+    maxNewTokens: 1024,
+    sampling: { mode: 'greedy' },
+    vision: { maxImageTokens: 256, minImageTokens: 256, doImageSplitting: true, maxTiles: 10 },
+  },
+};
+
+export const OptionOverridesSchema = z
+  .object({
+    maxNewTokens: z.number().int().min(1).max(4096),
+    sampling: SamplingSchema,
+    vision: VisionBudgetSchema.partial(),
+  })
+  .partial();
+export type OptionOverrides = z.infer<typeof OptionOverridesSchema>;
+
+/** A preset with per-request overrides applied, validated as a whole. */
+export function resolveOptions(preset: PresetName, overrides: OptionOverrides = {}): GenerationOptions {
+  const base = PRESETS[preset];
+  const merged = {
+    maxNewTokens: overrides.maxNewTokens ?? base.maxNewTokens,
+    sampling: overrides.sampling ?? base.sampling,
+    vision: { ...base.vision, ...overrides.vision },
+  };
+  const parsed = GenerationOptionsSchema.safeParse(merged);
+  if (!parsed.success) throw new RangeError(`Invalid generation options: ${z.prettifyError(parsed.error)}`);
+  if (merged.vision.minImageTokens > merged.vision.maxImageTokens) {
+    throw new RangeError('Invalid generation options: minImageTokens is larger than maxImageTokens');
+  }
+  return parsed.data;
+}

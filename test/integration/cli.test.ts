@@ -1,0 +1,107 @@
+/** The `loupe` CLI as a user runs it: the built bundle, real engine, real files, exit codes. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { imageFixture, repoRoot, tinyModelDir } from '../support/paths';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout as it arrived, chunk by chunk. */
+  chunks: string[];
+}
+
+const emptyHome = mkdtempSync(join(tmpdir(), 'loupe-home-'));
+
+function loupe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'dist', 'cli.js'), ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, LOUPE_HOME: emptyHome, ...env },
+    });
+    const run: Run = { code: null, stdout: '', stderr: '', chunks: [] };
+    child.stdout.on('data', (chunk: Buffer) => {
+      run.chunks.push(chunk.toString());
+      run.stdout += chunk;
+    });
+    child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk));
+    child.on('close', (code) => resolve({ ...run, code }));
+  });
+}
+
+const screenshot = imageFixture('screenshot-256x384.png');
+
+describe('loupe CLI', () => {
+  it('ask streams the answer to stdout, timing to stderr, and exits 0', async () => {
+    const run = await loupe(['ask', screenshot, 'What is this?', '--model', tinyModelDir, '--max-new-tokens', '40']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(run.chunks.length > 2, `streamed in ${run.chunks.length} chunks`);
+    assert.ok(run.stdout.trim().length > 0);
+    assert.match(run.stderr, /time to first token \d+ ms · \d+ tokens · [\d.]+ tok\/s · 96 image tokens in 1 tile/);
+  });
+
+  it('--json prints one object with the text and stats', async () => {
+    const run = await loupe(['ask', screenshot, 'What is this?', '--model', tinyModelDir, '--max-new-tokens', '8', '--json', '--preset', 'fast']);
+    assert.equal(run.code, 0, run.stderr);
+    const parsed = JSON.parse(run.stdout) as { text: string; stats: { imageTokens: number; generatedTokens: number } };
+    assert.equal(typeof parsed.text, 'string');
+    assert.equal(parsed.stats.imageTokens, 96);
+    assert.ok(parsed.stats.generatedTokens <= 8);
+  });
+
+  it('alt prints one sentence ending with a period', async () => {
+    const run = await loupe(['alt', screenshot, '--model', tinyModelDir]);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.trim().split('\n');
+    assert.equal(lines.length, 1);
+    assert.ok(lines[0].length <= 125);
+    assert.match(lines[0], /\.$/);
+  });
+
+  it('exits 2 with a clear message for a file that is not an image', async () => {
+    const run = await loupe(['ask', '/etc/hostname', 'x']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /hostname is not an image/);
+  });
+
+  it('exits 2 for a missing file, naming it', async () => {
+    const run = await loupe(['ask', '/nonexistent/shot.png', 'x', '--model', tinyModelDir]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /shot\.png/);
+  });
+
+  it('exits 2 with the first-run choice when no model is installed', async () => {
+    const run = await loupe(['describe', screenshot]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /No model is installed yet/);
+    assert.match(run.stderr, /loupe models download lfm2\.5-vl-450m/);
+  });
+
+  it('exits 2 for an unknown model id and a folder that is not a model', async () => {
+    assert.equal((await loupe(['ask', screenshot, 'x', '--model', 'no-such-model'])).code, 2);
+    const notModel = await loupe(['ask', screenshot, 'x', '--model', join(repoRoot, 'test')]);
+    assert.equal(notModel.code, 2);
+    assert.match(notModel.stderr, /not a model/);
+  });
+
+  it('exits 2 for bad options', async () => {
+    const run = await loupe(['ask', screenshot, 'x', '--model', tinyModelDir, '--preset', 'turbo']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /fast, balanced, detailed/);
+  });
+
+  it('models list shows the five models with sizes and licenses', async () => {
+    const run = await loupe(['models', 'list']);
+    assert.equal(run.code, 0, run.stderr);
+    for (const id of ['lfm2.5-vl-450m', 'lfm2.5-vl-1.6b', 'lfm2-vl-450m', 'lfm2-vl-1.6b', 'smolvlm-256m']) {
+      assert.match(run.stdout, new RegExp(id.replace(/\./g, '\\.')));
+    }
+    assert.match(run.stdout, /LFM Open License v1\.0/);
+    assert.match(run.stdout, /Apache-2\.0/);
+    assert.match(run.stdout, /MB|GB/);
+  });
+});

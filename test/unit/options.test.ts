@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { PRESETS, resolveOptions } from '../../src/protocol/options';
+
+describe('resolveOptions', () => {
+  it('fast is one tile with at most 256 image tokens', () => {
+    const fast = resolveOptions('fast');
+    assert.equal(fast.vision.doImageSplitting, false);
+    assert.ok(fast.vision.maxImageTokens <= 256);
+  });
+
+  it('presets grow in detail', () => {
+    assert.ok(PRESETS.fast.vision.maxTiles < PRESETS.balanced.vision.maxTiles);
+    assert.ok(PRESETS.balanced.vision.maxTiles < PRESETS.detailed.vision.maxTiles);
+    assert.ok(PRESETS.fast.maxNewTokens < PRESETS.detailed.maxNewTokens);
+  });
+
+  it('applies overrides on top of a preset', () => {
+    const options = resolveOptions('balanced', { maxNewTokens: 7, vision: { maxTiles: 2 }, sampling: { mode: 'sample', temperature: 0.7, topP: 0.9 } });
+    assert.equal(options.maxNewTokens, 7);
+    assert.equal(options.vision.maxTiles, 2);
+    assert.equal(options.vision.doImageSplitting, true);
+    assert.deepEqual(options.sampling, { mode: 'sample', temperature: 0.7, topP: 0.9 });
+  });
+
+  it('rejects values out of range with a message naming the field', () => {
+    assert.throws(() => resolveOptions('fast', { maxNewTokens: 0 }), /maxNewTokens/);
+    assert.throws(() => resolveOptions('fast', { sampling: { mode: 'sample', temperature: 0, topP: 1 } }), /temperature/);
+    assert.throws(() => resolveOptions('fast', { vision: { maxImageTokens: 64, minImageTokens: 128 } }), /minImageTokens/);
+  });
+});
