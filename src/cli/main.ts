@@ -9,6 +9,12 @@ const program = new Command('loupe')
   .showHelpAfterError()
   .exitOverride((error) => process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.badInput));
 
+// `loupe ... | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(EXIT.ok);
+  throw error;
+});
+
 registerAskCommands(program);
 registerAltTextCommands(program);
 registerModelsCommand(program);

@@ -10,7 +10,7 @@ import { TASKS } from './tasks';
 export const ImageInputSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('path'), path: z.string().min(1) }),
   /** Pasted or dropped bytes; `name` is shown in messages. */
-  z.object({ kind: z.literal('bytes'), name: z.string().min(1), bytes: z.instanceof(Uint8Array) }),
+  z.object({ kind: z.literal('bytes'), name: z.string().min(1), bytes: z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'expected a Uint8Array') }),
 ]);
 export type ImageInput = z.infer<typeof ImageInputSchema>;
 

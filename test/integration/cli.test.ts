@@ -1,7 +1,7 @@
 /** The `loupe` CLI as a user runs it: the built bundle, real engine, real files, exit codes. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -103,5 +103,49 @@ describe('loupe CLI', () => {
     assert.match(run.stdout, /LFM Open License v1\.0/);
     assert.match(run.stdout, /Apache-2\.0/);
     assert.match(run.stdout, /MB|GB/);
+  });
+
+  it('alt-text check prints path:line:col for each flagged image and exits 1', async () => {
+    const run = await loupe(['alt-text', 'check', 'test/fixtures/docs']);
+    assert.equal(run.code, 1, run.stderr);
+    const lines = run.stdout.trim().split('\n');
+    assert.ok(lines.length > 5);
+    for (const line of lines) assert.match(line, /^test\/fixtures\/docs\/\S+:\d+:\d+: /);
+    assert.match(lines[0], /^test\/fixtures\/docs\/README\.md:7:1: Image "images\/screenshot\.png" has empty alt text/);
+    assert.match(run.stderr, /image\(s\) need alt text/);
+  });
+
+  it('alt-text check exits 0 on documents with good alt text', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loupe-clean-docs-'));
+    cpSync(join(repoRoot, 'test/fixtures/docs/images'), join(dir, 'images'), { recursive: true });
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(dir, 'ok.md'), '# Fine\n\n![Sign-in form with email and password fields.](images/screenshot.png)\n');
+    const run = await loupe(['alt-text', 'check', join(dir, 'ok.md')]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(run.stdout, '');
+  });
+
+  it('alt-text fix --dry-run shows a diff, fix writes it with the tiny model, and a second fix changes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loupe-fix-docs-'));
+    cpSync(join(repoRoot, 'test/fixtures/docs/images'), join(dir, 'images'), { recursive: true });
+    const { writeFileSync } = await import('node:fs');
+    const doc = join(dir, 'page.md');
+    const original = '# Page\n\nThe sign-in form:\n\n![](images/screenshot.png)\n';
+    writeFileSync(doc, original);
+    const env = { LOUPE_MODEL: tinyModelDir };
+    const dry = await loupe(['alt-text', 'fix', doc, '--dry-run'], env);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /^-!\[\]\(images\/screenshot\.png\)$/m);
+    assert.match(dry.stdout, /^\+!\[.+\]\(images\/screenshot\.png\)$/m);
+    assert.equal(readFileSync(doc, 'utf8'), original, 'dry run leaves the file alone');
+
+    const fixed = await loupe(['alt-text', 'fix', doc], env);
+    assert.equal(fixed.code, 0, fixed.stderr);
+    const after = readFileSync(doc, 'utf8');
+    assert.notEqual(after, original);
+    assert.equal((await loupe(['alt-text', 'check', doc], { ...env })).code, 0, 'nothing left to flag');
+    const again = await loupe(['alt-text', 'fix', doc], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(readFileSync(doc, 'utf8'), after, 'idempotent');
   });
 });

@@ -1,0 +1,131 @@
+import { posix } from 'node:path';
+import { escapeHtmlText, escapeMarkdownAlt, escapeMarkdownProse, htmlAttributeValue, jsxAttributeValue } from './altEscaping';
+import type { ImageOccurrence } from './findings';
+
+/** A replacement of `[start, end)` (UTF-16 offsets into the document text). */
+export interface TextEdit {
+  start: number;
+  end: number;
+  newText: string;
+}
+
+type EditableImage = Pick<ImageOccurrence, 'altTarget' | 'start' | 'end' | 'documentKind' | 'src' | 'title' | 'describe'>;
+
+function attributeValue(dialect: 'html' | 'jsx', text: string): string {
+  return dialect === 'html' ? htmlAttributeValue(text) : jsxAttributeValue(text);
+}
+
+/** Writes `alt` as the image's alt text, escaped for its syntax. */
+export function fillAltEdit(image: EditableImage, alt: string): TextEdit {
+  const target = image.altTarget;
+  switch (target.type) {
+    case 'markdown-label': {
+      const label = escapeMarkdownAlt(alt);
+      if (target.referenceLabel === undefined) return { start: target.value.start.offset, end: target.value.end.offset, newText: label };
+      // `![logo]` / `![logo][]`: the label is the reference, so keep it as an explicit one.
+      return { start: target.value.start.offset, end: image.end.offset, newText: `${label}][${target.referenceLabel}]` };
+    }
+    case 'attribute':
+      return { start: target.attribute.start.offset, end: target.attribute.end.offset, newText: `alt=${attributeValue(target.dialect, alt)}` };
+    case 'insertion':
+      return { start: target.at.offset, end: target.at.offset, newText: ` alt=${attributeValue(target.dialect, alt)}` };
+  }
+}
+
+/**
+ * Marks the image as decorative with `alt=""`. Markdown has no syntax for that (`![](x.png)` is
+ * indistinguishable from a forgotten alt), so a Markdown image becomes the equivalent HTML
+ * `<img src alt="">` (a self-closing JSX `<img … />` in MDX), which every renderer passes through.
+ */
+export function decorativeEdit(image: EditableImage): TextEdit {
+  const target = image.altTarget;
+  switch (target.type) {
+    case 'attribute':
+      return { start: target.attribute.start.offset, end: target.attribute.end.offset, newText: 'alt=""' };
+    case 'insertion':
+      return { start: target.at.offset, end: target.at.offset, newText: ' alt=""' };
+    case 'markdown-label': {
+      const dialect = image.documentKind === 'mdx' ? 'jsx' : 'html';
+      // Markdown destinations may hold spaces (`<a b.png>`); an HTML src needs them encoded.
+      const src = attributeValue(dialect, image.src.replace(/ /g, '%20'));
+      const title = image.title ? ` title=${attributeValue(dialect, image.title)}` : '';
+      const close = dialect === 'jsx' ? ' />' : '>';
+      return { start: image.start.offset, end: image.end.offset, newText: `<img src=${src} alt=""${title}${close}` };
+    }
+  }
+}
+
+/**
+ * Inserts a long description after the image. Markdown/MDX: a collapsed `<details>` block after
+ * the paragraph holding the image. HTML: a `<p id>` after the image (after its inline parents),
+ * referenced from the image by `aria-describedby`. JSX files get none: where a sibling element
+ * may go depends on the surrounding code.
+ */
+export function describeDiagramEdits(text: string, image: EditableImage, description: string): TextEdit[] {
+  const anchor = image.describe;
+  if (!anchor) throw new Error(`Loupe cannot place a description for image "${image.src}" here (only Markdown, MDX and HTML documents).`);
+  const prose = tidyProse(description);
+  if (!prose) throw new Error('The description is empty.');
+
+  if (anchor.type === 'markdown-block') {
+    const prefix = anchor.linePrefix;
+    const blank = prefix.trimEnd();
+    const body = prose.split('\n').map((line) => (line ? prefix + escapeMarkdownProse(line) : blank));
+    const lines = [blank, `${prefix}<details><summary>Diagram description</summary>`, blank, ...body, blank, `${prefix}</details>`];
+    // An HTML block runs until a blank line, so the text after it must be separated by one.
+    if (!/^(?:$|(?:\r\n|\r|\n)[ \t>]*(?:\r\n|\r|\n|$))/.test(text.slice(anchor.after))) lines.push(blank);
+    const eol = text.includes('\r\n') ? '\r\n' : '\n';
+    return [{ start: anchor.after, end: anchor.after, newText: lines.map((line) => eol + line).join('') }];
+  }
+
+  const id = uniqueId(text, `loupe-desc-${slug(image.src)}`);
+  const paragraph = `\n${anchor.indent}<p id=${htmlAttributeValue(id)}>${escapeHtmlText(prose.replace(/\s+/g, ' '))}</p>`;
+  const describedBy =
+    anchor.describedBy.type === 'attribute'
+      ? {
+          start: anchor.describedBy.start,
+          end: anchor.describedBy.end,
+          newText: `aria-describedby=${htmlAttributeValue(`${anchor.describedBy.existing.trim()} ${id}`.trim())}`,
+        }
+      : { start: anchor.describedBy.at, end: anchor.describedBy.at, newText: ` aria-describedby=${htmlAttributeValue(id)}` };
+  return [describedBy, { start: anchor.after, end: anchor.after, newText: paragraph }];
+}
+
+/** Untrusted model prose: control characters removed, runs of blank lines collapsed. */
+function tidyProse(text: string): string {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+function slug(src: string): string {
+  const name = posix.basename(src.split(/[?#]/)[0]).replace(/\.[^.]*$/, '');
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'image';
+}
+
+function uniqueId(text: string, base: string): string {
+  let id = base;
+  for (let n = 2; text.includes(`id="${id}"`) || text.includes(`id='${id}'`); n++) id = `${base}-${n}`;
+  return id;
+}
+
+/**
+ * Applies non-overlapping edits, last first so earlier offsets stay valid. Edits at the same
+ * offset keep their given order in the result.
+ */
+export function applyTextEdits(text: string, edits: readonly TextEdit[]): string {
+  const ordered = edits.map((edit, order) => ({ edit, order })).sort((a, b) => b.edit.start - a.edit.start || b.order - a.order);
+  let result = text;
+  let limit = Infinity;
+  for (const { edit } of ordered) {
+    if (edit.end > limit) throw new Error(`Overlapping edits at offset ${edit.start}: apply them one at a time.`);
+    result = result.slice(0, edit.start) + edit.newText + result.slice(edit.end);
+    limit = edit.start;
+  }
+  return result;
+}

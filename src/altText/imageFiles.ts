@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Where root-relative sources (`/img/a.png`) may live: the site root, Next.js `public/`, Docusaurus `static/`. */
+const ROOT_FOLDERS = ['', 'public', 'static'];
+
+export type ImageSource = { files: string[] } | { problem: string };
+
+/**
+ * The local files an image source may refer to, most likely first: relative to the document, or
+ * for `/…` to the workspace root. Remote, inline and computed sources are explained, not guessed.
+ */
+export function imageFileCandidates(src: string, documentPath: string, rootDir: string): ImageSource {
+  const written = src.trim();
+  if (!written) return { problem: 'the image has no src' };
+  if (written.startsWith('{')) return { problem: `its src ${written} is a JavaScript expression, so Loupe cannot tell which file it is` };
+  if (/^data:/i.test(written)) return { problem: 'it is an inline data: image; save it as a file to describe it' };
+  if (/^file:/i.test(written)) return { files: [fileURLToPath(written)] };
+  if (/^([a-z][a-z0-9+.-]*:|\/\/)/i.test(written)) return { problem: `${written} is not a local file (Loupe works offline)` };
+  let path = written.split(/[?#]/)[0];
+  try {
+    path = decodeURI(path);
+  } catch {
+    // Not percent-encoded after all: use it as written.
+  }
+  if (path.startsWith('/')) return { files: ROOT_FOLDERS.map((folder) => join(rootDir, folder, path)) };
+  return { files: [join(dirname(documentPath), path)] };
+}
+
+/** The image file for `src`, or why there is none. */
+export async function resolveImageFile(src: string, documentPath: string, rootDir: string): Promise<{ path: string } | { problem: string }> {
+  const source = imageFileCandidates(src, documentPath, rootDir);
+  if ('problem' in source) return source;
+  for (const file of source.files) {
+    const info = await stat(file).catch(() => undefined);
+    if (info?.isFile()) return { path: file };
+  }
+  const tried = source.files.map((file) => relative(rootDir, file).split(sep).join('/')).join(', ');
+  return { problem: `image file not found (looked for ${tried})` };
+}
+
+/** Hex SHA-256 of a file's bytes: the key for cached and recorded alt text. */
+export function sha256File(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('error', (error) => reject(new Error(`Cannot read image ${path}: ${error.message}`)))
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+/**
+ * Hashes images, remembering each file's hash until its size or modification time changes, so
+ * repeated scans (diagnostics on every edit) do not re-read unchanged images.
+ */
+export class ImageHasher {
+  private readonly known = new Map<string, { stamp: string; sha256: string }>();
+
+  async hash(path: string): Promise<string> {
+    const info = await stat(path);
+    const stamp = `${info.size}:${info.mtimeMs}`;
+    const cached = this.known.get(path);
+    if (cached?.stamp === stamp) return cached.sha256;
+    const sha256 = await sha256File(path);
+    this.known.set(path, { stamp, sha256 });
+    return sha256;
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * "Loupe: Generate Missing Alt Text in Workspace": finds every image without useful alt text,
+ * describes each distinct image once (content-hash cache), and proposes all changes as ONE
+ * workspace edit whose entries need confirmation, so VS Code's refactor preview lets the author
+ * review and untick each before anything is written.
+ */
+import { dirname, relative, sep } from 'node:path';
+import * as vscode from 'vscode';
+import { AltTextCache } from '../altText/altCache';
+import { fillAltEdit } from '../altText/altEdits';
+import { normalizeAltText, surroundingContext } from '../altText/altQuality';
+import { declaredDocumentLanguage } from '../altText/documentLanguage';
+import { findingsFor, type Finding } from '../altText/findings';
+import { createGitignoreMatcher } from '../altText/gitignoreMatcher';
+import { ImageHasher, resolveImageFile } from '../altText/imageFiles';
+import { scanImages, scanTargetFor } from '../altText/scanDocument';
+import { LineIndex } from '../altText/sourcePositions';
+import { imagesInDocument, updateAltRecords, workspaceRootOf } from './altTextDiagnostics';
+import { altTextCachePath, type AltTextFeatureDeps } from './altTextQuickFixes';
+
+const COMMAND = 'loupe.generateMissingAltTextInWorkspace';
+const DOCUMENT_GLOB = '**/*.{md,markdown,mdx,html,htm,jsx,tsx}';
+/** Consecutive model failures after which the engine is assumed unusable (e.g. no model installed). */
+const MAX_CONSECUTIVE_FAILURES = 3;
+
+interface ScannedDocument {
+  uri: vscode.Uri;
+  text: string;
+  rootDir: string;
+  findings: Finding[];
+}
+
+interface ProposedAlt {
+  document: ScannedDocument;
+  finding: Finding;
+  imagePath: string;
+  sha256: string;
+  alt: string;
+}
+
+interface Skip {
+  uri: vscode.Uri;
+  line: number;
+  column: number;
+  reason: string;
+}
+
+interface BatchResult {
+  proposed: ProposedAlt[];
+  skipped: Skip[];
+  total: number;
+  generated: number;
+  fromCache: number;
+  cancelled: boolean;
+  /** Set when the model kept failing and the batch stopped early. */
+  failure?: string;
+}
+
+export function registerAltTextBatch(context: vscode.ExtensionContext, deps: AltTextFeatureDeps): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand(COMMAND, async () => {
+      try {
+        await runBatch(context, deps);
+      } catch (error) {
+        void vscode.window.showErrorMessage(`Loupe: ${(error as Error).message}`);
+      }
+    }),
+  );
+}
+
+async function runBatch(context: vscode.ExtensionContext, deps: AltTextFeatureDeps): Promise<void> {
+  if (!vscode.workspace.workspaceFolders?.length) {
+    void vscode.window.showInformationMessage('Loupe: open a folder first; the batch looks for images in the workspace.');
+    return;
+  }
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Loupe: alt text', cancellable: true },
+    (progress, token) => generateAll(context, deps, progress, token),
+  );
+  if (result.total === 0) {
+    void vscode.window.showInformationMessage('Loupe: every image in the workspace has alt text.');
+    return;
+  }
+  result.proposed = await withoutChangedDocuments(result);
+  if (result.proposed.length > 0) {
+    const applied = await vscode.workspace.applyEdit(proposalEdit(result.proposed), { isRefactoring: true });
+    if (applied) await recordAccepted(result.proposed);
+  }
+  await reportOutcome(result);
+}
+
+async function generateAll(
+  context: vscode.ExtensionContext,
+  deps: AltTextFeatureDeps,
+  progress: vscode.Progress<{ message?: string; increment?: number }>,
+  token: vscode.CancellationToken,
+): Promise<BatchResult> {
+  progress.report({ message: 'finding images without alt text…' });
+  const documents = await scanWorkspace(token);
+  const total = documents.reduce((sum, document) => sum + document.findings.length, 0);
+  const result: BatchResult = { proposed: [], skipped: [], total, generated: 0, fromCache: 0, cancelled: false };
+  const cache = await AltTextCache.load(altTextCachePath(context));
+  const hasher = new ImageHasher();
+  const modelTimes: number[] = [];
+  let done = 0;
+  let failures = 0;
+
+  try {
+    for (const document of documents) {
+      for (const finding of document.findings) {
+        if (token.isCancellationRequested) {
+          result.cancelled = true;
+          return result;
+        }
+        const skip = (reason: string) => result.skipped.push({ uri: document.uri, line: finding.line, column: finding.column, reason });
+        const image = await resolveImageFile(finding.src, document.uri.fsPath, document.rootDir);
+        if ('path' in image) {
+          const sha256 = await hasher.hash(image.path);
+          let alt = cache.get(sha256);
+          if (alt !== undefined) result.fromCache++;
+          else {
+            const started = Date.now();
+            try {
+              const raw = await deps.generateAlt(
+                {
+                  imageUri: vscode.Uri.file(image.path),
+                  documentContext: surroundingContext(document.text, finding),
+                  language: batchLanguage(document),
+                  task: 'alt-text',
+                },
+                token,
+              );
+              failures = 0;
+              result.generated++;
+              modelTimes.push(Date.now() - started);
+              alt = normalizeAltText(raw, { maxLength: vscode.workspace.getConfiguration('loupe', document.uri).get<number>('altText.maxLength', 125) });
+              if (alt) cache.set(sha256, alt);
+              else skip(`the model's answer is not usable alt text: ${JSON.stringify(raw.slice(0, 80))}`);
+            } catch (error) {
+              if (token.isCancellationRequested) continue;
+              skip(`generation failed: ${(error as Error).message}`);
+              if (++failures >= MAX_CONSECUTIVE_FAILURES) {
+                result.failure = `alt text generation keeps failing (${(error as Error).message}); stopped`;
+                return result;
+              }
+            }
+          }
+          if (alt) result.proposed.push({ document, finding, imagePath: image.path, sha256, alt });
+        } else {
+          skip(`not described: ${image.problem}`);
+        }
+        done++;
+        progress.report({ increment: 100 / total, message: `${done}/${total}${eta(modelTimes, total - done)}` });
+      }
+    }
+  } finally {
+    await cache.save();
+  }
+  return result;
+}
+
+/** "· about 2 min left", from the average model time so far (cached images cost nothing). */
+function eta(modelTimes: number[], remaining: number): string {
+  if (modelTimes.length === 0 || remaining === 0) return '';
+  const average = modelTimes.reduce((sum, ms) => sum + ms, 0) / modelTimes.length;
+  const seconds = Math.round((average * remaining) / 1000);
+  return seconds < 60 ? ` · about ${seconds} s left` : ` · about ${Math.round(seconds / 60)} min left`;
+}
+
+function batchLanguage(document: ScannedDocument): string {
+  const configured = vscode.workspace.getConfiguration('loupe', document.uri).get<string>('altText.language', '').trim();
+  return configured || declaredDocumentLanguage(document.text) || vscode.env.language;
+}
+
+/**
+ * Documents with findings, from `findFiles` (which applies files.exclude), without node_modules
+ * and whatever the workspace's `.gitignore` files exclude. Open documents are read as edited.
+ */
+async function scanWorkspace(token: vscode.CancellationToken): Promise<ScannedDocument[]> {
+  const [uris, isIgnored] = await Promise.all([vscode.workspace.findFiles(DOCUMENT_GLOB, undefined, undefined, token), gitignoreMatcher(token)]);
+  const documents: ScannedDocument[] = [];
+  const candidates = uris
+    .filter((uri) => uri.scheme === 'file' && !uri.fsPath.split(sep).includes('node_modules') && !isIgnored(uri.fsPath))
+    .sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+  for (const uri of candidates) {
+    if (token.isCancellationRequested) break;
+    const text = await documentText(uri);
+    const target = scanTargetFor(uri.fsPath);
+    if (text === undefined || !target) continue;
+    let findings: Finding[];
+    try {
+      findings = findingsFor(scanImages(text, uri.fsPath, target));
+    } catch {
+      continue; // Invalid MDX: its own tooling reports that; nothing to fix here.
+    }
+    if (findings.length > 0) documents.push({ uri, text, rootDir: workspaceRootOf(uri) ?? dirname(uri.fsPath), findings });
+  }
+  return documents;
+}
+
+async function gitignoreMatcher(token: vscode.CancellationToken): Promise<(path: string) => boolean> {
+  const files = await vscode.workspace.findFiles('**/.gitignore', '**/node_modules/**', undefined, token);
+  const gitignores = await Promise.all(
+    files.map(async (uri) => ({ dir: dirname(uri.fsPath), content: new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)) })),
+  );
+  return createGitignoreMatcher(gitignores);
+}
+
+async function documentText(uri: vscode.Uri): Promise<string | undefined> {
+  const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === uri.toString());
+  if (open) return open.getText();
+  try {
+    // VS Code drops the byte order mark from documents; do the same so positions match.
+    return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Proposals whose document changed while the model worked would land at wrong offsets: those
+ * are dropped (and reported as skipped) rather than applied.
+ */
+async function withoutChangedDocuments(result: BatchResult): Promise<ProposedAlt[]> {
+  const unchanged = new Map<ScannedDocument, boolean>();
+  const kept: ProposedAlt[] = [];
+  for (const item of result.proposed) {
+    if (!unchanged.has(item.document)) unchanged.set(item.document, (await documentText(item.document.uri)) === item.document.text);
+    if (unchanged.get(item.document)) kept.push(item);
+    else result.skipped.push({ uri: item.document.uri, line: item.finding.line, column: item.finding.column, reason: 'the file changed while Loupe was working; run the command again' });
+  }
+  return kept;
+}
+
+/** One edit, every entry needing confirmation: VS Code opens the refactor preview for review. */
+function proposalEdit(proposed: ProposedAlt[]): vscode.WorkspaceEdit {
+  const edit = new vscode.WorkspaceEdit();
+  const indexes = new Map<ScannedDocument, LineIndex>();
+  for (const { document, finding, alt } of proposed) {
+    let index = indexes.get(document);
+    if (!index) indexes.set(document, (index = new LineIndex(document.text)));
+    const { start, end, newText } = fillAltEdit(finding, alt);
+    const from = index.point(start);
+    const to = index.point(end);
+    edit.replace(document.uri, new vscode.Range(from.line - 1, from.column - 1, to.line - 1, to.column - 1), newText, {
+      needsConfirmation: true,
+      label: `Alt text: ${alt}`,
+      description: `${vscode.workspace.asRelativePath(document.uri)}:${finding.line}`,
+    });
+  }
+  return edit;
+}
+
+/** Records, for stale checks, only the alt texts the author kept in the preview. */
+async function recordAccepted(proposed: ProposedAlt[]): Promise<void> {
+  const byRoot = new Map<string, ProposedAlt[]>();
+  for (const item of proposed) {
+    const document = await vscode.workspace.openTextDocument(item.document.uri);
+    const kept = imagesInDocument(document).some((image) => image.src === item.finding.src && image.alt === item.alt);
+    if (!kept) continue;
+    byRoot.set(item.document.rootDir, [...(byRoot.get(item.document.rootDir) ?? []), item]);
+  }
+  for (const [rootDir, items] of byRoot) {
+    await updateAltRecords(rootDir, (records) => {
+      for (const { imagePath, sha256, alt } of items) records.record(imagePath, sha256, alt);
+    });
+  }
+}
+
+async function reportOutcome(result: BatchResult): Promise<void> {
+  const files = new Set(result.proposed.map((item) => item.document.uri.toString())).size;
+  const parts = [`proposed alt text for ${result.proposed.length} of ${result.total} images in ${files} files (${result.generated} described by the model, ${result.fromCache} from the cache)`];
+  if (result.cancelled) parts.push('stopped early at your request');
+  if (result.failure) parts.push(result.failure);
+  if (result.skipped.length === 0) {
+    void vscode.window.showInformationMessage(`Loupe: ${parts.join('; ')}.`);
+    return;
+  }
+  parts.push(`${result.skipped.length} skipped`);
+  const choice = await vscode.window.showWarningMessage(`Loupe: ${parts.join('; ')}.`, 'Show Skipped');
+  if (choice !== 'Show Skipped') return;
+  const lines = result.skipped.map((skip) => `${relative(workspaceRootOf(skip.uri) ?? '', skip.uri.fsPath)}:${skip.line}:${skip.column}: ${skip.reason}`);
+  const report = await vscode.workspace.openTextDocument({ content: `Images Loupe did not describe\n\n${lines.join('\n')}\n`, language: 'plaintext' });
+  await vscode.window.showTextDocument(report);
+}

@@ -1,0 +1,213 @@
+/**
+ * Alt text diagnostics: images without useful alt text, and images whose Loupe-written alt text
+ * may be stale because the image changed. The rules live in src/altText; this file only feeds
+ * VS Code documents to them and shows the result. Also exports the small VS Code helpers that
+ * the quick fixes and the workspace batch share.
+ */
+import { dirname, join } from 'node:path';
+import * as vscode from 'vscode';
+import { findingsFor, type Finding, type ImageOccurrence, type SourcePoint } from '../altText/findings';
+import { ImageHasher, resolveImageFile } from '../altText/imageFiles';
+import { scanImages, scanTargetFor } from '../altText/scanDocument';
+import { AltTextRecords, DEFAULT_ALT_RECORDS_PATH, staleFindings } from '../altText/staleAlt';
+
+export const ALT_TEXT_LANGUAGES = ['markdown', 'mdx', 'html', 'javascriptreact', 'typescriptreact'];
+/** Without an MDX extension installed, VS Code opens `.mdx` files as plain text: check those too. */
+const MDX_FILES = '**/*.mdx';
+export const ALT_TEXT_SELECTOR: vscode.DocumentSelector = [...ALT_TEXT_LANGUAGES.map((language) => ({ language })), { pattern: MDX_FILES }];
+
+/** The language a document is checked as ('mdx' for a plain-text `.mdx`), or undefined. */
+export function checkedLanguage(document: vscode.TextDocument): string | undefined {
+  if (ALT_TEXT_LANGUAGES.includes(document.languageId)) return document.languageId;
+  return document.languageId === 'plaintext' && document.fileName.toLowerCase().endsWith('.mdx') ? 'mdx' : undefined;
+}
+export const DIAGNOSTIC_SOURCE = 'loupe';
+const CHECKED_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);
+const DEBOUNCE_MS = 300;
+
+const SEVERITIES: Record<string, vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  information: vscode.DiagnosticSeverity.Information,
+  hint: vscode.DiagnosticSeverity.Hint,
+};
+
+/** Every image in a document; none when it cannot be parsed (its language tools report that). */
+export function imagesInDocument(document: vscode.TextDocument): ImageOccurrence[] {
+  const language = checkedLanguage(document);
+  const target = language && scanTargetFor(document.fileName, language);
+  if (!target) return [];
+  try {
+    return scanImages(document.getText(), document.uri.scheme === 'file' ? document.uri.fsPath : document.uri.toString(), target);
+  } catch {
+    return [];
+  }
+}
+
+export function rangeOf(start: SourcePoint, end: SourcePoint): vscode.Range {
+  return new vscode.Range(start.line - 1, start.column - 1, end.line - 1, end.column - 1);
+}
+
+/** The workspace folder path Loupe's records and root-relative image paths are based on. */
+export function workspaceRootOf(uri: vscode.Uri): string | undefined {
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  return folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined;
+}
+
+/** The local image file an occurrence refers to, or why there is none. */
+export async function resolveDocumentImage(document: vscode.TextDocument, image: ImageOccurrence): Promise<{ path: string } | { problem: string }> {
+  if (document.uri.scheme !== 'file') {
+    if (document.isUntitled) return { problem: 'save the document first, so Loupe knows where its images are' };
+    return { problem: 'Loupe reads images from local files only' };
+  }
+  const documentPath = document.uri.fsPath;
+  return resolveImageFile(image.src, documentPath, workspaceRootOf(document.uri) ?? dirname(documentPath));
+}
+
+export function altRecordsPath(rootDir: string): string {
+  return join(rootDir, DEFAULT_ALT_RECORDS_PATH);
+}
+
+/** Loads the workspace's alt text records fresh, applies `change`, and saves them. */
+export async function updateAltRecords(rootDir: string, change: (records: AltTextRecords) => void): Promise<void> {
+  const records = await AltTextRecords.load(altRecordsPath(rootDir), rootDir);
+  change(records);
+  await records.save();
+}
+
+function diagnosticSettings(document: vscode.TextDocument) {
+  const config = vscode.workspace.getConfiguration('loupe', document.uri);
+  return {
+    severity: config.get<string>('altText.diagnostics.severity', 'information'),
+    disabledLanguages: config.get<string[]>('altText.diagnostics.disabledLanguages', []),
+  };
+}
+
+class AltTextDiagnostics implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection('loupe-alt-text');
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly hasher = new ImageHasher();
+  /** Per workspace root; dropped when a records file changes. */
+  private readonly records = new Map<string, Promise<AltTextRecords | undefined>>();
+  private readonly reportedRecordErrors = new Set<string>();
+  private refreshAllTimer: NodeJS.Timeout | undefined;
+
+  schedule(document: vscode.TextDocument, delay = DEBOUNCE_MS): void {
+    const key = document.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        void this.refresh(document);
+      }, delay),
+    );
+  }
+
+  scheduleAll(): void {
+    clearTimeout(this.refreshAllTimer);
+    this.refreshAllTimer = setTimeout(() => {
+      for (const document of vscode.workspace.textDocuments) void this.refresh(document);
+    }, DEBOUNCE_MS);
+  }
+
+  forget(document: vscode.TextDocument): void {
+    const key = document.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+    this.collection.delete(document.uri);
+  }
+
+  invalidateRecords(): void {
+    this.records.clear();
+    this.reportedRecordErrors.clear();
+  }
+
+  async refresh(document: vscode.TextDocument): Promise<void> {
+    const severity = this.severityFor(document);
+    if (severity === undefined) {
+      this.collection.delete(document.uri);
+      return;
+    }
+    const version = document.version;
+    const occurrences = imagesInDocument(document);
+    const findings: Finding[] = [...findingsFor(occurrences), ...(await this.staleFor(document, occurrences))];
+    // A newer refresh is on its way (or the document is gone): this result is outdated.
+    if (document.isClosed || document.version !== version) return;
+    this.collection.set(
+      document.uri,
+      findings.map((finding) => {
+        const diagnostic = new vscode.Diagnostic(rangeOf(finding.start, finding.end), finding.message, severity);
+        diagnostic.source = DIAGNOSTIC_SOURCE;
+        diagnostic.code = finding.kind;
+        return diagnostic;
+      }),
+    );
+  }
+
+  private severityFor(document: vscode.TextDocument): vscode.DiagnosticSeverity | undefined {
+    const language = checkedLanguage(document);
+    if (!language || !CHECKED_SCHEMES.has(document.uri.scheme)) return undefined;
+    const settings = diagnosticSettings(document);
+    if (settings.disabledLanguages.includes(language)) return undefined;
+    return SEVERITIES[settings.severity];
+  }
+
+  private async staleFor(document: vscode.TextDocument, occurrences: ImageOccurrence[]): Promise<Finding[]> {
+    const rootDir = document.uri.scheme === 'file' ? workspaceRootOf(document.uri) : undefined;
+    if (!rootDir) return [];
+    const records = await this.recordsFor(rootDir);
+    if (!records) return [];
+    return staleFindings(occurrences, records, { documentPath: document.uri.fsPath, rootDir, hashFile: (path) => this.hasher.hash(path) }).catch(() => []);
+  }
+
+  private recordsFor(rootDir: string): Promise<AltTextRecords | undefined> {
+    let loading = this.records.get(rootDir);
+    if (!loading) {
+      loading = AltTextRecords.load(altRecordsPath(rootDir), rootDir).catch((error: Error) => {
+        if (!this.reportedRecordErrors.has(rootDir)) {
+          this.reportedRecordErrors.add(rootDir);
+          void vscode.window.showWarningMessage(`Loupe: stale alt text checks are off: ${error.message}`);
+        }
+        return undefined;
+      });
+      this.records.set(rootDir, loading);
+    }
+    return loading;
+  }
+
+  dispose(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    clearTimeout(this.refreshAllTimer);
+    this.collection.dispose();
+  }
+}
+
+export function registerAltTextDiagnostics(context: vscode.ExtensionContext): void {
+  const diagnostics = new AltTextDiagnostics();
+  const recordsWatcher = vscode.workspace.createFileSystemWatcher(`**/${DEFAULT_ALT_RECORDS_PATH.replace(/\\/g, '/')}`);
+  // Stale checks compare image content, so a changed image re-checks open documents.
+  const imageWatcher = vscode.workspace.createFileSystemWatcher('**/*.{png,jpg,jpeg,gif,webp,svg,bmp}', true, false, true);
+  const onRecordsChanged = () => {
+    diagnostics.invalidateRecords();
+    diagnostics.scheduleAll();
+  };
+  context.subscriptions.push(
+    diagnostics,
+    recordsWatcher,
+    imageWatcher,
+    recordsWatcher.onDidChange(onRecordsChanged),
+    recordsWatcher.onDidCreate(onRecordsChanged),
+    recordsWatcher.onDidDelete(onRecordsChanged),
+    imageWatcher.onDidChange(() => diagnostics.scheduleAll()),
+    vscode.workspace.onDidOpenTextDocument((document) => diagnostics.schedule(document, 0)),
+    vscode.workspace.onDidChangeTextDocument((event) => {
+      if (event.contentChanges.length > 0) diagnostics.schedule(event.document);
+    }),
+    vscode.workspace.onDidCloseTextDocument((document) => diagnostics.forget(document)),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('loupe.altText')) diagnostics.scheduleAll();
+    }),
+  );
+  for (const document of vscode.workspace.textDocuments) diagnostics.schedule(document, 0);
+}

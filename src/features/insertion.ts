@@ -1,0 +1,180 @@
+/**
+ * Puts an answer where the user wants it: at the cursor, over the selection, on the clipboard,
+ * as a comment, as a Markdown table, or into the alt text of the image it describes. The target is
+ * the text editor that was active before the Ask panel took focus.
+ */
+import * as vscode from 'vscode';
+import type { InsertAction, InsertTargets } from '../protocol/webview';
+import { imageSourcePath, imagesIn, type ImageOccurrence } from './imageReferences';
+import { resolveImageSource, sameResource } from './imageLocation';
+import { altTextEdit, formatAsComment, toMarkdownTable } from './insertionText';
+
+/** Remembers the last text editor and its selection, so focus moving to the panel loses neither. */
+export class LastTextEditor implements vscode.Disposable {
+  private editor?: vscode.TextEditor;
+  private selection?: vscode.Selection;
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor() {
+    this.remember(vscode.window.activeTextEditor);
+    this.subscriptions = [
+      this.changed,
+      vscode.window.onDidChangeActiveTextEditor((editor) => this.remember(editor)),
+      vscode.window.onDidChangeTextEditorSelection(({ textEditor }) => {
+        if (textEditor === this.editor) this.remember(textEditor);
+      }),
+    ];
+  }
+
+  private remember(editor: vscode.TextEditor | undefined): void {
+    // Focus moving to a webview, the panel area or the output leaves the last real editor in place.
+    if (!editor || !['file', 'untitled', 'vscode-remote', 'vscode-userdata'].includes(editor.document.uri.scheme)) return;
+    this.editor = editor;
+    this.selection = editor.selection;
+    this.changed.fire();
+  }
+
+  /** The remembered editor with its current (or last known) selection, if its document is still open. */
+  get current(): { editor: vscode.TextEditor; document: vscode.TextDocument; selection: vscode.Selection } | undefined {
+    if (!this.editor || !this.selection || this.editor.document.isClosed) return undefined;
+    return { editor: this.editor, document: this.editor.document, selection: this.selection };
+  }
+
+  dispose(): void {
+    for (const subscription of this.subscriptions) subscription.dispose();
+  }
+}
+
+/** The image reference whose alt text "Use as alt text" fills, found again at insert time. */
+export interface AltTextTarget {
+  document: vscode.Uri;
+  /** The reference's source as written, and where it was: edits elsewhere may move it. */
+  src: string;
+  offset: number;
+}
+
+export function altTargetFor(document: vscode.TextDocument, image: ImageOccurrence): AltTextTarget {
+  return { document: document.uri, src: image.src, offset: image.start.offset };
+}
+
+function documentImages(document: vscode.TextDocument): ImageOccurrence[] {
+  return imagesIn(document.getText(), document.uri.path, document.languageId);
+}
+
+/**
+ * An image reference in `document` that points at `image`, for an image opened from the Explorer
+ * while a document that shows it was being edited. References without alt text come first.
+ */
+export function findAltTargetForImage(document: vscode.TextDocument, image: vscode.Uri): AltTextTarget | undefined {
+  const text = document.getText();
+  const matches = documentImages(document).filter((occurrence) => {
+    const path = imageSourcePath(occurrence.src, text);
+    if (!path) return false;
+    try {
+      const location = resolveImageSource(path, document.uri);
+      return location.kind === 'uri' && sameResource(location.uri, image);
+    } catch {
+      return false;
+    }
+  });
+  const best = matches.find((occurrence) => occurrence.altState === 'absent' || occurrence.alt?.trim() === '') ?? matches[0];
+  return best && altTargetFor(document, best);
+}
+
+export function describeAltTarget(target: AltTextTarget, document: vscode.TextDocument | undefined): string {
+  const where = vscode.workspace.asRelativePath(target.document, false);
+  const line = document ? `:${document.positionAt(target.offset).line + 1}` : '';
+  return `${target.src} in ${where}${line}`;
+}
+
+/** What the panel's buttons would do now, for their labels. */
+export function describeTargets(last: LastTextEditor, altTarget: AltTextTarget | undefined): InsertTargets {
+  const current = last.current;
+  const altDocument = altTarget && vscode.workspace.textDocuments.find((d) => d.uri.toString() === altTarget.document.toString());
+  return {
+    editor: current && `${vscode.workspace.asRelativePath(current.document.uri, false)}:${current.selection.active.line + 1}`,
+    languageId: current?.document.languageId,
+    hasSelection: !!current && !current.selection.isEmpty,
+    altText: altTarget && describeAltTarget(altTarget, altDocument),
+  };
+}
+
+/** Carries out an insert action; returns what to tell the user, or throws with the reason it cannot. */
+export async function insertAnswer(action: InsertAction, answer: string, last: LastTextEditor, altTarget: AltTextTarget | undefined): Promise<string> {
+  if (action === 'copy') {
+    await vscode.env.clipboard.writeText(answer);
+    return 'Copied to the clipboard.';
+  }
+  if (action === 'altText') {
+    if (!altTarget) throw new Error('This image did not come from an image reference in a document, so there is no alt text to fill.');
+    return fillAltText(altTarget, answer);
+  }
+  const current = last.current;
+  if (!current) throw new Error('Open a text editor and place the cursor where the answer should go, then try again.');
+  const { document, selection } = current;
+  const name = vscode.workspace.asRelativePath(document.uri, false);
+  switch (action) {
+    case 'cursor':
+      await edit(current, new vscode.Range(selection.active, selection.active), answer);
+      return `Inserted into ${name}.`;
+    case 'replace':
+      if (selection.isEmpty) throw new Error(`Nothing is selected in ${name}. Select the text to replace, then try again.`);
+      await edit(current, selection, answer);
+      return `Replaced the selection in ${name}.`;
+    case 'comment': {
+      const line = document.lineAt(selection.active.line);
+      const indent = line.text.slice(0, line.firstNonWhitespaceCharacterIndex);
+      const comment = formatAsComment(answer, document.languageId, indent);
+      if (comment === undefined) {
+        throw new Error(`${document.languageId} files have no comment syntax Loupe knows. Use Insert at cursor instead.`);
+      }
+      await edit(current, new vscode.Range(line.range.start, line.range.start), `${comment}\n`);
+      return `Inserted a comment above line ${line.lineNumber + 1} of ${name}.`;
+    }
+    case 'table': {
+      const table = toMarkdownTable(answer);
+      if (!table) throw new Error('The answer holds no table (no Markdown table and no comma- or tab-separated rows). Try "Chart to table" again, or insert it as text.');
+      const line = document.lineAt(selection.active.line);
+      // A table needs lines of its own: after a non-empty line it starts after a blank line.
+      const text = line.isEmptyOrWhitespace ? `${table}\n` : `\n\n${table}\n`;
+      const at = line.isEmptyOrWhitespace ? line.range.start : line.range.end;
+      await edit(current, new vscode.Range(at, at), text);
+      return `Inserted a table into ${name}.`;
+    }
+  }
+}
+
+/** Edits through the editor when it is visible (the cursor ends up after the text), else the document. */
+async function edit(target: { editor: vscode.TextEditor; document: vscode.TextDocument }, range: vscode.Range, text: string): Promise<void> {
+  const visible = vscode.window.visibleTextEditors.includes(target.editor);
+  const applied = visible
+    ? await target.editor.edit((builder) => builder.replace(range, text))
+    : await vscode.workspace.applyEdit(replaceEdit(target.document.uri, range, text));
+  if (!applied) throw new Error(`VS Code did not apply the edit to ${vscode.workspace.asRelativePath(target.document.uri, false)}; it may be read-only.`);
+}
+
+function replaceEdit(uri: vscode.Uri, range: vscode.Range, text: string): vscode.WorkspaceEdit {
+  const workspaceEdit = new vscode.WorkspaceEdit();
+  workspaceEdit.replace(uri, range, text);
+  return workspaceEdit;
+}
+
+async function fillAltText(target: AltTextTarget, answer: string): Promise<string> {
+  const document = await vscode.workspace.openTextDocument(target.document);
+  const name = vscode.workspace.asRelativePath(document.uri, false);
+  // The document may have changed since: take the reference to the same source nearest to where it was.
+  const distance = (image: ImageOccurrence) => Math.abs(image.start.offset - target.offset);
+  const image = documentImages(document)
+    .filter((candidate) => candidate.src === target.src)
+    .sort((a, b) => distance(a) - distance(b))[0];
+  if (!image) throw new Error(`The image ${target.src} is no longer referenced in ${name}.`);
+  const change = altTextEdit(image.altTarget, answer, document.getText());
+  const range = new vscode.Range(document.positionAt(change.start), document.positionAt(change.end));
+  if (!(await vscode.workspace.applyEdit(replaceEdit(document.uri, range, change.newText)))) {
+    throw new Error(`VS Code did not apply the edit to ${name}; it may be read-only.`);
+  }
+  target.offset = image.start.offset;
+  return `Set the alt text of ${target.src} in ${name}:${range.start.line + 1}.`;
+}

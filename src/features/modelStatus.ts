@@ -1,0 +1,107 @@
+/**
+ * Whether a model is installed and what the engine is doing with it, for the status bar item and
+ * the Ask panel: missing / not loaded / loading / ready / busy, the model's name and the preset.
+ */
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import type { LoupeServices } from '../host/services';
+import { loupeSettings } from '../host/settings';
+import type { ModelStatus } from '../protocol/webview';
+
+/** One per activation, shared by the status bar item and the panel. */
+export class ModelStatusSource implements vscode.Disposable {
+  private status: ModelStatus = { state: 'unloaded', preset: loupeSettings().preset };
+  private installed?: { modelDir: string | undefined };
+  private readonly changed = new vscode.EventEmitter<ModelStatus>();
+  readonly onDidChange = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(private readonly services: LoupeServices) {
+    this.subscriptions = [
+      this.changed,
+      services.engine.onDidChangeModelState(() => this.refresh()),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('loupe')) this.refresh();
+      }),
+      // A model downloaded or imported in another window shows up when this one is focused.
+      vscode.window.onDidChangeWindowState((state) => {
+        if (state.focused) this.refresh();
+      }),
+    ];
+    this.refresh();
+  }
+
+  get current(): ModelStatus {
+    return this.status;
+  }
+
+  /** Looks again for the model folder (cheap: a settings read and a few stat calls). */
+  refresh(): void {
+    void this.services
+      .resolveModelDir()
+      .then((modelDir) => (this.installed = { modelDir }))
+      .catch((error: unknown) => {
+        this.services.log.warn(`Loupe: could not look up the model folder: ${String(error)}`);
+        this.installed = { modelDir: undefined };
+      })
+      .finally(() => this.publish());
+  }
+
+  private publish(): void {
+    const engine = this.services.engine.state;
+    const modelDir = engine.modelDir ?? this.installed?.modelDir;
+    const next: ModelStatus = {
+      state: this.installed && !this.installed.modelDir && engine.state === 'unloaded' ? 'missing' : engine.state,
+      modelName: modelDir ? basename(modelDir) : undefined,
+      preset: loupeSettings().preset,
+    };
+    if (JSON.stringify(next) === JSON.stringify(this.status)) return;
+    this.status = next;
+    this.changed.fire(next);
+  }
+
+  dispose(): void {
+    for (const subscription of this.subscriptions) subscription.dispose();
+  }
+}
+
+const sources = new WeakMap<LoupeServices, ModelStatusSource>();
+
+/** The shared status source for these services, created on first use. */
+export function modelStatusSource(context: vscode.ExtensionContext, services: LoupeServices): ModelStatusSource {
+  let source = sources.get(services);
+  if (!source) {
+    source = new ModelStatusSource(services);
+    sources.set(services, source);
+    context.subscriptions.push(source);
+  }
+  return source;
+}
+
+const STATE_TEXT: Record<ModelStatus['state'], { icon: string; word: string; tooltip: string }> = {
+  missing: { icon: '$(cloud-download)', word: 'no model', tooltip: 'No model is installed. Click to open the Ask panel, which shows how to get one.' },
+  unloaded: { icon: '$(eye)', word: 'not loaded', tooltip: 'The model loads when you ask the first question.' },
+  loading: { icon: '$(sync~spin)', word: 'loading', tooltip: 'Loading the model into memory.' },
+  loaded: { icon: '$(eye)', word: 'ready', tooltip: 'The model is loaded and ready.' },
+  busy: { icon: '$(loading~spin)', word: 'busy', tooltip: 'The model is answering.' },
+};
+
+/** The status bar item: click opens the Ask panel. */
+export function registerModelStatus(context: vscode.ExtensionContext, services: LoupeServices): void {
+  const source = modelStatusSource(context, services);
+  const item = vscode.window.createStatusBarItem('loupe.modelStatus', vscode.StatusBarAlignment.Right, 100);
+  item.name = 'Loupe model';
+  item.command = 'loupe.openPanel';
+  const show = (status: ModelStatus) => {
+    const text = STATE_TEXT[status.state];
+    item.text = [`${text.icon} Loupe: ${text.word}`, status.modelName, status.preset].filter(Boolean).join(' · ');
+    item.tooltip = [text.tooltip, status.modelName && `Model: ${status.modelName}`, `Preset: ${status.preset}`, 'Click to open the Ask panel.']
+      .filter(Boolean)
+      .join('\n');
+    item.backgroundColor = status.state === 'missing' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    item.accessibilityInformation = { label: `Loupe ${text.word}${status.modelName ? `, model ${status.modelName}` : ''}, preset ${status.preset}` };
+  };
+  show(source.current);
+  item.show();
+  context.subscriptions.push(item, source.onDidChange(show));
+}

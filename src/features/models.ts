@@ -1,0 +1,364 @@
+/**
+ * Model commands in VS Code: pick, download (with consent, license acceptance and a cancellable
+ * progress notification), import a folder, delete, show info, and store a hub token. Models live
+ * under the extension's global storage; the work itself is done by src/models/.
+ */
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { DEFAULT_MODEL_ID, findManifest, getManifest, listManifests } from '../models/catalog';
+import { licenseText, modelChoices, type ModelChoice } from '../models/choice';
+import { downloadModel } from '../models/download';
+import { isModelError } from '../models/errors';
+import { DEFAULT_HUB_ENDPOINT } from '../models/hubClient';
+import { importModelFolder } from '../models/importFolder';
+import type { ModelManifest } from '../models/manifest';
+import { describeProgress, formatBytes, percent } from '../models/progress';
+import { deleteModel, listInstalled, modelInfo, partialDownloadBytes, resolveInstalledModelDir, type InstalledModel } from '../models/store';
+
+const TOKEN_SECRET = 'loupe.hub.token';
+const acceptanceKey = (modelId: string) => `loupe.licenseAccepted.${modelId}`;
+
+export interface ModelCommandDeps {
+  /** The selected model changed or is about to be deleted: unload it from the engine. */
+  onModelChanged(): void;
+}
+
+export function modelStorageDir(context: vscode.ExtensionContext): string {
+  return join(context.globalStorageUri.fsPath, 'models');
+}
+
+/**
+ * The folder the engine should load: `loupe.model.path` when the workspace is trusted and it is
+ * set, else the installed folder of `loupe.model.id`; undefined when neither exists.
+ */
+export async function resolveSelectedModelDir(context: vscode.ExtensionContext): Promise<string | undefined> {
+  const config = vscode.workspace.getConfiguration('loupe');
+  const path = config.get<string>('model.path', '').trim();
+  if (path && vscode.workspace.isTrusted) return path;
+  return resolveInstalledModelDir(modelStorageDir(context), selectedModelId());
+}
+
+/** The choices with install state, for pickers and the panel's first-run view. */
+export async function getModelChoices(context: vscode.ExtensionContext): Promise<ModelChoice[]> {
+  return modelChoices(listManifests(), await listInstalled(modelStorageDir(context)));
+}
+
+export function registerModelCommands(context: vscode.ExtensionContext, deps: ModelCommandDeps): void {
+  const storageDir = modelStorageDir(context);
+  const commands = new ModelCommands(context, storageDir, deps);
+  context.subscriptions.push(
+    vscode.commands.registerCommand('loupe.selectModel', () => commands.select()),
+    vscode.commands.registerCommand('loupe.downloadModel', (id?: unknown) => commands.download(typeof id === 'string' ? id : undefined)),
+    vscode.commands.registerCommand('loupe.importModel', () => commands.importFolder()),
+    vscode.commands.registerCommand('loupe.deleteModel', () => commands.remove()),
+    vscode.commands.registerCommand('loupe.showModelInfo', () => commands.info()),
+    vscode.commands.registerCommand('loupe.setHubToken', () => commands.setToken()),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('loupe.model')) deps.onModelChanged();
+    }),
+    // Trust makes loupe.model.path count, which can change the model in use.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => deps.onModelChanged()),
+  );
+}
+
+function selectedModelId(): string {
+  return vscode.workspace.getConfiguration('loupe').get<string>('model.id', DEFAULT_MODEL_ID) || DEFAULT_MODEL_ID;
+}
+
+class ModelCommands {
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly storageDir: string,
+    private readonly deps: ModelCommandDeps,
+  ) {}
+
+  async select(): Promise<void> {
+    const installed = await listInstalled(this.storageDir);
+    const current = selectedModelId();
+    const items = [
+      ...modelChoices(listManifests(), installed).map((choice) => ({
+        label: `${choice.installed ? '$(check) ' : '$(cloud-download) '}${choice.label}`,
+        description: [choice.id === current ? 'current' : '', choice.installed ? 'installed' : choice.sizeText, choice.speed, choice.recommended ? 'recommended' : '']
+          .filter(Boolean)
+          .join(' · '),
+        detail: `${licenseText(choice.license)}. ${choice.summary}`,
+        id: choice.id,
+        isInstalled: choice.installed !== undefined,
+      })),
+      ...installed
+        .filter((model) => !findManifest(model.modelId))
+        .map((model) => ({ label: `$(folder) ${model.marker.label}`, description: model.modelId === current ? 'current · imported' : 'imported', detail: model.dir, id: model.modelId, isInstalled: true })),
+    ];
+    const picked = await vscode.window.showQuickPick(items, { title: 'Loupe: choose a model', matchOnDetail: true });
+    if (!picked) return;
+    if (!picked.isInstalled) {
+      const manifest = getManifest(picked.id);
+      const answer = await vscode.window.showInformationMessage(`${manifest.label} is not downloaded yet.`, { modal: true, detail: downloadDetail(manifest, this.storageDir) }, 'Download');
+      if (answer === 'Download') await this.download(manifest.id, { skipConsent: true, useWhenDone: true });
+      return;
+    }
+    await this.useModel(picked.id);
+  }
+
+  /** Resolves true when the model ended up installed. `useWhenDone` selects it without asking. */
+  async download(id?: string, options: { skipConsent?: boolean; useWhenDone?: boolean } = {}): Promise<boolean> {
+    const manifest = id ? findManifest(id) : await this.pickManifest('Download which model?');
+    if (!manifest) {
+      if (id) void vscode.window.showErrorMessage(`Loupe: unknown model "${id}".`);
+      return false;
+    }
+    if (!options.skipConsent) {
+      const answer = await vscode.window.showInformationMessage(`Download ${manifest.label}?`, { modal: true, detail: downloadDetail(manifest, this.storageDir) }, 'Download');
+      if (answer !== 'Download') return false;
+    }
+    if (!(await this.acceptLicense(manifest))) return false;
+    const token = await this.context.secrets.get(TOKEN_SECRET);
+    const hadModel = (await resolveSelectedModelDir(this.context)) !== undefined;
+    try {
+      const outcome = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Downloading ${manifest.label}`, cancellable: true },
+        async (progress, cancellation) => {
+          const controller = new AbortController();
+          const subscription = cancellation.onCancellationRequested(() => controller.abort());
+          let reported = 0;
+          try {
+            return await downloadModel({
+              manifest,
+              storageDir: this.storageDir,
+              endpoint: hubEndpoint(),
+              token,
+              ...proxySettings(),
+              licenseAccepted: true,
+              signal: controller.signal,
+              progressIntervalMs: 250,
+              onProgress: (p) => {
+                const now = percent(p);
+                progress.report({ message: describeProgress(p), increment: Math.max(0, now - reported) });
+                reported = Math.max(reported, now);
+              },
+            });
+          } finally {
+            subscription.dispose();
+          }
+        },
+      );
+      if (options.useWhenDone || !hadModel || manifest.id === selectedModelId()) {
+        await this.useModel(manifest.id);
+      } else {
+        const answer = await vscode.window.showInformationMessage(`${manifest.label} is downloaded (${outcome.marker.precision}).`, 'Use It Now');
+        if (answer) await this.useModel(manifest.id);
+      }
+      return true;
+    } catch (error) {
+      if (isModelError(error, 'CANCELLED')) {
+        const kept = await partialDownloadBytes(this.storageDir, manifest.id);
+        void vscode.window.showInformationMessage(`Loupe: download of ${manifest.label} cancelled. ${formatBytes(kept)} kept; run "Loupe: Download Model" again to resume.`);
+        return false;
+      }
+      const actions = isModelError(error, 'HUB_UNAUTHORIZED') ? ['Set Hugging Face Token', 'Retry'] : ['Retry'];
+      const answer = await vscode.window.showErrorMessage(`Loupe: ${(error as Error).message}`, ...actions);
+      if (answer === 'Set Hugging Face Token') await this.setToken();
+      if (answer) return this.download(manifest.id, { ...options, skipConsent: true });
+      return false;
+    }
+  }
+
+  async importFolder(): Promise<void> {
+    const folders = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Import Model Folder' });
+    const source = folders?.[0]?.fsPath;
+    if (!source) return;
+    const kind = await vscode.window.showQuickPick(
+      [
+        ...listManifests().map((m) => ({ label: m.label, description: m.id, detail: `Import as ${m.label} (${m.architecture}); ${licenseText(m.license)}`, id: m.id as string | undefined })),
+        { label: 'Another model', description: 'local', detail: 'Import under its own name; Loupe checks the architecture from config.json', id: undefined },
+      ],
+      { title: 'Which model is in this folder?' },
+    );
+    if (!kind) return;
+    const manifest = kind.id ? getManifest(kind.id) : undefined;
+    if (manifest && !(await this.acceptLicense(manifest))) return;
+    try {
+      const outcome = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Importing model', cancellable: true },
+        async (progress, cancellation) => {
+          const controller = new AbortController();
+          const subscription = cancellation.onCancellationRequested(() => controller.abort());
+          let reported = 0;
+          try {
+            return await importModelFolder({
+              source,
+              storageDir: this.storageDir,
+              modelId: kind.id,
+              licenseAccepted: true,
+              signal: controller.signal,
+              onProgress: (done, total) => {
+                const now = total > 0 ? (done / total) * 100 : 100;
+                progress.report({ message: `${formatBytes(done)} of ${formatBytes(total)}`, increment: now - reported });
+                reported = now;
+              },
+            });
+          } finally {
+            subscription.dispose();
+          }
+        },
+      );
+      const answer = await vscode.window.showInformationMessage(`Imported ${outcome.marker.label} as ${outcome.marker.modelId}.`, 'Use It Now');
+      if (answer) await this.useModel(outcome.marker.modelId);
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Loupe: ${(error as Error).message}`);
+    }
+  }
+
+  async remove(): Promise<void> {
+    const model = await this.pickInstalled('Delete which model?');
+    if (!model) return;
+    const info = await modelInfo(this.storageDir, model.modelId);
+    const answer = await vscode.window.showWarningMessage(
+      `Delete ${model.marker.label}?`,
+      { modal: true, detail: `This frees ${formatBytes(info?.sizeOnDisk ?? 0)} in ${join(this.storageDir, model.modelId)}. You can download or import it again later.` },
+      'Delete',
+    );
+    if (answer !== 'Delete') return;
+    if (model.modelId === selectedModelId()) this.deps.onModelChanged();
+    try {
+      await deleteModel(this.storageDir, model.modelId);
+      void vscode.window.showInformationMessage(`Loupe: deleted ${model.marker.label}.`);
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Loupe: ${(error as Error).message}`);
+    }
+  }
+
+  async info(): Promise<void> {
+    const config = vscode.workspace.getConfiguration('loupe');
+    const path = config.get<string>('model.path', '').trim();
+    if (path && vscode.workspace.isTrusted) {
+      const answer = await vscode.window.showInformationMessage('Loupe uses a model folder from the loupe.model.path setting.', { modal: true, detail: `Path: ${path}` }, 'Open Folder');
+      if (answer) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(path));
+      return;
+    }
+    const info = await modelInfo(this.storageDir, selectedModelId());
+    if (!info) {
+      const manifest = findManifest(selectedModelId());
+      const answer = await vscode.window.showInformationMessage(`Loupe: ${manifest?.label ?? selectedModelId()} is not installed.`, 'Download', 'Choose Another');
+      if (answer === 'Download') await this.download(selectedModelId());
+      if (answer === 'Choose Another') await this.select();
+      return;
+    }
+    const { marker } = info;
+    const lines = [
+      `Path: ${info.dir}`,
+      `Size on disk: ${formatBytes(info.sizeOnDisk)}`,
+      marker.hub ? `Source: ${marker.hub.repo} at commit ${marker.hub.commit} (${marker.hub.revisionKind} ${marker.hub.requestedRevision})` : `Imported from: ${marker.importedFrom ?? 'unknown'}`,
+      `Precision: ${marker.precision} (vision ${marker.dtype.vision_encoder}, embeddings ${marker.dtype.embed_tokens}, decoder ${marker.dtype.decoder_model_merged})`,
+      `License: ${marker.license.name}${marker.licenseAcceptedAt ? ` (accepted ${marker.licenseAcceptedAt.slice(0, 10)})` : ''}`,
+      `Installed: ${marker.installedAt.slice(0, 19).replace('T', ' ')}`,
+    ];
+    const buttons = marker.license.url ? ['Open Folder', 'Open License'] : ['Open Folder'];
+    const answer = await vscode.window.showInformationMessage(marker.label, { modal: true, detail: lines.join('\n') }, ...buttons);
+    if (answer === 'Open Folder') await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(info.dir));
+    if (answer === 'Open License') await vscode.env.openExternal(vscode.Uri.parse(marker.license.url));
+  }
+
+  async setToken(): Promise<void> {
+    const value = await vscode.window.showInputBox({
+      title: 'Hugging Face token',
+      prompt: 'Used only for gated or private models; stored in VS Code\'s secret storage. Leave empty to remove it.',
+      placeHolder: 'hf_…',
+      password: true,
+      ignoreFocusOut: true,
+    });
+    if (value === undefined) return;
+    if (value.trim() === '') {
+      await this.context.secrets.delete(TOKEN_SECRET);
+      void vscode.window.showInformationMessage('Loupe: Hugging Face token removed.');
+    } else {
+      await this.context.secrets.store(TOKEN_SECRET, value.trim());
+      void vscode.window.showInformationMessage('Loupe: Hugging Face token saved.');
+    }
+  }
+
+  private async useModel(id: string): Promise<void> {
+    await vscode.workspace.getConfiguration('loupe').update('model.id', id, vscode.ConfigurationTarget.Global);
+    this.deps.onModelChanged();
+    const path = vscode.workspace.getConfiguration('loupe').get<string>('model.path', '').trim();
+    if (path && vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(`Loupe: the loupe.model.path setting (${path}) still takes precedence over the selected model.`);
+    }
+  }
+
+  /** Asks once per model and license; the answer is remembered. */
+  private async acceptLicense(manifest: ModelManifest): Promise<boolean> {
+    if (!manifest.license.requiresAcceptance) return true;
+    const key = acceptanceKey(manifest.id);
+    if (this.context.globalState.get<{ license: string }>(key)?.license === manifest.license.name) return true;
+    for (;;) {
+      const answer = await vscode.window.showWarningMessage(
+        `${manifest.label} is licensed under the ${manifest.license.name}.`,
+        { modal: true, detail: `${manifest.license.summary}\n\nYou need to accept it to download and use this model.` },
+        'Read License',
+        'Accept License',
+      );
+      if (answer === 'Read License') {
+        await vscode.env.openExternal(vscode.Uri.parse(manifest.license.url));
+        continue;
+      }
+      if (answer !== 'Accept License') return false;
+      await this.context.globalState.update(key, { license: manifest.license.name, acceptedAt: new Date().toISOString() });
+      return true;
+    }
+  }
+
+  private async pickManifest(title: string): Promise<ModelManifest | undefined> {
+    const installed = await listInstalled(this.storageDir);
+    const picked = await vscode.window.showQuickPick(
+      modelChoices(listManifests(), installed).map((choice) => ({
+        label: choice.label,
+        description: [choice.installed ? 'installed' : choice.sizeText, choice.speed, choice.recommended ? 'recommended' : ''].filter(Boolean).join(' · '),
+        detail: `${licenseText(choice.license)}. ${choice.summary}`,
+        id: choice.id,
+      })),
+      { title },
+    );
+    return picked && getManifest(picked.id);
+  }
+
+  private async pickInstalled(title: string): Promise<InstalledModel | undefined> {
+    const installed = await listInstalled(this.storageDir);
+    if (installed.length === 0) {
+      void vscode.window.showInformationMessage('Loupe: no model is installed.');
+      return undefined;
+    }
+    const picked = await vscode.window.showQuickPick(
+      installed.map((model) => ({ label: model.marker.label, description: `${model.modelId} · ${model.marker.precision}`, detail: model.dir, model })),
+      { title },
+    );
+    return picked?.model;
+  }
+}
+
+function downloadDetail(manifest: ModelManifest, storageDir: string): string {
+  const precision = manifest.precisions.find((p) => p.id === manifest.defaultPrecision);
+  const host = new URL(hubEndpoint()).host;
+  return [
+    `Size: about ${formatBytes(precision?.approxDownloadBytes ?? 0)} (${precision?.label ?? manifest.defaultPrecision}), downloaded once and verified.`,
+    `From: ${host}, ${manifest.hub.repo} (${manifest.hub.revisionKind} ${manifest.hub.revision.slice(0, 12)}).`,
+    `License: ${manifest.license.name}.`,
+    `Stored in: ${storageDir}`,
+    'After this, Loupe works offline. Cancelling keeps what was downloaded, to resume later.',
+  ].join('\n');
+}
+
+/** `loupe.hub.endpoint` is honoured only in trusted workspaces (it is also a restricted setting). */
+function hubEndpoint(): string {
+  if (!vscode.workspace.isTrusted) return DEFAULT_HUB_ENDPOINT;
+  return vscode.workspace.getConfiguration('loupe').get<string>('hub.endpoint', DEFAULT_HUB_ENDPOINT) || DEFAULT_HUB_ENDPOINT;
+}
+
+/** VS Code's proxy settings; empty ones leave HTTPS_PROXY / HTTP_PROXY / NO_PROXY in charge. */
+function proxySettings(): { proxy?: string; noProxy?: string } {
+  const http = vscode.workspace.getConfiguration('http');
+  if (http.get<string>('proxySupport') === 'off') return {};
+  const proxy = http.get<string>('proxy', '').trim() || undefined;
+  const noProxy = http.get<string[]>('noProxy', []).join(',') || undefined;
+  return { proxy, noProxy };
+}

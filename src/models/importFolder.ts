@@ -1,0 +1,182 @@
+/**
+ * Offline import: take a model folder the user already has (transformers.js layout), check it
+ * against the architecture contract and the external-data rules, then hard-link (same file
+ * system) or copy its files into `<storage>/<model>/import-<hash>/`. The copy is checked again and
+ * gets its `installed.json` before it is renamed into place, so a failed import leaves nothing.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { copyFile, link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { findManifest } from './catalog';
+import { acquireModelLock } from './downloadLock';
+import { ModelError } from './errors';
+import { hashFile } from './fileHash';
+import { readInstalledMarker, writeInstalledMarker, type InstalledMarker } from './installedMarker';
+import { GRAPH_NAMES, type Dtype, type GraphName, type ModelManifest } from './manifest';
+import { validateModelFolder, type GraphFile } from './modelFolder';
+
+export interface ImportOptions {
+  /** The folder to import. */
+  source: string;
+  storageDir: string;
+  /** A manifest id (the folder must then match its architecture) or a new id; default `local-<folder name>`. */
+  modelId?: string;
+  /** Must be true when importing as a model whose license requires acceptance. */
+  licenseAccepted?: boolean;
+  /** Hard-link files when source and storage share a file system (default true). */
+  linkFiles?: boolean;
+  signal?: AbortSignal;
+  onProgress?(bytesDone: number, bytesTotal: number): void;
+}
+
+export interface ImportOutcome {
+  dir: string;
+  marker: InstalledMarker;
+  /** True when every file was hard-linked rather than copied. */
+  linked: boolean;
+}
+
+/** Root files worth keeping: configs, tokenizer data, chat templates, license texts. */
+const ROOT_FILE = /^(?:[^/]+\.(?:json|jinja|txt|model)|LICENSE(?:\.[a-z]+)?)$/i;
+
+/** Dtype preference when a folder holds several precisions of a graph and no manifest says which. */
+const DTYPE_PREFERENCE: Dtype[] = ['q4', 'fp16', 'q8', 'fp32', 'int8', 'uint8', 'q4f16', 'bnb4'];
+
+export async function importModelFolder(options: ImportOptions): Promise<ImportOutcome> {
+  const source = resolve(options.source);
+  if (!(await isDirectory(source))) throw new ModelError('INVALID_MODEL', `${source} is not a folder; choose the folder that contains config.json and onnx/.`);
+  const modelId = options.modelId ?? `local-${slug(basename(source))}`;
+  if (!/^[a-z0-9][a-z0-9.-]*$/.test(modelId)) throw new ModelError('INVALID_MODEL', `"${modelId}" is not a valid model id (lowercase letters, digits, "." and "-").`);
+  const manifest = findManifest(modelId);
+  if (manifest?.license.requiresAcceptance && !options.licenseAccepted) {
+    throw new ModelError('LICENSE_NOT_ACCEPTED', `${manifest.label} is licensed under the ${manifest.license.name}, which you need to accept before using it. Read it at ${manifest.license.url}.`);
+  }
+
+  const report = await validateModelFolder(source, { architecture: manifest?.architecture });
+  const chosen = chooseGraphs(report.graphs, manifest);
+  const files = await filesToKeep(source, report.graphs);
+  const revision = `import-${fingerprint(files)}`;
+  const modelDir = join(options.storageDir, modelId);
+  const finalDir = join(modelDir, revision);
+  const already = await readInstalledMarker(finalDir);
+  if (already) return { dir: finalDir, marker: already, linked: false };
+
+  const release = await acquireModelLock(modelDir, modelId);
+  const staging = join(modelDir, `.import-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    const total = files.reduce((sum, f) => sum + f.size, 0);
+    let done = 0;
+    let linked = options.linkFiles !== false;
+    for (const file of files) {
+      if (options.signal?.aborted) throw new ModelError('CANCELLED', `Import of ${source} was cancelled; nothing was installed.`);
+      const target = join(staging, file.path);
+      await mkdir(dirname(target), { recursive: true });
+      linked = (await placeFile(join(source, file.path), target, linked)) && linked;
+      done += file.size;
+      options.onProgress?.(done, total);
+    }
+    // Check the copy, not just the source: the source could have changed in between.
+    await validateModelFolder(staging, { architecture: report.architecture, graphs: chosen.graphs });
+    const hashed = [];
+    for (const file of files) hashed.push({ path: file.path, size: file.size, sha256: (await hashFile(join(staging, file.path), { signal: options.signal })).sha256 });
+    const marker: InstalledMarker = {
+      schemaVersion: 1,
+      modelId,
+      label: manifest?.label ?? `${basename(source)} (imported)`,
+      architecture: report.architecture,
+      source: 'import',
+      revision,
+      importedFrom: source,
+      precision: chosen.precision,
+      dtype: chosen.dtype,
+      license: manifest
+        ? { name: manifest.license.name, url: manifest.license.url, requiresAcceptance: manifest.license.requiresAcceptance }
+        : { name: 'unknown (imported folder)', url: '', requiresAcceptance: false },
+      licenseAcceptedAt: manifest?.license.requiresAcceptance ? new Date().toISOString() : undefined,
+      files: hashed,
+      installedAt: new Date().toISOString(),
+    };
+    await writeInstalledMarker(staging, marker);
+    await rm(finalDir, { recursive: true, force: true });
+    await rename(staging, finalDir);
+    return { dir: finalDir, marker, linked };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+    await release();
+  }
+}
+
+interface KeptFile {
+  path: string;
+  size: number;
+}
+
+async function filesToKeep(source: string, graphs: GraphFile[]): Promise<KeptFile[]> {
+  const paths = new Set<string>();
+  for (const entry of await readdir(source, { withFileTypes: true })) {
+    if (entry.isFile() && ROOT_FILE.test(entry.name)) paths.add(entry.name);
+  }
+  for (const graph of graphs) {
+    paths.add(graph.file);
+    for (const data of graph.externalData) paths.add(data);
+  }
+  const files: KeptFile[] = [];
+  for (const path of [...paths].sort()) files.push({ path, size: (await stat(join(source, path))).size });
+  return files;
+}
+
+/**
+ * The dtype the engine should load per graph: the manifest's default precision when the folder
+ * has it, else another manifest precision it has, else the preferred dtype present per graph.
+ */
+function chooseGraphs(graphs: GraphFile[], manifest: ModelManifest | undefined): {
+  precision: string;
+  dtype: Record<GraphName, Dtype>;
+  graphs: Array<{ graph: GraphName; dtype: Dtype; file: string }>;
+} {
+  const has = (graph: GraphName, dtype: Dtype) => graphs.some((g) => g.graph === graph && g.dtype === dtype);
+  const precisions = manifest ? [...manifest.precisions].sort((a, b) => Number(b.id === manifest.defaultPrecision) - Number(a.id === manifest.defaultPrecision)) : [];
+  const match = precisions.find((p) => GRAPH_NAMES.every((graph) => has(graph, p.graphs[graph].dtype)));
+  const dtype = {} as Record<GraphName, Dtype>;
+  for (const graph of GRAPH_NAMES) {
+    dtype[graph] = match ? match.graphs[graph].dtype : (DTYPE_PREFERENCE.find((d) => has(graph, d)) as Dtype);
+  }
+  return {
+    precision: match?.id ?? 'imported',
+    dtype,
+    graphs: GRAPH_NAMES.map((graph) => graphs.find((g) => g.graph === graph && g.dtype === dtype[graph]) as GraphFile),
+  };
+}
+
+/** Hard link when allowed and possible, else copy (reflink where the file system can). */
+async function placeFile(from: string, to: string, tryLink: boolean): Promise<boolean> {
+  if (tryLink) {
+    try {
+      await link(from, to);
+      return true;
+    } catch {
+      // Different file system or no hard links there: fall back to a copy.
+    }
+  }
+  await copyFile(from, to, constants.COPYFILE_FICLONE);
+  return false;
+}
+
+function fingerprint(files: KeptFile[]): string {
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(`${file.path}\0${file.size}\n`);
+  return hash.digest('hex').slice(0, 12);
+}
+
+function slug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^[-.]+|-+$/g, '') || 'model';
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}

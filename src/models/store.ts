@@ -1,0 +1,129 @@
+/**
+ * The installed models under a storage folder (`<storage>/<model>/<revision>/installed.json`):
+ * list them, find the folder to hand the engine, report size and license, delete. A revision
+ * counts as installed only with a valid marker and every file it lists present at its size.
+ */
+import type { Dirent } from 'node:fs';
+import { lstat, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describeLock } from './downloadLock';
+import { ModelError } from './errors';
+import { readInstalledMarker, type InstalledMarker } from './installedMarker';
+
+export interface InstalledModel {
+  modelId: string;
+  revision: string;
+  dir: string;
+  marker: InstalledMarker;
+}
+
+export interface ModelInfo extends InstalledModel {
+  sizeOnDisk: number;
+}
+
+/** Every finished install, newest first within a model. */
+export async function listInstalled(storageDir: string): Promise<InstalledModel[]> {
+  const installed: InstalledModel[] = [];
+  for (const modelEntry of await directories(storageDir)) {
+    const modelDir = join(storageDir, modelEntry);
+    for (const revision of await directories(modelDir)) {
+      const dir = join(modelDir, revision);
+      const marker = await readInstalledMarker(dir);
+      if (marker && marker.modelId === modelEntry && marker.revision === revision && (await filesIntact(dir, marker))) {
+        installed.push({ modelId: modelEntry, revision, dir, marker });
+      }
+    }
+  }
+  return installed.sort((a, b) => a.modelId.localeCompare(b.modelId) || b.marker.installedAt.localeCompare(a.marker.installedAt));
+}
+
+/** The newest finished install of a model, or undefined. */
+export async function findInstalled(storageDir: string, modelId: string): Promise<InstalledModel | undefined> {
+  return (await listInstalled(storageDir)).find((model) => model.modelId === modelId);
+}
+
+/** The folder to load for a model id, or undefined when it is not (completely) installed. */
+export async function resolveInstalledModelDir(storageDir: string, modelId: string): Promise<string | undefined> {
+  return (await findInstalled(storageDir, modelId))?.dir;
+}
+
+export async function modelInfo(storageDir: string, modelId: string): Promise<ModelInfo | undefined> {
+  const model = await findInstalled(storageDir, modelId);
+  return model && { ...model, sizeOnDisk: await folderSize(model.dir) };
+}
+
+/** Bytes of unfinished downloads of a model (revision folders without a marker). */
+export async function partialDownloadBytes(storageDir: string, modelId: string): Promise<number> {
+  const modelDir = join(storageDir, modelId);
+  let total = 0;
+  for (const revision of await directories(modelDir)) {
+    const dir = join(modelDir, revision);
+    if (!(await readInstalledMarker(dir))) total += await folderSize(dir);
+  }
+  return total;
+}
+
+/**
+ * Removes a model (all revisions, partial downloads included) or one revision. Refused while a
+ * download of it is running. Callers unload the model from the engine first.
+ */
+export async function deleteModel(storageDir: string, modelId: string, revision?: string): Promise<{ removedBytes: number }> {
+  const modelDir = join(storageDir, modelId);
+  const target = revision ? join(modelDir, revision) : modelDir;
+  if (!(await exists(target))) {
+    throw new ModelError('NOT_INSTALLED', `${modelId}${revision ? ` revision ${revision}` : ''} is not in ${storageDir}; nothing to delete.`);
+  }
+  const holder = await describeLock(modelDir);
+  if (holder) throw new ModelError('LOCKED', `${modelId} is being downloaded by ${holder}; cancel that download before deleting it.`);
+  const removedBytes = await folderSize(target);
+  await rm(target, { recursive: true, force: true });
+  if (revision && (await directories(modelDir)).length === 0) await rm(modelDir, { recursive: true, force: true });
+  return { removedBytes };
+}
+
+/** Sum of file sizes below a folder; symlinks are not followed. */
+export async function folderSize(dir: string): Promise<number> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  let total = 0;
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) total += await folderSize(path);
+    else if (entry.isFile()) total += (await lstat(path)).size;
+  }
+  return total;
+}
+
+async function filesIntact(dir: string, marker: InstalledMarker): Promise<boolean> {
+  for (const file of marker.files) {
+    try {
+      if ((await stat(join(dir, file.path))).size !== file.size) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Sub-folder names, skipping dot-names (locks, staging folders). */
+async function directories(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  } catch {
+    return [];
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

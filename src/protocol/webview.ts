@@ -1,0 +1,163 @@
+/**
+ * Messages between the Ask panel's host side (src/features/askPanel.ts) and its webview
+ * (webview-ui/). Both ends validate what they receive with these schemas: the webview is a
+ * sandbox the host does not trust, and the webview must not trust a message it cannot parse.
+ * This module is bundled into the webview too, so it imports nothing from Node or VS Code.
+ */
+import { z } from 'zod';
+import { ChatTurnSchema, ERROR_CODES, GenerationStatsSchema, OcrResultSchema, PHASES } from './engine';
+import { PRESET_NAMES } from './options';
+import { TASKS } from './tasks';
+
+/** Larger images are refused before they are copied into messages. */
+export const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
+/** Longest answer text the host accepts back for insertion (a detailed answer is far shorter). */
+export const MAX_INSERT_CHARS = 200_000;
+
+export const IMAGE_MIME_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/bmp', 'image/svg+xml'] as const;
+export type ImageMimeType = (typeof IMAGE_MIME_TYPES)[number];
+
+const base64Length = (bytes: number) => Math.ceil(bytes / 3) * 4;
+/** A base64 image data URL of one of the supported types; anything else (scripts, html) is refused. */
+export const ImageDataUrlSchema = z
+  .string()
+  .max(base64Length(MAX_IMAGE_BYTES) + 64)
+  .regex(/^data:image\/(?:png|jpeg|gif|webp|bmp|svg\+xml);base64,[A-Za-z0-9+/]*={0,2}$/, 'not a base64 image data URL');
+
+const fileName = z.string().min(1).max(260);
+
+/** The image the panel is about, as the webview shows it. */
+export const PanelImageSchema = z.object({
+  name: fileName,
+  dataUrl: ImageDataUrlSchema,
+  /** Where it came from, for the user: "docs/shot.png", "Clipboard", "Pasted image". */
+  origin: z.string().max(1_000),
+});
+export type PanelImage = z.infer<typeof PanelImageSchema>;
+
+export const INSERT_ACTIONS = ['cursor', 'replace', 'copy', 'altText', 'comment', 'table'] as const;
+export type InsertAction = (typeof INSERT_ACTIONS)[number];
+
+/** Commands the webview may ask the host to run; nothing outside this list. */
+export const PANEL_COMMANDS = ['loupe.downloadModel', 'loupe.selectModel', 'loupe.importModel', 'loupe.selectPreset'] as const;
+export type PanelCommand = (typeof PANEL_COMMANDS)[number];
+
+export const MODEL_STATES = ['missing', 'unloaded', 'loading', 'loaded', 'busy'] as const;
+export const ModelStatusSchema = z.object({
+  state: z.enum(MODEL_STATES),
+  /** Folder name or manifest id of the model in use. */
+  modelName: z.string().max(200).optional(),
+  preset: z.enum(PRESET_NAMES),
+});
+export type ModelStatus = z.infer<typeof ModelStatusSchema>;
+
+/** Where the insert buttons would write, so the webview can label and enable them. */
+export const InsertTargetsSchema = z.object({
+  /** The editor the text goes into ("README.md"), absent when no text editor was used yet. */
+  editor: z.string().max(1_000).optional(),
+  languageId: z.string().max(100).optional(),
+  hasSelection: z.boolean(),
+  /** The image reference whose alt text "Use as alt text" fills ("![](shot.png) in README.md:3"). */
+  altText: z.string().max(1_000).optional(),
+});
+export type InsertTargets = z.infer<typeof InsertTargetsSchema>;
+
+const requestId = z.string().min(1).max(100);
+const ActionSchema = z.object({ label: z.string().max(100), command: z.enum(PANEL_COMMANDS) });
+
+// ---- webview -> host ------------------------------------------------------------------------
+
+export const WebviewToHostSchema = z.discriminatedUnion('type', [
+  /** Sent once per webview load; carries the image the webview restored from its saved state. */
+  z.object({ type: z.literal('ready'), restoredImage: PanelImageSchema.optional() }),
+  z.object({ type: z.literal('pickImage') }),
+  /** Pasted or dropped from the OS: the webview read the bytes itself. */
+  z.object({ type: z.literal('imageData'), name: fileName, dataUrl: ImageDataUrlSchema }),
+  /** Dropped from VS Code's Explorer or an editor tab: the host reads them. */
+  z.object({ type: z.literal('droppedUris'), uris: z.array(z.string().min(1).max(4_000)).min(1).max(20) }),
+  z.object({ type: z.literal('clearImage') }),
+  z.object({
+    type: z.literal('ask'),
+    task: z.enum(TASKS),
+    question: z.string().max(20_000),
+    preset: z.enum(PRESET_NAMES),
+    /** Earlier turns of this conversation, oldest first. */
+    history: z.array(ChatTurnSchema).max(64),
+  }),
+  z.object({ type: z.literal('stop') }),
+  z.object({ type: z.literal('insert'), action: z.enum(INSERT_ACTIONS), text: z.string().min(1).max(MAX_INSERT_CHARS) }),
+  z.object({ type: z.literal('runCommand'), command: z.enum(PANEL_COMMANDS) }),
+  /** A link in an answer was clicked; the host asks before opening anything. */
+  z.object({ type: z.literal('openLink'), href: z.string().max(4_000) }),
+  z.object({ type: z.literal('setPreset'), preset: z.enum(PRESET_NAMES) }),
+]);
+export type WebviewToHost = z.infer<typeof WebviewToHostSchema>;
+
+// ---- host -> webview ------------------------------------------------------------------------
+
+export const HostToWebviewSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('init'),
+    modelStatus: ModelStatusSchema,
+    targets: InsertTargetsSchema,
+    isMac: z.boolean(),
+    /** The answer the host is producing now; a restored webview waiting for another one stops waiting. */
+    activeRequestId: requestId.optional(),
+  }),
+  z.object({ type: z.literal('modelStatus'), modelStatus: ModelStatusSchema }),
+  z.object({ type: z.literal('targets'), targets: InsertTargetsSchema }),
+  /** A new image (or none). `ask` starts that task right away, as the Explorer commands do. */
+  z.object({
+    type: z.literal('image'),
+    image: PanelImageSchema.nullable(),
+    ask: z.object({ task: z.enum(TASKS), question: z.string().max(20_000) }).optional(),
+  }),
+  z.object({ type: z.literal('started'), requestId, task: z.enum(TASKS) }),
+  z.object({ type: z.literal('progress'), requestId, phase: z.enum(PHASES) }),
+  z.object({ type: z.literal('token'), requestId, index: z.number().int().nonnegative(), text: z.string() }),
+  /** Where a running answer stands, after the webview was reloaded mid-stream. */
+  z.object({
+    type: z.literal('snapshot'),
+    requestId,
+    task: z.enum(TASKS),
+    text: z.string(),
+    tokens: z.number().int().nonnegative(),
+    elapsedMs: z.number().nonnegative(),
+    firstTokenMs: z.number().nonnegative().optional(),
+  }),
+  /** The final text is authoritative: it replaces whatever was streamed. */
+  z.object({ type: z.literal('done'), requestId, text: z.string(), cancelled: z.boolean(), stats: GenerationStatsSchema }),
+  z.object({ type: z.literal('ocrDone'), requestId, result: OcrResultSchema }),
+  z.object({
+    type: z.literal('failed'),
+    requestId: requestId.optional(),
+    code: z.enum(ERROR_CODES).optional(),
+    message: z.string().max(4_000),
+    actions: z.array(ActionSchema).max(4).default([]),
+  }),
+  z.object({ type: z.literal('notice'), level: z.enum(['info', 'error']), text: z.string().max(2_000) }),
+]);
+export type HostToWebview = z.input<typeof HostToWebviewSchema>;
+export type ParsedHostToWebview = z.output<typeof HostToWebviewSchema>;
+
+/** MIME type of a file name's extension, or undefined when Loupe cannot read that kind of image. */
+export function imageMimeType(name: string): ImageMimeType | undefined {
+  const extension = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase();
+  switch (extension) {
+    case 'png':
+      return 'image/png';
+    case 'jpg':
+    case 'jpeg':
+      return 'image/jpeg';
+    case 'gif':
+      return 'image/gif';
+    case 'webp':
+      return 'image/webp';
+    case 'bmp':
+      return 'image/bmp';
+    case 'svg':
+      return 'image/svg+xml';
+    default:
+      return undefined;
+  }
+}

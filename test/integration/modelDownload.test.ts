@@ -1,0 +1,484 @@
+/**
+ * Model download and import against real HTTP servers on loopback (test/support/loopbackHub.ts)
+ * serving the generated tiny LFM2-VL model with the hub's API shapes, redirects and headers.
+ * Nothing here mocks http or fs; faults are injected into the servers' real responses.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { PassThrough } from 'node:stream';
+import { Command } from 'commander';
+import * as ort from 'onnxruntime-node';
+import { registerModelsCommand } from '../../src/cli/modelsCommand';
+import { downloadModel, type DownloadModelOptions } from '../../src/models/download';
+import { lockPath } from '../../src/models/downloadLock';
+import { isModelError, type ModelErrorCode } from '../../src/models/errors';
+import { importModelFolder } from '../../src/models/importFolder';
+import { readInstalledMarker } from '../../src/models/installedMarker';
+import type { ModelManifest } from '../../src/models/manifest';
+import type { DownloadProgress } from '../../src/models/progress';
+import { listInstalled, resolveInstalledModelDir } from '../../src/models/store';
+import { fp32Manifest, repoFromFolder, startLoopbackHub, startLoopbackProxy, type HubRepo, type LoopbackHub } from '../support/loopbackHub';
+import { EngineClient } from '../../src/host/engineClient';
+import { resolveOptions } from '../../src/protocol/options';
+import { enginePath, imageFixture, tinyModelDir } from '../support/paths';
+import { embedTokensWithExternalTable } from '../unit/models/onnxWriter';
+
+const REPO = 'test-org/LFM2-VL-tiny-ONNX';
+const COMMIT = '0123456789abcdef0123456789abcdef01234567';
+const DECODER = 'onnx/decoder_model_merged.onnx';
+const SHARED = ['config.json', 'generation_config.json', 'preprocessor_config.json', 'processor_config.json', 'tokenizer.json', 'tokenizer_config.json'];
+
+function tinyManifest(overrides: Record<string, unknown> = {}): ModelManifest {
+  return fp32Manifest({ id: 'lfm2-vl-tiny', repo: REPO, sharedFiles: SHARED, overrides });
+}
+
+async function rejection(promise: Promise<unknown>, code: ModelErrorCode): Promise<Error> {
+  const error = await promise.then(
+    () => assert.fail(`expected ${code}`),
+    (e: unknown) => e,
+  );
+  assert.ok(isModelError(error, code), `expected ModelError ${code}, got ${String((error as Error)?.stack ?? error)}`);
+  return error;
+}
+
+async function size(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('model download from a loopback hub', () => {
+  let fixture: HubRepo;
+  let scratch: string;
+  const hubs: LoopbackHub[] = [];
+
+  before(async () => {
+    fixture = await repoFromFolder(tinyModelDir, REPO, COMMIT, { branches: ['main'] });
+    scratch = await mkdtemp(join(tmpdir(), 'loupe-models-'));
+  });
+  after(async () => {
+    await Promise.all(hubs.map((hub) => hub.close()));
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  async function hub(options: Partial<Parameters<typeof startLoopbackHub>[0]> = {}): Promise<LoopbackHub> {
+    const started = await startLoopbackHub({ repos: [fixture], ...options });
+    hubs.push(started);
+    return started;
+  }
+
+  let storageCount = 0;
+  function storage(): string {
+    return join(scratch, `storage-${++storageCount}`);
+  }
+
+  function options(server: LoopbackHub, storageDir: string, extra: Partial<DownloadModelOptions> = {}): DownloadModelOptions {
+    return { manifest: tinyManifest(), storageDir, endpoint: server.endpoint, allowedHosts: server.allowedHosts, retryDelayMs: 10, ...extra };
+  }
+
+  const fileSize = (path: string) => (fixture.files.get(path) as Buffer).length;
+  const totalSize = () => [...fixture.files.values()].reduce((sum, data) => sum + data.length, 0);
+
+  it('downloads every file once, verifies it, and marks the model installed last', async () => {
+    const server = await hub();
+    const storageDir = storage();
+    const progress: DownloadProgress[] = [];
+    const outcome = await downloadModel(options(server, storageDir, { onProgress: (p) => progress.push(p), progressIntervalMs: 0 }));
+
+    assert.equal(outcome.dir, join(storageDir, 'lfm2-vl-tiny', COMMIT), 'the branch is stored under the commit it resolved to');
+    for (const [path, data] of fixture.files) assert.deepEqual(await readFile(join(outcome.dir, path)), data, path);
+    assert.equal(outcome.receivedBytes, totalSize());
+    for (const path of fixture.files.keys()) assert.equal(server.bytesServed(path), fileSize(path), `${path} served exactly once`);
+    assert.ok(server.requests.some((r) => r.server === 'storage'), 'ONNX files came through the storage redirect');
+
+    const marker = await readInstalledMarker(outcome.dir);
+    assert.equal(marker?.hub?.commit, COMMIT);
+    assert.equal(marker?.hub?.requestedRevision, 'main');
+    assert.deepEqual(marker?.dtype, { vision_encoder: 'fp32', embed_tokens: 'fp32', decoder_model_merged: 'fp32' });
+    assert.equal(marker?.files.length, fixture.files.size);
+    assert.equal(await resolveInstalledModelDir(storageDir, 'lfm2-vl-tiny'), outcome.dir);
+
+    const phases = progress.map((p) => p.phase);
+    assert.equal(phases[0], 'listing');
+    assert.equal(phases.at(-1), 'done');
+    const downloading = progress.filter((p) => p.phase === 'downloading');
+    for (let i = 1; i < downloading.length; i++) assert.ok((downloading[i] as DownloadProgress).bytesDone >= (downloading[i - 1] as DownloadProgress).bytesDone, 'progress never goes backwards');
+    assert.equal(progress.at(-1)?.bytesDone, totalSize());
+
+    // The downloaded decoder is a real graph onnxruntime loads with the contract's inputs.
+    const session = await ort.InferenceSession.create(join(outcome.dir, DECODER));
+    assert.equal(session.inputNames.length, 24);
+    await session.release();
+
+    // Downloading again fetches nothing but the file list.
+    const before = server.requests.length;
+    const again = await downloadModel(options(server, storageDir));
+    assert.equal(again.receivedBytes, 0);
+    assert.deepEqual(server.requests.slice(before).map((r) => r.url.split('?')[0]), [`/api/models/${REPO}/revision/main`]);
+  });
+
+  it('the engine loads the downloaded model and answers', async () => {
+    const server = await hub();
+    const outcome = await downloadModel(options(server, storage()));
+    await server.close();
+    // Offline from here on: the hub is gone and the engine reads only the installed folder.
+    const engine = new EngineClient({ enginePath });
+    try {
+      const { text, stats } = await engine.generate({
+        modelDir: outcome.dir,
+        task: 'question',
+        question: 'What is this?',
+        image: { kind: 'path', path: imageFixture('screenshot-256x384.png') },
+        options: resolveOptions('fast', { maxNewTokens: 6 }),
+      }).result;
+      assert.equal(stats.imageTokens, 96);
+      assert.ok(stats.generatedTokens > 0);
+      assert.equal(typeof text, 'string');
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('resumes after the connection drops half-way, without fetching the bytes it already has', async () => {
+    const server = await hub();
+    const storageDir = storage();
+    const decoderSize = fileSize(DECODER);
+    server.setFault(DECODER, { dropAtOffset: Math.floor(decoderSize / 2), times: 1 });
+
+    const error = await rejection(downloadModel(options(server, storageDir, { retries: 0 })), 'NETWORK');
+    assert.match(error.message, /decoder_model_merged\.onnx/);
+    assert.match(error.message, /kept; run the download again to resume/);
+    const part = join(storageDir, 'lfm2-vl-tiny', COMMIT, `${DECODER}.part`);
+    const kept = (await size(part)) as number;
+    assert.ok(kept > 0 && kept <= decoderSize / 2, `a partial file is kept (${kept} bytes)`);
+    assert.equal(await resolveInstalledModelDir(storageDir, 'lfm2-vl-tiny'), undefined, 'not installed');
+    assert.equal(await readInstalledMarker(join(storageDir, 'lfm2-vl-tiny', COMMIT)), undefined);
+
+    const before = server.requests.length;
+    await downloadModel(options(server, storageDir, { retries: 0 }));
+    const resumed = server.requests.slice(before).filter((r) => r.server === 'storage' && r.path === DECODER);
+    assert.equal(resumed.length, 1);
+    assert.equal(resumed[0]?.range, `bytes=${kept}-`);
+    assert.equal(resumed[0]?.status, 206);
+    assert.equal(resumed[0]?.bytes, decoderSize - kept, 'only the missing bytes were fetched');
+    assert.deepEqual(await readFile(join(storageDir, 'lfm2-vl-tiny', COMMIT, DECODER)), fixture.files.get(DECODER));
+    assert.equal(await size(part), undefined, 'the part file was renamed into place');
+  });
+
+  it('retries a dropped connection by itself, resuming with a Range request', async () => {
+    const server = await hub();
+    const storageDir = storage();
+    const decoderSize = fileSize(DECODER);
+    server.setFault(DECODER, { dropAtOffset: Math.floor(decoderSize / 3), times: 1 });
+    const outcome = await downloadModel(options(server, storageDir, { retries: 2 }));
+    const decoderRequests = server.requests.filter((r) => r.server === 'storage' && r.path === DECODER);
+    assert.equal(decoderRequests.length, 2);
+    assert.match(decoderRequests[1]?.range ?? '', /^bytes=\d+-$/);
+    assert.equal(Number(/\d+/.exec(decoderRequests[1]?.range ?? '')?.[0]) + (decoderRequests[1]?.bytes ?? 0), decoderSize);
+    assert.deepEqual(await readFile(join(outcome.dir, DECODER)), fixture.files.get(DECODER));
+  });
+
+  it('rejects a file whose SHA-256 does not match, deletes it and installs nothing', async () => {
+    const server = await hub();
+    const storageDir = storage();
+    server.setFault('onnx/embed_tokens.onnx', { corrupt: true });
+    const error = await rejection(downloadModel(options(server, storageDir)), 'CHECKSUM_MISMATCH');
+    assert.match(error.message, /onnx\/embed_tokens\.onnx failed verification: its SHA-256 is [0-9a-f]{64}, expected [0-9a-f]{64}/);
+    assert.match(error.message, /deleted/);
+    const target = join(storageDir, 'lfm2-vl-tiny', COMMIT, 'onnx/embed_tokens.onnx');
+    assert.equal(await size(target), undefined);
+    assert.equal(await size(`${target}.part`), undefined);
+    assert.deepEqual(await listInstalled(storageDir), []);
+  });
+
+  it('verifies small git-stored files by their git blob id', async () => {
+    const server = await hub();
+    const storageDir = storage();
+    server.setFault('tokenizer.json', { corrupt: true });
+    const error = await rejection(downloadModel(options(server, storageDir)), 'CHECKSUM_MISMATCH');
+    assert.match(error.message, /tokenizer\.json failed verification: its git blob id/);
+    assert.equal(await resolveInstalledModelDir(storageDir, 'lfm2-vl-tiny'), undefined);
+  });
+
+  it('reports a missing file (404) with its name and installs nothing', async () => {
+    const server = await hub();
+    const storageDir = storage();
+    server.setFault('onnx/vision_encoder.onnx', { status: 404 });
+    const error = await rejection(downloadModel(options(server, storageDir)), 'HUB_NOT_FOUND');
+    assert.match(error.message, /onnx\/vision_encoder\.onnx was not found/);
+    assert.equal(await resolveInstalledModelDir(storageDir, 'lfm2-vl-tiny'), undefined);
+
+    const unknown = tinyManifest({ hub: { repo: 'test-org/does-not-exist', revision: 'main', revisionKind: 'branch' } });
+    const repoError = await rejection(downloadModel({ ...options(server, storage()), manifest: unknown }), 'HUB_NOT_FOUND');
+    assert.match(repoError.message, /test-org\/does-not-exist@main was not found .*repository not found/);
+  });
+
+  it('lists the files a revision lacks instead of downloading part of a model', async () => {
+    const server = await hub();
+    const storageDir = storage();
+    const manifest = tinyManifest();
+    (manifest.precisions[0] as ModelManifest['precisions'][number]).graphs.vision_encoder = { dtype: 'fp16', file: 'onnx/vision_encoder_fp16.onnx', externalData: [] };
+    const error = await rejection(downloadModel({ ...options(server, storageDir), manifest }), 'MISSING_FILES');
+    assert.match(error.message, /onnx\/vision_encoder_fp16\.onnx/);
+    assert.equal(server.requests.filter((r) => r.url.includes('/resolve/')).length, 0, 'no file was fetched');
+  });
+
+  it('needs a token for a gated repository and never sends it to storage', async () => {
+    const server = await hub({ token: 'hf_test_token' });
+    const storageDir = storage();
+    const error = await rejection(downloadModel(options(server, storageDir)), 'HUB_UNAUTHORIZED');
+    assert.match(error.message, /HTTP 401/);
+    assert.match(error.message, /token/);
+
+    await downloadModel(options(server, storageDir, { token: 'hf_test_token' }));
+    assert.ok(await resolveInstalledModelDir(storageDir, 'lfm2-vl-tiny'));
+    const storageRequests = server.requests.filter((r) => r.server === 'storage');
+    assert.ok(storageRequests.length > 0);
+    assert.ok(storageRequests.every((r) => r.authorization === undefined), 'the token stays on the hub');
+    assert.ok(server.requests.filter((r) => r.server === 'hub' && r.status === 200).every((r) => r.authorization === 'Bearer hf_test_token'));
+  });
+
+  it('refuses a redirect to a host that is not on the allow list', async () => {
+    const server = await hub();
+    const storageDir = storage();
+    server.setFault(DECODER, { redirectTo: `${server.otherOrigin}/blobs/elsewhere` });
+    const error = await rejection(downloadModel(options(server, storageDir)), 'HOST_NOT_ALLOWED');
+    assert.ok(error.message.includes(new URL(server.otherOrigin).host), error.message);
+    assert.equal(server.requests.filter((r) => r.server === 'other').length, 0, 'nothing was requested from the other host');
+    assert.equal(await resolveInstalledModelDir(storageDir, 'lfm2-vl-tiny'), undefined);
+  });
+
+  it('cancels on request, keeps the partial file, and a later download completes it', async () => {
+    const server = await hub();
+    const storageDir = storage();
+    const decoderSize = fileSize(DECODER);
+    server.setFault(DECODER, { chunkDelayMs: 5 });
+    const controller = new AbortController();
+    const onProgress = (p: DownloadProgress) => {
+      if (p.file === DECODER && p.phase === 'downloading' && p.bytesDone > totalSize() - decoderSize + 200_000) controller.abort();
+    };
+    const error = await rejection(downloadModel(options(server, storageDir, { signal: controller.signal, onProgress, progressIntervalMs: 0 })), 'CANCELLED');
+    assert.match(error.message, /kept to resume later/);
+    const part = join(storageDir, 'lfm2-vl-tiny', COMMIT, `${DECODER}.part`);
+    const kept = (await size(part)) as number;
+    assert.ok(kept >= 200_000 && kept < decoderSize, `partial decoder kept (${kept} bytes)`);
+    assert.equal(await resolveInstalledModelDir(storageDir, 'lfm2-vl-tiny'), undefined, 'not installed');
+
+    server.clearFaults();
+    const before = server.requests.length;
+    await downloadModel(options(server, storageDir));
+    const resumed = server.requests.slice(before).filter((r) => r.server === 'storage' && r.path === DECODER);
+    assert.equal(resumed[0]?.range, `bytes=${kept}-`);
+    assert.equal(resumed[0]?.bytes, decoderSize - kept);
+    assert.ok(await resolveInstalledModelDir(storageDir, 'lfm2-vl-tiny'));
+  });
+
+  it('checks free disk space before fetching anything', async () => {
+    const server = await hub();
+    const storageDir = storage();
+    const error = await rejection(downloadModel(options(server, storageDir, { freeSpace: async () => 1_000 })), 'NO_SPACE');
+    assert.match(error.message, /Not enough disk space/);
+    assert.match(error.message, /only 1.0 KB is free/);
+    assert.equal(server.requests.filter((r) => r.url.includes('/resolve/')).length, 0);
+  });
+
+  it('never runs two downloads of the same model at once', async () => {
+    const server = await hub();
+    const storageDir = storage();
+    const results = await Promise.allSettled([downloadModel(options(server, storageDir)), downloadModel(options(server, storageDir))]);
+    const refused = results.filter((r) => r.status === 'rejected');
+    assert.equal(refused.length, 1);
+    assert.ok(isModelError((refused[0] as PromiseRejectedResult).reason, 'LOCKED'));
+    assert.ok(await resolveInstalledModelDir(storageDir, 'lfm2-vl-tiny'));
+    assert.equal(await size(lockPath(join(storageDir, 'lfm2-vl-tiny'))), undefined, 'the lock is released');
+  });
+
+  it('respects a lock file held by another live process and takes over a stale one', async () => {
+    const server = await hub();
+    const storageDir = storage();
+    const modelDir = join(storageDir, 'lfm2-vl-tiny');
+    await mkdir(modelDir, { recursive: true });
+    // The parent of this test process stands in for "another process that is downloading".
+    await writeFile(lockPath(modelDir), JSON.stringify({ pid: process.ppid, host: hostname(), startedAt: new Date().toISOString() }));
+    const error = await rejection(downloadModel(options(server, storageDir)), 'LOCKED');
+    assert.match(error.message, new RegExp(`process ${process.ppid}`));
+
+    const exited = spawnSync(process.execPath, ['-e', '']);
+    await writeFile(lockPath(modelDir), JSON.stringify({ pid: exited.pid, host: hostname(), startedAt: new Date().toISOString() }));
+    await downloadModel(options(server, storageDir));
+    assert.ok(await resolveInstalledModelDir(storageDir, 'lfm2-vl-tiny'));
+  });
+
+  it('lists files through the tree API when the revision API gives no sizes (paginated)', async () => {
+    const server = await hub({ siblingsWithoutSizes: true, treePageSize: 3 });
+    const storageDir = storage();
+    await downloadModel(options(server, storageDir));
+    const treePages = server.requests.filter((r) => r.url.includes('/tree/'));
+    assert.equal(treePages.length, Math.ceil(fixture.files.size / 3));
+    assert.ok(await resolveInstalledModelDir(storageDir, 'lfm2-vl-tiny'));
+  });
+
+  it('goes through an explicit proxy, or HTTP_PROXY, unless NO_PROXY exempts the host', async () => {
+    const server = await hub();
+    const proxy = await startLoopbackProxy();
+    const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY };
+    try {
+      await downloadModel(options(server, storage(), { proxy: proxy.url }));
+      const hubHost = new URL(server.endpoint).host;
+      const storageHost = new URL(server.storageOrigin).host;
+      assert.ok(proxy.tunnels.includes(hubHost), `hub reached through the proxy (${proxy.tunnels.join(', ')})`);
+      assert.ok(proxy.tunnels.includes(storageHost), 'storage reached through the proxy');
+
+      process.env.HTTP_PROXY = proxy.url;
+      delete process.env.NO_PROXY;
+      const before = proxy.tunnels.length;
+      await downloadModel(options(server, storage()));
+      assert.ok(proxy.tunnels.length > before, 'HTTP_PROXY from the environment is used');
+
+      process.env.NO_PROXY = '127.0.0.1';
+      const exempt = proxy.tunnels.length;
+      await downloadModel(options(server, storage()));
+      assert.equal(proxy.tunnels.length, exempt, 'NO_PROXY hosts go direct');
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      await proxy.close();
+    }
+  });
+});
+
+describe('offline import of a model folder', () => {
+  let scratch: string;
+  before(async () => {
+    scratch = await mkdtemp(join(tmpdir(), 'loupe-import-'));
+  });
+  after(async () => {
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  async function copyOfFixture(name: string): Promise<string> {
+    const dir = join(scratch, name, 'model');
+    await cp(tinyModelDir, dir, { recursive: true });
+    return dir;
+  }
+
+  it('imports a valid folder and makes it resolvable', async () => {
+    const source = await copyOfFixture('valid');
+    const storageDir = join(scratch, 'valid', 'storage');
+    const outcome = await importModelFolder({ source, storageDir, modelId: 'tiny-import' });
+    assert.equal(outcome.marker.source, 'import');
+    assert.equal(outcome.marker.architecture, 'lfm2-vl');
+    assert.equal(outcome.linked, true, 'same file system: hard links');
+    assert.equal(await resolveInstalledModelDir(storageDir, 'tiny-import'), outcome.dir);
+    assert.deepEqual(await readFile(join(outcome.dir, DECODER)), await readFile(join(tinyModelDir, DECODER)));
+    const again = await importModelFolder({ source, storageDir, modelId: 'tiny-import' });
+    assert.equal(again.dir, outcome.dir, 'importing the same folder twice is a no-op');
+  });
+
+  it('rejects a graph whose inputs do not match the architecture, naming the input', async () => {
+    const source = await copyOfFixture('wrong-graph');
+    const path = join(source, 'onnx/vision_encoder.onnx');
+    // Same-length rename keeps the protobuf valid: a real graph, just not the one the engine expects.
+    const bytes = await readFile(path);
+    await writeFile(path, Buffer.from(bytes.toString('latin1').replaceAll('pixel_values', 'pixel_valuez'), 'latin1'));
+    const session = await ort.InferenceSession.create(path);
+    assert.ok(session.inputNames.includes('pixel_valuez'), 'onnxruntime accepts the renamed graph');
+    await session.release();
+
+    const storageDir = join(scratch, 'wrong-graph', 'storage');
+    const error = await rejection(importModelFolder({ source, storageDir, modelId: 'tiny-wrong' }), 'INVALID_MODEL');
+    assert.match(error.message, /onnx\/vision_encoder\.onnx \(vision_encoder\): input "pixel_values" is missing \(the graph has "pixel_valuez" instead\)/);
+    assert.deepEqual(await listInstalled(storageDir), []);
+  });
+
+  it('rejects external data that points outside the folder', async () => {
+    const source = await copyOfFixture('escape');
+    // The file the graph points at really exists, one level up.
+    const outside = embedTokensWithExternalTable('../embed_table.bin');
+    await writeFile(join(source, 'embed_table.bin'), outside.data);
+    await writeFile(join(source, 'onnx/embed_tokens.onnx'), outside.graph);
+    const storageDir = join(scratch, 'escape', 'storage');
+    const error = await rejection(importModelFolder({ source, storageDir, modelId: 'tiny-escape' }), 'INVALID_MODEL');
+    assert.match(error.message, /onnx\/embed_tokens\.onnx: tensor "embed_weight" has external data at a location with "\.\." \("\.\.\/embed_table\.bin"\); external data must stay inside the model folder/);
+
+    const absolute = embedTokensWithExternalTable(join(source, 'embed_table.bin'));
+    await writeFile(join(source, 'onnx/embed_tokens.onnx'), absolute.graph);
+    const absoluteError = await rejection(importModelFolder({ source, storageDir, modelId: 'tiny-escape' }), 'INVALID_MODEL');
+    assert.match(absoluteError.message, /an absolute location/);
+    assert.deepEqual(await listInstalled(storageDir), []);
+
+    // Control: the same graph with its table next to it imports, so the path alone was the problem.
+    const inside = embedTokensWithExternalTable('embed_tokens.onnx_data');
+    await writeFile(join(source, 'onnx/embed_tokens.onnx'), inside.graph);
+    await writeFile(join(source, 'onnx/embed_tokens.onnx_data'), inside.data);
+    const outcome = await importModelFolder({ source, storageDir, modelId: 'tiny-escape' });
+    assert.deepEqual(await readFile(join(outcome.dir, 'onnx/embed_tokens.onnx_data')), inside.data);
+  });
+});
+
+describe('loupe models download (CLI) against a loopback hub', () => {
+  const LFM = { repo: 'LiquidAI/LFM2.5-VL-450M-ONNX', commit: '95c283d4497a56477a83177079fa6b7121abb1b1' };
+  let server: LoopbackHub;
+  let home: string;
+
+  before(async () => {
+    // The tiny model laid out under the real repository's names for the default precision.
+    const renames: Record<string, string> = {
+      'onnx/vision_encoder.onnx': 'onnx/vision_encoder_fp16.onnx',
+      'onnx/embed_tokens.onnx': 'onnx/embed_tokens_fp16.onnx',
+      [DECODER]: 'onnx/decoder_model_merged_q4.onnx',
+    };
+    const extra: Record<string, Buffer> = { 'chat_template.jinja': Buffer.from('{{ bos_token }}{% for m in messages %}{{ m.content }}{% endfor %}') };
+    for (const name of Object.values(renames)) extra[`${name}_data`] = Buffer.alloc(64 * 1024, 1);
+    const repo = await repoFromFolder(tinyModelDir, LFM.repo, LFM.commit, { branches: ['main'], rename: (path) => renames[path] ?? path, extra });
+    server = await startLoopbackHub({ repos: [repo] });
+    home = await mkdtemp(join(tmpdir(), 'loupe-cli-dl-'));
+  });
+  after(async () => {
+    await server.close();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  async function cli(args: string[]): Promise<{ out: string; err: string; code: number }> {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (d) => (out += d));
+    stderr.on('data', (d) => (err += d));
+    let code = 0;
+    const program = new Command('loupe').exitOverride();
+    registerModelsCommand(program, { env: { LOUPE_HOME: home }, stdout, stderr, setExitCode: (c) => (code = c) });
+    await program.parseAsync(['node', 'loupe', ...args]);
+    return { out, err, code };
+  }
+
+  it('downloads the default model with a progress bar, lists it, and removes it', async () => {
+    const download = await cli(['models', 'download', '--accept-license', '--endpoint', server.endpoint]);
+    assert.equal(download.code, 0, download.err);
+    assert.match(download.err, /Downloading LFM2\.5-VL 450M from LiquidAI\/LFM2\.5-VL-450M-ONNX \(commit 95c283d4497a\)/);
+    assert.match(download.err, /\[#{24}\] 100% · /);
+    const dir = join(home, 'models', 'lfm2.5-vl-450m', LFM.commit);
+    assert.ok(download.out.includes(`Installed LFM2.5-VL 450M (q4) in ${dir}`), download.out);
+    const marker = await readInstalledMarker(dir);
+    assert.deepEqual(marker?.dtype, { vision_encoder: 'fp16', embed_tokens: 'fp16', decoder_model_merged: 'q4' });
+    assert.ok(marker?.licenseAcceptedAt, 'acceptance is recorded');
+
+    const list = await cli(['models', 'list']);
+    assert.match(list.out, /\*\s+lfm2\.5-vl-450m\s+installed \(q4, 95c283d4497a\)/);
+    assert.match(list.out, /smolvlm-256m\s+not installed\s+about 215 MB\s+Apache-2\.0/);
+
+    const removal = await cli(['models', 'remove', 'lfm2.5-vl-450m']);
+    assert.equal(removal.code, 0, removal.err);
+    assert.match(removal.out, /Removed lfm2\.5-vl-450m \(\d+(\.\d)? MB freed\)/);
+    assert.equal(await resolveInstalledModelDir(join(home, 'models'), 'lfm2.5-vl-450m'), undefined);
+  });
+});

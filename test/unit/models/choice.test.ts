@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { listManifests } from '../../../src/models/catalog';
+import { firstRunText, modelChoices } from '../../../src/models/choice';
+import type { InstalledModel } from '../../../src/models/store';
+
+describe('model choice', () => {
+  it('describes each model with size, speed, license and install state', () => {
+    const installed = [{ modelId: 'smolvlm-256m', revision: 'r', dir: '/m/smolvlm-256m/r', marker: { precision: 'q4', source: 'hub' } }] as unknown as InstalledModel[];
+    const choices = modelChoices(listManifests(), installed);
+    assert.equal(choices.length, 5);
+    const recommended = choices.filter((c) => c.recommended);
+    assert.deepEqual(recommended.map((c) => c.id), ['lfm2.5-vl-450m']);
+    assert.equal(recommended[0]?.sizeText, 'about 770 MB');
+    assert.deepEqual(choices.find((c) => c.id === 'smolvlm-256m')?.installed, { revision: 'r', precision: 'q4', dir: '/m/smolvlm-256m/r', source: 'hub' });
+    assert.equal(choices.find((c) => c.id === 'lfm2.5-vl-450m')?.installed, undefined);
+  });
+
+  it('fits the first-run explanation on one screen and names the command to run', () => {
+    const text = firstRunText(modelChoices(listManifests(), []));
+    const lines = text.trimEnd().split('\n');
+    assert.ok(lines.length <= 24, `${lines.length} lines`);
+    for (const id of ['lfm2.5-vl-450m', 'lfm2.5-vl-1.6b', 'lfm2-vl-450m', 'lfm2-vl-1.6b', 'smolvlm-256m']) assert.ok(text.includes(id), id);
+    assert.match(text, /LFM Open License v1\.0 \(you accept it before download\)/);
+    assert.match(text, /Apache-2\.0/);
+    assert.match(text, /loupe models download lfm2\.5-vl-450m --accept-license/);
+    assert.match(text, /works offline/);
+  });
+});

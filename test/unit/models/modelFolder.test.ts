@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { isModelError } from '../../../src/models/errors';
+import { externalDataLocationProblem, validateModelFolder } from '../../../src/models/modelFolder';
+import { tinyModelDir } from '../../support/paths';
+import { embedTokensWithExternalTable } from './onnxWriter';
+
+describe('model folder validation', () => {
+  let scratch: string;
+  let count = 0;
+  before(async () => {
+    scratch = await mkdtemp(join(tmpdir(), 'loupe-folder-'));
+  });
+  after(async () => {
+    await rm(scratch, { recursive: true, force: true });
+  });
+  async function copy(): Promise<string> {
+    const dir = join(scratch, `m${++count}`);
+    await cp(tinyModelDir, dir, { recursive: true });
+    return dir;
+  }
+  async function problems(dir: string, options = {}): Promise<string> {
+    const error = await validateModelFolder(dir, options).then(
+      () => assert.fail('expected INVALID_MODEL'),
+      (e: unknown) => e,
+    );
+    assert.ok(isModelError(error, 'INVALID_MODEL'), String(error));
+    return error.message;
+  }
+
+  it('accepts the tiny LFM2-VL fixture and reports its graphs', async () => {
+    const report = await validateModelFolder(tinyModelDir);
+    assert.equal(report.architecture, 'lfm2-vl');
+    assert.deepEqual(report.graphs.map((g) => `${g.graph}:${g.dtype}:${g.file}`), [
+      'vision_encoder:fp32:onnx/vision_encoder.onnx',
+      'embed_tokens:fp32:onnx/embed_tokens.onnx',
+      'decoder_model_merged:fp32:onnx/decoder_model_merged.onnx',
+    ]);
+  });
+
+  it('says which files are missing and where graphs should be', async () => {
+    const dir = await copy();
+    await unlink(join(dir, 'tokenizer.json'));
+    await cp(join(dir, 'onnx/vision_encoder.onnx'), join(dir, 'vision_encoder.onnx'));
+    await unlink(join(dir, 'onnx/vision_encoder.onnx'));
+    const message = await problems(dir);
+    assert.match(message, /tokenizer\.json: missing/);
+    assert.match(message, /onnx\/vision_encoder\*\.onnx: missing \(found vision_encoder\.onnx at the top level; transformers\.js expects graphs in an onnx\/ subfolder\)/);
+  });
+
+  it('refuses a folder of another architecture', async () => {
+    const dir = await copy();
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ model_type: 'idefics3', text_config: { num_hidden_layers: 2 } }));
+    assert.match(await problems(dir, { architecture: 'lfm2-vl' }), /config\.json: model_type "idefics3" is smolvlm, but this model is lfm2-vl/);
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ model_type: 'bert' }));
+    assert.match(await problems(dir), /model_type "bert" is not a supported architecture/);
+  });
+
+  it('classifies external-data locations', () => {
+    assert.equal(externalDataLocationProblem('decoder_model_merged_q4.onnx_data'), undefined);
+    assert.equal(externalDataLocationProblem('weights/part_1.bin'), undefined);
+    assert.match(externalDataLocationProblem('../x.bin') ?? '', /"\.\."/);
+    assert.match(externalDataLocationProblem('a/../../x.bin') ?? '', /"\.\."/);
+    assert.match(externalDataLocationProblem('..\\x.bin') ?? '', /"\.\."/);
+    assert.match(externalDataLocationProblem('/etc/passwd') ?? '', /absolute/);
+    assert.match(externalDataLocationProblem('C:\\Windows\\x.bin') ?? '', /absolute/);
+    assert.match(externalDataLocationProblem('\\\\server\\share\\x.bin') ?? '', /absolute/);
+    assert.match(externalDataLocationProblem('') ?? '', /empty/);
+  });
+
+  it('refuses a symlink that leads out of the folder and a tensor past the end of its data', async () => {
+    const dir = await copy();
+    const { graph, data } = embedTokensWithExternalTable('embed_tokens.onnx_data');
+    await writeFile(join(dir, 'onnx/embed_tokens.onnx'), graph);
+    await writeFile(join(scratch, 'outside.bin'), data);
+    await symlink(join(scratch, 'outside.bin'), join(dir, 'onnx/embed_tokens.onnx_data'));
+    assert.match(await problems(dir), /external data "embed_tokens\.onnx_data" resolves outside the model folder/);
+
+    await unlink(join(dir, 'onnx/embed_tokens.onnx_data'));
+    await writeFile(join(dir, 'onnx/embed_tokens.onnx_data'), data.subarray(0, 64));
+    assert.match(await problems(dir), /tensor "embed_weight" reads bytes 0\.\.128 of "embed_tokens\.onnx_data", which has only 64 bytes/);
+
+    await unlink(join(dir, 'onnx/embed_tokens.onnx_data'));
+    assert.match(await problems(dir), /external data file "embed_tokens\.onnx_data" is missing/);
+  });
+});

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { HostToWebviewSchema, type HostToWebview } from '../../src/protocol/webview';
+import { checkImageFile, urisFromDrop } from '../../webview-ui/intake';
+import { lineRect } from '../../webview-ui/ocrOverlay';
+import { applyHostMessage, beginAsk, formatReadout, initialState, restoreState, type PanelState } from '../../webview-ui/panelState';
+
+const image = { name: 'shot.png', dataUrl: 'data:image/png;base64,AAAA', origin: 'docs/shot.png' };
+const stats = (generatedTokens: number) => ({
+  promptTokens: 120,
+  imageTokens: 96,
+  tiles: 1,
+  generatedTokens,
+  timeToFirstTokenMs: 400,
+  tokensPerSecond: 25,
+  totalMs: 2000,
+});
+/** Messages go through the schema first, as in the webview. */
+const apply = (state: PanelState, message: HostToWebview, now = 0) => applyHostMessage(state, HostToWebviewSchema.parse(message), now);
+
+function withImage(): PanelState {
+  return apply(initialState(), { type: 'image', image });
+}
+
+describe('panel state', () => {
+  it('streams tokens into the pending answer and ends with the authoritative text', () => {
+    const asked = beginAsk(withImage(), 'alt-text', '', 1_000)!;
+    assert.deepEqual(asked.history, []);
+    let state = apply(asked.state, { type: 'started', requestId: 'r1', task: 'alt-text' }, 1_010);
+    state = apply(state, { type: 'token', requestId: 'r1', index: 1, text: 'A ' }, 1_500);
+    state = apply(state, { type: 'token', requestId: 'r1', index: 2, text: 'cat' }, 1_600);
+    // A token from another request (an earlier, stopped one) is ignored.
+    state = apply(state, { type: 'token', requestId: 'old', index: 9, text: 'zzz' }, 1_650);
+    assert.equal(state.pending?.text, 'A cat');
+    assert.equal(state.pending?.tokens, 2);
+    assert.equal(state.pending?.firstTokenMs, 500);
+    assert.equal(formatReadout(state, 1_600), '2 tokens · 10.0 tok/s · first token 500 ms');
+
+    state = apply(state, { type: 'done', requestId: 'r1', text: 'A cat.', cancelled: false, stats: stats(3) }, 1_700);
+    assert.equal(state.pending, undefined);
+    assert.deepEqual(state.turns.map((t) => [t.role, t.text, t.task]), [
+      ['user', 'Alt text', 'alt-text'],
+      ['assistant', 'A cat.', 'alt-text'],
+    ]);
+    assert.equal(formatReadout(state, 5_000), '3 tokens · 25.0 tok/s · first token 400 ms · total 2.0 s');
+  });
+
+  it('sends the earlier turns as history with a follow-up question', () => {
+    let state = beginAsk(withImage(), 'explain-screenshot', '', 0)!.state;
+    state = apply(state, { type: 'started', requestId: 'r1', task: 'explain-screenshot' });
+    state = apply(state, { type: 'done', requestId: 'r1', text: 'A login form.', cancelled: false, stats: stats(4) });
+    const followUp = beginAsk(state, 'question', '  What is the button label? ', 0)!;
+    assert.deepEqual(followUp.history, [
+      { role: 'user', text: 'Explain screenshot', task: 'explain-screenshot' },
+      { role: 'assistant', text: 'A login form.', task: 'explain-screenshot' },
+    ]);
+    assert.equal(followUp.state.turns.at(-1)?.text, 'What is the button label?');
+    assert.equal(beginAsk(followUp.state, 'question', 'again', 0), undefined, 'one question at a time');
+  });
+
+  it('cannot ask without an image', () => {
+    assert.equal(beginAsk(initialState(), 'alt-text', '', 0), undefined);
+  });
+
+  it('keeps a stopped answer and marks it', () => {
+    let state = beginAsk(withImage(), 'describe-diagram', '', 0)!.state;
+    state = apply(state, { type: 'started', requestId: 'r1', task: 'describe-diagram' });
+    state = apply(state, { type: 'token', requestId: 'r1', index: 1, text: 'Boxes' });
+    state = apply(state, { type: 'done', requestId: 'r1', text: 'Boxes', cancelled: true, stats: stats(1) });
+    assert.equal(state.turns.at(-1)?.outcome, 'stopped');
+    assert.match(formatReadout(state, 0), /stopped$/);
+  });
+
+  it('on failure drops the unanswered question back into the box and shows the actions', () => {
+    let state = beginAsk(withImage(), 'question', 'What is it?', 0)!.state;
+    state = apply(state, { type: 'started', requestId: 'r1', task: 'question' });
+    state = apply(state, {
+      type: 'failed',
+      requestId: 'r1',
+      code: 'MODEL_MISSING',
+      message: 'No model is installed.',
+      actions: [{ label: 'Download model…', command: 'loupe.downloadModel' }],
+    });
+    assert.equal(state.pending, undefined);
+    assert.deepEqual(state.turns, []);
+    assert.equal(state.draft, 'What is it?');
+    assert.equal(state.error?.actions[0]?.command, 'loupe.downloadModel');
+  });
+
+  it('a new image starts a new conversation; the same image does not', () => {
+    let state = beginAsk(withImage(), 'alt-text', '', 0)!.state;
+    state = apply(state, { type: 'started', requestId: 'r1', task: 'alt-text' });
+    state = apply(state, { type: 'done', requestId: 'r1', text: 'x', cancelled: false, stats: stats(1) });
+    assert.equal(apply(state, { type: 'image', image }).turns.length, 2);
+    const other = apply(state, { type: 'image', image: { ...image, name: 'other.png', dataUrl: 'data:image/png;base64,BBBB' } });
+    assert.deepEqual(other.turns, []);
+    assert.equal(other.image?.name, 'other.png');
+  });
+
+  it('an OCR result becomes the answer and the overlay', () => {
+    let state = beginAsk(withImage(), 'extract-text', '', 0)!.state;
+    state = apply(state, { type: 'started', requestId: 'r1', task: 'extract-text' });
+    const line = { text: 'Save', confidence: 0.9, box: [[10, 10], [50, 10], [50, 30], [10, 30]] as [[number, number], [number, number], [number, number], [number, number]], block: 0 };
+    state = apply(state, { type: 'ocrDone', requestId: 'r1', result: { width: 100, height: 50, lines: [line], text: 'Save', ms: 12 } });
+    assert.equal(state.ocr?.lines.length, 1);
+    assert.equal(state.turns.at(-1)?.outcome, 'ocr');
+  });
+
+  it('a snapshot after a reload resumes the stream where the host is', () => {
+    const restored = restoreState(JSON.parse(JSON.stringify(beginAsk(withImage(), 'alt-text', '', 0)!.state)));
+    const state = apply(restored, { type: 'snapshot', requestId: 'r9', task: 'alt-text', text: 'A b', tokens: 2, elapsedMs: 900, firstTokenMs: 300 }, 10_000);
+    assert.equal(state.pending?.text, 'A b');
+    assert.equal(state.pending?.askedAt, 9_100);
+    assert.equal(apply(state, { type: 'token', requestId: 'r9', index: 3, text: ' c' }).pending?.text, 'A b c');
+  });
+
+  it('replaces a damaged saved state', () => {
+    assert.deepEqual(restoreState({ turns: 'nope' }), initialState());
+    assert.deepEqual(restoreState(undefined), initialState());
+  });
+
+  it('shows the phase before the first token', () => {
+    let state = beginAsk(withImage(), 'alt-text', '', 0)!.state;
+    state = apply(state, { type: 'started', requestId: 'r1', task: 'alt-text' });
+    state = apply(state, { type: 'progress', requestId: 'r1', phase: 'loading-model' });
+    assert.equal(formatReadout(state, 2_500), 'Loading model · 2.5 s');
+  });
+});
+
+describe('lineRect', () => {
+  it('turns a rotated quadrilateral into a clamped percentage box', () => {
+    const rect = lineRect({ box: [[20, 10], [220, 20], [218, 40], [-5, 30]] }, 200, 100);
+    assert.deepEqual(rect, { left: 0, top: 10, width: 100, height: 30 });
+  });
+});
+
+describe('intake checks', () => {
+  it('accepts images by type or extension and names the file when refusing', () => {
+    assert.deepEqual(checkImageFile({ name: 'a.png', type: 'image/png', size: 10 }), { mime: 'image/png' });
+    assert.deepEqual(checkImageFile({ name: 'b.webp', type: '', size: 10 }), { mime: 'image/webp' });
+    const wrongType = checkImageFile({ name: 'notes.pdf', type: 'application/pdf', size: 10 });
+    assert.ok('error' in wrongType && wrongType.error.includes('notes.pdf') && wrongType.error.includes('PNG'));
+    const tooBig = checkImageFile({ name: 'huge.png', type: 'image/png', size: 50 * 1024 * 1024 });
+    assert.ok('error' in tooBig && /huge\.png is 50\.0 MB/.test(tooBig.error));
+  });
+
+  it('reads URIs from VS Code drags, preferring its own list', () => {
+    const data: Record<string, string> = {
+      'application/vnd.code.uri-list': 'file:///w/a.png\r\nfile:///w/b.png',
+      'text/uri-list': 'file:///other.png',
+    };
+    assert.deepEqual(urisFromDrop((type) => data[type] ?? ''), ['file:///w/a.png', 'file:///w/b.png']);
+    assert.deepEqual(urisFromDrop((type) => (type === 'text/uri-list' ? '# comment\nfile:///x.png' : '')), ['file:///x.png']);
+    assert.deepEqual(urisFromDrop((type) => (type === 'resourceurls' ? '["vscode-remote://h/a.png"]' : '')), ['vscode-remote://h/a.png']);
+    assert.deepEqual(urisFromDrop(() => ''), []);
+  });
+});

@@ -1,0 +1,230 @@
+/**
+ * Entry of the Ask panel's webview: restores the saved state, says `ready` to the host, applies
+ * host messages, and turns user actions into messages. Rendering is batched per animation frame.
+ */
+import type { PresetName } from '../src/protocol/options';
+import type { Task } from '../src/protocol/tasks';
+import type { InsertAction, PanelCommand } from '../src/protocol/webview';
+import { AnswerView } from './answerView';
+import { onHostMessage, postToHost, savedState, saveState } from './hostBridge';
+import { setupIntake } from './intake';
+import { buildLayout, type PanelElements } from './layout';
+import { renderOcrOverlay } from './ocrOverlay';
+import { applyHostMessage, beginAsk, formatReadout, newConversation, restoreState, type PanelState } from './panelState';
+
+const elements = buildLayout(document.getElementById('app')!);
+const answers = new AnswerView(elements.conversation, (href) => postToHost({ type: 'openLink', href }));
+let state: PanelState = restoreState(savedState());
+
+// ---- state updates ----------------------------------------------------------------------------
+
+let renderQueued = false;
+/** The question text last written into the box, so typing is never overwritten by a render. */
+let shownDraft = '';
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+
+function update(next: PanelState): void {
+  state = next;
+  if (!renderQueued) {
+    renderQueued = true;
+    requestAnimationFrame(() => {
+      renderQueued = false;
+      render(elements, state);
+    });
+  }
+  // Saving copies the whole state (image included); during a stream once a second is enough.
+  saveTimer ??= setTimeout(() => {
+    saveTimer = undefined;
+    saveState(state);
+  }, state.pending ? 1000 : 0);
+}
+
+function ask(task: Task, question: string): void {
+  const started = beginAsk(state, task, question, Date.now());
+  if (!started) return;
+  update(started.state);
+  postToHost({ type: 'ask', task, question: question.trim(), preset: state.preset, history: started.history });
+}
+
+function stop(): void {
+  if (!state.pending || state.pending.stopping) return;
+  update({ ...state, pending: { ...state.pending, stopping: true } });
+  postToHost({ type: 'stop' });
+}
+
+onHostMessage((message) => {
+  update(applyHostMessage(state, message, Date.now()));
+  if (message.type === 'image' && message.ask) ask(message.ask.task, message.ask.question);
+});
+
+// ---- user actions -----------------------------------------------------------------------------
+
+setupIntake(elements.dropZone, {
+  onImageData: (name, dataUrl) => postToHost({ type: 'imageData', name, dataUrl }),
+  onUris: (uris) => postToHost({ type: 'droppedUris', uris: uris.slice(0, 20) }),
+  onError: (text) => update({ ...state, notice: { level: 'error', text } }),
+});
+
+const pickImage = () => postToHost({ type: 'pickImage' });
+elements.dropZone.addEventListener('click', pickImage);
+elements.dropZone.addEventListener('keydown', (event) => {
+  if (event.key !== 'Enter' && event.key !== ' ') return;
+  event.preventDefault();
+  pickImage();
+});
+elements.replaceImage.addEventListener('click', pickImage);
+elements.clearImage.addEventListener('click', () => postToHost({ type: 'clearImage' }));
+elements.thumbnail.addEventListener('load', () => {
+  const { naturalWidth: width, naturalHeight: height } = elements.thumbnail;
+  update({ ...state, imageSize: { width, height } });
+});
+
+for (const chip of elements.chips) {
+  chip.addEventListener('click', () => ask(chip.dataset.task as Task, elements.question.value));
+}
+elements.askForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const question = elements.question.value;
+  if (!question.trim()) return elements.question.focus();
+  ask('question', question);
+});
+elements.question.addEventListener('keydown', (event) => {
+  if (event.key !== 'Enter' || event.shiftKey || event.isComposing) return;
+  event.preventDefault();
+  elements.askForm.requestSubmit();
+});
+elements.question.addEventListener('input', () => {
+  shownDraft = elements.question.value;
+  state = { ...state, draft: shownDraft };
+  saveTimer ??= setTimeout(() => ((saveTimer = undefined), saveState(state)), 500);
+});
+elements.stop.addEventListener('click', stop);
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && state.pending) stop();
+});
+elements.newConversation.addEventListener('click', () => {
+  if (state.pending) stop();
+  update(newConversation(state));
+  elements.question.focus();
+});
+elements.preset.addEventListener('change', () => {
+  const preset = elements.preset.value as PresetName;
+  update({ ...state, preset });
+  postToHost({ type: 'setPreset', preset });
+});
+for (const button of elements.insertButtons) {
+  button.addEventListener('click', () => {
+    const answer = lastAnswer(state);
+    if (answer) postToHost({ type: 'insert', action: button.dataset.insert as InsertAction, text: answer });
+  });
+}
+for (const button of elements.commandButtons) {
+  button.addEventListener('click', () => postToHost({ type: 'runCommand', command: button.dataset.command as PanelCommand }));
+}
+elements.errorActions.addEventListener('click', (event) => {
+  const command = (event.target as HTMLElement).closest<HTMLElement>('[data-command]')?.dataset.command;
+  if (command) postToHost({ type: 'runCommand', command: command as PanelCommand });
+});
+
+// Elapsed time keeps moving between tokens (and before the first one).
+setInterval(() => {
+  if (state.pending) elements.readout.textContent = formatReadout(state, Date.now());
+}, 250);
+
+// ---- rendering --------------------------------------------------------------------------------
+
+function lastAnswer(current: PanelState): string | undefined {
+  const last = current.turns.at(-1);
+  return last?.role === 'assistant' && last.text ? last.text : undefined;
+}
+
+const MODEL_STATE_LABELS = {
+  missing: 'No model installed',
+  unloaded: 'Model not loaded',
+  loading: 'Loading model…',
+  loaded: 'Model ready',
+  busy: 'Model busy',
+} as const;
+
+function render(ui: PanelElements, current: PanelState): void {
+  const status = current.modelStatus;
+  ui.modelStatus.textContent = status
+    ? [MODEL_STATE_LABELS[status.state], status.modelName].filter(Boolean).join(' · ')
+    : 'Connecting…';
+  ui.modelStatus.dataset.state = status?.state ?? 'unknown';
+  ui.noModel.hidden = status?.state !== 'missing';
+  ui.preset.value = current.preset;
+  ui.pasteKey.textContent = current.isMac ? '⌘V' : 'Ctrl+V';
+
+  const image = current.image;
+  ui.dropZone.hidden = !!image;
+  ui.preview.hidden = !image;
+  if (image && ui.thumbnail.getAttribute('src') !== image.dataUrl) ui.thumbnail.src = image.dataUrl;
+  if (!image) ui.thumbnail.removeAttribute('src');
+  const size = current.imageSize ? `${current.imageSize.width}×${current.imageSize.height} px` : '';
+  ui.imageCaption.textContent = image ? [image.name, size, image.origin].filter(Boolean).join(' · ') : '';
+  renderOcrOverlay(ui.ocrOverlay, image ? current.ocr : undefined, (text) => postToHost({ type: 'insert', action: 'copy', text }));
+
+  const busy = !!current.pending;
+  for (const chip of ui.chips) chip.disabled = busy || !image;
+  ui.ask.disabled = busy || !image;
+  ui.stop.hidden = !busy;
+  ui.stop.disabled = !!current.pending?.stopping;
+  ui.stop.textContent = current.pending?.stopping ? 'Stopping…' : 'Stop';
+  // Only drafts the state changed (sent, restored after a failure) are written into the box.
+  if (current.draft !== shownDraft) ui.question.value = shownDraft = current.draft;
+
+  answers.render(current.turns, current.pending);
+  ui.readout.textContent = formatReadout(current, Date.now());
+
+  ui.error.hidden = !current.error;
+  ui.errorText.textContent = current.error?.message ?? '';
+  ui.errorActions.replaceChildren(
+    ...(current.error?.actions ?? []).map(({ label, command }) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.dataset.command = command;
+      button.textContent = label;
+      return button;
+    }),
+  );
+  ui.notice.textContent = current.notice?.text ?? '';
+  ui.notice.dataset.level = current.notice?.level ?? 'info';
+
+  renderActions(ui, current);
+}
+
+function renderActions(ui: PanelElements, current: PanelState): void {
+  const answer = lastAnswer(current);
+  ui.actions.hidden = !answer || !!current.pending;
+  const { targets } = current;
+  const lastTask = current.turns.at(-1)?.task;
+  const into = targets.editor ? ` (${targets.editor})` : '';
+  for (const button of ui.insertButtons) {
+    const action = button.dataset.insert as InsertAction;
+    switch (action) {
+      case 'cursor':
+      case 'comment':
+        button.disabled = !targets.editor;
+        button.title = targets.editor ? `Into ${targets.editor}` : 'Open a text editor first';
+        break;
+      case 'replace':
+        button.disabled = !targets.editor || !targets.hasSelection;
+        button.title = targets.hasSelection ? `Replace the selection${into}` : 'Select text in an editor first';
+        break;
+      case 'altText':
+        button.hidden = !targets.altText;
+        button.title = targets.altText ? `Alt text of ${targets.altText}` : '';
+        break;
+      case 'table':
+        button.hidden = lastTask !== 'chart-to-table';
+        button.disabled = !targets.editor;
+        break;
+      case 'copy':
+        break;
+    }
+  }
+}
+
+postToHost({ type: 'ready', restoredImage: state.image ?? undefined });
+render(elements, state);

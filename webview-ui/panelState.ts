@@ -1,0 +1,259 @@
+/**
+ * The panel's state and how host messages change it. Pure functions over plain data: the webview
+ * saves this object with `setState` (so it survives being hidden and reloads) and renders from it.
+ */
+import type { ChatTurn, OcrResult } from '../src/protocol/engine';
+import type { PresetName } from '../src/protocol/options';
+import { TASK_LABELS, type Task } from '../src/protocol/tasks';
+import type { InsertTargets, ModelStatus, PanelCommand, PanelImage, ParsedHostToWebview } from '../src/protocol/webview';
+
+export interface Turn {
+  role: 'user' | 'assistant';
+  text: string;
+  task: Task;
+  /** Assistant turns: finished normally, stopped by the user, or an OCR result. */
+  outcome?: 'done' | 'stopped' | 'ocr';
+}
+
+/** The answer being produced right now. Times are milliseconds since it was asked. */
+export interface PendingAnswer {
+  requestId?: string;
+  task: Task;
+  text: string;
+  tokens: number;
+  phase?: string;
+  /** `Date.now()` when it was asked; elapsed times are measured from here. */
+  askedAt: number;
+  firstTokenMs?: number;
+  stopping?: boolean;
+}
+
+export interface AnswerStats {
+  tokens: number;
+  tokensPerSecond: number;
+  firstTokenMs: number;
+  totalMs: number;
+  cancelled: boolean;
+  imageTokens?: number;
+  ocrMs?: number;
+}
+
+export interface PanelError {
+  message: string;
+  actions: { label: string; command: PanelCommand }[];
+}
+
+export interface PanelState {
+  image: PanelImage | null;
+  imageSize?: { width: number; height: number };
+  turns: Turn[];
+  pending?: PendingAnswer;
+  lastStats?: AnswerStats;
+  error?: PanelError;
+  notice?: { level: 'info' | 'error'; text: string };
+  /** Recognised lines of the current image, drawn over the preview. */
+  ocr?: OcrResult;
+  preset: PresetName;
+  draft: string;
+  modelStatus?: ModelStatus;
+  targets: InsertTargets;
+  isMac: boolean;
+}
+
+export function initialState(): PanelState {
+  return { image: null, turns: [], preset: 'balanced', draft: '', targets: { hasSelection: false }, isMac: false };
+}
+
+/** A saved state from an older or damaged session is replaced rather than trusted. */
+export function restoreState(saved: unknown): PanelState {
+  if (!saved || typeof saved !== 'object') return initialState();
+  const state = { ...initialState(), ...(saved as Partial<PanelState>) };
+  if (!Array.isArray(state.turns)) return initialState();
+  // A stream cannot survive a reload on its own; the host sends a snapshot if it is still running.
+  return { ...state, pending: state.pending && { ...state.pending, stopping: false } };
+}
+
+/** What the user asked, as the turn shown and the request sent. */
+export function beginAsk(
+  state: PanelState,
+  task: Task,
+  question: string,
+  now: number,
+): { state: PanelState; history: ChatTurn[] } | undefined {
+  if (state.pending || !state.image) return undefined;
+  const history: ChatTurn[] = state.turns.map(({ role, text, task: turnTask }) => ({ role, text, task: turnTask }));
+  const shown = question.trim() || TASK_LABELS[task];
+  return {
+    history,
+    state: {
+      ...state,
+      turns: [...state.turns, { role: 'user', text: shown, task }],
+      pending: { task, text: '', tokens: 0, askedAt: now },
+      draft: '',
+      error: undefined,
+      notice: undefined,
+      lastStats: undefined,
+    },
+  };
+}
+
+export function newConversation(state: PanelState): PanelState {
+  return { ...state, turns: [], pending: undefined, error: undefined, lastStats: undefined, ocr: undefined };
+}
+
+/** Applies one validated host message. `now` is `Date.now()`, passed in so tests control time. */
+export function applyHostMessage(state: PanelState, message: ParsedHostToWebview, now: number): PanelState {
+  switch (message.type) {
+    case 'init': {
+      const next = {
+        ...state,
+        modelStatus: message.modelStatus,
+        targets: message.targets,
+        isMac: message.isMac,
+        preset: state.image || state.turns.length ? state.preset : message.modelStatus.preset,
+      };
+      const waiting = state.pending;
+      if (!waiting || (waiting.requestId !== undefined && waiting.requestId === message.activeRequestId)) return next;
+      // The answer this webview was showing no longer exists (VS Code reloaded meanwhile): keep what arrived.
+      const turns = waiting.text
+        ? [...state.turns, { role: 'assistant' as const, text: waiting.text, task: waiting.task, outcome: 'stopped' as const }]
+        : state.turns.slice(0, -1);
+      return { ...next, pending: undefined, turns, notice: { level: 'info', text: 'The answer was interrupted; ask again to continue.' } };
+    }
+    case 'modelStatus':
+      return { ...state, modelStatus: message.modelStatus, preset: message.modelStatus.preset };
+    case 'targets':
+      return { ...state, targets: message.targets };
+    case 'image':
+      if (sameImage(state.image, message.image)) return state;
+      // The host cancels an answer about the previous image; its late messages no longer match.
+      return { ...newConversation(state), image: message.image, imageSize: undefined, notice: undefined };
+    case 'started':
+      if (!state.pending) return state;
+      return { ...state, pending: { ...state.pending, requestId: message.requestId } };
+    case 'progress':
+      if (!isCurrent(state, message.requestId)) return state;
+      return { ...state, pending: { ...state.pending!, phase: message.phase } };
+    case 'token': {
+      if (!isCurrent(state, message.requestId)) return state;
+      const pending = state.pending!;
+      return {
+        ...state,
+        pending: {
+          ...pending,
+          text: pending.text + message.text,
+          // The engine numbers a piece by how many tokens were generated up to it.
+          tokens: Math.max(pending.tokens, message.index),
+          firstTokenMs: pending.firstTokenMs ?? now - pending.askedAt,
+          phase: 'generating',
+        },
+      };
+    }
+    case 'snapshot':
+      return {
+        ...state,
+        pending: {
+          requestId: message.requestId,
+          task: message.task,
+          text: message.text,
+          tokens: message.tokens,
+          askedAt: now - message.elapsedMs,
+          firstTokenMs: message.firstTokenMs,
+          phase: 'generating',
+        },
+      };
+    case 'done': {
+      if (!isCurrent(state, message.requestId)) return state;
+      const { stats } = message;
+      return {
+        ...state,
+        pending: undefined,
+        turns: [
+          ...state.turns,
+          { role: 'assistant', text: message.text, task: state.pending!.task, outcome: message.cancelled ? 'stopped' : 'done' },
+        ],
+        lastStats: {
+          tokens: stats.generatedTokens,
+          tokensPerSecond: stats.tokensPerSecond,
+          firstTokenMs: stats.timeToFirstTokenMs,
+          totalMs: stats.totalMs,
+          cancelled: message.cancelled,
+          imageTokens: stats.imageTokens,
+          ocrMs: stats.ocrMs,
+        },
+      };
+    }
+    case 'ocrDone':
+      if (!isCurrent(state, message.requestId)) return state;
+      return {
+        ...state,
+        pending: undefined,
+        ocr: message.result,
+        turns: [...state.turns, { role: 'assistant', text: message.result.text, task: state.pending!.task, outcome: 'ocr' }],
+        lastStats: undefined,
+      };
+    case 'failed': {
+      const error = { message: message.message, actions: message.actions };
+      if (message.requestId !== undefined && !isCurrent(state, message.requestId)) return state;
+      if (!state.pending) return { ...state, error };
+      // The question goes back into the box, so trying again is one key press.
+      const lastUser = state.turns.at(-1);
+      const turns = lastUser?.role === 'user' ? state.turns.slice(0, -1) : state.turns;
+      const draft = lastUser?.role === 'user' && lastUser.task === 'question' ? lastUser.text : state.draft;
+      if (message.code === 'CANCELLED') return { ...state, pending: undefined, turns, draft, notice: { level: 'info', text: 'Stopped.' } };
+      return { ...state, pending: undefined, turns, draft, error };
+    }
+    case 'notice':
+      return { ...state, notice: { level: message.level, text: message.text } };
+  }
+}
+
+/** A message belongs to the pending answer if it carries its id (or the id is not known yet). */
+function isCurrent(state: PanelState, requestId: string): boolean {
+  return !!state.pending && (state.pending.requestId === undefined || state.pending.requestId === requestId);
+}
+
+function sameImage(a: PanelImage | null, b: PanelImage | null): boolean {
+  return a?.dataUrl === b?.dataUrl && a?.name === b?.name;
+}
+
+/** The live "N tokens · X tok/s · first token Y s" line. */
+export function formatReadout(state: Pick<PanelState, 'pending' | 'lastStats'>, now: number): string {
+  const { pending, lastStats } = state;
+  if (pending) {
+    const elapsed = now - pending.askedAt;
+    if (pending.firstTokenMs === undefined) return `${phaseLabel(pending.phase)} · ${seconds(elapsed)}`;
+    const decodeMs = elapsed - pending.firstTokenMs;
+    const rate = pending.tokens > 1 && decodeMs > 0 ? ((pending.tokens - 1) * 1000) / decodeMs : 0;
+    return `${tokenCount(pending.tokens)} · ${rate.toFixed(1)} tok/s · first token ${seconds(pending.firstTokenMs)}`;
+  }
+  if (!lastStats) return '';
+  const parts = [
+    tokenCount(lastStats.tokens),
+    `${lastStats.tokensPerSecond.toFixed(1)} tok/s`,
+    `first token ${seconds(lastStats.firstTokenMs)}`,
+    `total ${seconds(lastStats.totalMs)}`,
+  ];
+  if (lastStats.cancelled) parts.push('stopped');
+  return parts.join(' · ');
+}
+
+function tokenCount(tokens: number): string {
+  return `${tokens} ${tokens === 1 ? 'token' : 'tokens'}`;
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+const PHASE_LABELS: Record<string, string> = {
+  'loading-model': 'Loading model',
+  'reading-image': 'Reading image',
+  ocr: 'Reading text (OCR)',
+  'encoding-image': 'Encoding image',
+  generating: 'Generating',
+};
+
+function phaseLabel(phase: string | undefined): string {
+  return phase ? (PHASE_LABELS[phase] ?? phase) : 'Waiting';
+}
