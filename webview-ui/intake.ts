@@ -40,7 +40,7 @@ export function urisFromDrop(getData: (type: string) => string): string[] {
   }
 }
 
-export async function readImageFile(file: File, handlers: IntakeHandlers): Promise<void> {
+async function readImageFile(file: File, handlers: IntakeHandlers): Promise<void> {
   const checked = checkImageFile(file);
   if ('error' in checked) return handlers.onError(checked.error);
   const bytes = new Uint8Array(await file.arrayBuffer());

@@ -55,7 +55,6 @@ const TEMPLATE = `
 </section>
 
 <section id="conversation" class="conversation" aria-live="polite" aria-label="Conversation"></section>
-<div id="readout" class="readout"></div>
 <div id="error" class="error" role="alert" hidden>
   <p id="error-text"></p>
   <div id="error-actions" class="button-row"></div>
@@ -72,6 +71,7 @@ const TEMPLATE = `
 </section>
 
 <form id="ask-form" class="ask">
+  <div id="readout" class="readout"></div>
   <label for="question" class="visually-hidden">Question about the image</label>
   <textarea id="question" rows="2"
     placeholder="Ask about the image, or a follow-up (Enter sends, Shift+Enter adds a line)"></textarea>

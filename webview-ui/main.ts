@@ -204,9 +204,16 @@ function renderActions(ui: PanelElements, current: PanelState): void {
     const action = button.dataset.insert as InsertAction;
     switch (action) {
       case 'cursor':
-      case 'comment':
         button.disabled = !targets.editor;
         button.title = targets.editor ? `Into ${targets.editor}` : 'Open a text editor first';
+        break;
+      case 'comment':
+        button.disabled = !targets.editor || !targets.commentable;
+        button.title = !targets.editor
+          ? 'Open a text editor first'
+          : targets.commentable
+            ? `As a ${targets.languageId} comment above the cursor${into}`
+            : `Loupe knows no comment syntax for ${targets.languageId}`;
         break;
       case 'replace':
         button.disabled = !targets.editor || !targets.hasSelection;

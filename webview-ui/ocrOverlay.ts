@@ -1,7 +1,7 @@
 /**
  * Draws recognised OCR lines over the image preview: one focusable box per line, placed in
- * percentages of the image so it follows the preview's size. Hover or focus shows the text;
- * click or Enter copies it.
+ * percentages of the image so it follows the preview's size. Hover or focus shows the text (a CSS
+ * label from `data-text`); click or Enter copies it.
  */
 import type { OcrLine, OcrResult } from '../src/protocol/engine';
 
@@ -35,7 +35,6 @@ export function renderOcrOverlay(overlay: HTMLElement, result: OcrResult | undef
     const box = document.createElement('button');
     box.type = 'button';
     box.className = 'ocr-box';
-    box.title = `${line.text} (click to copy)`;
     box.setAttribute('aria-label', `Recognised text: ${line.text}. Press Enter to copy.`);
     box.dataset.text = line.text;
     // CSSOM assignments are allowed by the CSP (unlike style attributes in markup).

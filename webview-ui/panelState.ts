@@ -73,7 +73,10 @@ export function restoreState(saved: unknown): PanelState {
   return { ...state, pending: state.pending && { ...state.pending, stopping: false } };
 }
 
-/** What the user asked, as the turn shown and the request sent. */
+/**
+ * What the user asked, as the turn shown and the request sent. A task (a chip) starts a new
+ * conversation about the image; a free question follows up on the turns so far.
+ */
 export function beginAsk(
   state: PanelState,
   task: Task,
@@ -81,13 +84,14 @@ export function beginAsk(
   now: number,
 ): { state: PanelState; history: ChatTurn[] } | undefined {
   if (state.pending || !state.image) return undefined;
-  const history: ChatTurn[] = state.turns.map(({ role, text, task: turnTask }) => ({ role, text, task: turnTask }));
+  const base = task === 'question' ? state : newConversation(state);
+  const history: ChatTurn[] = base.turns.map(({ role, text, task: turnTask }) => ({ role, text, task: turnTask }));
   const shown = question.trim() || TASK_LABELS[task];
   return {
     history,
     state: {
-      ...state,
-      turns: [...state.turns, { role: 'user', text: shown, task }],
+      ...base,
+      turns: [...base.turns, { role: 'user', text: shown, task }],
       pending: { task, text: '', tokens: 0, askedAt: now },
       draft: '',
       error: undefined,
@@ -217,15 +221,18 @@ function sameImage(a: PanelImage | null, b: PanelImage | null): boolean {
   return a?.dataUrl === b?.dataUrl && a?.name === b?.name;
 }
 
-/** The live "N tokens · X tok/s · first token Y s" line. */
-export function formatReadout(state: Pick<PanelState, 'pending' | 'lastStats'>, now: number): string {
-  const { pending, lastStats } = state;
+/** The live "N tokens · X tok/s · first token Y s" line (for OCR: lines found and time taken). */
+export function formatReadout(state: Pick<PanelState, 'pending' | 'lastStats' | 'ocr' | 'turns'>, now: number): string {
+  const { pending, lastStats, ocr } = state;
   if (pending) {
     const elapsed = now - pending.askedAt;
     if (pending.firstTokenMs === undefined) return `${phaseLabel(pending.phase)} · ${seconds(elapsed)}`;
     const decodeMs = elapsed - pending.firstTokenMs;
     const rate = pending.tokens > 1 && decodeMs > 0 ? ((pending.tokens - 1) * 1000) / decodeMs : 0;
     return `${tokenCount(pending.tokens)} · ${rate.toFixed(1)} tok/s · first token ${seconds(pending.firstTokenMs)}`;
+  }
+  if (ocr && state.turns.at(-1)?.outcome === 'ocr') {
+    return `${ocr.lines.length} ${ocr.lines.length === 1 ? 'line' : 'lines'} recognised · OCR ${seconds(ocr.ms)} · hover a box to read it, click to copy`;
   }
   if (!lastStats) return '';
   const parts = [

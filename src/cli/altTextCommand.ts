@@ -5,14 +5,15 @@ import type { Command } from 'commander';
 import { runCheck } from '../altText/cliCheck';
 import { fixPaths } from '../altText/cliFix';
 import { resolveOptions, type PresetName } from '../protocol/options';
-import { EXIT, exitCodeFor, startEngine } from './engineSession';
+import { withEngine } from './engineSession';
+import { positiveInt, preset } from './optionParsers';
 import { resolveCliModel } from './modelResolution';
 
 interface FixFlags {
   dryRun?: boolean;
   model?: string;
   preset: PresetName;
-  maxLength: string;
+  maxLength: number;
   language?: string;
 }
 
@@ -35,15 +36,14 @@ export function registerAltTextCommands(program: Command): void {
     .argument('<paths...>', 'files, folders or globs')
     .option('--dry-run', 'show a unified diff instead of writing')
     .option('-m, --model <dir|id>', 'model folder or installed model id')
-    .option('-p, --preset <name>', 'speed/detail preset', 'fast')
-    .option('--max-length <n>', 'longest alt text, in characters', '125')
+    .option('-p, --preset <name>', 'speed/detail preset', preset, 'fast')
+    .option('--max-length <n>', 'longest alt text, in characters', positiveInt, 125)
     .option('--language <code>', 'language of the alt text, e.g. en, de')
     .description('write generated alt text into the documents (review with --dry-run first)')
     .action(async (paths: string[], flags: FixFlags) => {
       const modelDir = await resolveCliModel(flags.model);
       const options = resolveOptions(flags.preset, { maxNewTokens: 64 });
-      const engine = startEngine();
-      try {
+      process.exitCode = await withEngine(async (engine) => {
         const result = await fixPaths(
           paths,
           async (_finding, imagePath, context) =>
@@ -60,7 +60,7 @@ export function registerAltTextCommands(program: Command): void {
           {
             cwd: process.cwd(),
             dryRun: flags.dryRun,
-            maxLength: Number(flags.maxLength),
+            maxLength: flags.maxLength,
             onProgress: ({ done, total, fromCache }) =>
               process.stderr.write(`\r${done}/${total} images${fromCache ? ' (cached)' : ''}   `),
           },
@@ -72,12 +72,6 @@ export function registerAltTextCommands(program: Command): void {
           `${result.written} alt text(s) ${flags.dryRun ? 'would be written' : 'written'} in ${result.changedFiles.length} file(s); ` +
             `${result.generated} generated, ${result.fromCache} from cache\n`,
         );
-        process.exitCode = EXIT.ok;
-      } catch (error) {
-        process.stderr.write(`loupe: ${(error as Error).message}\n`);
-        process.exitCode = exitCodeFor(error);
-      } finally {
-        await engine.dispose();
-      }
+      });
     });
 }

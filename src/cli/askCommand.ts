@@ -3,13 +3,14 @@
  * stdout stays clean for pipes.
  */
 import { resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { PRESET_NAMES, resolveOptions, type PresetName } from '../protocol/options';
+import { positiveInt, preset } from './optionParsers';
 import type { Task } from '../protocol/tasks';
 import type { GenerationStats } from '../protocol/engine';
 import { normalizeAltText } from '../altText/altQuality';
 import { decodeImage } from '../engine/images';
-import { EXIT, exitCodeFor, fail, startEngine } from './engineSession';
+import { EXIT, fail, withEngine } from './engineSession';
 import { resolveCliModel } from './modelResolution';
 
 interface AskFlags {
@@ -18,19 +19,6 @@ interface AskFlags {
   maxNewTokens?: number;
   json?: boolean;
   ocr?: boolean;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number.');
-  return n;
-}
-
-function preset(value: string): PresetName {
-  if (!(PRESET_NAMES as readonly string[]).includes(value)) {
-    throw new InvalidArgumentError(`must be one of ${PRESET_NAMES.join(', ')}.`);
-  }
-  return value as PresetName;
 }
 
 function withAskFlags(command: Command): Command {
@@ -61,31 +49,23 @@ async function runAsk(task: Task, imagePath: string, question: string, flags: As
   const options = resolveOptions(flags.preset, flags.maxNewTokens ? { maxNewTokens: flags.maxNewTokens } : {});
   // Alt text is post-processed as a whole (one sentence, length cap), so it is not streamed.
   const stream = !flags.json && task !== 'alt-text';
-  const engine = startEngine();
-  const job = engine.generate(
-    { modelDir, task, question, image: { kind: 'path', path }, ocrGrounding: flags.ocr !== false, options },
-    { onToken: (text) => stream && process.stdout.write(text) },
-  );
-  process.once('SIGINT', () => job.cancel());
-  try {
+  return withEngine(async (engine) => {
+    const job = engine.generate(
+      { modelDir, task, question, image: { kind: 'path', path }, ocrGrounding: flags.ocr !== false, options },
+      { onToken: (text) => stream && process.stdout.write(text) },
+    );
+    process.once('SIGINT', () => job.cancel());
     const { stats, cancelled, ...answer } = await job.result;
     const text = task === 'alt-text' ? normalizeAltText(answer.text) : answer.text;
     if (flags.json) process.stdout.write(`${JSON.stringify({ text, cancelled, stats }, null, 2)}\n`);
     else process.stdout.write(stream ? '\n' : `${text}\n`);
     process.stderr.write(`${formatStats(stats)}\n`);
-    return EXIT.ok;
-  } catch (error) {
-    process.stderr.write(`loupe: ${(error as Error).message}\n`);
-    return exitCodeFor(error);
-  } finally {
-    await engine.dispose();
-  }
+  });
 }
 
-async function runOcr(imagePath: string, flags: { json?: boolean }): Promise<number> {
+function runOcr(imagePath: string, flags: { json?: boolean }): Promise<number> {
   const path = resolve(imagePath);
-  const engine = startEngine();
-  try {
+  return withEngine(async (engine) => {
     const result = await engine.ocr({ kind: 'path', path }).result;
     if (flags.json) {
       for (const line of result.lines) process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -93,13 +73,7 @@ async function runOcr(imagePath: string, flags: { json?: boolean }): Promise<num
       process.stdout.write(`${result.text}\n`);
     }
     process.stderr.write(`${result.lines.length} lines · OCR ${Math.round(result.ms)} ms\n`);
-    return EXIT.ok;
-  } catch (error) {
-    process.stderr.write(`loupe: ${(error as Error).message}\n`);
-    return exitCodeFor(error);
-  } finally {
-    await engine.dispose();
-  }
+  });
 }
 
 export function registerAskCommands(program: Command): void {

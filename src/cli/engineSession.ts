@@ -14,6 +14,20 @@ export function startEngine(): EngineClient {
   return new EngineClient({ enginePath: join(__dirname, 'engine.js'), isolation: 'thread' });
 }
 
+/** Runs one command against a fresh engine: errors become a message and an exit code. */
+export async function withEngine(run: (engine: EngineClient) => Promise<void>): Promise<number> {
+  const engine = startEngine();
+  try {
+    await run(engine);
+    return EXIT.ok;
+  } catch (error) {
+    process.stderr.write(`loupe: ${(error as Error).message}\n`);
+    return exitCodeFor(error);
+  } finally {
+    await engine.dispose();
+  }
+}
+
 export function fail(message: string, code: number): never {
   process.stderr.write(`loupe: ${message}\n`);
   process.exit(code);

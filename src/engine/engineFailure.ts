@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../protocol/engine';
+import type { EngineErrorInfo, ErrorCode } from '../protocol/engine';
 
 /** An error the engine reports with a code the host can act on (see ERROR_CODES). */
 export class EngineFailure extends Error {
@@ -9,4 +9,17 @@ export class EngineFailure extends Error {
     super(message);
     this.name = 'EngineFailure';
   }
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Any error thrown while serving a job, as the typed error the host receives. */
+export function toErrorInfo(error: unknown): EngineErrorInfo {
+  if (error instanceof EngineFailure) return { code: error.code, message: error.message };
+  if (error instanceof Error && (error as { code?: unknown }).code === 'BAD_INPUT') {
+    return { code: 'BAD_INPUT', message: error.message };
+  }
+  return { code: 'ENGINE_FAILURE', message: `The engine failed: ${messageOf(error)}` };
 }

@@ -6,13 +6,12 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { InterruptableStoppingCriteria } from '@huggingface/transformers';
 import {
   EngineRequestSchema,
-  type EngineErrorInfo,
   type EngineEvent,
   type GenerateRequest,
   type ImageInput,
   type ParsedEngineRequest,
 } from '../protocol/engine';
-import { EngineFailure } from './engineFailure';
+import { EngineFailure, messageOf, toErrorInfo } from './engineFailure';
 import { decodeImage } from './images';
 import { memoryShortfall } from './memoryCheck';
 import { graphsFor, inspectModelFolder, type ModelFolderInfo } from './modelFiles';
@@ -224,16 +223,4 @@ export class EngineService {
   private send(event: EngineEvent): void {
     this.transport.send(event);
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function toErrorInfo(error: unknown): EngineErrorInfo {
-  if (error instanceof EngineFailure) return { code: error.code, message: error.message };
-  if (error instanceof Error && (error as { code?: unknown }).code === 'BAD_INPUT') {
-    return { code: 'BAD_INPUT', message: error.message };
-  }
-  return { code: 'ENGINE_FAILURE', message: `The engine failed: ${messageOf(error)}` };
 }

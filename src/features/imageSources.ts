@@ -4,6 +4,7 @@
  * JSX / TSX, and the OS clipboard.
  */
 import * as vscode from 'vscode';
+import { surroundingContext } from '../altText/altQuality';
 import type { LoupeServices } from '../host/services';
 import type { Task } from '../protocol/tasks';
 import type { AskPanelController } from './askPanel';
@@ -23,9 +24,6 @@ const FILE_COMMANDS: Record<string, Task | undefined> = {
 };
 
 const IMAGE_PREVIEW_VIEW_TYPE = 'imagePreview.previewEditor';
-/** Lines of text around an image given to the model as context (alt text says what it is for). */
-const CONTEXT_LINES = 3;
-const CONTEXT_CHARS = 1_500;
 
 export function registerImageSources(context: vscode.ExtensionContext, services: LoupeServices, panel: AskPanelController): void {
   const guarded = (name: string, run: (...args: unknown[]) => Promise<void>) =>
@@ -90,12 +88,5 @@ async function askAboutImageUnderCursor(editor: vscode.TextEditor, panel: AskPan
     location.kind === 'uri'
       ? await loadImageFromUri(location.uri)
       : loadImageFromBytes(location.name, location.bytes, `inline image in ${name}`);
-  await panel.show({ image: loaded, altTarget: altTargetFor(document, image), documentContext: surroundingText(document, image.start.line - 1, image.end.line - 1) });
-}
-
-function surroundingText(document: vscode.TextDocument, firstLine: number, lastLine: number): string {
-  const start = Math.max(0, firstLine - CONTEXT_LINES);
-  const end = Math.min(document.lineCount - 1, lastLine + CONTEXT_LINES);
-  const range = new vscode.Range(start, 0, end, document.lineAt(end).text.length);
-  return document.getText(range).slice(0, CONTEXT_CHARS);
+  await panel.show({ image: loaded, altTarget: altTargetFor(document, image), documentContext: surroundingContext(text, image) });
 }

@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import type { InsertAction, InsertTargets } from '../protocol/webview';
 import { imageSourcePath, imagesIn, type ImageOccurrence } from './imageReferences';
 import { resolveImageSource, sameResource } from './imageLocation';
-import { altTextEdit, formatAsComment, toMarkdownTable } from './insertionText';
+import { loupeSettings } from '../host/settings';
+import { altTextInsertion, formatAsComment, hasCommentSyntax, toMarkdownTable } from './insertionText';
 
 /** Remembers the last text editor and its selection, so focus moving to the panel loses neither. */
 export class LastTextEditor implements vscode.Disposable {
@@ -96,6 +97,7 @@ export function describeTargets(last: LastTextEditor, altTarget: AltTextTarget |
   return {
     editor: current && `${vscode.workspace.asRelativePath(current.document.uri, false)}:${current.selection.active.line + 1}`,
     languageId: current?.document.languageId,
+    commentable: !!current && hasCommentSyntax(current.document.languageId),
     hasSelection: !!current && !current.selection.isEmpty,
     altText: altTarget && describeAltTarget(altTarget, altDocument),
   };
@@ -164,17 +166,16 @@ function replaceEdit(uri: vscode.Uri, range: vscode.Range, text: string): vscode
 async function fillAltText(target: AltTextTarget, answer: string): Promise<string> {
   const document = await vscode.workspace.openTextDocument(target.document);
   const name = vscode.workspace.asRelativePath(document.uri, false);
-  // The document may have changed since: take the reference to the same source nearest to where it was.
-  const distance = (image: ImageOccurrence) => Math.abs(image.start.offset - target.offset);
-  const image = documentImages(document)
-    .filter((candidate) => candidate.src === target.src)
-    .sort((a, b) => distance(a) - distance(b))[0];
-  if (!image) throw new Error(`The image ${target.src} is no longer referenced in ${name}.`);
-  const change = altTextEdit(image.altTarget, answer, document.getText());
-  const range = new vscode.Range(document.positionAt(change.start), document.positionAt(change.end));
-  if (!(await vscode.workspace.applyEdit(replaceEdit(document.uri, range, change.newText)))) {
+  const { edit, image, alt } = altTextInsertion(
+    { text: document.getText(), fileName: name, languageId: document.languageId },
+    target,
+    answer,
+    loupeSettings().altTextMaxLength,
+  );
+  const range = new vscode.Range(document.positionAt(edit.start), document.positionAt(edit.end));
+  if (!(await vscode.workspace.applyEdit(replaceEdit(document.uri, range, edit.newText)))) {
     throw new Error(`VS Code did not apply the edit to ${name}; it may be read-only.`);
   }
   target.offset = image.start.offset;
-  return `Set the alt text of ${target.src} in ${name}:${range.start.line + 1}.`;
+  return `Set the alt text of ${target.src} in ${name}:${range.start.line + 1} to "${alt}".`;
 }

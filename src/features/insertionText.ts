@@ -2,8 +2,11 @@
  * The text the Ask panel's insert actions write, kept free of the VS Code API so it can be tested
  * on its own: an answer as a comment in a given language, and a chart answer as a Markdown table.
  */
-import { escapeMarkdownAlt, htmlAttributeValue, jsxAttributeValue } from '../altText/altEscaping';
-import type { AltTarget } from '../altText/findings';
+import { fillAltEdit, type TextEdit } from '../altText/altEdits';
+import { normalizeAltText } from '../altText/altQuality';
+import { imagesIn, type ImageOccurrence } from './imageReferences';
+
+export type { TextEdit };
 
 interface CommentSyntax {
   line?: string;
@@ -155,35 +158,30 @@ function renderTable(rows: string[][]): string {
   return [line(rows[0]!), `|${' --- |'.repeat(width)}`, ...rows.slice(1).map(line)].join('\n');
 }
 
-export interface TextEdit {
-  start: number;
-  end: number;
-  newText: string;
+/** Where "Use as alt text" writes: an image source as written, and where it was last seen. */
+export interface AltTextSite {
+  src: string;
+  offset: number;
 }
 
 /**
- * The edit that writes `altText` (as one line, escaped for the syntax by src/altText/altEscaping)
- * where `target` says an image's alt text goes. `documentText` is the text the target was found in.
+ * The edit that fills the alt text of the image at `site` with `answer`, cleaned up as the alt
+ * text quick fixes do (one sentence, at most `maxLength` characters) and escaped for its syntax.
+ * The document may have changed since the site was recorded, so the image with the same source
+ * nearest to where it was is taken. Throws with a message for the user when that cannot work.
  */
-export function altTextEdit(target: AltTarget, altText: string, documentText: string): TextEdit {
-  const oneLine = altText.replace(/\s+/g, ' ').trim();
-  switch (target.type) {
-    case 'markdown-label': {
-      const start = target.value.start.offset;
-      const end = target.value.end.offset;
-      const label = escapeMarkdownAlt(oneLine);
-      if (target.referenceLabel === undefined) return { start, end, newText: label };
-      // `![logo][]` and `![logo]`: the label is also the reference name, so it moves into `[…]`.
-      const collapsed = documentText.startsWith('][]', end);
-      return { start, end: end + (collapsed ? 3 : 1), newText: `${label}][${target.referenceLabel}]` };
-    }
-    case 'attribute':
-      return { start: target.attribute.start.offset, end: target.attribute.end.offset, newText: `alt=${attributeValue(target.dialect, oneLine)}` };
-    case 'insertion':
-      return { start: target.at.offset, end: target.at.offset, newText: ` alt=${attributeValue(target.dialect, oneLine)}` };
-  }
-}
-
-function attributeValue(dialect: 'html' | 'jsx', text: string): string {
-  return dialect === 'html' ? htmlAttributeValue(text) : jsxAttributeValue(text);
+export function altTextInsertion(
+  document: { text: string; fileName: string; languageId: string },
+  site: AltTextSite,
+  answer: string,
+  maxLength: number,
+): { edit: TextEdit; image: ImageOccurrence; alt: string } {
+  const distance = (image: ImageOccurrence) => Math.abs(image.start.offset - site.offset);
+  const image = imagesIn(document.text, document.fileName, document.languageId)
+    .filter((candidate) => candidate.src === site.src)
+    .sort((a, b) => distance(a) - distance(b))[0];
+  if (!image) throw new Error(`The image ${site.src} is no longer referenced in ${document.fileName}.`);
+  const alt = normalizeAltText(answer, { maxLength });
+  if (!alt) throw new Error('The answer holds no usable alt text (nothing left after removing placeholders and file names). Ask again, or edit the alt text by hand.');
+  return { edit: fillAltEdit(image, alt), image, alt };
 }

@@ -56,11 +56,13 @@ export const InsertTargetsSchema = z.object({
   /** The editor the text goes into ("README.md"), absent when no text editor was used yet. */
   editor: z.string().max(1_000).optional(),
   languageId: z.string().max(100).optional(),
+  /** Loupe knows the comment syntax of that editor's language. */
+  commentable: z.boolean().default(false),
   hasSelection: z.boolean(),
   /** The image reference whose alt text "Use as alt text" fills ("![](shot.png) in README.md:3"). */
   altText: z.string().max(1_000).optional(),
 });
-export type InsertTargets = z.infer<typeof InsertTargetsSchema>;
+export type InsertTargets = z.input<typeof InsertTargetsSchema>;
 
 const requestId = z.string().min(1).max(100);
 const ActionSchema = z.object({ label: z.string().max(100), command: z.enum(PANEL_COMMANDS) });

@@ -3,6 +3,7 @@
  * palette, the Explorer's context menu, the editor, and the Ask panel's webview (which lives two
  * iframes deep). Every wait is on a visible UI state, never a fixed sleep.
  */
+import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
@@ -40,14 +41,26 @@ export async function closeAllEditors(page: Page): Promise<void> {
   await runCommand(page, 'View: Close All Editors');
 }
 
-/** Runs a command from the command palette by its full title ("Loupe: Ask About Image"). */
-export async function runCommand(page: Page, title: string): Promise<void> {
+/**
+ * Runs a command from the command palette by its full title ("Loupe: Ask About Image"). Commands
+ * appear only once their contributor has loaded, so the palette is reopened until it lists it.
+ */
+export async function runCommand(page: Page, title: string, timeoutMs = LONG): Promise<void> {
   const input = page.locator('.quick-input-widget input.input');
-  await page.keyboard.press('F1');
-  await input.waitFor({ state: 'visible', timeout: LONG });
-  await input.fill(`>${title}`);
   const item = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
-  await item.waitFor({ timeout: LONG });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: LONG });
+    await input.fill(`>${title}`);
+    try {
+      await item.waitFor({ timeout: 5_000 });
+      break;
+    } catch (error) {
+      await page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw new Error(`The command palette never listed "${title}": ${String(error)}`);
+    }
+  }
   await item.click();
   await input.waitFor({ state: 'hidden', timeout: LONG });
 }
@@ -86,9 +99,23 @@ export async function goToLine(page: Page, line: number): Promise<void> {
   await page.keyboard.press('End');
 }
 
+/** The Ask panel's webview host frame (other webviews, such as the image preview, have other ids). */
+export const ASK_PANEL_IFRAME = 'iframe.webview.ready[src*="extensionId=loupe-dev.loupe"]';
+
 /** The Ask panel's document: the webview's outer iframe, then its active content frame. */
 export function askPanel(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
+  return page.frameLocator(ASK_PANEL_IFRAME).frameLocator('#active-frame');
+}
+
+/** Opens a workspace file through Quick Open, in the active editor group. */
+export async function quickOpen(page: Page, fileName: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input.input');
+  await page.keyboard.press('F1');
+  await input.waitFor({ state: 'visible', timeout: LONG });
+  await input.fill(fileName);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: fileName }).first().waitFor({ timeout: LONG });
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab.active', { hasText: fileName }).first().waitFor({ timeout: LONG });
 }
 
 /** Polls `read` until `done` says so, failing with the last value after `timeoutMs`. */
@@ -109,18 +136,27 @@ export async function panelError(panel: FrameLocator): Promise<string | undefine
   return (await error.isVisible()) ? error.innerText() : undefined;
 }
 
-/** Waits for the latest answer to end with `outcome` ("done", "stopped", "ocr"). */
-export async function waitForAnswer(panel: FrameLocator, outcome: string, timeoutMs = 180_000): Promise<void> {
-  const turn = panel.locator(`.turn.assistant[data-outcome="${outcome}"]`);
-  const before = await turn.count();
-  await waitFor(
-    `an answer that ends "${outcome}"`,
-    async () => {
-      const error = await panelError(panel);
-      if (error) throw new Error(`The Ask panel shows an error: ${error}`);
-      return turn.count();
-    },
-    (count) => count > before,
-    timeoutMs,
-  );
+async function failOnPanelError(panel: FrameLocator): Promise<void> {
+  const error = await panelError(panel);
+  if (error) throw new Error(`The Ask panel shows an error: ${error}`);
+}
+
+/** Waits until an answer is being produced (the Stop button shows), failing on a panel error. */
+export async function waitForAnswerStart(panel: FrameLocator): Promise<void> {
+  const stop = panel.locator('#stop');
+  await waitFor('the answer to start', async () => (await failOnPanelError(panel), stop.isVisible()), Boolean, LONG, 20);
+}
+
+/** Waits for the running answer to end, then checks how the latest one ended ("done", "stopped"). */
+export async function waitForAnswerEnd(panel: FrameLocator, outcome: string, timeoutMs = 180_000): Promise<void> {
+  const stop = panel.locator('#stop');
+  await waitFor('the answer to end', async () => (await failOnPanelError(panel), stop.isHidden()), Boolean, timeoutMs);
+  const last = panel.locator('.turn.assistant').last();
+  assert.equal(await last.getAttribute('data-outcome'), outcome, 'how the latest answer ended');
+}
+
+/** Focuses an open editor by its tab (in the first group that has it). */
+export async function focusTab(page: Page, fileName: string): Promise<void> {
+  await page.locator('.tabs-container .tab', { hasText: fileName }).first().click();
+  await page.locator('.tabs-container .tab.active', { hasText: fileName }).first().waitFor({ timeout: LONG });
 }

@@ -15,13 +15,13 @@ export interface OcrFixture {
   image: OcrImage;
 }
 
-export async function loadOcrFixtures(): Promise<OcrFixture[]> {
-  const manifest = JSON.parse(readFileSync(join(ocrFixtureDir, 'manifest.json'), 'utf8')) as Omit<OcrFixture, 'truth' | 'image'>[];
+export async function loadOcrFixtures(dir = ocrFixtureDir): Promise<OcrFixture[]> {
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Omit<OcrFixture, 'truth' | 'image'>[];
   return Promise.all(
     manifest.map(async (entry) => ({
       ...entry,
-      truth: readFileSync(join(ocrFixtureDir, `${entry.name}.txt`), 'utf8'),
-      image: await decodeRgb(join(ocrFixtureDir, `${entry.name}.png`)),
+      truth: readFileSync(join(dir, `${entry.name}.txt`), 'utf8'),
+      image: await decodeRgb(join(dir, `${entry.name}.png`)),
     })),
   );
 }

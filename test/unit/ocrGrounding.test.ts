@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildMessages } from '../../src/engine/prompts';
+import { coarsePosition, formatOcrForPrompt } from '../../src/engine/ocrGrounding';
+import type { OcrLine, OcrResult } from '../../src/protocol/engine';
+
+function line(text: string, x: number, y: number, block: number, w = 100, h = 20): OcrLine {
+  return { text, confidence: 0.99, block, box: [[x, y], [x + w, y], [x + w, y + h], [x, y + h]] };
+}
+
+const screenshot: OcrResult = {
+  width: 1200,
+  height: 900,
+  lines: [
+    line('File  Edit  View', 10, 10, 0),
+    line('Error: ENOENT: no such file, open "config.json"', 450, 430, 1, 300),
+    line('Retry', 500, 480, 1),
+    line('v2.3.1', 1080, 860, 2),
+  ],
+  text: '',
+  ms: 1,
+};
+
+describe('OCR grounding text', () => {
+  it('places lines in a 3x3 grid', () => {
+    const [menu, error, , version] = screenshot.lines;
+    assert.equal(coarsePosition(menu, 1200, 900), 'top-left');
+    assert.equal(coarsePosition(error, 1200, 900), 'middle-center');
+    assert.equal(coarsePosition(version, 1200, 900), 'bottom-right');
+  });
+
+  it('keeps reading order, quotes text exactly and separates blocks', () => {
+    assert.equal(
+      formatOcrForPrompt(screenshot, 2000),
+      '[top-left] File  Edit  View\n\n[middle-center] Error: ENOENT: no such file, open "config.json"\n[middle-center] Retry\n\n[bottom-right] v2.3.1',
+    );
+  });
+
+  it('cuts at a line boundary within the budget and says how much is left out', () => {
+    const text = formatOcrForPrompt(screenshot, 60);
+    assert.ok(text.length <= 60 + 30);
+    assert.match(text, /^\[top-left\] File {2}Edit {2}View\n… \(3 more lines\)$/);
+  });
+
+  it('is empty when nothing was recognised', () => {
+    assert.equal(formatOcrForPrompt({ ...screenshot, lines: [] }, 2000), '');
+  });
+
+  it('ends up in the VLM prompt for a screenshot', () => {
+    const messages = buildMessages({ task: 'explain-screenshot', question: '', history: [], ocrText: formatOcrForPrompt(screenshot, 2000) });
+    const content = messages[0].content;
+    assert.ok(Array.isArray(content));
+    const text = content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+    assert.match(text, /\[middle-center\] Error: ENOENT: no such file, open "config\.json"/);
+    assert.match(text, /quote it exactly/);
+  });
+});
