@@ -22,8 +22,8 @@ async function main(): Promise<void> {
   const engine = new EngineClient({ enginePath });
   const cases: Array<{ image: string; preset: PresetName }> = [
     { image: 'screenshot-256x384.png', preset: 'fast' },
-    { image: 'screenshot-1920x1080.png', preset: 'fast' },
-    { image: 'screenshot-1920x1080.png', preset: 'balanced' },
+    { image: 'dashboard-1920@1x.png', preset: 'fast' },
+    { image: 'dashboard-1920@1x.png', preset: 'balanced' },
   ];
   const rows: Array<Record<string, number | string>> = [];
   const loadStart = performance.now();

@@ -293,10 +293,11 @@ function diagram() {
     ${edges.map(edge).join('')}
   </svg>`;
   const html = page(svg);
+  // Box by box, left to right and top to bottom, each arrow's label between the boxes it joins.
   const text = truth([
-    ['Webview panel messages Extension host download Model store', '(engine client)'],
+    ['Webview panel', 'messages', 'Extension host', '(engine client)', 'download', 'Model store'],
     ['jobs'],
-    ['Engine worker tensors onnxruntime-node'],
+    ['Engine worker', 'tensors', 'onnxruntime-node'],
   ]);
   return { name: 'diagram', html, width: 660, height: 300, kind: 'diagram', text };
 }

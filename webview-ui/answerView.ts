@@ -64,12 +64,8 @@ export class AnswerView {
       this.streaming = { element, body };
     }
     if (this.streaming.text === pending.text) return;
-    // Follow the stream only while the reader is at the bottom; scrolling up to read stays put.
-    const scroller = document.scrollingElement ?? document.documentElement;
-    const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 48;
     this.streaming.text = pending.text;
     this.streaming.body.innerHTML = renderAnswer(pending.text);
-    if (atBottom) scroller.scrollTop = scroller.scrollHeight;
   }
 }
 

@@ -147,6 +147,14 @@ const MODEL_STATE_LABELS = {
 } as const;
 
 function render(ui: PanelElements, current: PanelState): void {
+  // Follow new content only while the reader is at the bottom; scrolling up to read stays put.
+  const scroller = document.scrollingElement ?? document.documentElement;
+  const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 48;
+  renderContent(ui, current);
+  if (atBottom) scroller.scrollTop = scroller.scrollHeight;
+}
+
+function renderContent(ui: PanelElements, current: PanelState): void {
   const status = current.modelStatus;
   ui.modelStatus.textContent = status
     ? [MODEL_STATE_LABELS[status.state], status.modelName].filter(Boolean).join(' · ')

@@ -27,7 +27,7 @@ export interface DetectionSettings {
 
 export const DEFAULT_DETECTION: DetectionSettings = {
   tileSide: 2560,
-  maxPixels: 4096 * 4096,
+  maxPixels: 4096 * 3072,
   minSide: 64,
   threshold: 0.3,
   boxThreshold: 0.6,
@@ -116,18 +116,18 @@ interface TileSpan {
   keepTo: number;
 }
 
-/** Overlapping spans covering 0..length, each at most `tileSide` long. */
+/** Overlapping spans covering 0..length, each at most `tileSide` long, as few and as even as possible. */
 export function tileSpans(length: number, tileSide: number): TileSpan[] {
-  const side = Math.floor(tileSide / STRIDE) * STRIDE;
   const padded = (n: number) => Math.max(STRIDE, Math.ceil(n / STRIDE) * STRIDE);
-  if (length <= side) return [{ start: 0, size: padded(length), keepFrom: 0, keepTo: length }];
-  const count = Math.ceil((length - TILE_OVERLAP) / (side - TILE_OVERLAP));
-  const starts = Array.from({ length: count }, (_, i) => Math.round((i * (length - side)) / (count - 1)));
+  if (length <= tileSide) return [{ start: 0, size: padded(length), keepFrom: 0, keepTo: length }];
+  const count = Math.ceil((length - TILE_OVERLAP) / (tileSide - TILE_OVERLAP));
+  const size = Math.min(Math.floor(tileSide / STRIDE) * STRIDE, padded((length + (count - 1) * TILE_OVERLAP) / count));
+  const starts = Array.from({ length: count }, (_, i) => Math.round((i * (length - size)) / (count - 1)));
   return starts.map((start, i) => ({
     start,
-    size: side,
-    keepFrom: i === 0 ? 0 : Math.round((start + starts[i - 1] + side) / 2),
-    keepTo: i === count - 1 ? length : Math.round((starts[i + 1] + start + side) / 2),
+    size,
+    keepFrom: i === 0 ? 0 : Math.round((start + starts[i - 1] + size) / 2),
+    keepTo: i === count - 1 ? length : Math.round((starts[i + 1] + start + size) / 2),
   }));
 }
 

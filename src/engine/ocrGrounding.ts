@@ -1,39 +1,55 @@
 /**
- * OCR text for a VLM prompt: each recognised line with a coarse position, so the model can quote
- * labels, numbers and error messages exactly and still tell which part of the image they are in.
+ * OCR result as compact grounding text for a vision-language prompt: lines in reading order,
+ * each tagged with a coarse position on a 3x3 grid ("[top-left] File  Edit  View"), blocks
+ * separated by a blank line, cut at a line boundary to fit a character budget. The text comes
+ * from the image, so it is untrusted: control and bidi characters are removed here, special
+ * tokens are neutralised by the prompt builder.
  */
 import type { OcrLine, OcrResult } from '../protocol/engine';
 
 const ROWS = ['top', 'middle', 'bottom'] as const;
 const COLUMNS = ['left', 'center', 'right'] as const;
 
-/** The 3x3 region of the image a line's centre falls in, e.g. "top-left". */
+/** Where the line's centre falls on a 3x3 grid over the image, e.g. "top-left", "middle-center". */
 export function coarsePosition(line: OcrLine, width: number, height: number): string {
-  const cx = line.box.reduce((sum, [x]) => sum + x, 0) / 4;
-  const cy = line.box.reduce((sum, [, y]) => sum + y, 0) / 4;
-  const third = (value: number, size: number) => Math.min(2, Math.max(0, Math.floor((value / Math.max(size, 1)) * 3)));
+  const xs = line.box.map((p) => p[0]), ys = line.box.map((p) => p[1]);
+  const cx = (Math.min(...xs) + Math.max(...xs)) / 2, cy = (Math.min(...ys) + Math.max(...ys)) / 2;
+  const third = (v: number, size: number) => Math.min(2, Math.max(0, Math.floor((3 * v) / Math.max(size, 1))));
   return `${ROWS[third(cy, height)]}-${COLUMNS[third(cx, width)]}`;
 }
 
-/**
- * Lines in reading order, a blank line between blocks, cut at a line boundary to `maxChars`
- * (a prompt has a budget; the cut says how many lines were left out).
- */
+/** At most `maxChars` characters, the note about left-out lines included. */
 export function formatOcrForPrompt(result: OcrResult, maxChars: number): string {
-  const out: string[] = [];
-  let used = 0;
-  let previousBlock: number | undefined;
-  for (const [index, line] of result.lines.entries()) {
-    const text = line.text.trim();
-    if (!text) continue;
-    const entry = `${previousBlock !== undefined && line.block !== previousBlock ? '\n' : ''}[${coarsePosition(line, result.width, result.height)}] ${text}`;
-    if (used + entry.length + 1 > maxChars) {
-      out.push(`… (${result.lines.length - index} more lines)`);
-      break;
+  const lines = result.lines
+    .map((line) => ({ line, text: clean(line.text) }))
+    .filter(({ text }) => text.length > 0);
+  let output = '';
+  for (let i = 0; i < lines.length; i++) {
+    const { line, text } = lines[i];
+    const separator = i === 0 ? '' : line.block !== lines[i - 1].line.block ? '\n\n' : '\n';
+    const next = `${output}${separator}[${coarsePosition(line, result.width, result.height)}] ${text}`;
+    const left = lines.length - i - 1;
+    // Room is kept for the note whenever lines would remain after this one.
+    if (next.length + (left > 0 ? omissionNote(left).length + 1 : 0) > maxChars) {
+      return withNote(output, lines.length - i, maxChars);
     }
-    out.push(entry);
-    used += entry.length + 1;
-    previousBlock = line.block;
+    output = next;
   }
-  return out.join('\n');
+  return output;
+}
+
+const omissionNote = (count: number) => `… (${count} more ${count === 1 ? 'line' : 'lines'})`;
+
+function withNote(output: string, left: number, maxChars: number): string {
+  const note = omissionNote(left);
+  const joined = output ? `${output}\n${note}` : note;
+  return joined.length <= maxChars ? joined : output;
+}
+
+/** Control and bidi-override characters out; runs of spaces kept short (two mark separate items). */
+function clean(text: string): string {
+  return text
+    .replace(/[\p{Cc}\u200b-\u200f\u2028-\u202e\u2066-\u2069]/gu, ' ')
+    .replace(/ {3,}/g, '  ')
+    .trim();
 }

@@ -15,7 +15,10 @@ export interface RecognizedBox {
   confidence: number;
 }
 
-interface Segment extends RecognizedBox, AxisBox {}
+/** A box with the vertical middle used for layout (x0..y1) and its full extent (`bounds`). */
+interface Segment extends RecognizedBox, AxisBox {
+  bounds: AxisBox;
+}
 
 interface Row {
   segments: Segment[];
@@ -75,11 +78,16 @@ export function arrangeLines(boxes: RecognizedBox[]): { lines: OcrLine[]; text: 
       return;
     }
     const band = widestGap(region, 'y');
-    if (band && band.size >= MIN_ROW_GAP * lineHeight) {
+    if (band && band.size > BLOCK_GAP * lineHeight) {
       const [top, bottom] = splitAt(region, 'y', band.at);
       cut(top);
-      if (band.size > BLOCK_GAP * lineHeight) blockBreak();
+      blockBreak();
       cut(bottom);
+      return;
+    }
+    if (band && band.size >= MIN_ROW_GAP * lineHeight) {
+      // Only line spacing left (a paragraph, a list): take all the lines at once.
+      for (const line of horizontalBands(region, MIN_ROW_GAP * lineHeight)) cut(line.segments);
       return;
     }
     // Boxes at staggered heights with no clear line between them (labels around a diagram's
@@ -116,10 +124,10 @@ function toLine({ segments, block }: Row, lineHeight: number): OcrLine {
     segments.length === 1
       ? segments[0].quad
       : boxToQuad({
-          x0: Math.min(...segments.map((s) => s.x0)),
-          y0: Math.min(...segments.map((s) => s.y0)),
-          x1: Math.max(...segments.map((s) => s.x1)),
-          y1: Math.max(...segments.map((s) => s.y1)),
+          x0: Math.min(...segments.map((s) => s.bounds.x0)),
+          y0: Math.min(...segments.map((s) => s.bounds.y0)),
+          x1: Math.max(...segments.map((s) => s.bounds.x1)),
+          y1: Math.max(...segments.map((s) => s.bounds.y1)),
         });
   return { text, confidence, box: box.map(([x, y]) => [round1(x), round1(y)]) as Quad, block };
 }
@@ -129,9 +137,9 @@ function toLine({ segments, block }: Row, lineHeight: number): OcrLine {
  * so layout decisions use the middle of each box vertically.
  */
 function layoutBox(box: RecognizedBox): Segment {
-  const { x0, y0, x1, y1 } = quadBounds(box.quad);
-  const middle = (y0 + y1) / 2, half = (CORE_SHARE * (y1 - y0)) / 2;
-  return { ...box, x0, x1, y0: middle - half, y1: middle + half };
+  const bounds = quadBounds(box.quad);
+  const middle = (bounds.y0 + bounds.y1) / 2, half = (CORE_SHARE * (bounds.y1 - bounds.y0)) / 2;
+  return { ...box, bounds, x0: bounds.x0, x1: bounds.x1, y0: middle - half, y1: middle + half };
 }
 
 /**
@@ -154,13 +162,13 @@ function bannerSplit(region: Segment[], lineHeight: number): [Segment[], Segment
   return undefined;
 }
 
-/** The region cut at every horizontal strip of whitespace, top to bottom. */
-function horizontalBands(region: Segment[]): { segments: Segment[]; gapAfter: number }[] {
+/** The region cut at every horizontal strip of whitespace at least `minGap` high, top to bottom. */
+function horizontalBands(region: Segment[], minGap = 0): { segments: Segment[]; gapAfter: number }[] {
   const sorted = [...region].sort((a, b) => a.y0 - b.y0);
   const bands = [{ segments: [sorted[0]], gapAfter: 0 }];
   let reach = sorted[0].y1;
   for (const segment of sorted.slice(1)) {
-    if (segment.y0 > reach) {
+    if (segment.y0 > reach && segment.y0 - reach >= minGap) {
       bands[bands.length - 1].gapAfter = segment.y0 - reach;
       bands.push({ segments: [], gapAfter: 0 });
     }
@@ -190,9 +198,37 @@ function columnSplit(region: Segment[], lineHeight: number): [Segment[], Segment
   if (Math.abs(l.y0 - r.y0) > COLUMN_TOP_SLACK * lineHeight) return undefined;
   const overlap = Math.min(l.y1, r.y1) - Math.max(l.y0, r.y0);
   if (overlap < COLUMN_OVERLAP * Math.min(l.y1 - l.y0, r.y1 - r.y0)) return undefined;
-  const paired = (s: Segment, others: Segment[]) => others.some((o) => sameRow(s, o));
-  const pairs = left.filter((s) => paired(s, right)).length + right.filter((s) => paired(s, left)).length;
+  const pairs = countWithRowPartner(left, right) + countWithRowPartner(right, left);
   return pairs / (left.length + right.length) < ALIGNED_SHARE ? [left, right] : undefined;
+}
+
+/** How many of `segments` share a row with some box of `others` (sorted sweep, not all pairs). */
+function countWithRowPartner(segments: Segment[], others: Segment[]): number {
+  const sorted = [...others].sort((a, b) => a.y0 - b.y0);
+  const tallest = Math.max(...others.map(height));
+  let count = 0;
+  for (const segment of segments) {
+    // Candidates start above the segment's bottom and no more than the tallest box above its top.
+    let i = lowerBound(sorted, segment.y1);
+    while (--i >= 0 && sorted[i].y0 > segment.y0 - tallest) {
+      if (sameRow(segment, sorted[i])) {
+        count++;
+        break;
+      }
+    }
+  }
+  return count;
+}
+
+/** Index of the first box whose top is at or below y. */
+function lowerBound(sorted: Segment[], y: number): number {
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid].y0 < y) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function sameRow(a: Segment, b: Segment): boolean {

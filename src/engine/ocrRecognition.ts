@@ -123,8 +123,7 @@ async function recognize(
   checkCancelled: () => void,
 ): Promise<RecognizedText[]> {
   const { recognizer, dictionary } = models;
-  const results: RecognizedText[] = [];
-  for (const quad of quads) {
+  const readOne = async (quad: Quad): Promise<RecognizedText> => {
     checkCancelled();
     const crop = cropToHeight(image, quad, Infinity);
     const input = toTensor([crop], Math.max(REC_MIN_WIDTH, crop.width));
@@ -137,8 +136,10 @@ async function recognize(
         `The recognition model predicts ${classes} classes but the dictionary has ${dictionary.length} characters (+1 blank).`,
       );
     }
-    results.push({ ...decodeCtc(output.data as Float32Array, steps, classes, dictionary), upsideDown });
-  }
+    return { ...decodeCtc(output.data as Float32Array, steps, classes, dictionary), upsideDown };
+  };
+  const results: RecognizedText[] = [];
+  for (const quad of quads) results.push(await readOne(quad));
   return results;
 }
 

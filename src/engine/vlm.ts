@@ -3,6 +3,7 @@
  * and answers one request at a time, streaming text per token.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
   AutoModelForImageTextToText,
@@ -14,6 +15,7 @@ import {
 } from '@huggingface/transformers';
 import type { GenerationOptions, VisionBudget } from '../protocol/options';
 import type { ChatMessage } from './prompts';
+import { EngineFailure } from './engineFailure';
 import { TokenStream } from './tokenStream';
 import type { GraphDtype } from './modelFiles';
 
@@ -22,6 +24,14 @@ env.allowRemoteModels = false;
 env.allowLocalModels = true;
 env.useBrowserCache = false;
 env.useFSCache = false;
+
+/**
+ * One core is left to the editor: with every core busy in matrix work, the extension host (and
+ * the user's typing) stalls. On 2 cores that costs some speed and keeps VS Code responsive.
+ */
+export function inferenceThreads(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
 
 export interface RgbImage {
   data: Uint8Array;
@@ -61,6 +71,8 @@ export class VisionLanguageModel {
     private readonly processor: Processor,
     private readonly model: Model,
     private readonly imageTokenId: bigint,
+    /** Longest sequence the decoder accepts (prompt plus answer). */
+    private readonly contextLength: number,
     private readonly defaults: ImageProcessorKnobs,
   ) {}
 
@@ -69,6 +81,7 @@ export class VisionLanguageModel {
     const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')) as {
       image_token_id?: number;
       image_token_index?: number;
+      text_config?: { max_position_embeddings?: number };
     };
     const options = { local_files_only: true } as const;
     const processor = await AutoProcessor.from_pretrained(modelDir, options);
@@ -76,6 +89,8 @@ export class VisionLanguageModel {
       ...options,
       dtype: dtypes as Record<string, 'fp32'>,
       device: 'cpu',
+      // Idle ORT threads spin-wait by default, burning the core left to the editor.
+      session_options: { intraOpNumThreads: inferenceThreads(), extra: { session: { intra_op: { allow_spinning: '0' } } } },
     });
     const imageTokenId = BigInt(config.image_token_id ?? config.image_token_index ?? -1);
     const knobs = processor.image_processor as unknown as ImageProcessorKnobs;
@@ -83,7 +98,8 @@ export class VisionLanguageModel {
     // smart resize and tiling, which squashes every image into one tile. Upstream uses `size` only
     // as the tile size, so the generic resize is switched off (docs/model-contract.md).
     if (typeof knobs.max_image_tokens === 'number') knobs.do_resize = false;
-    return new VisionLanguageModel(modelDir, processor, model, imageTokenId, { ...knobs });
+    const contextLength = config.text_config?.max_position_embeddings ?? Number.POSITIVE_INFINITY;
+    return new VisionLanguageModel(modelDir, processor, model, imageTokenId, contextLength, { ...knobs });
   }
 
   async generate(
@@ -101,6 +117,14 @@ export class VisionLanguageModel {
     const inputIds = inputs.input_ids.data as BigInt64Array;
     let imageTokens = 0;
     for (const id of inputIds) if (id === this.imageTokenId) imageTokens++;
+    const room = this.contextLength - inputIds.length;
+    if (room < 1) {
+      throw new EngineFailure(
+        'BAD_INPUT',
+        `The question and image take ${inputIds.length} tokens, more than the model's ${this.contextLength}. ` +
+          'Use the "fast" preset, a smaller image, or start a new conversation.',
+      );
+    }
 
     const started = performance.now();
     let firstTokenAt = 0;
@@ -117,7 +141,8 @@ export class VisionLanguageModel {
     await this.model.generate({
       ...inputs,
       ...sampling,
-      max_new_tokens: options.maxNewTokens,
+      // The answer is cut where the model's context ends rather than failing inside the runtime.
+      max_new_tokens: Math.min(options.maxNewTokens, room),
       streamer: stream,
       stopping_criteria: criteria,
     } as never);

@@ -46,7 +46,7 @@ export const PRESETS: Record<PresetName, GenerationOptions> = {
   detailed: {
     maxNewTokens: 1024,
     sampling: { mode: 'greedy' },
-    vision: { maxImageTokens: 256, minImageTokens: 256, doImageSplitting: true, maxTiles: 10 },
+    vision: { maxImageTokens: 256, minImageTokens: 64, doImageSplitting: true, maxTiles: 10 },
   },
 };
 
@@ -69,8 +69,10 @@ export function resolveOptions(preset: PresetName, overrides: OptionOverrides = 
   };
   const parsed = GenerationOptionsSchema.safeParse(merged);
   if (!parsed.success) throw new RangeError(`Invalid generation options: ${z.prettifyError(parsed.error)}`);
-  if (merged.vision.minImageTokens > merged.vision.maxImageTokens) {
-    throw new RangeError('Invalid generation options: minImageTokens is larger than maxImageTokens');
+  // Upscaling a small image to the minimum rounds up per side; with the minimum close to the
+  // maximum that overshoots the patch budget every tile is padded to, and the encoder fails.
+  if (merged.vision.minImageTokens * 2 > merged.vision.maxImageTokens) {
+    throw new RangeError('Invalid generation options: minImageTokens must be at most half of maxImageTokens');
   }
   return parsed.data;
 }

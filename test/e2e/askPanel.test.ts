@@ -60,6 +60,7 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
   let page: Page;
   let workspace: string;
   const readme = () => readFileSync(join(workspace, 'README.md'), 'utf8');
+  const cspViolations: string[] = [];
 
   before(async () => {
     workspace = mkdtempSync(join(tmpdir(), 'loupe-e2e-workspace-'));
@@ -85,6 +86,9 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.setDefaultTimeout(60_000);
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) cspViolations.push(`${message.location().url}: ${message.text()}`);
+    });
   });
 
   after(async () => {
@@ -293,9 +297,22 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
       transfer.items.add(new File([blob], 'clip.png', { type: 'image/png' }));
       body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true }));
     });
-    const caption = await waitFor('the pasted image', () => panel.locator('#image-caption').innerText(), (text) => text.startsWith('clip.png'));
-    assert.equal(caption, 'clip.png · 64×48 px · Pasted image');
+    await waitFor('the pasted image with its size', () => panel.locator('#image-caption').innerText(), (text) => text === 'clip.png · 64×48 px · Pasted image');
     assert.equal(await panel.locator('.turn').count(), 0, 'a new image starts a new conversation');
     await screenshot(page, '12-pasted');
+  });
+
+  it("the image preview's title bar button asks about the open image", async () => {
+    await focusTab(page, 'README.md');
+    await quickOpen(page, 'shot.png');
+    const button = page.locator('.editor-group-container.active .editor-actions .action-item', { has: page.locator('[aria-label="Ask About Image"]') });
+    await button.click();
+    const panel = askPanel(page);
+    await waitFor('the previewed image in the panel', () => panel.locator('#image-caption').innerText(), (text) => text === 'shot.png · 480×300 px · shot.png');
+    await screenshot(page, '13-from-image-preview');
+  });
+
+  it('nothing in the panel was blocked by its Content Security Policy', () => {
+    assert.deepEqual(cspViolations, []);
   });
 });

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../support/paths';
 
-export const codeServerBin = process.env.LOUPE_CODE_SERVER ?? join(repoRoot, '.cache', 'e2e-tools', 'bin', 'code-server');
+export const codeServerBin =
+  process.env.LOUPE_CODE_SERVER ?? join(process.env.LOUPE_E2E_TOOLS ?? join(repoRoot, '.cache', 'e2e-tools'), 'bin', 'code-server');
 export const vsixPath = process.env.LOUPE_VSIX ?? join(repoRoot, 'loupe-linux-x64.vsix');
 
 export interface CodeServer {

@@ -71,13 +71,25 @@ export async function explorerRow(page: Page, name: string) {
   return row;
 }
 
-/** Right-clicks a file in the Explorer and picks a context menu entry. */
+/**
+ * Right-clicks a file in the Explorer and picks a context menu entry. The menu is rebuilt when an
+ * extension activates meanwhile, which can take the entry away under the click: then it is
+ * opened again.
+ */
 export async function explorerContextCommand(page: Page, fileName: string, menuLabel: string): Promise<void> {
   const row = await explorerRow(page, fileName);
-  await row.click({ button: 'right' });
   const item = page.locator('.monaco-menu .action-item', { hasText: menuLabel }).first();
-  await item.waitFor({ timeout: LONG });
-  await item.click();
+  const deadline = Date.now() + LONG;
+  for (;;) {
+    await row.click({ button: 'right' });
+    try {
+      await item.click({ timeout: 10_000 });
+      return;
+    } catch (error) {
+      await page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw new Error(`The Explorer context menu of ${fileName} never offered "${menuLabel}": ${String(error)}`);
+    }
+  }
 }
 
 export async function openFile(page: Page, fileName: string): Promise<void> {

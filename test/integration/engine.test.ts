@@ -84,6 +84,15 @@ describe('engine in a worker thread', () => {
     assert.ok(stats.imageTokens <= 256);
   });
 
+  it('every preset answers about small, wide and tall images', async () => {
+    for (const preset of ['fast', 'balanced', 'detailed'] as const) {
+      for (const name of ['screenshot-256x384.png', 'tall-1000x3000.png', 'chart.png']) {
+        const { stats } = await engine.generate(request({ image: { kind: 'path', path: imageFixture(name) }, options: resolveOptions(preset, { maxNewTokens: 1 }) })).result;
+        assert.ok(stats.imageTokens > 0, `${preset} ${name}`);
+      }
+    }
+  });
+
   it('greedy decoding is deterministic', async () => {
     const first = await engine.generate(request({ options: resolveOptions('fast', { maxNewTokens: 16 }) })).result;
     const second = await engine.generate(request({ options: resolveOptions('fast', { maxNewTokens: 16 }) })).result;

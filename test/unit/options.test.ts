@@ -27,5 +27,6 @@ describe('resolveOptions', () => {
     assert.throws(() => resolveOptions('fast', { maxNewTokens: 0 }), /maxNewTokens/);
     assert.throws(() => resolveOptions('fast', { sampling: { mode: 'sample', temperature: 0, topP: 1 } }), /temperature/);
     assert.throws(() => resolveOptions('fast', { vision: { maxImageTokens: 64, minImageTokens: 128 } }), /minImageTokens/);
+    assert.throws(() => resolveOptions('fast', { vision: { maxImageTokens: 256, minImageTokens: 256 } }), /at most half/);
   });
 });
