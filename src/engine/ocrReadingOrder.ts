@@ -35,8 +35,13 @@ const MIN_COLUMN_GAP = 1;
 const COLUMN_TOP_SLACK = 1;
 /** Successive lines have at least this many line heights of space between their boxes' middles. */
 const MIN_ROW_GAP = 0.3;
-/** Vertical gaps wider than this many line heights separate blocks. */
-const BLOCK_GAP = 1.5;
+/**
+ * Vertical gaps wider than this many line heights are cut one at a time, widest first, so the
+ * parts can still be found to hold columns; narrower ones are line spacing.
+ */
+const SPLIT_GAP = 1.5;
+/** Gaps wider than this many line heights start a new block (list items and form rows stay together). */
+const BLOCK_GAP = 2;
 /** Share of a box's height, around its middle, used for layout. */
 const CORE_SHARE = 0.5;
 /** A banner row is set apart by at least this many line heights ... */
@@ -78,10 +83,10 @@ export function arrangeLines(boxes: RecognizedBox[]): { lines: OcrLine[]; text: 
       return;
     }
     const band = widestGap(region, 'y');
-    if (band && band.size > BLOCK_GAP * lineHeight) {
+    if (band && band.size > SPLIT_GAP * lineHeight) {
       const [top, bottom] = splitAt(region, 'y', band.at);
       cut(top);
-      blockBreak();
+      if (band.size > BLOCK_GAP * lineHeight) blockBreak();
       cut(bottom);
       return;
     }

@@ -33,7 +33,7 @@ describe('OCR reading order', () => {
       box(t, 200, 70 + i * 34, 150),
     );
     const { text } = arrangeLines([...content, ...sidebar]);
-    assert.equal(text, 'General\nEditor\nAppearance\nExtensions\n\nFont size 14\n\nFont family Mono\n\nTab size 4\n\nLine height 1.5\n\nWord wrap on');
+    assert.equal(text, 'General\nEditor\nAppearance\nExtensions\n\nFont size 14\nFont family Mono\nTab size 4\nLine height 1.5\nWord wrap on');
   });
 
   it('reads a table row by row, not column by column', () => {
@@ -56,6 +56,12 @@ describe('OCR reading order', () => {
     const right = ['Recent activity', 'grace pushed 2 commits', '4 minutes ago'].map((t, i) => box(t, 1500, 90 + i * 20, 160));
     const { text } = arrangeLines([...right, ...left, ...menu]);
     assert.equal(text, 'Loupe CI Overview  Search\n\nProjects\nloupe\ndocs-site\n\nRecent activity\ngrace pushed 2 commits\n4 minutes ago');
+  });
+
+  it('starts a new block after a wide gap', () => {
+    const { lines, text } = arrangeLines([box('Projects', 20, 80, 80), box('loupe', 20, 108, 80), box('Views', 20, 180, 80), box('Scheduled', 20, 208, 80)]);
+    assert.equal(text, 'Projects\nloupe\n\nViews\nScheduled');
+    assert.deepEqual(lines.map((l) => l.block), [0, 0, 1, 1]);
   });
 
   it('reads a heading above two columns first', () => {
