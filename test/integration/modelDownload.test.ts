@@ -9,10 +9,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promi
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PassThrough } from 'node:stream';
-import { Command } from 'commander';
 import * as ort from 'onnxruntime-node';
-import { registerModelsCommand } from '../../src/cli/modelsCommand';
 import { downloadModel, type DownloadModelOptions } from '../../src/models/download';
 import { lockPath } from '../../src/models/downloadLock';
 import { isModelError, type ModelErrorCode } from '../../src/models/errors';
@@ -21,6 +18,7 @@ import { readInstalledMarker } from '../../src/models/installedMarker';
 import type { ModelManifest } from '../../src/models/manifest';
 import type { DownloadProgress } from '../../src/models/progress';
 import { listInstalled, resolveInstalledModelDir } from '../../src/models/store';
+import { runModelsCli } from '../support/modelsCli';
 import { fp32Manifest, repoFromFolder, startLoopbackHub, startLoopbackProxy, type HubRepo, type LoopbackHub } from '../support/loopbackHub';
 import { EngineClient } from '../../src/host/engineClient';
 import { resolveOptions } from '../../src/protocol/options';
@@ -447,19 +445,7 @@ describe('loupe models download (CLI) against a loopback hub', () => {
     await rm(home, { recursive: true, force: true });
   });
 
-  async function cli(args: string[]): Promise<{ out: string; err: string; code: number }> {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (d) => (out += d));
-    stderr.on('data', (d) => (err += d));
-    let code = 0;
-    const program = new Command('loupe').exitOverride();
-    registerModelsCommand(program, { env: { LOUPE_HOME: home }, stdout, stderr, setExitCode: (c) => (code = c) });
-    await program.parseAsync(['node', 'loupe', ...args]);
-    return { out, err, code };
-  }
+  const cli = (args: string[]) => runModelsCli(args, { LOUPE_HOME: home });
 
   it('downloads the default model with a progress bar, lists it, and removes it', async () => {
     const download = await cli(['models', 'download', '--accept-license', '--endpoint', server.endpoint]);

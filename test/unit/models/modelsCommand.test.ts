@@ -2,24 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { Command } from 'commander';
-import { registerModelsCommand } from '../../../src/cli/modelsCommand';
+import { runModelsCli } from '../../support/modelsCli';
 
-async function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ out: string; err: string; code: number }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  let code = 0;
-  const program = new Command('loupe').exitOverride();
-  registerModelsCommand(program, { env, stdout, stderr, setExitCode: (c) => (code = c) });
-  await program.parseAsync(['node', 'loupe', ...args]);
-  return { out, err, code };
-}
+const run = runModelsCli;
 
 describe('loupe models (no network)', () => {
   let home: string;
