@@ -115,32 +115,18 @@ class ModelCommands {
     const token = await this.context.secrets.get(TOKEN_SECRET);
     const hadModel = (await resolveSelectedModelDir(this.context)) !== undefined;
     try {
-      const outcome = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Downloading ${manifest.label}`, cancellable: true },
-        async (progress, cancellation) => {
-          const controller = new AbortController();
-          const subscription = cancellation.onCancellationRequested(() => controller.abort());
-          let reported = 0;
-          try {
-            return await downloadModel({
-              manifest,
-              storageDir: this.storageDir,
-              endpoint: hubEndpoint(),
-              token,
-              ...proxySettings(),
-              licenseAccepted: true,
-              signal: controller.signal,
-              progressIntervalMs: 250,
-              onProgress: (p) => {
-                const now = percent(p);
-                progress.report({ message: describeProgress(p), increment: Math.max(0, now - reported) });
-                reported = Math.max(reported, now);
-              },
-            });
-          } finally {
-            subscription.dispose();
-          }
-        },
+      const outcome = await withCancellableProgress(`Downloading ${manifest.label}`, (signal, report) =>
+        downloadModel({
+          manifest,
+          storageDir: this.storageDir,
+          endpoint: hubEndpoint(),
+          token,
+          ...proxySettings(),
+          licenseAccepted: true,
+          signal,
+          progressIntervalMs: 250,
+          onProgress: (p) => report(percent(p), describeProgress(p)),
+        }),
       );
       if (options.useWhenDone || !hadModel || manifest.id === selectedModelId()) {
         await this.useModel(manifest.id);
@@ -178,29 +164,15 @@ class ModelCommands {
     const manifest = kind.id ? getManifest(kind.id) : undefined;
     if (manifest && !(await this.acceptLicense(manifest))) return;
     try {
-      const outcome = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'Importing model', cancellable: true },
-        async (progress, cancellation) => {
-          const controller = new AbortController();
-          const subscription = cancellation.onCancellationRequested(() => controller.abort());
-          let reported = 0;
-          try {
-            return await importModelFolder({
-              source,
-              storageDir: this.storageDir,
-              modelId: kind.id,
-              licenseAccepted: true,
-              signal: controller.signal,
-              onProgress: (done, total) => {
-                const now = total > 0 ? (done / total) * 100 : 100;
-                progress.report({ message: `${formatBytes(done)} of ${formatBytes(total)}`, increment: now - reported });
-                reported = now;
-              },
-            });
-          } finally {
-            subscription.dispose();
-          }
-        },
+      const outcome = await withCancellableProgress('Importing model', (signal, report) =>
+        importModelFolder({
+          source,
+          storageDir: this.storageDir,
+          modelId: kind.id,
+          licenseAccepted: true,
+          signal,
+          onProgress: (done, total) => report(total > 0 ? (done / total) * 100 : 100, `${formatBytes(done)} of ${formatBytes(total)}`),
+        }),
       );
       const answer = await vscode.window.showInformationMessage(`Imported ${outcome.marker.label} as ${outcome.marker.modelId}.`, 'Use It Now');
       if (answer) await this.useModel(outcome.marker.modelId);
@@ -361,4 +333,27 @@ function proxySettings(): { proxy?: string; noProxy?: string } {
   const proxy = http.get<string>('proxy', '').trim() || undefined;
   const noProxy = http.get<string[]>('noProxy', []).join(',') || undefined;
   return { proxy, noProxy };
+}
+
+/**
+ * A cancellable notification for a long model operation: Cancel aborts the signal, and progress
+ * is reported as a percentage that never goes backwards.
+ */
+function withCancellableProgress<T>(
+  title: string,
+  work: (signal: AbortSignal, report: (percentDone: number, message: string) => void) => Promise<T>,
+): Thenable<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, cancellation) => {
+    const controller = new AbortController();
+    const subscription = cancellation.onCancellationRequested(() => controller.abort());
+    let reported = 0;
+    try {
+      return await work(controller.signal, (percentDone, message) => {
+        progress.report({ message, increment: Math.max(0, percentDone - reported) });
+        reported = Math.max(reported, percentDone);
+      });
+    } finally {
+      subscription.dispose();
+    }
+  });
 }
