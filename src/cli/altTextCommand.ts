@@ -42,7 +42,7 @@ export function registerAltTextCommands(program: Command): void {
     .description('write generated alt text into the documents (review with --dry-run first)')
     .action(async (paths: string[], flags: FixFlags) => {
       const modelDir = await resolveCliModel(flags.model);
-      const options = resolveOptions(flags.preset, { maxNewTokens: 64 });
+      const options = resolveOptions(flags.preset, {}, 'alt-text');
       process.exitCode = await withEngine(async (engine) => {
         const result = await fixPaths(
           paths,

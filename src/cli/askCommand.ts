@@ -46,7 +46,7 @@ async function runAsk(task: Task, imagePath: string, question: string, flags: As
   // A bad image is reported before anything about models: it is the user's most likely mistake.
   await decodeImage({ kind: 'path', path }).catch((error: Error) => fail(error.message, EXIT.badInput));
   const modelDir = await resolveCliModel(flags.model);
-  const options = resolveOptions(flags.preset, flags.maxNewTokens ? { maxNewTokens: flags.maxNewTokens } : {});
+  const options = resolveOptions(flags.preset, flags.maxNewTokens ? { maxNewTokens: flags.maxNewTokens } : {}, task);
   // Alt text is post-processed as a whole (one sentence, length cap), so it is not streamed.
   const stream = !flags.json && task !== 'alt-text';
   return withEngine(async (engine) => {

@@ -82,11 +82,12 @@ async function runBatch(context: vscode.ExtensionContext, deps: AltTextFeatureDe
     return;
   }
   result.proposed = await withoutChangedDocuments(result);
+  let accepted: ProposedAlt[] = [];
   if (result.proposed.length > 0) {
     const applied = await vscode.workspace.applyEdit(proposalEdit(result.proposed), { isRefactoring: true });
-    if (applied) await recordAccepted(result.proposed);
+    if (applied) accepted = await recordAccepted(result.proposed);
   }
-  await reportOutcome(result);
+  await reportOutcome(result, accepted);
 }
 
 async function generateAll(
@@ -251,13 +252,15 @@ function proposalEdit(proposed: ProposedAlt[]): vscode.WorkspaceEdit {
   return edit;
 }
 
-/** Records, for stale checks, only the alt texts the author kept in the preview. */
-async function recordAccepted(proposed: ProposedAlt[]): Promise<void> {
+/** Records, for stale checks, only the alt texts the author kept in the preview, and returns those. */
+async function recordAccepted(proposed: ProposedAlt[]): Promise<ProposedAlt[]> {
+  const accepted: ProposedAlt[] = [];
   const byRoot = new Map<string, ProposedAlt[]>();
   for (const item of proposed) {
     const document = await vscode.workspace.openTextDocument(item.document.uri);
     const kept = imagesInDocument(document).some((image) => image.src === item.finding.src && image.alt === item.alt);
     if (!kept) continue;
+    accepted.push(item);
     byRoot.set(item.document.rootDir, [...(byRoot.get(item.document.rootDir) ?? []), item]);
   }
   for (const [rootDir, items] of byRoot) {
@@ -265,21 +268,29 @@ async function recordAccepted(proposed: ProposedAlt[]): Promise<void> {
       for (const { imagePath, sha256, alt } of items) records.record(imagePath, sha256, alt);
     });
   }
+  return accepted;
 }
 
-async function reportOutcome(result: BatchResult): Promise<void> {
-  const files = new Set(result.proposed.map((item) => item.document.uri.toString())).size;
-  const parts = [`proposed alt text for ${result.proposed.length} of ${result.total} images in ${files} files (${result.generated} described by the model, ${result.fromCache} from the cache)`];
+async function reportOutcome(result: BatchResult, accepted: ProposedAlt[]): Promise<void> {
+  const files = new Set(accepted.map((item) => item.document.uri.toString())).size;
+  const parts = [`added alt text to ${accepted.length} of ${plural(result.total, 'image')} in ${plural(files, 'file')}`];
+  const leftOut = result.proposed.length - accepted.length;
+  if (leftOut > 0) parts.push(`${leftOut} left out in the preview`);
   if (result.cancelled) parts.push('stopped early at your request');
   if (result.failure) parts.push(result.failure);
+  if (result.skipped.length > 0) parts.push(`${result.skipped.length} skipped`);
+  const message = `Loupe: ${parts.join('; ')} (${result.generated} described by the model, ${result.fromCache} from the cache).`;
   if (result.skipped.length === 0) {
-    void vscode.window.showInformationMessage(`Loupe: ${parts.join('; ')}.`);
+    void vscode.window.showInformationMessage(message);
     return;
   }
-  parts.push(`${result.skipped.length} skipped`);
-  const choice = await vscode.window.showWarningMessage(`Loupe: ${parts.join('; ')}.`, 'Show Skipped');
+  const choice = await vscode.window.showWarningMessage(message, 'Show Skipped');
   if (choice !== 'Show Skipped') return;
   const lines = result.skipped.map((skip) => `${relative(workspaceRootOf(skip.uri) ?? '', skip.uri.fsPath)}:${skip.line}:${skip.column}: ${skip.reason}`);
   const report = await vscode.workspace.openTextDocument({ content: `Images Loupe did not describe\n\n${lines.join('\n')}\n`, language: 'plaintext' });
   await vscode.window.showTextDocument(report);
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

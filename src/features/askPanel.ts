@@ -328,7 +328,7 @@ class AskPanel implements AskPanelController, vscode.Disposable {
         documentContext: this.documentContext,
         language: message.task === 'alt-text' ? settings.altTextLanguage || vscode.env.language : undefined,
         ocrGrounding: settings.ocrGrounding,
-        options: resolveOptions(message.preset),
+        options: resolveOptions(message.preset, {}, message.task),
       },
       {
         onToken: (text, index) => {

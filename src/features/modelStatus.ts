@@ -6,12 +6,13 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { LoupeServices } from '../host/services';
 import { loupeSettings } from '../host/settings';
+import { readInstalledMarker } from '../models/installedMarker';
 import type { ModelStatus } from '../protocol/webview';
 
 /** One per activation, shared by the status bar item and the panel. */
 export class ModelStatusSource implements vscode.Disposable {
   private status: ModelStatus = { state: 'unloaded', preset: loupeSettings().preset };
-  private installed?: { modelDir: string | undefined };
+  private installed?: { modelDir: string | undefined; name?: string };
   private readonly changed = new vscode.EventEmitter<ModelStatus>();
   readonly onDidChange = this.changed.event;
   private readonly subscriptions: vscode.Disposable[];
@@ -39,7 +40,7 @@ export class ModelStatusSource implements vscode.Disposable {
   refresh(): void {
     void this.services
       .resolveModelDir()
-      .then((modelDir) => (this.installed = { modelDir }))
+      .then(async (modelDir) => (this.installed = { modelDir, name: modelDir && (await displayName(modelDir)) }))
       .catch((error: unknown) => {
         this.services.log.warn(`Loupe: could not look up the model folder: ${String(error)}`);
         this.installed = { modelDir: undefined };
@@ -52,7 +53,7 @@ export class ModelStatusSource implements vscode.Disposable {
     const modelDir = engine.modelDir ?? this.installed?.modelDir;
     const next: ModelStatus = {
       state: this.installed && !this.installed.modelDir && engine.state === 'unloaded' ? 'missing' : engine.state,
-      modelName: modelDir ? basename(modelDir) : undefined,
+      modelName: modelDir === this.installed?.modelDir ? this.installed?.name : modelDir && basename(modelDir),
       preset: loupeSettings().preset,
     };
     if (JSON.stringify(next) === JSON.stringify(this.status)) return;
@@ -63,6 +64,11 @@ export class ModelStatusSource implements vscode.Disposable {
   dispose(): void {
     for (const subscription of this.subscriptions) subscription.dispose();
   }
+}
+
+/** A downloaded or imported model's label ("LFM2.5-VL 450M"), not its revision folder's commit hash. */
+async function displayName(modelDir: string): Promise<string> {
+  return (await readInstalledMarker(modelDir))?.label ?? basename(modelDir);
 }
 
 const sources = new WeakMap<LoupeServices, ModelStatusSource>();

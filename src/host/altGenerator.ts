@@ -33,7 +33,7 @@ export function createAltGenerator(services: LoupeServices): AltGenerator {
       documentContext: request.documentContext,
       language: request.language || settings.altTextLanguage || undefined,
       ocrGrounding: request.task === 'describe-diagram' && settings.ocrGrounding,
-      options: resolveOptions(settings.preset, { maxNewTokens: request.task === 'alt-text' ? 64 : 512 }),
+      options: resolveOptions(settings.preset, request.task === 'describe-diagram' ? { maxNewTokens: 512 } : {}, request.task),
     });
     const subscription = token.onCancellationRequested(() => job.cancel());
     try {

@@ -69,9 +69,18 @@ interface PendingJob {
   handlers: GenerateHandlers;
   resolve(value: unknown): void;
   reject(error: EngineError): void;
+  /** Text streamed to the caller so far: a stopped answer keeps exactly this. */
+  streamedText: string;
+  cancelRequested?: boolean;
 }
 
 type StateListener = (state: { state: ModelState; modelDir?: string }) => void;
+
+/** A stopped answer is what the caller saw stream, not the few tokens more the engine made meanwhile. */
+function generateResult(job: PendingJob, event: Extract<EngineEvent, { type: 'done' }>): GenerateResult {
+  if (!event.cancelled || !job.cancelRequested) return { text: event.text, cancelled: event.cancelled, stats: event.stats };
+  return { text: job.streamedText, cancelled: true, stats: event.stats };
+}
 
 export class EngineClient {
   private engine?: EngineHandle;
@@ -131,7 +140,7 @@ export class EngineClient {
     const id = randomUUID();
     let job!: PendingJob;
     const result = new Promise<T>((resolve, reject) => {
-      job = { id, request: build(id), handlers, resolve: resolve as (v: unknown) => void, reject };
+      job = { id, request: build(id), handlers, resolve: resolve as (v: unknown) => void, reject, streamedText: '' };
     });
     if (this.disposed) {
       job.reject(new EngineError('CANCELLED', 'Loupe is shutting down.'));
@@ -149,7 +158,9 @@ export class EngineClient {
       job.reject(new EngineError('CANCELLED', 'Cancelled before it started.'));
       return;
     }
-    if (this.current === job) this.engine?.post({ type: 'cancel', id: job.id });
+    if (this.current !== job) return;
+    job.cancelRequested = true;
+    this.engine?.post({ type: 'cancel', id: job.id });
   }
 
   private pump(): void {
@@ -183,11 +194,15 @@ export class EngineClient {
       case 'progress':
         if (this.current?.id === event.id) this.current.handlers.onProgress?.(event.phase);
         return;
-      case 'token':
-        if (this.current?.id === event.id) this.current.handlers.onToken?.(event.text, event.index);
-        return;
+      case 'token': {
+        const job = this.current;
+        // Tokens the engine made while the cancel was on its way are not shown: Stop stops the text now.
+        if (job?.id !== event.id || job.cancelRequested) return;
+        job.streamedText += event.text;
+        return job.handlers.onToken?.(event.text, event.index);
+      }
       case 'done':
-        return this.finish(event.id, (job) => job.resolve({ text: event.text, cancelled: event.cancelled, stats: event.stats }));
+        return this.finish(event.id, (job) => job.resolve(generateResult(job, event)));
       case 'ocr-done':
         return this.finish(event.id, (job) => job.resolve(event.result));
       case 'error':

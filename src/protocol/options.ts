@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Task } from './tasks';
 
 /** Vision budget knobs from the LFM2-VL design (see config.json of the real export). */
 export const VisionBudgetSchema = z.object({
@@ -59,11 +60,18 @@ export const OptionOverridesSchema = z
   .partial();
 export type OptionOverrides = z.infer<typeof OptionOverridesSchema>;
 
-/** A preset with per-request overrides applied, validated as a whole. */
-export function resolveOptions(preset: PresetName, overrides: OptionOverrides = {}): GenerationOptions {
+/**
+ * Answer lengths some tasks never need more of, whatever the preset: alt text is one sentence
+ * of at most ~125 characters, and a model that rambles past that is cut off early, not trimmed later.
+ */
+const TASK_TOKEN_LIMITS: Partial<Record<Task, number>> = { 'alt-text': 64 };
+
+/** A preset with the task's answer limit and per-request overrides applied, validated as a whole. */
+export function resolveOptions(preset: PresetName, overrides: OptionOverrides = {}, task?: Task): GenerationOptions {
   const base = PRESETS[preset];
+  const taskLimit = task ? TASK_TOKEN_LIMITS[task] : undefined;
   const merged = {
-    maxNewTokens: overrides.maxNewTokens ?? base.maxNewTokens,
+    maxNewTokens: overrides.maxNewTokens ?? Math.min(base.maxNewTokens, taskLimit ?? Infinity),
     sampling: overrides.sampling ?? base.sampling,
     vision: { ...base.vision, ...overrides.vision },
   };

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { imagesIn } from '../../src/features/imageReferences';
 import { tinyModelDir } from '../support/paths';
@@ -19,9 +19,11 @@ import { startCodeServer, type CodeServer } from './codeServer';
 import {
   ASK_PANEL_IFRAME,
   askPanel,
+  E2E_SETTINGS,
   explorerContextCommand,
   focusTab,
   goToLine,
+  launchChromium,
   openFile,
   openWorkbench,
   panelError,
@@ -67,23 +69,9 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
     writeFileSync(join(workspace, 'README.md'), README);
     await writeScreenshot(join(workspace, 'shot.png'));
     server = await startCodeServer({
-      settings: {
-        'loupe.model.path': tinyModelDir,
-        'loupe.preset': 'fast',
-        'loupe.ocr.groundPrompts': false,
-        'files.autoSave': 'afterDelay',
-        'files.autoSaveDelay': 200,
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'workbench.secondarySideBar.defaultVisibility': 'hidden',
-        'chat.disableAIFeatures': true,
-        'telemetry.telemetryLevel': 'off',
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'update.mode': 'none',
-      },
+      settings: { ...E2E_SETTINGS, 'loupe.model.path': tinyModelDir },
     });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.setDefaultTimeout(60_000);
     page.on('console', (message) => {

@@ -6,11 +6,32 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FrameLocator, Page } from 'playwright-core';
+import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import { repoRoot } from '../support/paths';
 
 export const artifactsDir = join(repoRoot, 'test', 'e2e', 'artifacts');
 const LONG = 60_000;
+
+/** User settings for every e2e window: a quiet workbench that saves edits to disk at once. */
+export const E2E_SETTINGS: Record<string, unknown> = {
+  'loupe.preset': 'fast',
+  'loupe.ocr.groundPrompts': false,
+  'files.autoSave': 'afterDelay',
+  'files.autoSaveDelay': 200,
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'chat.disableAIFeatures': true,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'update.mode': 'none',
+};
+
+/** Debian's Chromium, headless, with nothing reaching beyond loopback. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+}
 
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(artifactsDir, { recursive: true });
@@ -31,8 +52,17 @@ export async function trustFolder(page: Page): Promise<void> {
   const editor = page.locator('.workspace-trust-editor');
   await editor.waitFor({ timeout: LONG });
   const trust = editor.locator('.monaco-button', { hasText: /^Trust( Folder)?$/ }).first();
-  if (await trust.isVisible()) await trust.click();
-  await editor.getByText('You trust this folder').waitFor({ timeout: LONG });
+  const trusted = editor.getByText('You trust this folder');
+  // The editor renders its buttons after it shows: click Trust once it appears, unless already trusted.
+  await waitFor(
+    'the folder to be trusted',
+    async () => {
+      if (await trusted.isVisible()) return true;
+      if (await trust.isVisible()) await trust.click();
+      return false;
+    },
+    Boolean,
+  );
   await page.keyboard.press('Escape');
   await closeAllEditors(page);
 }

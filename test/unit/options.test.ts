@@ -23,6 +23,14 @@ describe('resolveOptions', () => {
     assert.deepEqual(options.sampling, { mode: 'sample', temperature: 0.7, topP: 0.9 });
   });
 
+  it('caps alt text answers on every preset, unless a length is asked for explicitly', () => {
+    for (const preset of ['fast', 'balanced', 'detailed'] as const) {
+      assert.equal(resolveOptions(preset, {}, 'alt-text').maxNewTokens, 64, preset);
+      assert.equal(resolveOptions(preset, {}, 'describe-diagram').maxNewTokens, PRESETS[preset].maxNewTokens, preset);
+    }
+    assert.equal(resolveOptions('balanced', { maxNewTokens: 200 }, 'alt-text').maxNewTokens, 200);
+  });
+
   it('rejects values out of range with a message naming the field', () => {
     assert.throws(() => resolveOptions('fast', { maxNewTokens: 0 }), /maxNewTokens/);
     assert.throws(() => resolveOptions('fast', { sampling: { mode: 'sample', temperature: 0, topP: 1 } }), /temperature/);
