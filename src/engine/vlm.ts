@@ -16,6 +16,7 @@ import {
 import type { GenerationOptions, VisionBudget } from '../protocol/options';
 import type { ChatMessage } from './prompts';
 import { EngineFailure } from './engineFailure';
+import { renumberTileMarkers, tileMarkerIds, type TileMarkerIds } from './tileMarkers';
 import { TokenStream } from './tokenStream';
 import type { GraphDtype } from './modelFiles';
 
@@ -50,6 +51,7 @@ export interface VlmAnswer {
 }
 
 type Processor = Awaited<ReturnType<typeof AutoProcessor.from_pretrained>>;
+
 type Model = Awaited<ReturnType<typeof AutoModelForImageTextToText.from_pretrained>>;
 
 interface ImageProcessorKnobs {
@@ -74,6 +76,8 @@ export class VisionLanguageModel {
     /** Longest sequence the decoder accepts (prompt plus answer). */
     private readonly contextLength: number,
     private readonly defaults: ImageProcessorKnobs,
+    /** LFM2-VL only: the tile marker tokens, renamed to the Python processor's scheme. */
+    private readonly tileMarkers: TileMarkerIds | undefined,
   ) {}
 
   /** `dtypes`: the ONNX precision of each graph (src/engine/modelFiles.ts). */
@@ -99,7 +103,8 @@ export class VisionLanguageModel {
     // as the tile size, so the generic resize is switched off (docs/model-contract.md).
     if (typeof knobs.max_image_tokens === 'number') knobs.do_resize = false;
     const contextLength = config.text_config?.max_position_embeddings ?? Number.POSITIVE_INFINITY;
-    return new VisionLanguageModel(modelDir, processor, model, imageTokenId, contextLength, { ...knobs });
+    const markers = typeof knobs.max_image_tokens === 'number' ? tileMarkerIds(processor.tokenizer as never) : undefined;
+    return new VisionLanguageModel(modelDir, processor, model, imageTokenId, contextLength, { ...knobs }, markers);
   }
 
   async generate(
@@ -115,6 +120,7 @@ export class VisionLanguageModel {
     // The chat template already starts with the BOS token; adding it again would shift the prompt.
     const inputs = await this.processor(raw, prompt, { add_special_tokens: false });
     const inputIds = inputs.input_ids.data as BigInt64Array;
+    if (this.tileMarkers) renumberTileMarkers(inputIds, this.tileMarkers);
     let imageTokens = 0;
     for (const id of inputIds) if (id === this.imageTokenId) imageTokens++;
     const room = this.contextLength - inputIds.length;

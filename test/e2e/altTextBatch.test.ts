@@ -9,17 +9,14 @@
  * Needs: `bash scripts/install-code-server.sh` and `npm run package` (the VSIX under test).
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { imagesIn, type ImageOccurrence } from '../../src/features/imageReferences';
 import { imageFixture, tinyModelDir } from '../support/paths';
-import { startCodeServer, type CodeServer } from './codeServer';
+import { openSession, type E2eSession } from './session';
 import {
-  E2E_SETTINGS,
-  launchChromium,
   openWorkbench,
   quickOpen,
   runCommand,
@@ -55,8 +52,7 @@ const FILES: Record<string, string> = {
 };
 
 describe('Alt text workspace batch in code-server', { timeout: 20 * 60_000 }, () => {
-  let server: CodeServer;
-  let browser: Browser;
+  let session: E2eSession;
   let page: Page;
   let workspace: string;
   const read = (file: string) => readFileSync(join(workspace, file), 'utf8');
@@ -64,7 +60,8 @@ describe('Alt text workspace batch in code-server', { timeout: 20 * 60_000 }, ()
   const untouched = () => [BUILD_COPY, ARCHIVED].map((file) => [file, read(file)]);
 
   before(async () => {
-    workspace = mkdtempSync(join(tmpdir(), 'loupe-e2e-alt-'));
+    session = await openSession({ name: 'alt', settings: { 'loupe.model.path': tinyModelDir, 'files.exclude': { '**/archive': true } } });
+    ({ page, workspace } = session);
     for (const [file, text] of Object.entries(FILES)) {
       mkdirSync(dirname(join(workspace, file)), { recursive: true });
       writeFileSync(join(workspace, file), text);
@@ -72,23 +69,12 @@ describe('Alt text workspace batch in code-server', { timeout: 20 * 60_000 }, ()
     mkdirSync(join(workspace, 'images'));
     copyFileSync(imageFixture('screenshot-256x384.png'), join(workspace, 'images', 'login.png'));
     copyFileSync(imageFixture('chart.png'), join(workspace, 'images', 'signups.png'));
-    server = await startCodeServer({
-      settings: { ...E2E_SETTINGS, 'loupe.model.path': tinyModelDir, 'files.exclude': { '**/archive': true } },
-    });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.setDefaultTimeout(60_000);
   });
 
-  after(async () => {
-    if (page) await screenshot(page, 'alt-zz-final').catch(() => undefined);
-    await browser?.close();
-    await server?.stop();
-    if (workspace && !process.env.LOUPE_E2E_KEEP) rmSync(workspace, { recursive: true, force: true });
-  });
+  after(() => session?.close());
 
   it('opens the docs workspace and trusts it', async () => {
-    await openWorkbench(page, server.url, workspace);
+    await openWorkbench(page, session.server.url, workspace);
     await trustFolder(page);
   });
 

@@ -7,23 +7,20 @@
  * Needs: `bash scripts/install-code-server.sh` and `npm run package` (the VSIX under test).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { imagesIn } from '../../src/features/imageReferences';
 import { tinyModelDir } from '../support/paths';
-import { startCodeServer, type CodeServer } from './codeServer';
+import { openSession, type E2eSession } from './session';
 import {
   ASK_PANEL_IFRAME,
   askPanel,
-  E2E_SETTINGS,
   explorerContextCommand,
   focusTab,
   goToLine,
-  launchChromium,
   openFile,
   openWorkbench,
   panelError,
@@ -57,37 +54,26 @@ async function writeScreenshot(path: string): Promise<void> {
 }
 
 describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
-  let server: CodeServer;
-  let browser: Browser;
+  let session: E2eSession;
   let page: Page;
   let workspace: string;
   const readme = () => readFileSync(join(workspace, 'README.md'), 'utf8');
   const cspViolations: string[] = [];
 
   before(async () => {
-    workspace = mkdtempSync(join(tmpdir(), 'loupe-e2e-workspace-'));
+    session = await openSession({ name: 'ask', settings: { 'loupe.model.path': tinyModelDir } });
+    ({ page, workspace } = session);
     writeFileSync(join(workspace, 'README.md'), README);
     await writeScreenshot(join(workspace, 'shot.png'));
-    server = await startCodeServer({
-      settings: { ...E2E_SETTINGS, 'loupe.model.path': tinyModelDir },
-    });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.setDefaultTimeout(60_000);
     page.on('console', (message) => {
       if (/Content Security Policy|Refused to/i.test(message.text())) cspViolations.push(`${message.location().url}: ${message.text()}`);
     });
   });
 
-  after(async () => {
-    if (page) await screenshot(page, 'zz-final').catch(() => undefined);
-    await browser?.close();
-    await server?.stop();
-    if (workspace && !process.env.LOUPE_E2E_KEEP) rmSync(workspace, { recursive: true, force: true });
-  });
+  after(() => session?.close());
 
   it('opens the workspace in VS Code and trusts it', async () => {
-    await openWorkbench(page, server.url, workspace);
+    await openWorkbench(page, session.server.url, workspace);
     await screenshot(page, '01-workbench');
     await trustFolder(page);
     await screenshot(page, '02-trusted');

@@ -58,7 +58,8 @@ export async function trustFolder(page: Page): Promise<void> {
     'the folder to be trusted',
     async () => {
       if (await trusted.isVisible()) return true;
-      if (await trust.isVisible()) await trust.click();
+      // Trusting re-renders the editor, which can detach the button mid-click: then look again.
+      if (await trust.isVisible()) await trust.click({ timeout: 2_000 }).catch(() => undefined);
       return false;
     },
     Boolean,
@@ -92,7 +93,8 @@ export async function runCommand(page: Page, title: string, timeoutMs = LONG): P
     }
   }
   await item.click();
-  await input.waitFor({ state: 'hidden', timeout: LONG });
+  // The palette closes, or gives way to a quick pick the command opens (with another label).
+  await page.locator('.quick-input-widget input.input[aria-label="Type the name of a command to run."]').waitFor({ state: 'hidden', timeout: LONG });
 }
 
 export async function explorerRow(page: Page, name: string) {
@@ -114,6 +116,8 @@ export async function explorerContextCommand(page: Page, fileName: string, menuL
     await row.click({ button: 'right' });
     try {
       await item.click({ timeout: 10_000 });
+      // A click that lands while the menu is rebuilt does nothing and leaves the menu open.
+      await page.locator('.monaco-menu').waitFor({ state: 'hidden', timeout: 5_000 });
       return;
     } catch (error) {
       await page.keyboard.press('Escape');

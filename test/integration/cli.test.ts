@@ -17,10 +17,10 @@ interface Run {
 
 const emptyHome = mkdtempSync(join(tmpdir(), 'loupe-home-'));
 
-function loupe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+function loupe(args: string[], env: NodeJS.ProcessEnv = {}, cwd = repoRoot): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(repoRoot, 'dist', 'cli.js'), ...args], {
-      cwd: repoRoot,
+      cwd,
       env: { ...process.env, LOUPE_HOME: emptyHome, ...env },
     });
     const run: Run = { code: null, stdout: '', stderr: '', chunks: [] };
@@ -133,19 +133,22 @@ describe('loupe CLI', () => {
     const original = '# Page\n\nThe sign-in form:\n\n![](images/screenshot.png)\n';
     writeFileSync(doc, original);
     const env = { LOUPE_MODEL: tinyModelDir };
-    const dry = await loupe(['alt-text', 'fix', doc, '--dry-run'], env);
+    const dry = await loupe(['alt-text', 'fix', 'page.md', '--dry-run'], env, dir);
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /^-!\[\]\(images\/screenshot\.png\)$/m);
     assert.match(dry.stdout, /^\+!\[.+\]\(images\/screenshot\.png\)$/m);
     assert.equal(readFileSync(doc, 'utf8'), original, 'dry run leaves the file alone');
 
-    const fixed = await loupe(['alt-text', 'fix', doc], env);
+    const fixed = await loupe(['alt-text', 'fix', 'page.md'], env, dir);
     assert.equal(fixed.code, 0, fixed.stderr);
     const after = readFileSync(doc, 'utf8');
     assert.notEqual(after, original);
-    assert.equal((await loupe(['alt-text', 'check', doc], { ...env })).code, 0, 'nothing left to flag');
-    const again = await loupe(['alt-text', 'fix', doc], env);
+    assert.equal((await loupe(['alt-text', 'check', 'page.md'], env, dir)).code, 0, 'nothing left to flag');
+    const again = await loupe(['alt-text', 'fix', 'page.md'], env, dir);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(readFileSync(doc, 'utf8'), after, 'idempotent');
+    // Run from the docs' folder, as in a repository: the cache and records land there.
+    const records = JSON.parse(readFileSync(join(dir, '.loupe', 'alt-text.json'), 'utf8'));
+    assert.deepEqual(Object.keys(records.images), ['images/screenshot.png']);
   });
 });

@@ -16,6 +16,7 @@ import {
   env,
   type Processor,
 } from '@huggingface/transformers';
+import { renumberTileMarkers, tileMarkerIds } from '../../src/engine/tileMarkers';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MODEL_DIR = path.join(REPO_ROOT, 'test/fixtures/models/lfm2-vl-tiny');
@@ -216,7 +217,7 @@ test('a 1000x3000 image becomes 3 tiles of 256 tokens plus a thumbnail, one feat
   const end = ids.indexOf(IDS.imageEnd);
   const tile = Array<number>(256).fill(IDS.image);
   // transformers.js numbers markers by (grid row, grid col): a tall 3x1 grid gives row_1..3_col_1.
-  // Upstream Python would write row_1_col_1, row_1_col_2, row_1_col_3 here (docs/model-contract.md).
+  // The engine renames them to upstream Python's row_1_col_1..3, checked below (docs/model-contract.md).
   const thumbnailTokens = 27 * 9; // thumbnail resized to 864x288 px = 54x18 patches
   const expected = [
     IDS.imageStart,
@@ -227,6 +228,9 @@ test('a 1000x3000 image becomes 3 tiles of 256 tokens plus a thumbnail, one feat
     IDS.imageEnd,
   ];
   assert.deepEqual(ids.slice(start, end + 1), expected);
+  renumberTileMarkers(inputs.input_ids.data as BigInt64Array, tileMarkerIds(processor.tokenizer as never)!);
+  const markers = idsOf(inputs.input_ids).filter((id) => id >= IDS.rowCol(1, 1) && id <= IDS.rowCol(10, 10));
+  assert.deepEqual(markers, [IDS.rowCol(1, 1), IDS.rowCol(1, 2), IDS.rowCol(1, 3)], 'the markers the model was trained with');
   assert.deepEqual(
     (inputs.spatial_shapes as Tensor).tolist().map((r) => r.map(Number)),
     [[32, 32], [32, 32], [32, 32], [54, 18]],

@@ -1,0 +1,151 @@
+/**
+ * The first-run path in a real VS Code (code-server): no model installed, "Loupe: Download Model"
+ * from the command palette, consent and license dialogs, a progress notification that can be
+ * cancelled, a second run that resumes instead of starting over, and then an answer from the
+ * downloaded model with the hub switched off. A loopback server stands in for the Hugging Face
+ * hub and serves the tiny generated model under the default model's repository and file names.
+ *
+ * Needs: `bash scripts/install-code-server.sh` and `npm run package` (the VSIX under test).
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { getManifest } from '../../src/models/catalog';
+import { repoFromFolder, startLoopbackHub, type LoopbackHub } from '../support/loopbackHub';
+import { imageFixture, tinyModelDir } from '../support/paths';
+import { openSession, type E2eSession } from './session';
+import {
+  askPanel,
+  explorerContextCommand,
+  openWorkbench,
+  runCommand,
+  screenshot,
+  trustFolder,
+  waitFor,
+  waitForAnswerEnd,
+  waitForAnswerStart,
+} from './workbench';
+
+const MODEL = getManifest('lfm2.5-vl-450m');
+const PRECISION = MODEL.precisions.find((precision) => precision.id === MODEL.defaultPrecision)!;
+const DECODER = PRECISION.graphs.decoder_model_merged.file;
+
+/**
+ * The tiny model's files under the names the default model's manifest asks for. ONNX Runtime
+ * reads whatever graph a file holds, so the fp32 tiny graphs load under q4/fp16 names; the
+ * external-data files the real export has are served too, and nothing reads them.
+ */
+async function defaultModelRepo() {
+  const tinyName = (file: string) => `onnx/${file.replace(/^onnx\//, '').replace(/_(q4|fp16|quantized)\.onnx$/, '.onnx')}`;
+  const graphFiles = Object.values(PRECISION.graphs);
+  const extra: Record<string, Buffer> = {
+    'chat_template.jinja': Buffer.from(JSON.parse(readFileSync(join(tinyModelDir, 'tokenizer_config.json'), 'utf8')).chat_template),
+  };
+  for (const graph of graphFiles) {
+    extra[graph.file] = readFileSync(join(tinyModelDir, tinyName(graph.file)));
+    for (const data of graph.externalData) extra[data] = Buffer.from(`external data of ${graph.file} (unused by the tiny graph)\n`);
+  }
+  return repoFromFolder(tinyModelDir, MODEL.hub.repo, MODEL.hub.revision, { rename: (path) => (path.startsWith('onnx/') ? undefined : path), extra });
+}
+
+describe('Model download in code-server', { timeout: 20 * 60_000 }, () => {
+  let hub: LoopbackHub;
+  let session: E2eSession;
+  let page: Page;
+
+  before(async () => {
+    hub = await startLoopbackHub({ repos: [await defaultModelRepo()] });
+    session = await openSession({ name: 'models', settings: { 'loupe.hub.endpoint': hub.endpoint } });
+    page = session.page;
+    copyFileSync(imageFixture('screenshot-256x384.png'), join(session.workspace, 'screen.png'));
+  });
+
+  after(async () => {
+    await session?.close();
+    await hub?.close();
+  });
+
+  it('starts with no model and says so in the status bar', async () => {
+    await openWorkbench(page, session.server.url, session.workspace);
+    await trustFolder(page);
+    await page.locator('.statusbar-item', { hasText: 'Loupe: no model' }).first().waitFor({ timeout: 120_000 });
+  });
+
+  it('asks before downloading, shows where from and how big, and asks to accept the license', async () => {
+    // Slow the largest file down so the download is still running when it is cancelled.
+    hub.setFault(DECODER, { chunkDelayMs: 100 });
+    await runCommand(page, 'Loupe: Download Model');
+    await pickQuickItem(page, MODEL.label);
+    const consent = await dialog(page, `Download ${MODEL.label}?`);
+    const detail = await consent.locator('.dialog-message-detail').innerText();
+    assert.match(detail, new RegExp(`From: ${escape(new URL(hub.endpoint).host)}, ${escape(MODEL.hub.repo)}`));
+    assert.match(detail, /After this, Loupe works offline/);
+    await screenshot(page, 'models-01-consent');
+    await consent.locator('.monaco-button', { hasText: /^Download$/ }).click();
+    const license = await dialog(page, `licensed under the ${MODEL.license.name}`);
+    await screenshot(page, 'models-02-license');
+    await license.locator('.monaco-button', { hasText: /^Accept License$/ }).click();
+  });
+
+  it('shows progress and can be cancelled, keeping what it fetched', async () => {
+    const progress = page.locator('.notifications-toasts .notification-toast', { hasText: `Downloading ${MODEL.label}` }).first();
+    await progress.waitFor();
+    await waitFor('part of the decoder to arrive', async () => hub.bytesServed(DECODER), (bytes) => bytes > 200_000, 120_000);
+    await screenshot(page, 'models-03-progress');
+    await progress.hover();
+    await progress.locator('.monaco-button', { hasText: /^Cancel$/ }).click();
+    const cancelled = page.locator('.notifications-toasts .notification-toast', { hasText: `download of ${MODEL.label} cancelled` }).first();
+    await cancelled.waitFor();
+    assert.match(await cancelled.innerText(), /kept; run "Loupe: Download Model" again to resume/);
+    await page.locator('.statusbar-item', { hasText: 'Loupe: no model' }).first().waitFor();
+    await screenshot(page, 'models-04-cancelled');
+  });
+
+  it('a second run resumes where the first stopped and selects the model', async () => {
+    const servedBefore = hub.bytesServed(DECODER);
+    const requestsBefore = hub.requests.length;
+    hub.clearFaults();
+    await runCommand(page, 'Loupe: Download Model');
+    await pickQuickItem(page, MODEL.label);
+    const consent = await dialog(page, `Download ${MODEL.label}?`);
+    await consent.locator('.monaco-button', { hasText: /^Download$/ }).click();
+    // The license was accepted once: no second question. The model is selected when done.
+    await page.locator('.statusbar-item', { hasText: /Loupe: not loaded/ }).first().waitFor({ timeout: 120_000 });
+    const decoderSize = readFileSync(join(tinyModelDir, 'onnx', 'decoder_model_merged.onnx')).length;
+    const resumed = hub.requests.slice(requestsBefore).filter((request) => request.server === 'storage' && request.path === DECODER);
+    assert.equal(resumed.length, 1, 'one request for the rest of the decoder');
+    assert.match(resumed[0]!.range ?? '', /^bytes=[1-9]\d*-$/, 'it asks only for the bytes it lacks');
+    assert.equal(hub.bytesServed(DECODER) - servedBefore, decoderSize - Number(/^bytes=(\d+)-$/.exec(resumed[0]!.range!)![1]));
+    await screenshot(page, 'models-05-installed');
+  });
+
+  it('the downloaded model answers with the hub switched off', async () => {
+    await hub.close();
+    await explorerContextCommand(page, 'screen.png', 'Ask About Image');
+    const panel = askPanel(page);
+    await panel.locator('#question').fill('What is on this screen?');
+    await panel.locator('#question').press('Enter');
+    await waitForAnswerStart(panel);
+    await waitForAnswerEnd(panel, 'done');
+    assert.match(await panel.locator('#model-status').innerText(), new RegExp(`Model ready · ${escape(MODEL.label)}`));
+    await screenshot(page, 'models-06-answer');
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+async function pickQuickItem(page: Page, label: string): Promise<void> {
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();
+  await row.click();
+}
+
+/** A modal dialog whose message contains `text`. */
+async function dialog(page: Page, text: string) {
+  const box = page.locator('.monaco-dialog-box', { has: page.locator('.dialog-message-text', { hasText: text }) });
+  await box.waitFor();
+  return box;
+}
