@@ -51,7 +51,6 @@ export interface VlmAnswer {
 }
 
 type Processor = Awaited<ReturnType<typeof AutoProcessor.from_pretrained>>;
-
 type Model = Awaited<ReturnType<typeof AutoModelForImageTextToText.from_pretrained>>;
 
 interface ImageProcessorKnobs {
