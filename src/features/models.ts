@@ -220,7 +220,7 @@ class ModelCommands {
     const lines = [
       `Path: ${info.dir}`,
       `Size on disk: ${formatBytes(info.sizeOnDisk)}`,
-      marker.hub ? `Source: ${marker.hub.repo} at commit ${marker.hub.commit} (${marker.hub.revisionKind} ${marker.hub.requestedRevision})` : `Imported from: ${marker.importedFrom ?? 'unknown'}`,
+      marker.hub ? `Source: ${marker.hub.repo} at commit ${marker.hub.commit}${marker.hub.requestedRevision === marker.hub.commit ? '' : ` (${marker.hub.revisionKind} ${marker.hub.requestedRevision})`}` : `Imported from: ${marker.importedFrom ?? 'unknown'}`,
       `Precision: ${marker.precision} (vision ${marker.dtype.vision_encoder}, embeddings ${marker.dtype.embed_tokens}, decoder ${marker.dtype.decoder_model_merged})`,
       `License: ${marker.license.name}${marker.licenseAcceptedAt ? ` (accepted ${marker.licenseAcceptedAt.slice(0, 10)})` : ''}`,
       `Installed: ${marker.installedAt.slice(0, 19).replace('T', ' ')}`,

@@ -50,7 +50,7 @@ async function defaultModelRepo() {
   return repoFromFolder(tinyModelDir, MODEL.hub.repo, MODEL.hub.revision, { rename: (path) => (path.startsWith('onnx/') ? undefined : path), extra });
 }
 
-describe('Model download in code-server', { timeout: 20 * 60_000 }, () => {
+describe('Model download and management in code-server', { timeout: 20 * 60_000 }, () => {
   let hub: LoopbackHub;
   let session: E2eSession;
   let page: Page;
@@ -131,6 +131,29 @@ describe('Model download in code-server', { timeout: 20 * 60_000 }, () => {
     await waitForAnswerEnd(panel, 'done');
     assert.match(await panel.locator('#model-status').innerText(), new RegExp(`Model ready · ${escape(MODEL.label)}`));
     await screenshot(page, 'models-06-answer');
+  });
+
+  it('Show Model Info names the repository, commit and precision it came from', async () => {
+    await runCommand(page, 'Loupe: Show Model Info');
+    const info = await dialog(page, MODEL.label);
+    const detail = await info.locator('.dialog-message-detail').innerText();
+    assert.match(detail, new RegExp(`Source: ${escape(MODEL.hub.repo)} at commit ${MODEL.hub.revision}\n`), 'a pinned commit is named once');
+    assert.match(detail, /Precision: q4 \(vision fp16, embeddings fp16, decoder q4\)/);
+    assert.match(detail, new RegExp(`License: ${escape(MODEL.license.name)} \\(accepted \\d{4}-\\d\\d-\\d\\d\\)`));
+    await screenshot(page, 'models-07-info');
+    await page.keyboard.press('Escape');
+    await info.waitFor({ state: 'hidden' });
+  });
+
+  it('Delete Model asks first, frees the model, and the status bar says no model', async () => {
+    await runCommand(page, 'Loupe: Delete Model');
+    await pickQuickItem(page, MODEL.label);
+    const confirm = await dialog(page, `Delete ${MODEL.label}?`);
+    assert.match(await confirm.locator('.dialog-message-detail').innerText(), /This frees [\d.]+ MB in .*lfm2\.5-vl-450m/);
+    await confirm.locator('.monaco-button', { hasText: /^Delete$/ }).click();
+    await page.locator('.notifications-toasts .notification-toast', { hasText: `deleted ${MODEL.label}` }).first().waitFor();
+    await page.locator('.statusbar-item', { hasText: 'Loupe: no model' }).first().waitFor();
+    await screenshot(page, 'models-08-deleted');
   });
 });
 
