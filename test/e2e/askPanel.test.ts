@@ -16,6 +16,7 @@ import { imagesIn } from '../../src/features/imageReferences';
 import { tinyModelDir } from '../support/paths';
 import { openSession, type E2eSession } from './session';
 import {
+  applyQuickFix,
   ASK_PANEL_IFRAME,
   askPanel,
   explorerContextCommand,
@@ -238,18 +239,8 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
 
   it('the "Generate alt text" quick fix fills a missing HTML alt attribute', async () => {
     await focusTab(page, 'README.md');
-    await goToLine(page, HTML_IMAGE_LINE);
-    await page.keyboard.press('Home');
     const before = readme();
-    const fix = page.locator('.action-widget .monaco-list-row.action', { hasText: 'Generate alt text (local model)' }).first();
-    // The quick fix menu lists Loupe's fix once the extension's code action provider answers.
-    await waitFor('the quick fix menu', async () => {
-      await page.keyboard.press('Control+.');
-      const shown = await fix.waitFor({ timeout: 10_000 }).then(() => true, () => false);
-      if (!shown) await page.keyboard.press('Escape');
-      return shown;
-    }, Boolean, 60_000, 0);
-    await fix.click();
+    await applyQuickFix(page, HTML_IMAGE_LINE, 'Generate alt text (local model)');
     const after = await waitFor('README.md to be saved with the generated alt', async () => readme(), (text) => text !== before, 180_000);
     const html = imagesIn(after, 'README.md', 'markdown').find((image) => image.syntax === 'html');
     assert.equal(html?.altState, 'text', `the <img> has an alt attribute: ${after.split('\n')[HTML_IMAGE_LINE - 1]}`);

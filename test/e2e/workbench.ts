@@ -206,3 +206,26 @@ export async function focusTab(page: Page, fileName: string): Promise<void> {
   await page.locator('.tabs-container .tab', { hasText: fileName }).first().click();
   await page.locator('.tabs-container .tab.active', { hasText: fileName }).first().waitFor({ timeout: LONG });
 }
+
+/**
+ * Puts the cursor at the start of a 1-based line of the active editor and applies a quick fix by
+ * its title. The menu lists Loupe's fixes once the extension's code action provider answers.
+ */
+export async function applyQuickFix(page: Page, line: number, title: string): Promise<void> {
+  await goToLine(page, line);
+  await page.keyboard.press('Home');
+  const fix = page.locator('.action-widget .monaco-list-row.action', { hasText: title }).first();
+  await waitFor(
+    `the quick fix "${title}"`,
+    async () => {
+      await page.keyboard.press('Control+.');
+      const shown = await fix.waitFor({ timeout: 10_000 }).then(() => true, () => false);
+      if (!shown) await page.keyboard.press('Escape');
+      return shown;
+    },
+    Boolean,
+    LONG,
+    0,
+  );
+  await fix.click();
+}

@@ -1,10 +1,12 @@
 /**
- * "Loupe: Generate Missing Alt Text in Workspace" in a real VS Code (code-server), driven through
+ * Alt text in a real VS Code (code-server). First "Loupe: Generate Missing Alt Text in
+ * Workspace", driven through
  * real Chromium with the tiny model: the batch proposes one edit for the whole workspace, the
  * author reviews it in the Refactor Preview (every entry starts unticked) and applies part of it;
  * a second run takes the rest from the content-hash cache; changing an image afterwards flags
- * its alt text as possibly stale. The tiny model's words are random: the assertions are about
- * which files change, where, and what the cache and the notifications say.
+ * its alt text as possibly stale. Then the "Describe diagram" and "Mark as decorative" quick
+ * fixes ("Generate alt text" is in askPanel.test.ts). The tiny model's words are random: the
+ * assertions are about which files change, where, and what the cache and the notifications say.
  *
  * Needs: `bash scripts/install-code-server.sh` and `npm run package` (the VSIX under test).
  */
@@ -17,6 +19,8 @@ import { imagesIn, type ImageOccurrence } from '../../src/features/imageReferenc
 import { imageFixture, tinyModelDir } from '../support/paths';
 import { openSession, type E2eSession } from './session';
 import {
+  applyQuickFix,
+  openFile,
   openWorkbench,
   quickOpen,
   runCommand,
@@ -31,6 +35,10 @@ const PAGE = 'site/index.html';
 const BUILD_COPY = 'build/guide.md';
 /** Hidden by files.exclude: the batch must leave it alone. */
 const ARCHIVED = 'archive/old.md';
+
+/** Written after the batch ran, for the quick fixes. */
+const ARCHITECTURE = 'docs/architecture.md';
+const ARCHITECTURE_TEXT = ['# Architecture', '', 'How a request flows from the editor to the engine:', '', '![](../images/flow.png)', '', 'The next part:', '', '![](../images/divider.png)', ''].join('\n');
 
 const FILES: Record<string, string> = {
   [GUIDE]: [
@@ -51,7 +59,7 @@ const FILES: Record<string, string> = {
   '.gitignore': 'build/\n',
 };
 
-describe('Alt text workspace batch in code-server', { timeout: 20 * 60_000 }, () => {
+describe('Alt text batch and quick fixes in code-server', { timeout: 20 * 60_000 }, () => {
   let session: E2eSession;
   let page: Page;
   let workspace: string;
@@ -69,6 +77,8 @@ describe('Alt text workspace batch in code-server', { timeout: 20 * 60_000 }, ()
     mkdirSync(join(workspace, 'images'));
     copyFileSync(imageFixture('screenshot-256x384.png'), join(workspace, 'images', 'login.png'));
     copyFileSync(imageFixture('chart.png'), join(workspace, 'images', 'signups.png'));
+    copyFileSync(imageFixture('diagram.png'), join(workspace, 'images', 'flow.png'));
+    copyFileSync(imageFixture('grey.png'), join(workspace, 'images', 'divider.png'));
   });
 
   after(() => session?.close());
@@ -131,7 +141,53 @@ describe('Alt text workspace batch in code-server', { timeout: 20 * 60_000 }, ()
     await stale.first().waitFor({ timeout: 60_000 });
     await screenshot(page, 'alt-05-stale');
   });
+
+  it('"Describe diagram" adds a collapsible description after a Markdown image', async () => {
+    writeFileSync(join(workspace, ARCHITECTURE), ARCHITECTURE_TEXT);
+    await openNewFile(page, 'docs', 'architecture.md');
+    await applyQuickFix(page, lineOf(ARCHITECTURE_TEXT, 'flow.png'), 'Describe diagram (local model)');
+    const after = await waitFor('architecture.md to be saved with a description', async () => read(ARCHITECTURE), (text) => text !== ARCHITECTURE_TEXT, 180_000);
+    const lines = after.split('\n');
+    const image = lineOf(after, 'flow.png') - 1;
+    assert.equal(lines[image], '![](../images/flow.png)', 'the image itself is unchanged');
+    assert.equal(lines[image + 1], '', 'a blank line separates the image from the block');
+    assert.equal(lines[image + 2], '<details><summary>Diagram description</summary>');
+    const close = lines.indexOf('</details>', image);
+    assert.ok(close > image + 3 && lines.slice(image + 3, close).join('').trim().length > 0, `a description inside: ${JSON.stringify(lines.slice(image, close + 1))}`);
+    assert.equal(lines.slice(close + 1).join('\n'), ARCHITECTURE_TEXT.split('\n').slice(image + 1).join('\n'), 'the rest of the file is unchanged');
+    await screenshot(page, 'alt-06-describe-diagram');
+  });
+
+  it('"Mark as decorative" turns a Markdown image into <img alt="">', async () => {
+    const before = read(ARCHITECTURE);
+    await applyQuickFix(page, lineOf(before, 'divider.png'), 'Mark as decorative (as <img alt="">)');
+    await waitFor('architecture.md to be saved with the decorative image', async () => read(ARCHITECTURE), (text) => text !== before);
+    const divider = images(ARCHITECTURE).find((image) => image.src === '../images/divider.png');
+    assert.equal(divider?.syntax, 'html');
+    assert.equal(divider?.altState, 'text');
+    assert.equal(divider?.alt, '', 'alt="" marks it decorative');
+    assert.equal(read(ARCHITECTURE).split('\n').length, before.split('\n').length, 'in place, on its own line');
+    const finding = page.locator('.markers-panel .monaco-list-row', { hasText: 'Image "../images/divider.png" has empty alt text' });
+    await finding.first().waitFor({ state: 'hidden' });
+    await screenshot(page, 'alt-07-decorative');
+  });
 });
+
+/** Opens a file created after the window opened, from the Explorer (Quick Open's index lags). */
+async function openNewFile(page: Page, folder: string, fileName: string): Promise<void> {
+  const collapsed = page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${folder}"][aria-expanded="false"]`);
+  const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${fileName}"]`);
+  await waitFor(`${fileName} in the Explorer`, async () => {
+    if (await collapsed.isVisible()) await collapsed.click();
+    return row.isVisible();
+  }, Boolean);
+  await openFile(page, fileName);
+}
+
+/** The 1-based number of the first line containing `needle`. */
+function lineOf(text: string, needle: string): number {
+  return text.split('\n').findIndex((line) => line.includes(needle)) + 1;
+}
 
 /** Waits for the Refactor Preview that `applyEdit` with confirmation opens, and drives it. */
 async function refactorPreview(page: Page) {
