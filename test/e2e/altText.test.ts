@@ -94,11 +94,12 @@ describe('Alt text batch and quick fixes in code-server', { timeout: 20 * 60_000
     const preview = await refactorPreview(page);
     await screenshot(page, 'alt-01-refactor-preview');
 
+    // The tree fills in as it renders: wait for the entries under both files.
+    const entries = await waitFor('the preview entries', preview.entryTexts, (texts) => texts.length >= 3);
+    assert.equal(entries.length, 3, `one entry per image without alt: ${JSON.stringify(entries)}`);
     const files = await preview.fileNames();
     assert.deepEqual([...files].sort(), ['guide.md', 'index.html'], 'the files the preview proposes to change');
     assert.deepEqual(await preview.checkedStates(), files.map(() => false), 'every entry starts unticked, awaiting review');
-    const entries = await preview.entryTexts();
-    assert.equal(entries.length, 3, `one entry per image without alt: ${JSON.stringify(entries)}`);
 
     await preview.tickFile('guide.md');
     await screenshot(page, 'alt-02-guide-ticked');
@@ -123,6 +124,7 @@ describe('Alt text batch and quick fixes in code-server', { timeout: 20 * 60_000
   it('a second run takes the same image from the cache and writes the same words', async () => {
     await runCommand(page, 'Loupe: Generate Missing Alt Text in Workspace', 120_000);
     const preview = await refactorPreview(page);
+    await waitFor('the preview entry', preview.entryTexts, (texts) => texts.length >= 1);
     assert.deepEqual(await preview.fileNames(), ['index.html']);
     await preview.tickFile('index.html');
     await preview.apply();
