@@ -1,12 +1,12 @@
 /**
- * Alt text in a real VS Code (code-server). First "Loupe: Generate Missing Alt Text in
- * Workspace", driven through
- * real Chromium with the tiny model: the batch proposes one edit for the whole workspace, the
- * author reviews it in the Refactor Preview (every entry starts unticked) and applies part of it;
- * a second run takes the rest from the content-hash cache; changing an image afterwards flags
- * its alt text as possibly stale. Then the "Describe diagram" and "Mark as decorative" quick
- * fixes ("Generate alt text" is in askPanel.test.ts). The tiny model's words are random: the
- * assertions are about which files change, where, and what the cache and the notifications say.
+ * Alt text in a real VS Code (code-server), driven through real Chromium with the tiny model.
+ * First "Loupe: Generate Missing Alt Text in Workspace": the batch proposes one edit for the
+ * whole workspace, the author reviews it in the Refactor Preview (every entry starts unticked)
+ * and applies part of it; a second run takes the rest from the content-hash cache; changing an
+ * image afterwards flags its alt text as possibly stale. Then the "Describe diagram" and "Mark as
+ * decorative" quick fixes ("Generate alt text" is in askPanel.test.ts). The tiny model's words
+ * are random: the assertions are about which files change, where, and what the cache and the
+ * notifications say.
  *
  * Needs: `bash scripts/install-code-server.sh` and `npm run package` (the VSIX under test).
  */
