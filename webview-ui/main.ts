@@ -21,6 +21,9 @@ let state: PanelState = restoreState(savedState());
 let renderQueued = false;
 /** The question text last written into the box, so typing is never overwritten by a render. */
 let shownDraft = '';
+/** The OCR result and error last drawn; state updates keep these objects while they are current. */
+let shownOcr: PanelState['ocr'];
+let shownError: PanelState['error'];
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
 
 function update(next: PanelState): void {
@@ -171,7 +174,9 @@ function renderContent(ui: PanelElements, current: PanelState): void {
   if (!image) ui.thumbnail.removeAttribute('src');
   const size = current.imageSize ? `${current.imageSize.width}×${current.imageSize.height} px` : '';
   ui.imageCaption.textContent = image ? [image.name, size, image.origin].filter(Boolean).join(' · ') : '';
-  renderOcrOverlay(ui.ocrOverlay, image ? current.ocr : undefined, (text) => postToHost({ type: 'insert', action: 'copy', text }));
+  // Rebuilt only when the result changes: a rebuild per streamed token would drop the focused box.
+  const ocr = image ? current.ocr : undefined;
+  if (ocr !== shownOcr) renderOcrOverlay(ui.ocrOverlay, (shownOcr = ocr), (text) => postToHost({ type: 'insert', action: 'copy', text }));
 
   const busy = !!current.pending;
   for (const chip of ui.chips) chip.disabled = busy || !image;
@@ -187,15 +192,18 @@ function renderContent(ui: PanelElements, current: PanelState): void {
 
   ui.error.hidden = !current.error;
   ui.errorText.textContent = current.error?.message ?? '';
-  ui.errorActions.replaceChildren(
-    ...(current.error?.actions ?? []).map(({ label, command }) => {
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.dataset.command = command;
-      button.textContent = label;
-      return button;
-    }),
-  );
+  if (current.error !== shownError) {
+    shownError = current.error;
+    ui.errorActions.replaceChildren(
+      ...(current.error?.actions ?? []).map(({ label, command }) => {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.dataset.command = command;
+        button.textContent = label;
+        return button;
+      }),
+    );
+  }
   ui.notice.textContent = current.notice?.text ?? '';
   ui.notice.dataset.level = current.notice?.level ?? 'info';
 

@@ -18,8 +18,5 @@ export function messageOf(error: unknown): string {
 /** Any error thrown while serving a job, as the typed error the host receives. */
 export function toErrorInfo(error: unknown): EngineErrorInfo {
   if (error instanceof EngineFailure) return { code: error.code, message: error.message };
-  if (error instanceof Error && (error as { code?: unknown }).code === 'BAD_INPUT') {
-    return { code: 'BAD_INPUT', message: error.message };
-  }
   return { code: 'ENGINE_FAILURE', message: `The engine failed: ${messageOf(error)}` };
 }

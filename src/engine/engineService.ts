@@ -78,10 +78,10 @@ export class EngineService {
         this.enqueue(() => this.unload());
         return;
       case 'generate':
-        this.enqueue(() => this.runJob(request.id, () => this.generate(request)));
+        this.enqueue(() => this.runJob(request.id, (job) => this.generate(request, job)));
         return;
       case 'ocr':
-        this.enqueue(() => this.runJob(request.id, () => this.recognize(request.id, request.image)));
+        this.enqueue(() => this.runJob(request.id, (job) => this.recognize(request.id, request.image, job)));
         return;
     }
   }
@@ -103,8 +103,7 @@ export class EngineService {
     }
   }
 
-  private async generate(request: GenerateRequest): Promise<void> {
-    const job = this.running!;
+  private async generate(request: GenerateRequest, job: RunningJob): Promise<void> {
     const startedAt = performance.now();
     this.progress(request.id, 'reading-image');
     const image = await decodeImage(request.image);
@@ -153,11 +152,11 @@ export class EngineService {
     });
   }
 
-  private async recognize(id: string, input: ImageInput): Promise<void> {
+  private async recognize(id: string, input: ImageInput, job: RunningJob): Promise<void> {
     this.progress(id, 'reading-image');
     const image = await decodeImage(input);
     this.progress(id, 'ocr');
-    const result = await (await this.ocrEngine()).recognize(image, this.running?.abort.signal);
+    const result = await (await this.ocrEngine()).recognize(image, job.abort.signal);
     this.send({ type: 'ocr-done', id, result });
   }
 

@@ -11,6 +11,7 @@ import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp';
 import type { ImageInput } from '../protocol/engine';
+import { EngineFailure } from './engineFailure';
 
 export interface ImageLimits {
   /** Largest input read, in bytes; a file is measured before it is read. */
@@ -42,14 +43,12 @@ export interface DecodedImage {
 }
 
 /** Input the user can fix: the message names the file, says what is wrong and what to do. */
-export class ImageInputError extends Error {
-  readonly code = 'BAD_INPUT';
-
+export class ImageInputError extends EngineFailure {
   constructor(
     readonly source: string,
     message: string,
   ) {
-    super(message);
+    super('BAD_INPUT', message);
     this.name = 'ImageInputError';
   }
 }

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { OcrLine, OcrResult } from '../protocol/engine';
 import { EngineFailure } from './engineFailure';
+import { NO_SPINNING } from './ortSpinning';
 import { DEFAULT_DETECTION, detectText, type DetectionSettings } from './ocrDetection';
 import type { Point, Quad } from './ocrGeometry';
 import { assertRgbImage, type RgbImage } from './ocrImage';
@@ -24,8 +25,6 @@ export const OCR_MODEL_FILES = {
   dictionary: 'ppocr_keys_v1.txt',
 } as const;
 
-// Idle worker threads spin-wait by default, burning a core the editor could use.
-const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
 /**
  * Without the arena, detection's large activations are freed after each run (~350 MB peak for
  * 1920x1080 instead of ~900 MB held for good), at no measurable cost in time.

@@ -7,56 +7,58 @@
  * markers to the Python ones (docs/model-contract.md, "Row/column markers").
  */
 
-/** Token ids of `<|img_row_R_col_C|>` for R, C in 1…max, plus the ids that bound one image. */
+/** The tokenizer's marker ids, looked up once per model. */
 export interface TileMarkerIds {
-  marker(row: number, col: number): number | undefined;
-  imageStart: number;
-  imageEnd: number;
+  /** `<|img_row_R_col_C|>` id → (R, C). */
+  positionOf: ReadonlyMap<bigint, { row: number; col: number }>;
+  /** (R, C) → id; undefined past the tokenizer's largest marker. */
+  idOf(row: number, col: number): bigint | undefined;
+  imageStart: bigint;
+  imageEnd: bigint;
 }
 
 interface TokenVocabulary {
   convert_tokens_to_ids(tokens: string[]): (number | undefined)[];
 }
 
+/** The largest row/column a marker token exists for (LFM2-VL's tokenizer has 1…10). */
+const MAX_GRID = 10;
+
 /** The tokenizer's ids for the markers and image bounds; undefined if it has no image bounds. */
 export function tileMarkerIds(tokenizer: TokenVocabulary): TileMarkerIds | undefined {
   const [imageStart, imageEnd] = tokenizer.convert_tokens_to_ids(['<|image_start|>', '<|image_end|>']);
   if (imageStart === undefined || imageEnd === undefined) return undefined;
-  return {
-    marker: (row, col) => tokenizer.convert_tokens_to_ids([`<|img_row_${row}_col_${col}|>`])[0],
-    imageStart,
-    imageEnd,
-  };
+  const positionOf = new Map<bigint, { row: number; col: number }>();
+  const ids = new Map<string, bigint>();
+  for (let row = 1; row <= MAX_GRID; row++) {
+    for (let col = 1; col <= MAX_GRID; col++) {
+      const [id] = tokenizer.convert_tokens_to_ids([`<|img_row_${row}_col_${col}|>`]);
+      if (id === undefined) continue;
+      positionOf.set(BigInt(id), { row, col });
+      ids.set(`${row},${col}`, BigInt(id));
+    }
+  }
+  return { positionOf, idOf: (row, col) => ids.get(`${row},${col}`), imageStart: BigInt(imageStart), imageEnd: BigInt(imageEnd) };
 }
-
-/** The largest row/column a marker token exists for (LFM2-VL's tokenizer has 1…10). */
-const MAX_GRID = 10;
 
 /**
  * Rewrites, in place, each image's markers from transformers.js's (row, col) naming to the Python
  * processor's. The grid's row count is the largest row transformers.js wrote for that image.
  */
 export function renumberTileMarkers(ids: BigInt64Array, markers: TileMarkerIds): void {
-  const positionOf = new Map<bigint, { row: number; col: number }>();
-  for (let row = 1; row <= MAX_GRID; row++) {
-    for (let col = 1; col <= MAX_GRID; col++) {
-      const id = markers.marker(row, col);
-      if (id !== undefined) positionOf.set(BigInt(id), { row, col });
-    }
-  }
   let found: number[] = [];
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
-    if (id === BigInt(markers.imageStart)) found = [];
-    else if (positionOf.has(id)) found.push(i);
-    else if (id === BigInt(markers.imageEnd)) rewrite(ids, found, positionOf, markers);
+    if (id === markers.imageStart) found = [];
+    else if (markers.positionOf.has(id)) found.push(i);
+    else if (id === markers.imageEnd) rewrite(ids, found, markers);
   }
 }
 
-function rewrite(ids: BigInt64Array, at: number[], positionOf: Map<bigint, { row: number; col: number }>, markers: TileMarkerIds): void {
-  const rows = Math.max(0, ...at.map((i) => positionOf.get(ids[i]!)!.row));
+function rewrite(ids: BigInt64Array, at: number[], markers: TileMarkerIds): void {
+  const rows = Math.max(0, ...at.map((i) => markers.positionOf.get(ids[i]!)!.row));
   at.forEach((index, k) => {
-    const id = markers.marker(Math.floor(k / rows) + 1, (k % rows) + 1);
-    if (id !== undefined) ids[index] = BigInt(id);
+    const id = markers.idOf(Math.floor(k / rows) + 1, (k % rows) + 1);
+    if (id !== undefined) ids[index] = id;
   });
 }

@@ -16,6 +16,7 @@ import {
 import type { GenerationOptions, VisionBudget } from '../protocol/options';
 import type { ChatMessage } from './prompts';
 import { EngineFailure } from './engineFailure';
+import { NO_SPINNING } from './ortSpinning';
 import { renumberTileMarkers, tileMarkerIds, type TileMarkerIds } from './tileMarkers';
 import { TokenStream } from './tokenStream';
 import type { GraphDtype } from './modelFiles';
@@ -92,8 +93,7 @@ export class VisionLanguageModel {
       ...options,
       dtype: dtypes as Record<string, 'fp32'>,
       device: 'cpu',
-      // Idle ORT threads spin-wait by default, burning the core left to the editor.
-      session_options: { intraOpNumThreads: inferenceThreads(), extra: { session: { intra_op: { allow_spinning: '0' } } } },
+      session_options: { intraOpNumThreads: inferenceThreads(), extra: NO_SPINNING },
     });
     const imageTokenId = BigInt(config.image_token_id ?? config.image_token_index ?? -1);
     const knobs = processor.image_processor as unknown as ImageProcessorKnobs;

@@ -32,8 +32,22 @@ const SEVERITIES: Record<string, vscode.DiagnosticSeverity> = {
   hint: vscode.DiagnosticSeverity.Hint,
 };
 
+/**
+ * The last scan of each document: diagnostics, every code-action request (each cursor move) and
+ * the quick fixes all ask for the same version's images, and a scan is a full parse.
+ */
+const scans = new WeakMap<vscode.TextDocument, { version: number; languageId: string; images: ImageOccurrence[] }>();
+
 /** Every image in a document; none when it cannot be parsed (its language tools report that). */
 export function imagesInDocument(document: vscode.TextDocument): ImageOccurrence[] {
+  const known = scans.get(document);
+  if (known?.version === document.version && known.languageId === document.languageId) return known.images;
+  const images = scanDocumentImages(document);
+  scans.set(document, { version: document.version, languageId: document.languageId, images });
+  return images;
+}
+
+function scanDocumentImages(document: vscode.TextDocument): ImageOccurrence[] {
   const language = checkedLanguage(document);
   const target = language && scanTargetFor(document.fileName, language);
   if (!target) return [];

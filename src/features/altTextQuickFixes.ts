@@ -12,6 +12,7 @@ import { normalizeAltText, surroundingContext } from '../altText/altQuality';
 import { declaredDocumentLanguage } from '../altText/documentLanguage';
 import { classifyOccurrence, type ImageOccurrence } from '../altText/findings';
 import { sha256File } from '../altText/imageFiles';
+import type { AltGenerationRequest, GenerateAlt } from '../host/altGenerator';
 import {
   ALT_TEXT_SELECTOR,
   DIAGNOSTIC_SOURCE,
@@ -21,17 +22,6 @@ import {
   updateAltRecords,
   workspaceRootOf,
 } from './altTextDiagnostics';
-
-export interface AltGenerationRequest {
-  imageUri: vscode.Uri;
-  /** The prose around the image, for the prompt. */
-  documentContext: string;
-  language?: string;
-  task: 'alt-text' | 'describe-diagram';
-}
-
-/** The model call, supplied by the extension (engine-backed); returns the raw answer. */
-export type GenerateAlt = (request: AltGenerationRequest, token: vscode.CancellationToken) => Promise<string>;
 
 export interface AltTextFeatureDeps {
   generateAlt: GenerateAlt;
@@ -57,10 +47,10 @@ export function altTextCachePath(context: vscode.ExtensionContext): string {
 }
 
 /** VS Code edits for offset-based text edits, positioned in the document as it is now. */
-export function workspaceEditFor(document: vscode.TextDocument, edits: TextEdit[], metadata?: vscode.WorkspaceEditEntryMetadata): vscode.WorkspaceEdit {
+export function workspaceEditFor(document: vscode.TextDocument, edits: TextEdit[]): vscode.WorkspaceEdit {
   const edit = new vscode.WorkspaceEdit();
   for (const { start, end, newText } of edits) {
-    edit.replace(document.uri, new vscode.Range(document.positionAt(start), document.positionAt(end)), newText, metadata);
+    edit.replace(document.uri, new vscode.Range(document.positionAt(start), document.positionAt(end)), newText);
   }
   return edit;
 }

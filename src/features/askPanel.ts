@@ -100,7 +100,9 @@ class AskPanel implements AskPanelController, vscode.Disposable {
     }
     if (this.panel) this.panel.reveal(this.panel.viewColumn, false);
     else this.adopt(this.createPanel());
-    if (this.ready) this.sendImage();
+    // A ready panel already shows the current image; only a new one needs sending.
+    if (this.imageUnsent) this.sendImage();
+    else this.postTargets();
   }
 
   /** Takes over a panel VS Code restored after a reload (or one just created). */
@@ -212,7 +214,7 @@ class AskPanel implements AskPanelController, vscode.Disposable {
       activeRequestId: this.running?.requestId,
     });
     const restoredIsCurrent = !!restoredImage && !!this.image && toPanelImage(this.image).dataUrl === restoredImage.dataUrl;
-    if (this.imageUnsent || this.pendingAsk || (this.image && !restoredIsCurrent)) this.sendImage();
+    if (this.imageUnsent || (this.image && !restoredIsCurrent)) this.sendImage();
     const running = this.running;
     if (running) {
       this.post({
@@ -278,6 +280,8 @@ class AskPanel implements AskPanelController, vscode.Disposable {
   }
 
   private scheduleTargets(): void {
+    // Without a panel there is no one to tell; a panel that becomes ready gets fresh targets.
+    if (!this.ready) return;
     clearTimeout(this.targetsTimer);
     this.targetsTimer = setTimeout(() => this.postTargets(), 150);
   }

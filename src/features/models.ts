@@ -6,12 +6,12 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_MODEL_ID, findManifest, getManifest, listManifests } from '../models/catalog';
-import { licenseText, modelChoices, type ModelChoice } from '../models/choice';
+import { licenseText, modelChoices } from '../models/choice';
 import { downloadModel } from '../models/download';
 import { isModelError } from '../models/errors';
 import { DEFAULT_HUB_ENDPOINT } from '../models/hubClient';
 import { importModelFolder } from '../models/importFolder';
-import type { ModelManifest } from '../models/manifest';
+import { findPrecision, type ModelManifest } from '../models/manifest';
 import { describeProgress, formatBytes, percent } from '../models/progress';
 import { deleteModel, listInstalled, modelInfo, partialDownloadBytes, resolveInstalledModelDir, type InstalledModel } from '../models/store';
 
@@ -32,15 +32,13 @@ export function modelStorageDir(context: vscode.ExtensionContext): string {
  * set, else the installed folder of `loupe.model.id`; undefined when neither exists.
  */
 export async function resolveSelectedModelDir(context: vscode.ExtensionContext): Promise<string | undefined> {
-  const config = vscode.workspace.getConfiguration('loupe');
-  const path = config.get<string>('model.path', '').trim();
-  if (path && vscode.workspace.isTrusted) return path;
-  return resolveInstalledModelDir(modelStorageDir(context), selectedModelId());
+  return configuredModelPath() ?? resolveInstalledModelDir(modelStorageDir(context), selectedModelId());
 }
 
-/** The choices with install state, for pickers and the panel's first-run view. */
-export async function getModelChoices(context: vscode.ExtensionContext): Promise<ModelChoice[]> {
-  return modelChoices(listManifests(), await listInstalled(modelStorageDir(context)));
+/** `loupe.model.path`, which wins over the selected model, but only in a trusted workspace. */
+function configuredModelPath(): string | undefined {
+  const path = vscode.workspace.getConfiguration('loupe').get<string>('model.path', '').trim();
+  return path && vscode.workspace.isTrusted ? path : undefined;
 }
 
 export function registerModelCommands(context: vscode.ExtensionContext, deps: ModelCommandDeps): void {
@@ -201,9 +199,8 @@ class ModelCommands {
   }
 
   async info(): Promise<void> {
-    const config = vscode.workspace.getConfiguration('loupe');
-    const path = config.get<string>('model.path', '').trim();
-    if (path && vscode.workspace.isTrusted) {
+    const path = configuredModelPath();
+    if (path) {
       const answer = await vscode.window.showInformationMessage('Loupe uses a model folder from the loupe.model.path setting.', { modal: true, detail: `Path: ${path}` }, 'Open Folder');
       if (answer) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(path));
       return;
@@ -252,8 +249,8 @@ class ModelCommands {
   private async useModel(id: string): Promise<void> {
     await vscode.workspace.getConfiguration('loupe').update('model.id', id, vscode.ConfigurationTarget.Global);
     this.deps.onModelChanged();
-    const path = vscode.workspace.getConfiguration('loupe').get<string>('model.path', '').trim();
-    if (path && vscode.workspace.isTrusted) {
+    const path = configuredModelPath();
+    if (path) {
       void vscode.window.showWarningMessage(`Loupe: the loupe.model.path setting (${path}) still takes precedence over the selected model.`);
     }
   }
@@ -309,10 +306,10 @@ class ModelCommands {
 }
 
 function downloadDetail(manifest: ModelManifest, storageDir: string): string {
-  const precision = manifest.precisions.find((p) => p.id === manifest.defaultPrecision);
+  const precision = findPrecision(manifest);
   const host = new URL(hubEndpoint()).host;
   return [
-    `Size: about ${formatBytes(precision?.approxDownloadBytes ?? 0)} (${precision?.label ?? manifest.defaultPrecision}), downloaded once and verified.`,
+    `Size: about ${formatBytes(precision.approxDownloadBytes)} (${precision.label}), downloaded once and verified.`,
     `From: ${host}, ${manifest.hub.repo} (${manifest.hub.revisionKind} ${manifest.hub.revision.slice(0, 12)}).`,
     `License: ${manifest.license.name}.`,
     `Stored in: ${storageDir}`,

@@ -40,6 +40,14 @@ export function loadImageFromDataUrl(name: string, dataUrl: string, origin: stri
   return loadImageFromBytes(name, new Uint8Array(Buffer.from(base64, 'base64')), origin);
 }
 
+/** Encoded once per image: the panel gets it again on every reveal (its webview is not retained). */
+const encoded = new WeakMap<LoadedImage, PanelImage>();
+
 export function toPanelImage(image: LoadedImage): PanelImage {
-  return { name: image.name, origin: image.origin, dataUrl: `data:${image.mime};base64,${Buffer.from(image.bytes).toString('base64')}` };
+  let panelImage = encoded.get(image);
+  if (!panelImage) {
+    panelImage = { name: image.name, origin: image.origin, dataUrl: `data:${image.mime};base64,${Buffer.from(image.bytes).toString('base64')}` };
+    encoded.set(image, panelImage);
+  }
+  return panelImage;
 }

@@ -4,20 +4,24 @@ import { EngineError } from './engineClient';
 import type { LoupeServices } from './services';
 import { loupeSettings } from './settings';
 
-export interface AltRequest {
+export interface AltGenerationRequest {
   imageUri: vscode.Uri;
+  /** The prose around the image, for the prompt. */
   documentContext: string;
-  language?: string;
+  /** The answer's language: the setting, else the document's declared one, else VS Code's. */
+  language: string;
   task: 'alt-text' | 'describe-diagram';
 }
-export type AltGenerator = (request: AltRequest, token: vscode.CancellationToken) => Promise<string>;
+
+/** The model call behind the quick fixes and the batch; returns the raw answer. */
+export type GenerateAlt = (request: AltGenerationRequest, token: vscode.CancellationToken) => Promise<string>;
 
 /**
  * The engine-backed generator the alt text quick fixes and the workspace batch use. Images are
  * read through `workspace.fs` so remote workspaces work; the raw answer is returned and the
  * callers post-process it for their syntax.
  */
-export function createAltGenerator(services: LoupeServices): AltGenerator {
+export function createAltGenerator(services: LoupeServices): GenerateAlt {
   return async (request, token) => {
     const modelDir = await services.resolveModelDir();
     if (!modelDir) {
@@ -31,7 +35,7 @@ export function createAltGenerator(services: LoupeServices): AltGenerator {
       task: request.task,
       image: { kind: 'bytes', name, bytes },
       documentContext: request.documentContext,
-      language: request.language || settings.altTextLanguage || undefined,
+      language: request.language,
       ocrGrounding: request.task === 'describe-diagram' && settings.ocrGrounding,
       options: resolveOptions(settings.preset, request.task === 'describe-diagram' ? { maxNewTokens: 512 } : {}, request.task),
     });

@@ -208,7 +208,7 @@ export function planDownload(manifest: ModelManifest, precision: Precision, revi
   });
 }
 
-function escapeRegExp(text: string): string {
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

@@ -59,9 +59,6 @@ export interface HubClientOptions extends ProxySettings {
   token?: string;
   /** Hosts downloads may be redirected to; defaults to {@link defaultAllowedHosts}. */
   allowedHosts?: string[];
-  userAgent?: string;
-  /** Fail a request whose headers or body stall this long (ms). */
-  stallTimeoutMs?: number;
 }
 
 /**
@@ -83,13 +80,16 @@ export function isHostAllowed(url: URL, allowed: readonly string[]): boolean {
   });
 }
 
-export function createProxyDispatcher(settings: ProxySettings, stallTimeoutMs = 60_000): Dispatcher {
+/** A request whose headers or body stall this long fails (and a download resumes on retry). */
+const STALL_TIMEOUT_MS = 60_000;
+
+function createProxyDispatcher(settings: ProxySettings): Dispatcher {
   return new EnvHttpProxyAgent({
     httpProxy: settings.proxy || undefined,
     httpsProxy: settings.proxy || undefined,
     noProxy: settings.noProxy,
-    headersTimeout: stallTimeoutMs,
-    bodyTimeout: stallTimeoutMs,
+    headersTimeout: STALL_TIMEOUT_MS,
+    bodyTimeout: STALL_TIMEOUT_MS,
   });
 }
 
@@ -118,7 +118,7 @@ export class HubClient {
     this.endpoint = (options.endpoint ?? DEFAULT_HUB_ENDPOINT).replace(/\/+$/, '');
     this.origin = new URL(this.endpoint).origin;
     this.allowedHosts = options.allowedHosts ?? defaultAllowedHosts(this.endpoint);
-    this.dispatcher = createProxyDispatcher(options, options.stallTimeoutMs);
+    this.dispatcher = createProxyDispatcher(options);
   }
 
   /** Closes pooled connections so a CLI process can exit. */
@@ -172,7 +172,7 @@ export class HubClient {
     let current = new URL(url);
     let hubHeaders: Record<string, string | undefined> | undefined;
     for (let hop = 0; ; hop++) {
-      const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'loupe-model-store' };
+      const headers: Record<string, string> = { 'user-agent': 'loupe-model-store' };
       // The token is for the hub; storage hosts get pre-signed URLs and must not see it.
       if (this.options.token && current.origin === this.origin) headers.authorization = `Bearer ${this.options.token}`;
       if (options.range) headers.range = options.range;

@@ -24,8 +24,6 @@ export interface ImportOptions {
   modelId?: string;
   /** Must be true when importing as a model whose license requires acceptance. */
   licenseAccepted?: boolean;
-  /** Hard-link files when source and storage share a file system (default true). */
-  linkFiles?: boolean;
   signal?: AbortSignal;
   onProgress?(bytesDone: number, bytesTotal: number): void;
 }
@@ -67,7 +65,8 @@ export async function importModelFolder(options: ImportOptions): Promise<ImportO
   try {
     const total = files.reduce((sum, f) => sum + f.size, 0);
     let done = 0;
-    let linked = options.linkFiles !== false;
+    // Hard links while source and storage share a file system; copies once linking fails.
+    let linked = true;
     for (const file of files) {
       if (options.signal?.aborted) throw new ModelError('CANCELLED', `Import of ${source} was cancelled; nothing was installed.`);
       const target = join(staging, file.path);

@@ -24,22 +24,31 @@ export interface ModelInfo extends InstalledModel {
 /** Every finished install, newest first within a model. */
 export async function listInstalled(storageDir: string): Promise<InstalledModel[]> {
   const installed: InstalledModel[] = [];
-  for (const modelEntry of await directories(storageDir)) {
-    const modelDir = join(storageDir, modelEntry);
-    for (const revision of await directories(modelDir)) {
-      const dir = join(modelDir, revision);
-      const marker = await readInstalledMarker(dir);
-      if (marker && marker.modelId === modelEntry && marker.revision === revision && (await filesIntact(dir, marker))) {
-        installed.push({ modelId: modelEntry, revision, dir, marker });
-      }
-    }
-  }
-  return installed.sort((a, b) => a.modelId.localeCompare(b.modelId) || b.marker.installedAt.localeCompare(a.marker.installedAt));
+  for (const modelId of await directories(storageDir)) installed.push(...(await revisionsOf(storageDir, modelId)));
+  return installed.sort((a, b) => a.modelId.localeCompare(b.modelId));
 }
 
-/** The newest finished install of a model, or undefined. */
+/**
+ * The newest finished install of a model, or undefined. Reads only that model's folder: this runs
+ * on activation and before every job. Ids that are not a plain folder name are never found.
+ */
 export async function findInstalled(storageDir: string, modelId: string): Promise<InstalledModel | undefined> {
-  return (await listInstalled(storageDir)).find((model) => model.modelId === modelId);
+  if (!(await directories(storageDir)).includes(modelId)) return undefined;
+  return (await revisionsOf(storageDir, modelId))[0];
+}
+
+/** A model's finished installs, newest first. */
+async function revisionsOf(storageDir: string, modelId: string): Promise<InstalledModel[]> {
+  const installed: InstalledModel[] = [];
+  const modelDir = join(storageDir, modelId);
+  for (const revision of await directories(modelDir)) {
+    const dir = join(modelDir, revision);
+    const marker = await readInstalledMarker(dir);
+    if (marker && marker.modelId === modelId && marker.revision === revision && (await filesIntact(dir, marker))) {
+      installed.push({ modelId, revision, dir, marker });
+    }
+  }
+  return installed.sort((a, b) => b.marker.installedAt.localeCompare(a.marker.installedAt));
 }
 
 /** The folder to load for a model id, or undefined when it is not (completely) installed. */

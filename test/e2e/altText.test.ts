@@ -20,6 +20,7 @@ import { imageFixture, tinyModelDir } from '../support/paths';
 import { openSession, type E2eSession } from './session';
 import {
   applyQuickFix,
+  notification,
   openFile,
   openWorkbench,
   quickOpen,
@@ -104,7 +105,7 @@ describe('Alt text batch and quick fixes in code-server', { timeout: 20 * 60_000
     await preview.tickFile('guide.md');
     await screenshot(page, 'alt-02-guide-ticked');
     await preview.apply();
-    await notification(page, /added alt text to 2 of 3 images in 1 file; 1 left out in the preview \(2 described by the model, 1 from the cache\)\./);
+    await notification(page, /added alt text to 2 of 3 images in 1 file; 1 left out in the preview \(2 described by the model, 1 from the cache\)\./).waitFor();
 
     const guide = await waitFor('docs/guide.md to be saved with alt text', async () => read(GUIDE), (text) => text !== before.guide);
     const filled = images(GUIDE);
@@ -128,7 +129,7 @@ describe('Alt text batch and quick fixes in code-server', { timeout: 20 * 60_000
     assert.deepEqual(await preview.fileNames(), ['index.html']);
     await preview.tickFile('index.html');
     await preview.apply();
-    await notification(page, /added alt text to 1 of 1 image in 1 file \(0 described by the model, 1 from the cache\)\./);
+    await notification(page, /added alt text to 1 of 1 image in 1 file \(0 described by the model, 1 from the cache\)\./).waitFor();
     await waitFor('site/index.html to be saved with alt text', async () => images(PAGE)[0]?.altState, (state) => state === 'text');
     const loginAlt = images(GUIDE).find((image) => image.src === '../images/login.png')?.alt;
     assert.equal(images(PAGE)[0]?.alt, loginAlt, 'same image, same alt text');
@@ -214,8 +215,4 @@ async function refactorPreview(page: Page) {
       await apply.waitFor({ state: 'hidden' });
     },
   };
-}
-
-async function notification(page: Page, text: RegExp): Promise<void> {
-  await page.locator('.notifications-toasts .notification-toast', { hasText: text }).first().waitFor({ timeout: 60_000 });
 }

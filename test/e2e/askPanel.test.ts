@@ -17,17 +17,19 @@ import { tinyModelDir } from '../support/paths';
 import { openSession, type E2eSession } from './session';
 import {
   applyQuickFix,
+  askAboutPreviewedImage,
   ASK_PANEL_IFRAME,
   askPanel,
   explorerContextCommand,
+  failOnPanelError,
   focusTab,
   goToLine,
   openFile,
   openWorkbench,
-  panelError,
   quickOpen,
   runCommand,
   screenshot,
+  statusBarItem,
   trustFolder,
   waitFor,
   waitForAnswerEnd,
@@ -83,7 +85,7 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
   it('"Ask About Image" from the Explorer context menu shows the image in the panel', async () => {
     await openFile(page, 'README.md');
     // Opening Markdown activates the extension; its status bar item says the model is found.
-    await page.locator('.statusbar-item', { hasText: 'Loupe: not loaded' }).first().waitFor({ timeout: 120_000 });
+    await statusBarItem(page, 'Loupe: not loaded').waitFor({ timeout: 120_000 });
     await goToLine(page, README.split('\n').length);
     await explorerContextCommand(page, 'shot.png', 'Ask About Image');
     const panel = askPanel(page);
@@ -145,11 +147,7 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
     await waitForAnswerStart(panel);
     await waitFor(
       'a few streamed tokens',
-      async () => {
-        const error = await panelError(panel);
-        if (error) throw new Error(`The Ask panel shows an error: ${error}`);
-        return panel.locator('#readout').innerText();
-      },
+      async () => (await failOnPanelError(panel), panel.locator('#readout').innerText()),
       (text) => Number(/^(\d+) tokens/.exec(text)?.[1] ?? 0) >= 5,
       120_000,
       25,
@@ -269,9 +267,7 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
 
   it("the image preview's title bar button asks about the open image", async () => {
     await focusTab(page, 'README.md');
-    await quickOpen(page, 'shot.png');
-    const button = page.locator('.editor-group-container.active .editor-actions .action-item', { has: page.locator('[aria-label="Ask About Image"]') });
-    await button.click();
+    await askAboutPreviewedImage(page, 'shot.png');
     const panel = askPanel(page);
     await waitFor('the previewed image in the panel', () => panel.locator('#image-caption').innerText(), (text) => text === 'shot.png · 480×300 px · shot.png');
     await screenshot(page, '13-from-image-preview');

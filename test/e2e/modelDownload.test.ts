@@ -13,15 +13,18 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { getManifest } from '../../src/models/catalog';
+import { escapeRegExp } from '../../src/models/download';
 import { repoFromFolder, startLoopbackHub, type LoopbackHub } from '../support/loopbackHub';
 import { imageFixture, tinyModelDir } from '../support/paths';
 import { openSession, type E2eSession } from './session';
 import {
+  askAboutPreviewedImage,
   askPanel,
-  explorerContextCommand,
+  notification,
   openWorkbench,
   runCommand,
   screenshot,
+  statusBarItem,
   trustFolder,
   waitFor,
   waitForAnswerEnd,
@@ -70,7 +73,7 @@ describe('Model download and management in code-server', { timeout: 20 * 60_000 
   it('starts with no model and says so in the status bar', async () => {
     await openWorkbench(page, session.server.url, session.workspace);
     await trustFolder(page);
-    await page.locator('.statusbar-item', { hasText: 'Loupe: no model' }).first().waitFor({ timeout: 120_000 });
+    await statusBarItem(page, 'Loupe: no model').waitFor({ timeout: 120_000 });
   });
 
   it('asks before downloading, shows where from and how big, and asks to accept the license', async () => {
@@ -80,7 +83,7 @@ describe('Model download and management in code-server', { timeout: 20 * 60_000 
     await pickQuickItem(page, MODEL.label);
     const consent = await dialog(page, `Download ${MODEL.label}?`);
     const detail = await consent.locator('.dialog-message-detail').innerText();
-    assert.match(detail, new RegExp(`From: ${escape(new URL(hub.endpoint).host)}, ${escape(MODEL.hub.repo)}`));
+    assert.match(detail, new RegExp(`From: ${escapeRegExp(new URL(hub.endpoint).host)}, ${escapeRegExp(MODEL.hub.repo)}`));
     assert.match(detail, /After this, Loupe works offline/);
     await screenshot(page, 'models-01-consent');
     await consent.locator('.monaco-button', { hasText: /^Download$/ }).click();
@@ -90,16 +93,16 @@ describe('Model download and management in code-server', { timeout: 20 * 60_000 
   });
 
   it('shows progress and can be cancelled, keeping what it fetched', async () => {
-    const progress = page.locator('.notifications-toasts .notification-toast', { hasText: `Downloading ${MODEL.label}` }).first();
+    const progress = notification(page, `Downloading ${MODEL.label}`);
     await progress.waitFor();
     await waitFor('part of the decoder to arrive', async () => hub.bytesServed(DECODER), (bytes) => bytes > 200_000, 120_000);
     await screenshot(page, 'models-03-progress');
     await progress.hover();
     await progress.locator('.monaco-button', { hasText: /^Cancel$/ }).click();
-    const cancelled = page.locator('.notifications-toasts .notification-toast', { hasText: `download of ${MODEL.label} cancelled` }).first();
+    const cancelled = notification(page, `download of ${MODEL.label} cancelled`);
     await cancelled.waitFor();
     assert.match(await cancelled.innerText(), /kept; run "Loupe: Download Model" again to resume/);
-    await page.locator('.statusbar-item', { hasText: 'Loupe: no model' }).first().waitFor();
+    await statusBarItem(page, 'Loupe: no model').waitFor();
     await screenshot(page, 'models-04-cancelled');
   });
 
@@ -112,7 +115,7 @@ describe('Model download and management in code-server', { timeout: 20 * 60_000 
     const consent = await dialog(page, `Download ${MODEL.label}?`);
     await consent.locator('.monaco-button', { hasText: /^Download$/ }).click();
     // The license was accepted once: no second question. The model is selected when done.
-    await page.locator('.statusbar-item', { hasText: /Loupe: not loaded/ }).first().waitFor({ timeout: 120_000 });
+    await statusBarItem(page, /Loupe: not loaded/).waitFor({ timeout: 120_000 });
     const decoderSize = readFileSync(join(tinyModelDir, 'onnx', 'decoder_model_merged.onnx')).length;
     const resumed = hub.requests.slice(requestsBefore).filter((request) => request.server === 'storage' && request.path === DECODER);
     assert.equal(resumed.length, 1, 'one request for the rest of the decoder');
@@ -123,13 +126,13 @@ describe('Model download and management in code-server', { timeout: 20 * 60_000 
 
   it('the downloaded model answers with the hub switched off', async () => {
     await hub.close();
-    await explorerContextCommand(page, 'screen.png', 'Ask About Image');
+    await askAboutPreviewedImage(page, 'screen.png');
     const panel = askPanel(page);
     await panel.locator('#question').fill('What is on this screen?');
     await panel.locator('#question').press('Enter');
     await waitForAnswerStart(panel);
     await waitForAnswerEnd(panel, 'done');
-    assert.match(await panel.locator('#model-status').innerText(), new RegExp(`Model ready · ${escape(MODEL.label)}`));
+    assert.match(await panel.locator('#model-status').innerText(), new RegExp(`Model ready · ${escapeRegExp(MODEL.label)}`));
     await screenshot(page, 'models-06-answer');
   });
 
@@ -137,9 +140,9 @@ describe('Model download and management in code-server', { timeout: 20 * 60_000 
     await runCommand(page, 'Loupe: Show Model Info');
     const info = await dialog(page, MODEL.label);
     const detail = await info.locator('.dialog-message-detail').innerText();
-    assert.match(detail, new RegExp(`Source: ${escape(MODEL.hub.repo)} at commit ${MODEL.hub.revision}\n`), 'a pinned commit is named once');
+    assert.match(detail, new RegExp(`Source: ${escapeRegExp(MODEL.hub.repo)} at commit ${MODEL.hub.revision}\n`), 'a pinned commit is named once');
     assert.match(detail, /Precision: q4 \(vision fp16, embeddings fp16, decoder q4\)/);
-    assert.match(detail, new RegExp(`License: ${escape(MODEL.license.name)} \\(accepted \\d{4}-\\d\\d-\\d\\d\\)`));
+    assert.match(detail, new RegExp(`License: ${escapeRegExp(MODEL.license.name)} \\(accepted \\d{4}-\\d\\d-\\d\\d\\)`));
     await screenshot(page, 'models-07-info');
     await page.keyboard.press('Escape');
     await info.waitFor({ state: 'hidden' });
@@ -151,15 +154,12 @@ describe('Model download and management in code-server', { timeout: 20 * 60_000 
     const confirm = await dialog(page, `Delete ${MODEL.label}?`);
     assert.match(await confirm.locator('.dialog-message-detail').innerText(), /This frees [\d.]+ MB in .*lfm2\.5-vl-450m/);
     await confirm.locator('.monaco-button', { hasText: /^Delete$/ }).click();
-    await page.locator('.notifications-toasts .notification-toast', { hasText: `deleted ${MODEL.label}` }).first().waitFor();
-    await page.locator('.statusbar-item', { hasText: 'Loupe: no model' }).first().waitFor();
+    await notification(page, `deleted ${MODEL.label}`).waitFor();
+    await statusBarItem(page, 'Loupe: no model').waitFor();
     await screenshot(page, 'models-08-deleted');
   });
 });
 
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 async function pickQuickItem(page: Page, label: string): Promise<void> {
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();

@@ -8,9 +8,9 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { imageFixture, repoRoot, tinyModelDir } from '../support/paths';
+import { imageFixture, tinyModelDir } from '../support/paths';
+import { vsixPath as vsix } from './codeServer';
 
-const vsix = join(repoRoot, 'loupe-linux-x64.vsix');
 
 describe('packaged VSIX', () => {
   const entries = execFileSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).trim().split('\n');

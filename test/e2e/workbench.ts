@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import { repoRoot } from '../support/paths';
 
 export const artifactsDir = join(repoRoot, 'test', 'e2e', 'artifacts');
@@ -177,12 +177,12 @@ export async function waitFor<T>(what: string, read: () => Promise<T>, done: (va
 }
 
 /** Fails at once with the panel's error message, instead of waiting out a timeout. */
-export async function panelError(panel: FrameLocator): Promise<string | undefined> {
+async function panelError(panel: FrameLocator): Promise<string | undefined> {
   const error = panel.locator('#error');
   return (await error.isVisible()) ? error.innerText() : undefined;
 }
 
-async function failOnPanelError(panel: FrameLocator): Promise<void> {
+export async function failOnPanelError(panel: FrameLocator): Promise<void> {
   const error = await panelError(panel);
   if (error) throw new Error(`The Ask panel shows an error: ${error}`);
 }
@@ -228,4 +228,20 @@ export async function applyQuickFix(page: Page, line: number, title: string): Pr
     0,
   );
   await fix.click();
+}
+
+/** A notification toast whose text matches. */
+export function notification(page: Page, text: string | RegExp): Locator {
+  return page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+}
+
+/** A status bar item whose text matches. */
+export function statusBarItem(page: Page, text: string | RegExp): Locator {
+  return page.locator('.statusbar-item', { hasText: text }).first();
+}
+
+/** Opens an image in VS Code's image preview and clicks Loupe's "Ask About Image" title button. */
+export async function askAboutPreviewedImage(page: Page, fileName: string): Promise<void> {
+  await quickOpen(page, fileName);
+  await page.locator('.editor-group-container.active .editor-actions .action-item', { has: page.locator('[aria-label="Ask About Image"]') }).click();
 }

@@ -23,6 +23,7 @@ import { fp32Manifest, repoFromFolder, startLoopbackHub, startLoopbackProxy, typ
 import { EngineClient } from '../../src/host/engineClient';
 import { resolveOptions } from '../../src/protocol/options';
 import { enginePath, imageFixture, tinyModelDir } from '../support/paths';
+import { suiteScratchDir } from '../support/scratchDir';
 import { embedTokensWithExternalTable } from '../unit/models/onnxWriter';
 
 const REPO = 'test-org/LFM2-VL-tiny-ONNX';
@@ -354,23 +355,17 @@ describe('model download from a loopback hub', () => {
 });
 
 describe('offline import of a model folder', () => {
-  let scratch: string;
-  before(async () => {
-    scratch = await mkdtemp(join(tmpdir(), 'loupe-import-'));
-  });
-  after(async () => {
-    await rm(scratch, { recursive: true, force: true });
-  });
+  const scratch = suiteScratchDir('loupe-import-');
 
   async function copyOfFixture(name: string): Promise<string> {
-    const dir = join(scratch, name, 'model');
+    const dir = join(scratch(), name, 'model');
     await cp(tinyModelDir, dir, { recursive: true });
     return dir;
   }
 
   it('imports a valid folder and makes it resolvable', async () => {
     const source = await copyOfFixture('valid');
-    const storageDir = join(scratch, 'valid', 'storage');
+    const storageDir = join(scratch(), 'valid', 'storage');
     const outcome = await importModelFolder({ source, storageDir, modelId: 'tiny-import' });
     assert.equal(outcome.marker.source, 'import');
     assert.equal(outcome.marker.architecture, 'lfm2-vl');
@@ -391,7 +386,7 @@ describe('offline import of a model folder', () => {
     assert.ok(session.inputNames.includes('pixel_valuez'), 'onnxruntime accepts the renamed graph');
     await session.release();
 
-    const storageDir = join(scratch, 'wrong-graph', 'storage');
+    const storageDir = join(scratch(), 'wrong-graph', 'storage');
     const error = await rejection(importModelFolder({ source, storageDir, modelId: 'tiny-wrong' }), 'INVALID_MODEL');
     assert.match(error.message, /onnx\/vision_encoder\.onnx \(vision_encoder\): input "pixel_values" is missing \(the graph has "pixel_valuez" instead\)/);
     assert.deepEqual(await listInstalled(storageDir), []);
@@ -403,7 +398,7 @@ describe('offline import of a model folder', () => {
     const outside = embedTokensWithExternalTable('../embed_table.bin');
     await writeFile(join(source, 'embed_table.bin'), outside.data);
     await writeFile(join(source, 'onnx/embed_tokens.onnx'), outside.graph);
-    const storageDir = join(scratch, 'escape', 'storage');
+    const storageDir = join(scratch(), 'escape', 'storage');
     const error = await rejection(importModelFolder({ source, storageDir, modelId: 'tiny-escape' }), 'INVALID_MODEL');
     assert.match(error.message, /onnx\/embed_tokens\.onnx: tensor "embed_weight" has external data at a location with "\.\." \("\.\.\/embed_table\.bin"\); external data must stay inside the model folder/);
 

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { renumberTileMarkers, type TileMarkerIds } from '../../src/engine/tileMarkers';
+import { renumberTileMarkers, tileMarkerIds } from '../../src/engine/tileMarkers';
 
 // LFM2-VL's ids (docs/model-contract.md): <image> 396, markers 397 + (R-1)*10 + (C-1), start/end 498/499.
 const IMAGE = 396;
-const ids: TileMarkerIds = { marker: (row, col) => 397 + (row - 1) * 10 + (col - 1), imageStart: 498, imageEnd: 499 };
+const markerId = (row: number, col: number) => 397 + (row - 1) * 10 + (col - 1);
+const vocabulary: Record<string, number> = { '<|image_start|>': 498, '<|image_end|>': 499 };
+for (let row = 1; row <= 10; row++) for (let col = 1; col <= 10; col++) vocabulary[`<|img_row_${row}_col_${col}|>`] = markerId(row, col);
+const ids = tileMarkerIds({ convert_tokens_to_ids: (tokens) => tokens.map((token) => vocabulary[token]) })!;
 const name = (id: number) => {
   const k = id - 397;
   return `row_${Math.floor(k / 10) + 1}_col_${(k % 10) + 1}`;
@@ -13,7 +16,7 @@ const name = (id: number) => {
 /** A prompt as transformers.js expands it: markers by real (row, col), tiles row-major. */
 function transformersJsPrompt(rows: number, cols: number): BigInt64Array {
   const out = [1, 498];
-  for (let r = 1; r <= rows; r++) for (let c = 1; c <= cols; c++) out.push(ids.marker(r, c)!, IMAGE, IMAGE);
+  for (let r = 1; r <= rows; r++) for (let c = 1; c <= cols; c++) out.push(markerId(r, c), IMAGE, IMAGE);
   out.push(499, 7);
   return BigInt64Array.from(out.map(BigInt));
 }

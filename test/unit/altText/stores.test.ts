@@ -1,22 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { AltTextCache } from '../../../src/altText/altCache';
 import { createGitignoreMatcher } from '../../../src/altText/gitignoreMatcher';
 import { imageFileCandidates, resolveImageFile, sha256File } from '../../../src/altText/imageFiles';
 import { AltTextRecords } from '../../../src/altText/staleAlt';
+import { suiteScratchDir } from '../../support/scratchDir';
 
 describe('alt text cache and records', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'loupe-stores-'));
-  });
-  after(() => rm(dir, { recursive: true, force: true }));
+  const dir = suiteScratchDir('loupe-stores-');
 
   it('cache: survives a save/load round trip, keyed by content hash', async () => {
-    const path = join(dir, 'nested', 'cache.json');
+    const path = join(dir(), 'nested', 'cache.json');
     const cache = await AltTextCache.load(path);
     assert.equal(cache.get('a'.repeat(64)), undefined);
     cache.set('a'.repeat(64), 'A cat.');
@@ -25,24 +21,26 @@ describe('alt text cache and records', () => {
   });
 
   it('records: keys are workspace-relative with / separators', async () => {
-    const records = await AltTextRecords.load('.loupe/alt-text.json', dir);
-    records.record(join(dir, 'img', 'a.png'), 'b'.repeat(64), 'A dog.');
+    const records = await AltTextRecords.load('.loupe/alt-text.json', dir());
+    records.record(join(dir(), 'img', 'a.png'), 'b'.repeat(64), 'A dog.');
     await records.save();
-    const saved = JSON.parse(await readFile(join(dir, '.loupe', 'alt-text.json'), 'utf8'));
+    const saved = JSON.parse(await readFile(join(dir(), '.loupe', 'alt-text.json'), 'utf8'));
     assert.deepEqual(Object.keys(saved.images), ['img/a.png']);
-    assert.equal((await AltTextRecords.load('.loupe/alt-text.json', dir)).get(join(dir, 'img', 'a.png'))?.alt, 'A dog.');
+    assert.equal((await AltTextRecords.load('.loupe/alt-text.json', dir())).get(join(dir(), 'img', 'a.png'))?.alt, 'A dog.');
   });
 
   it('a corrupt file is an error naming the file and the way out', async () => {
-    const broken = join(dir, 'broken.json');
+    const broken = join(dir(), 'broken.json');
     await writeFile(broken, '{"version": 1, "entries": ');
     await assert.rejects(AltTextCache.load(broken), (error: Error) => error.message.includes(broken) && /not valid JSON.*delete it/.test(error.message));
     await writeFile(broken, '{"version": 2, "images": {}}');
-    await assert.rejects(AltTextRecords.load(broken, dir), /broken\.json is not a Loupe alt text record: version/);
+    await assert.rejects(AltTextRecords.load(broken, dir()), /broken\.json is not a Loupe alt text record: version/);
   });
 });
 
 describe('image files', () => {
+  const dir = suiteScratchDir('loupe-images-');
+
   it('resolves relative, root-relative (incl. public/ and static/), file: and explains the rest', () => {
     const root = '/work/site';
     assert.deepEqual(imageFileCandidates('../img/a%20b.png?v=2#x', '/work/site/docs/page.md', root), { files: ['/work/site/img/a b.png'] });
@@ -63,17 +61,12 @@ describe('image files', () => {
   });
 
   it('finds the existing candidate and hashes its bytes', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'loupe-images-'));
-    try {
-      await writeFile(join(dir, 'a.png'), 'abc');
-      const found = await resolveImageFile('a.png', join(dir, 'doc.md'), dir);
-      assert.deepEqual(found, { path: join(dir, 'a.png') });
-      // sha256("abc")
-      assert.equal(await sha256File(join(dir, 'a.png')), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-      assert.deepEqual(await resolveImageFile('b.png', join(dir, 'doc.md'), dir), { problem: 'image file not found (looked for b.png)' });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    await writeFile(join(dir(), 'a.png'), 'abc');
+    const found = await resolveImageFile('a.png', join(dir(), 'doc.md'), dir());
+    assert.deepEqual(found, { path: join(dir(), 'a.png') });
+    // sha256("abc")
+    assert.equal(await sha256File(join(dir(), 'a.png')), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    assert.deepEqual(await resolveImageFile('b.png', join(dir(), 'doc.md'), dir()), { problem: 'image file not found (looked for b.png)' });
   });
 });
 

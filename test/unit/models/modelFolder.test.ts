@@ -1,24 +1,18 @@
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isModelError } from '../../../src/models/errors';
 import { externalDataLocationProblem, validateModelFolder } from '../../../src/models/modelFolder';
 import { tinyModelDir } from '../../support/paths';
+import { suiteScratchDir } from '../../support/scratchDir';
 import { embedTokensWithExternalTable } from './onnxWriter';
 
 describe('model folder validation', () => {
-  let scratch: string;
+  const scratch = suiteScratchDir('loupe-folder-');
   let count = 0;
-  before(async () => {
-    scratch = await mkdtemp(join(tmpdir(), 'loupe-folder-'));
-  });
-  after(async () => {
-    await rm(scratch, { recursive: true, force: true });
-  });
   async function copy(): Promise<string> {
-    const dir = join(scratch, `m${++count}`);
+    const dir = join(scratch(), `m${++count}`);
     await cp(tinyModelDir, dir, { recursive: true });
     return dir;
   }
@@ -75,8 +69,8 @@ describe('model folder validation', () => {
     const dir = await copy();
     const { graph, data } = embedTokensWithExternalTable('embed_tokens.onnx_data');
     await writeFile(join(dir, 'onnx/embed_tokens.onnx'), graph);
-    await writeFile(join(scratch, 'outside.bin'), data);
-    await symlink(join(scratch, 'outside.bin'), join(dir, 'onnx/embed_tokens.onnx_data'));
+    await writeFile(join(scratch(), 'outside.bin'), data);
+    await symlink(join(scratch(), 'outside.bin'), join(dir, 'onnx/embed_tokens.onnx_data'));
     assert.match(await problems(dir), /external data "embed_tokens\.onnx_data" resolves outside the model folder/);
 
     await unlink(join(dir, 'onnx/embed_tokens.onnx_data'));

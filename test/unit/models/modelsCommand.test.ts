@@ -1,33 +1,26 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { runModelsCli } from '../../support/modelsCli';
+import { suiteScratchDir } from '../../support/scratchDir';
 
 const run = runModelsCli;
 
 describe('loupe models (no network)', () => {
-  let home: string;
-  before(async () => {
-    home = await mkdtemp(join(tmpdir(), 'loupe-cli-'));
-  });
-  after(async () => {
-    await rm(home, { recursive: true, force: true });
-  });
+  const home = suiteScratchDir('loupe-cli-');
 
   it('explains the choice when nothing is installed, in $LOUPE_HOME/models', async () => {
-    const { out, code } = await run(['models', 'list'], { LOUPE_HOME: home });
+    const { out, code } = await run(['models', 'list'], { LOUPE_HOME: home() });
     assert.equal(code, 0);
     assert.match(out, /No model is installed yet/);
-    assert.ok(out.includes(`Models are stored in ${join(home, 'models')}.`));
-    const json = JSON.parse((await run(['models', 'list', '--json'], { LOUPE_HOME: home })).out) as { models: Array<{ id: string; installed?: unknown }> };
+    assert.ok(out.includes(`Models are stored in ${join(home(), 'models')}.`));
+    const json = JSON.parse((await run(['models', 'list', '--json'], { LOUPE_HOME: home() })).out) as { models: Array<{ id: string; installed?: unknown }> };
     assert.equal(json.models.length, 5);
     assert.ok(json.models.every((m) => m.installed === undefined));
   });
 
   it('refuses an LFM download without --accept-license, explaining the license, exit 2', async () => {
-    const { err, code } = await run(['models', 'download', 'lfm2.5-vl-450m', '--endpoint', 'http://127.0.0.1:9'], { LOUPE_HOME: home });
+    const { err, code } = await run(['models', 'download', 'lfm2.5-vl-450m', '--endpoint', 'http://127.0.0.1:9'], { LOUPE_HOME: home() });
     assert.equal(code, 2);
     assert.match(err, /LFM2\.5-VL 450M is licensed under the LFM Open License v1\.0, which you need to accept first/);
     assert.match(err, /Read it: https:\/\/huggingface\.co\/LiquidAI\/LFM2\.5-VL-450M\/blob\/main\/LICENSE/);
@@ -35,16 +28,16 @@ describe('loupe models (no network)', () => {
   });
 
   it('answers unknown models and empty removals with exit 2', async () => {
-    const unknown = await run(['models', 'download', 'gpt-9'], { LOUPE_HOME: home });
+    const unknown = await run(['models', 'download', 'gpt-9'], { LOUPE_HOME: home() });
     assert.equal(unknown.code, 2);
     assert.match(unknown.err, /Unknown model "gpt-9"\. Known models: lfm2\.5-vl-450m/);
-    const removal = await run(['models', 'remove', 'smolvlm-256m'], { LOUPE_HOME: home });
+    const removal = await run(['models', 'remove', 'smolvlm-256m'], { LOUPE_HOME: home() });
     assert.equal(removal.code, 2);
     assert.match(removal.err, /smolvlm-256m is not in .*; nothing to delete/);
   });
 
   it('reports an unreachable hub as a failure (exit 1) with the host named', async () => {
-    const { err, code } = await run(['models', 'download', 'smolvlm-256m', '--endpoint', 'http://127.0.0.1:9'], { LOUPE_HOME: home });
+    const { err, code } = await run(['models', 'download', 'smolvlm-256m', '--endpoint', 'http://127.0.0.1:9'], { LOUPE_HOME: home() });
     assert.equal(code, 1);
     assert.match(err, /Could not reach 127\.0\.0\.1:9/);
   });

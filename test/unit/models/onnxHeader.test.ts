@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { OnnxFormatError, readOnnxHeader } from '../../../src/models/onnxHeader';
 import { tinyModelDir } from '../../support/paths';
 import { ELEM, embedTokensWithExternalTable, onnxModel } from './onnxWriter';
+import { suiteScratchDir } from '../../support/scratchDir';
 
 describe('ONNX header reader', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'loupe-onnx-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = suiteScratchDir('loupe-onnx-');
 
   it('reads the same input and output names as onnxruntime on the tiny LFM2-VL graphs', async () => {
     for (const graph of ['vision_encoder', 'embed_tokens', 'decoder_model_merged']) {
@@ -31,22 +25,22 @@ describe('ONNX header reader', () => {
 
   it('finds external-data references, and onnxruntime loads the same file', async () => {
     const { graph, data } = embedTokensWithExternalTable('embed_tokens.onnx_data', 8, 4);
-    await writeFile(join(dir, 'embed_tokens.onnx'), graph);
-    await writeFile(join(dir, 'embed_tokens.onnx_data'), data);
-    const header = await readOnnxHeader(join(dir, 'embed_tokens.onnx'));
+    await writeFile(join(dir(), 'embed_tokens.onnx'), graph);
+    await writeFile(join(dir(), 'embed_tokens.onnx_data'), data);
+    const header = await readOnnxHeader(join(dir(), 'embed_tokens.onnx'));
     assert.deepEqual(header, {
       inputs: ['input_ids'],
       outputs: ['inputs_embeds'],
       externalData: [{ tensor: 'embed_weight', location: 'embed_tokens.onnx_data', offset: 0, length: 128 }],
     });
-    const session = await ort.InferenceSession.create(join(dir, 'embed_tokens.onnx'));
+    const session = await ort.InferenceSession.create(join(dir(), 'embed_tokens.onnx'));
     const out = await session.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from([3n]), [1, 1]) });
     assert.deepEqual(Array.from(out.inputs_embeds!.data as Float32Array).map((v) => Math.round(v * 10)), [12, 13, 14, 15]);
     await session.release();
   });
 
   it('finds external data hidden in a Constant node and leaves initializers out of the inputs', async () => {
-    const path = join(dir, 'constant.onnx');
+    const path = join(dir(), 'constant.onnx');
     await writeFile(
       path,
       onnxModel({
@@ -68,14 +62,14 @@ describe('ONNX header reader', () => {
   });
 
   it('refuses files that are not ONNX', async () => {
-    const json = join(dir, 'config.onnx');
+    const json = join(dir(), 'config.onnx');
     await writeFile(json, '{"model_type": "lfm2_vl"}');
     await assert.rejects(readOnnxHeader(json), (error: unknown) => error instanceof OnnxFormatError && /config\.onnx is not a valid ONNX file/.test((error as Error).message));
-    const truncated = join(dir, 'truncated.onnx');
+    const truncated = join(dir(), 'truncated.onnx');
     const { graph } = embedTokensWithExternalTable('x.onnx_data');
     await writeFile(truncated, graph.subarray(0, graph.length - 20));
     await assert.rejects(readOnnxHeader(truncated), OnnxFormatError);
-    const empty = join(dir, 'empty.onnx');
+    const empty = join(dir(), 'empty.onnx');
     await writeFile(empty, Buffer.alloc(0));
     await assert.rejects(readOnnxHeader(empty), /no graph found/);
   });

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { mkdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { lockPath } from '../../../src/models/downloadLock';
 import { isModelError } from '../../../src/models/errors';
 import { writeInstalledMarker, type InstalledMarker } from '../../../src/models/installedMarker';
 import { deleteModel, listInstalled, modelInfo, partialDownloadBytes, resolveInstalledModelDir } from '../../../src/models/store';
+import { suiteScratchDir } from '../../support/scratchDir';
 
 function marker(modelId: string, revision: string, files: Array<{ path: string; size: number }>, installedAt = '2026-01-01T00:00:00.000Z'): InstalledMarker {
   return {
@@ -35,48 +36,42 @@ async function install(storage: string, modelId: string, revision: string, files
 }
 
 describe('model store', () => {
-  let storage: string;
-  before(async () => {
-    storage = await mkdtemp(join(tmpdir(), 'loupe-store-'));
-  });
-  after(async () => {
-    await rm(storage, { recursive: true, force: true });
-  });
+  const storage = suiteScratchDir('loupe-store-');
 
   it('lists only finished, intact installs and resolves the newest revision', async () => {
-    await install(storage, 'alpha', 'r1', { 'config.json': 10, 'onnx/a.onnx': 100 }, '2026-01-01T00:00:00.000Z');
-    const newer = await install(storage, 'alpha', 'r2', { 'config.json': 10 }, '2026-02-01T00:00:00.000Z');
-    const broken = await install(storage, 'beta', 'r1', { 'onnx/b.onnx': 50 });
+    await install(storage(), 'alpha', 'r1', { 'config.json': 10, 'onnx/a.onnx': 100 }, '2026-01-01T00:00:00.000Z');
+    const newer = await install(storage(), 'alpha', 'r2', { 'config.json': 10 }, '2026-02-01T00:00:00.000Z');
+    const broken = await install(storage(), 'beta', 'r1', { 'onnx/b.onnx': 50 });
     await truncate(join(broken, 'onnx/b.onnx'), 10);
-    await mkdir(join(storage, 'gamma', 'r1', 'onnx'), { recursive: true });
-    await writeFile(join(storage, 'gamma', 'r1', 'onnx', 'g.onnx.part'), Buffer.alloc(300));
+    await mkdir(join(storage(), 'gamma', 'r1', 'onnx'), { recursive: true });
+    await writeFile(join(storage(), 'gamma', 'r1', 'onnx', 'g.onnx.part'), Buffer.alloc(300));
 
-    const listed = await listInstalled(storage);
+    const listed = await listInstalled(storage());
     assert.deepEqual(listed.map((m) => `${m.modelId}@${m.revision}`), ['alpha@r2', 'alpha@r1']);
-    assert.equal(await resolveInstalledModelDir(storage, 'alpha'), newer);
-    assert.equal(await resolveInstalledModelDir(storage, 'beta'), undefined, 'a file of the wrong size means not installed');
-    assert.equal(await resolveInstalledModelDir(storage, 'gamma'), undefined, 'no marker, not installed');
-    assert.equal(await partialDownloadBytes(storage, 'gamma'), 300);
-    const info = await modelInfo(storage, 'alpha');
+    assert.equal(await resolveInstalledModelDir(storage(), 'alpha'), newer);
+    assert.equal(await resolveInstalledModelDir(storage(), 'beta'), undefined, 'a file of the wrong size means not installed');
+    assert.equal(await resolveInstalledModelDir(storage(), 'gamma'), undefined, 'no marker, not installed');
+    assert.equal(await partialDownloadBytes(storage(), 'gamma'), 300);
+    const info = await modelInfo(storage(), 'alpha');
     assert.equal(info?.sizeOnDisk, 10 + (await stat(join(newer, 'installed.json'))).size, 'files plus the marker');
   });
 
   it('deletes a model, refuses while a download holds it, and says when there is nothing to delete', async () => {
-    await install(storage, 'delta', 'r1', { 'config.json': 1000 });
-    await writeFile(lockPath(join(storage, 'delta')), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
-    await assert.rejects(deleteModel(storage, 'delta'), (e: unknown) => isModelError(e, 'LOCKED') && /cancel that download/.test(e.message));
-    await rm(lockPath(join(storage, 'delta')));
-    const { removedBytes } = await deleteModel(storage, 'delta');
+    await install(storage(), 'delta', 'r1', { 'config.json': 1000 });
+    await writeFile(lockPath(join(storage(), 'delta')), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
+    await assert.rejects(deleteModel(storage(), 'delta'), (e: unknown) => isModelError(e, 'LOCKED') && /cancel that download/.test(e.message));
+    await rm(lockPath(join(storage(), 'delta')));
+    const { removedBytes } = await deleteModel(storage(), 'delta');
     assert.ok(removedBytes >= 1000);
-    assert.equal(await resolveInstalledModelDir(storage, 'delta'), undefined);
-    await assert.rejects(deleteModel(storage, 'delta'), (e: unknown) => isModelError(e, 'NOT_INSTALLED'));
+    assert.equal(await resolveInstalledModelDir(storage(), 'delta'), undefined);
+    await assert.rejects(deleteModel(storage(), 'delta'), (e: unknown) => isModelError(e, 'NOT_INSTALLED'));
   });
 
   it('deletes one revision and keeps the others', async () => {
-    await install(storage, 'eps', 'r1', { 'config.json': 5 });
-    const kept = await install(storage, 'eps', 'r2', { 'config.json': 5 }, '2026-03-01T00:00:00.000Z');
-    await deleteModel(storage, 'eps', 'r2');
-    assert.notEqual(await resolveInstalledModelDir(storage, 'eps'), kept);
-    assert.equal(await resolveInstalledModelDir(storage, 'eps'), join(storage, 'eps', 'r1'));
+    await install(storage(), 'eps', 'r1', { 'config.json': 5 });
+    const kept = await install(storage(), 'eps', 'r2', { 'config.json': 5 }, '2026-03-01T00:00:00.000Z');
+    await deleteModel(storage(), 'eps', 'r2');
+    assert.notEqual(await resolveInstalledModelDir(storage(), 'eps'), kept);
+    assert.equal(await resolveInstalledModelDir(storage(), 'eps'), join(storage(), 'eps', 'r1'));
   });
 });
