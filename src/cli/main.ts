@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerAskCommands } from './askCommand';
 import { registerAltTextCommands } from './altTextCommand';
 import { registerModelsCommand } from './modelsCommand';
+import { registerPromptCommand } from './promptCommand';
 import { EXIT } from './engineSession';
 
 const program = new Command('loupe')
@@ -16,6 +17,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 registerAskCommands(program);
+registerPromptCommand(program);
 registerAltTextCommands(program);
 registerModelsCommand(program);
 

@@ -10,6 +10,7 @@ import {
   type GenerateRequest,
   type ImageInput,
   type ParsedEngineRequest,
+  type PromptRequest,
 } from '../protocol/engine';
 import { EngineFailure, messageOf, toErrorInfo } from './engineFailure';
 import { decodeImage } from './images';
@@ -80,6 +81,9 @@ export class EngineService {
       case 'generate':
         this.enqueue(() => this.runJob(request.id, (job) => this.generate(request, job)));
         return;
+      case 'prompt':
+        this.enqueue(() => this.runJob(request.id, (job) => this.preview(request, job)));
+        return;
       case 'ocr':
         this.enqueue(() => this.runJob(request.id, (job) => this.recognize(request.id, request.image, job)));
         return;
@@ -103,8 +107,8 @@ export class EngineService {
     }
   }
 
-  private async generate(request: GenerateRequest, job: RunningJob): Promise<void> {
-    const startedAt = performance.now();
+  /** What `generate` and `prompt` share: the image, the model and the chat messages. */
+  private async prepare(request: GenerateRequest | PromptRequest, job: RunningJob) {
     this.progress(request.id, 'reading-image');
     const image = await decodeImage(request.image);
     const model = await this.modelFor(request.id, request.modelDir);
@@ -118,8 +122,19 @@ export class EngineService {
       ocrText = formatOcrForPrompt(result, OCR_PROMPT_BUDGET_CHARS);
     }
     if (job.abort.signal.aborted) throw new EngineFailure('CANCELLED', 'Cancelled before the answer started.');
+    return { image, model, ocrMs, messages: buildMessages({ ...request, ocrText }) };
+  }
 
-    const messages = buildMessages({ ...request, ocrText });
+  private async preview(request: PromptRequest, job: RunningJob): Promise<void> {
+    const { image, model, messages } = await this.prepare(request, job);
+    this.progress(request.id, 'encoding-image');
+    const preview = await model.preview(messages, image, request.options);
+    this.send({ type: 'prompt-done', id: request.id, preview });
+  }
+
+  private async generate(request: GenerateRequest, job: RunningJob): Promise<void> {
+    const startedAt = performance.now();
+    const { image, model, ocrMs, messages } = await this.prepare(request, job);
     this.progress(request.id, 'encoding-image');
     let streaming = false;
     const answer = await model.generate(

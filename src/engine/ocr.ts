@@ -11,12 +11,13 @@ import { EngineFailure } from './engineFailure';
 import { NO_SPINNING } from './ortSpinning';
 import { DEFAULT_DETECTION, detectText, type DetectionSettings } from './ocrDetection';
 import type { Point, Quad } from './ocrGeometry';
-import { assertRgbImage, type RgbImage } from './ocrImage';
+import { assertRgbImage } from './ocrImage';
+import type { RgbImage } from './rgbImage';
 import { arrangeLines } from './ocrReadingOrder';
 import { recognizeBoxes, type RecognitionModels } from './ocrRecognition';
 import { fixDigitLookalikes, withoutStrayCjk } from './ocrTextCleanup';
 
-export type { RgbImage as OcrImage } from './ocrImage';
+export type { RgbImage as OcrImage } from './rgbImage';
 
 export const OCR_MODEL_FILES = {
   detector: 'ch_PP-OCRv4_det_infer.onnx',

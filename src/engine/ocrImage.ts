@@ -4,13 +4,7 @@
  * given height, as the recognizer and the direction classifier want their input.
  */
 import { distance, type Point, type Quad } from './ocrGeometry';
-
-export interface RgbImage {
-  /** width * height * 3 bytes, RGB. */
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
+import type { RgbImage } from './rgbImage';
 
 export function assertRgbImage(image: RgbImage): void {
   const { width, height, data } = image;

@@ -5,7 +5,8 @@
  */
 import * as ort from 'onnxruntime-node';
 import { padQuad, type Quad } from './ocrGeometry';
-import { centreOnInk, fillMargins, quadSize, sampleQuad, type Crop, type RgbImage } from './ocrImage';
+import { centreOnInk, fillMargins, quadSize, sampleQuad, type Crop } from './ocrImage';
+import type { RgbImage } from './rgbImage';
 
 export interface RecognizedText {
   text: string;

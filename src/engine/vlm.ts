@@ -13,11 +13,13 @@ import {
   StoppingCriteriaList,
   env,
 } from '@huggingface/transformers';
+import type { PromptPreview } from '../protocol/engine';
 import type { GenerationOptions, VisionBudget } from '../protocol/options';
 import type { ChatMessage } from './prompts';
 import { EngineFailure } from './engineFailure';
+import { planImage, useUpstreamPreprocessing, type Lfm2VlKnobs } from './lfm2VlPreprocessing';
 import { NO_SPINNING } from './ortSpinning';
-import { renumberTileMarkers, tileMarkerIds, type TileMarkerIds } from './tileMarkers';
+import type { RgbImage } from './rgbImage';
 import { TokenStream } from './tokenStream';
 import type { GraphDtype } from './modelFiles';
 
@@ -35,12 +37,6 @@ export function inferenceThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
-export interface RgbImage {
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
-
 export interface VlmAnswer {
   text: string;
   promptTokens: number;
@@ -54,17 +50,12 @@ export interface VlmAnswer {
 type Processor = Awaited<ReturnType<typeof AutoProcessor.from_pretrained>>;
 type Model = Awaited<ReturnType<typeof AutoModelForImageTextToText.from_pretrained>>;
 
-interface ImageProcessorKnobs {
-  do_resize: boolean;
-  max_image_tokens: number;
-  min_image_tokens: number;
-  do_image_splitting: boolean;
-  max_tiles: number;
-  min_tiles: number;
-  tile_size: number;
-  encoder_patch_size: number;
-  downsample_factor: number;
-  max_num_patches: number;
+/** The model's input for one question: what `generate` runs and `preview` reports. */
+interface PreparedInputs {
+  inputs: Record<string, unknown> & { pixel_values: { dims: number[] } };
+  inputIds: BigInt64Array;
+  imageTokens: number;
+  room: number;
 }
 
 export class VisionLanguageModel {
@@ -75,9 +66,8 @@ export class VisionLanguageModel {
     private readonly imageTokenId: bigint,
     /** Longest sequence the decoder accepts (prompt plus answer). */
     private readonly contextLength: number,
-    private readonly defaults: ImageProcessorKnobs,
-    /** LFM2-VL only: the tile marker tokens, renamed to the Python processor's scheme. */
-    private readonly tileMarkers: TileMarkerIds | undefined,
+    /** LFM2-VL only (other families keep their own fixed budget): the processor's configured knobs. */
+    private readonly lfm2VlDefaults: Lfm2VlKnobs | undefined,
   ) {}
 
   /** `dtypes`: the ONNX precision of each graph (src/engine/modelFiles.ts). */
@@ -96,14 +86,45 @@ export class VisionLanguageModel {
       session_options: { intraOpNumThreads: inferenceThreads(), extra: NO_SPINNING },
     });
     const imageTokenId = BigInt(config.image_token_id ?? config.image_token_index ?? -1);
-    const knobs = processor.image_processor as unknown as ImageProcessorKnobs;
-    // transformers.js 4.3.1 applies the generic resize to `size` (512x512) before LFM2-VL's own
-    // smart resize and tiling, which squashes every image into one tile. Upstream uses `size` only
-    // as the tile size, so the generic resize is switched off (docs/model-contract.md).
-    if (typeof knobs.max_image_tokens === 'number') knobs.do_resize = false;
+    const knobs = processor.image_processor as unknown as Lfm2VlKnobs;
+    const isLfm2Vl = typeof knobs.max_image_tokens === 'number';
+    // Upstream geometry, resampling and tiling instead of transformers.js's (docs/model-contract.md).
+    if (isLfm2Vl) useUpstreamPreprocessing(knobs);
     const contextLength = config.text_config?.max_position_embeddings ?? Number.POSITIVE_INFINITY;
-    const markers = typeof knobs.max_image_tokens === 'number' ? tileMarkerIds(processor.tokenizer as never) : undefined;
-    return new VisionLanguageModel(modelDir, processor, model, imageTokenId, contextLength, { ...knobs }, markers);
+    return new VisionLanguageModel(modelDir, processor, model, imageTokenId, contextLength, isLfm2Vl ? { ...knobs } : undefined);
+  }
+
+  /** What the model would be given for this question: `loupe prompt`. */
+  async preview(messages: ChatMessage[], image: RgbImage, options: GenerationOptions): Promise<PromptPreview> {
+    const { inputIds, imageTokens } = await this.prepare(messages, image, options);
+    const tokenizer = this.processor.tokenizer as unknown as { decode(ids: bigint[], o: object): string };
+    const text = tokenizer.decode(Array.from(inputIds), { skip_special_tokens: false });
+    const knobs = this.processor.image_processor as unknown as Lfm2VlKnobs;
+    const plan = this.lfm2VlDefaults ? planImage(image.width, image.height, knobs) : undefined;
+    return {
+      text: text.replace(/(?:<image>){2,}/g, (run) => `<image>x${run.length / '<image>'.length}`),
+      promptTokens: inputIds.length,
+      imageTokens,
+      tiles: plan?.tiles ?? 1,
+      image: { width: image.width, height: image.height },
+      ...(plan && {
+        resized: { width: plan.resizedWidth, height: plan.resizedHeight },
+        grid: { rows: plan.rows, cols: plan.cols },
+        thumbnail: plan.thumbnail,
+      }),
+    };
+  }
+
+  private async prepare(messages: ChatMessage[], image: RgbImage, options: GenerationOptions): Promise<PreparedInputs> {
+    this.applyVisionBudget(options.vision);
+    const prompt = this.processor.apply_chat_template(messages as never, { add_generation_prompt: true }) as string;
+    const raw = new RawImage(image.data, image.width, image.height, 3);
+    // The chat template already starts with the BOS token; adding it again would shift the prompt.
+    const inputs = (await this.processor(raw, prompt, { add_special_tokens: false })) as PreparedInputs['inputs'];
+    const inputIds = (inputs.input_ids as { data: BigInt64Array }).data;
+    let imageTokens = 0;
+    for (const id of inputIds) if (id === this.imageTokenId) imageTokens++;
+    return { inputs, inputIds, imageTokens, room: this.contextLength - inputIds.length };
   }
 
   async generate(
@@ -113,16 +134,7 @@ export class VisionLanguageModel {
     onPiece: (text: string, tokenIndex: number) => void,
     stop: InterruptableStoppingCriteria,
   ): Promise<VlmAnswer> {
-    this.applyVisionBudget(options.vision);
-    const prompt = this.processor.apply_chat_template(messages as never, { add_generation_prompt: true }) as string;
-    const raw = new RawImage(image.data, image.width, image.height, 3);
-    // The chat template already starts with the BOS token; adding it again would shift the prompt.
-    const inputs = await this.processor(raw, prompt, { add_special_tokens: false });
-    const inputIds = inputs.input_ids.data as BigInt64Array;
-    if (this.tileMarkers) renumberTileMarkers(inputIds, this.tileMarkers);
-    let imageTokens = 0;
-    for (const id of inputIds) if (id === this.imageTokenId) imageTokens++;
-    const room = this.contextLength - inputIds.length;
+    const { inputs, inputIds, imageTokens, room } = await this.prepare(messages, image, options);
     if (room < 1) {
       throw new EngineFailure(
         'BAD_INPUT',
@@ -156,7 +168,7 @@ export class VisionLanguageModel {
       text: stream.text,
       promptTokens: inputIds.length,
       imageTokens,
-      tiles: (inputs.pixel_values.dims as number[])[0],
+      tiles: inputs.pixel_values.dims[0]!,
       generatedTokens: stream.count,
       timeToFirstTokenMs: (firstTokenAt || finished) - started,
       generationMs: finished - started,
@@ -172,18 +184,13 @@ export class VisionLanguageModel {
    * by setting them before each call (jobs run one at a time, so nothing races).
    */
   private applyVisionBudget(vision: VisionBudget): void {
-    const knobs = this.processor.image_processor as unknown as ImageProcessorKnobs;
-    const d = this.defaults;
-    // Only the LFM2-VL processor has a tunable vision budget; other families keep their own.
-    if (typeof d.max_image_tokens !== 'number') return;
+    const d = this.lfm2VlDefaults;
+    if (!d) return;
+    const knobs = this.processor.image_processor as unknown as Lfm2VlKnobs;
     knobs.max_image_tokens = vision.maxImageTokens;
     knobs.min_image_tokens = Math.min(vision.minImageTokens, vision.maxImageTokens);
     knobs.do_image_splitting = vision.doImageSplitting && vision.maxTiles > 1;
     knobs.max_tiles = vision.maxTiles;
     knobs.min_tiles = Math.min(d.min_tiles, vision.maxTiles);
-    // Same formula as the processor's constructor: padding length of every tile's patch list.
-    const thumbnailPatches = vision.maxImageTokens * d.downsample_factor ** 2;
-    const tilePatches = knobs.do_image_splitting ? (d.tile_size / d.encoder_patch_size) ** 2 : 0;
-    knobs.max_num_patches = Math.max(thumbnailPatches, tilePatches);
   }
 }

@@ -14,6 +14,7 @@ import {
   type GenerationStats,
   type ImageInput,
   type OcrResult,
+  type PromptPreview,
 } from '../protocol/engine';
 
 export type Isolation = 'thread' | 'process';
@@ -107,6 +108,11 @@ export class EngineClient {
 
   generate(input: GenerateInput, handlers: GenerateHandlers = {}): Job<GenerateResult> {
     return this.submit((id) => ({ ...input, type: 'generate', id }), handlers);
+  }
+
+  /** The model's input for this question, without answering it. */
+  prompt(input: GenerateInput): Job<PromptPreview> {
+    return this.submit((id) => ({ ...input, type: 'prompt', id }), {});
   }
 
   ocr(image: ImageInput): Job<OcrResult> {
@@ -205,6 +211,8 @@ export class EngineClient {
         return this.finish(event.id, (job) => job.resolve(generateResult(job, event)));
       case 'ocr-done':
         return this.finish(event.id, (job) => job.resolve(event.result));
+      case 'prompt-done':
+        return this.finish(event.id, (job) => job.resolve(event.preview));
       case 'error':
         if (event.id) return this.finish(event.id, (job) => job.reject(new EngineError(event.error.code, event.error.message)));
         return this.failCurrent(event.error.code, event.error.message);

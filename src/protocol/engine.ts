@@ -24,6 +24,25 @@ export type ChatTurn = z.infer<typeof ChatTurnSchema>;
 
 const id = z.string().min(1);
 
+/** What a question about an image consists of; `generate` answers it, `prompt` shows its input. */
+const AskFields = {
+  id,
+  modelDir: z.string().min(1),
+  task: z.enum(TASKS),
+  /** The user's words; for preset tasks, an optional addition to the task prompt. */
+  question: z.string().max(20_000).default(''),
+  image: ImageInputSchema,
+  /** Earlier turns about the same image, oldest first. */
+  history: z.array(ChatTurnSchema).max(64).default([]),
+  /** Text around the image in the document (alt text says what the image is for). */
+  documentContext: z.string().max(4_000).optional(),
+  /** Language the answer should be written in, e.g. "en", "de". */
+  language: z.string().max(35).optional(),
+  /** Run OCR first and put the recognised text into the prompt. */
+  ocrGrounding: z.boolean().default(false),
+  options: GenerationOptionsSchema,
+};
+
 export const EngineRequestSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('configure'),
@@ -34,24 +53,9 @@ export const EngineRequestSchema = z.discriminatedUnion('type', [
     /** Unload the model after this long without a job; 0 keeps it loaded. */
     idleUnloadMs: z.number().int().nonnegative().optional(),
   }),
-  z.object({
-    type: z.literal('generate'),
-    id,
-    modelDir: z.string().min(1),
-    task: z.enum(TASKS),
-    /** The user's words; for preset tasks, an optional addition to the task prompt. */
-    question: z.string().max(20_000).default(''),
-    image: ImageInputSchema,
-    /** Earlier turns about the same image, oldest first. */
-    history: z.array(ChatTurnSchema).max(64).default([]),
-    /** Text around the image in the document (alt text says what the image is for). */
-    documentContext: z.string().max(4_000).optional(),
-    /** Language the answer should be written in, e.g. "en", "de". */
-    language: z.string().max(35).optional(),
-    /** Run OCR first and put the recognised text into the prompt. */
-    ocrGrounding: z.boolean().default(false),
-    options: GenerationOptionsSchema,
-  }),
+  z.object({ type: z.literal('generate'), ...AskFields }),
+  /** Everything a `generate` would do up to the model's input, then a report of that input. */
+  z.object({ type: z.literal('prompt'), ...AskFields }),
   z.object({ type: z.literal('ocr'), id, image: ImageInputSchema }),
   z.object({ type: z.literal('cancel'), id }),
   z.object({ type: z.literal('unload') }),
@@ -59,6 +63,7 @@ export const EngineRequestSchema = z.discriminatedUnion('type', [
 export type EngineRequest = z.input<typeof EngineRequestSchema>;
 export type ParsedEngineRequest = z.output<typeof EngineRequestSchema>;
 export type GenerateRequest = Extract<ParsedEngineRequest, { type: 'generate' }>;
+export type PromptRequest = Extract<ParsedEngineRequest, { type: 'prompt' }>;
 
 export const ERROR_CODES = [
   'BAD_INPUT',
@@ -86,6 +91,25 @@ export const GenerationStatsSchema = z.object({
   ocrMs: z.number().optional(),
 });
 export type GenerationStats = z.infer<typeof GenerationStatsSchema>;
+
+const SizeSchema = z.object({ width: z.number().int(), height: z.number().int() });
+
+/** The model's input for one question, as `loupe prompt` shows it. */
+export const PromptPreviewSchema = z.object({
+  /** The chat-templated prompt as tokens decoded, each run of `<image>` written `<image>xN`. */
+  text: z.string(),
+  promptTokens: z.number().int(),
+  imageTokens: z.number().int(),
+  /** Pixel tensors the vision encoder receives: tiles plus thumbnail. */
+  tiles: z.number().int(),
+  /** The decoded image, EXIF orientation applied. */
+  image: SizeSchema,
+  /** LFM2-VL only: the smart-resized size (the single tile, or the thumbnail), the tile grid. */
+  resized: SizeSchema.optional(),
+  grid: z.object({ rows: z.number().int(), cols: z.number().int() }).optional(),
+  thumbnail: z.boolean().optional(),
+});
+export type PromptPreview = z.infer<typeof PromptPreviewSchema>;
 
 const PointSchema = z.tuple([z.number(), z.number()]);
 export const OcrLineSchema = z.object({
@@ -115,6 +139,7 @@ export const EngineEventSchema = z.discriminatedUnion('type', [
   /** `cancelled`: the user stopped it; `text` is what was generated until then. */
   z.object({ type: z.literal('done'), id, text: z.string(), cancelled: z.boolean(), stats: GenerationStatsSchema }),
   z.object({ type: z.literal('ocr-done'), id, result: OcrResultSchema }),
+  z.object({ type: z.literal('prompt-done'), id, preview: PromptPreviewSchema }),
   z.object({ type: z.literal('error'), id: id.optional(), error: EngineErrorSchema }),
   z.object({
     type: z.literal('model-state'),

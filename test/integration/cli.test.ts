@@ -5,6 +5,7 @@ import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import sharp from 'sharp';
 import { imageFixture, repoRoot, tinyModelDir } from '../support/paths';
 
 interface Run {
@@ -34,6 +35,66 @@ function loupe(args: string[], env: NodeJS.ProcessEnv = {}, cwd = repoRoot): Pro
 }
 
 const screenshot = imageFixture('screenshot-256x384.png');
+const scratch = mkdtempSync(join(tmpdir(), 'loupe-cli-'));
+
+/** A plain image of the given size, written once per test run. */
+async function imageOfSize(width: number, height: number): Promise<string> {
+  const path = join(scratch, `${width}x${height}.png`);
+  await sharp({ create: { width, height, channels: 3, background: '#3366aa' } }).png().toFile(path);
+  return path;
+}
+
+const marker = (row: number, col: number) => `<|img_row_${row}_col_${col}|>`;
+
+describe('loupe prompt', () => {
+  it('shows geometric tile markers for a 1920x1080 screenshot on Balanced and Detailed', async () => {
+    const image = await imageOfSize(1920, 1080);
+    const expectations = {
+      balanced: { grid: { rows: 1, cols: 2 }, markers: [marker(1, 1), marker(1, 2)], imageTokens: 2 * 256 + 252 },
+      detailed: {
+        grid: { rows: 2, cols: 4 },
+        markers: [1, 2].flatMap((row) => [1, 2, 3, 4].map((col) => marker(row, col))),
+        imageTokens: 8 * 256 + 252,
+      },
+    };
+    for (const [preset, expected] of Object.entries(expectations)) {
+      const run = await loupe(['prompt', image, 'What is this?', '--model', tinyModelDir, '--preset', preset, '--json', '--no-ocr']);
+      assert.equal(run.code, 0, run.stderr);
+      const preview = JSON.parse(run.stdout) as { text: string; grid: unknown; imageTokens: number; resized: unknown; thumbnail: boolean };
+      assert.deepEqual(preview.grid, expected.grid, preset);
+      assert.deepEqual(preview.text.match(/<\|img_row_\d+_col_\d+\|>/g), expected.markers, preset);
+      assert.equal(preview.imageTokens, expected.imageTokens, preset);
+      assert.deepEqual(preview.resized, { width: 672, height: 384 });
+      assert.match(preview.text, /<\|img_thumbnail\|><image>x252<\|image_end\|>/);
+      assert.match(preview.text, /What is this\?<\|im_end\|>/);
+    }
+  });
+
+  it('gives upstream token counts where transformers.js rounds differently', async () => {
+    const cases: [number, number, string, number, number][] = [
+      [272, 272, 'fast', 64, 1],
+      [400, 400, 'fast', 144, 1],
+      [144, 650, 'fast', 80, 1],
+      [1200, 80, 'fast', 76, 1],
+      [720, 720, 'balanced', 256, 1],
+      [720, 720, 'detailed', 256, 1],
+    ];
+    for (const [width, height, preset, imageTokens, tiles] of cases) {
+      const run = await loupe(['prompt', await imageOfSize(width, height), '--model', tinyModelDir, '--preset', preset, '--json', '--no-ocr']);
+      assert.equal(run.code, 0, run.stderr);
+      const preview = JSON.parse(run.stdout) as { imageTokens: number; tiles: number; text: string };
+      assert.deepEqual([preview.imageTokens, preview.tiles], [imageTokens, tiles], `${width}x${height} ${preset}`);
+      assert.match(preview.text, new RegExp(`<\\|image_start\\|><image>x${imageTokens}<\\|image_end\\|>`));
+    }
+  });
+
+  it('prints the prompt and a summary for people', async () => {
+    const run = await loupe(['prompt', await imageOfSize(1920, 1080), '--model', tinyModelDir, '--preset', 'detailed', '--no-ocr']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /tiles 4 wide x 2 high of 512x512 \+ thumbnail 672x384/);
+    assert.match(run.stdout, /2300 image tokens in 9 tiles, \d+ prompt tokens/);
+  });
+});
 
 describe('loupe CLI', () => {
   it('ask streams the answer to stdout, timing to stderr, and exits 0', async () => {

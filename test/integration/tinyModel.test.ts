@@ -16,7 +16,7 @@ import {
   env,
   type Processor,
 } from '@huggingface/transformers';
-import { renumberTileMarkers, tileMarkerIds } from '../../src/engine/tileMarkers';
+import { useUpstreamPreprocessing } from '../../src/engine/lfm2VlPreprocessing';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MODEL_DIR = path.join(REPO_ROOT, 'test/fixtures/models/lfm2-vl-tiny');
@@ -106,6 +106,8 @@ before(async () => {
   env.allowLocalModels = true;
   config = JSON.parse(await readFile(path.join(MODEL_DIR, 'config.json'), 'utf8'));
   processor = await AutoProcessor.from_pretrained(MODEL_DIR, { local_files_only: true });
+  // As the engine does: upstream geometry and resampling under transformers.js's processor.
+  useUpstreamPreprocessing(processor.image_processor!);
   model = (await Lfm2VlForConditionalGeneration.from_pretrained(MODEL_DIR, {
     local_files_only: true,
     dtype: 'fp32',
@@ -123,10 +125,8 @@ after(async () => {
   for (const session of Object.values(sessions ?? {})) await session.release();
 });
 
-/** Expand the image placeholder the way LFM2-VL's processor does, with the image processor's own resize off. */
+/** Expand the image placeholder the way LFM2-VL's processor does. */
 async function prepare(image: RawImage, prompt = '<image>Describe this image.') {
-  const imageProcessor = (processor as unknown as { image_processor: { do_resize: boolean } }).image_processor;
-  imageProcessor.do_resize = false;
   const text = processor.apply_chat_template([{ role: 'user', content: prompt }], { add_generation_prompt: true }) as string;
   return processor(image, text, { add_special_tokens: false });
 }
@@ -188,16 +188,6 @@ test('chat template renders like the real model', () => {
   );
 });
 
-test('with the real preprocessor config, transformers.js squashes every image to one 512x512 tile', async () => {
-  // The real preprocessor_config.json has do_resize:true + size 512x512; transformers.js 4.3.1 applies that
-  // generic resize before LFM2-VL's own smart resize. If this starts failing, transformers.js changed.
-  const imageProcessor = (processor as unknown as { image_processor: { do_resize: boolean } }).image_processor;
-  imageProcessor.do_resize = true;
-  const inputs = await processor(syntheticImage(1000, 3000, 3), '<image>', { add_special_tokens: false });
-  assert.equal(count(idsOf(inputs.input_ids), IDS.image), 256);
-  assert.deepEqual((inputs.spatial_shapes as Tensor).tolist().map((r) => r.map(Number)), [[32, 32]]);
-});
-
 test('a 256x384 image becomes 96 <image> tokens and 96 feature rows', async () => {
   const inputs = await prepare(syntheticImage(256, 384, 1));
   const ids = idsOf(inputs.input_ids);
@@ -216,8 +206,7 @@ test('a 1000x3000 image becomes 3 tiles of 256 tokens plus a thumbnail, one feat
   const start = ids.indexOf(IDS.imageStart);
   const end = ids.indexOf(IDS.imageEnd);
   const tile = Array<number>(256).fill(IDS.image);
-  // transformers.js numbers markers by (grid row, grid col): a tall 3x1 grid gives row_1..3_col_1.
-  // The engine renames them to upstream Python's row_1_col_1..3, checked below (docs/model-contract.md).
+  // Geometric markers, as upstream today: a tall grid (3 high, 1 wide) is row_1..3_col_1.
   const thumbnailTokens = 27 * 9; // thumbnail resized to 864x288 px = 54x18 patches
   const expected = [
     IDS.imageStart,
@@ -228,9 +217,6 @@ test('a 1000x3000 image becomes 3 tiles of 256 tokens plus a thumbnail, one feat
     IDS.imageEnd,
   ];
   assert.deepEqual(ids.slice(start, end + 1), expected);
-  renumberTileMarkers(inputs.input_ids.data as BigInt64Array, tileMarkerIds(processor.tokenizer as never)!);
-  const markers = idsOf(inputs.input_ids).filter((id) => id >= IDS.rowCol(1, 1) && id <= IDS.rowCol(10, 10));
-  assert.deepEqual(markers, [IDS.rowCol(1, 1), IDS.rowCol(1, 2), IDS.rowCol(1, 3)], 'the markers the model was trained with');
   assert.deepEqual(
     (inputs.spatial_shapes as Tensor).tolist().map((r) => r.map(Number)),
     [[32, 32], [32, 32], [32, 32], [54, 18]],
@@ -239,9 +225,30 @@ test('a 1000x3000 image becomes 3 tiles of 256 tokens plus a thumbnail, one feat
   assert.equal(features.dims[0], 3 * 256 + thumbnailTokens);
 });
 
+const markersOf = (ids: number[]) =>
+  ids.filter((id) => id >= IDS.rowCol(1, 1) && id <= IDS.rowCol(10, 10)).map((id) => [Math.floor((id - 397) / 10) + 1, ((id - 397) % 10) + 1]);
+
+test('tile markers are geometric: rows top to bottom, columns left to right, rows outer', async () => {
+  const knobs = processor.image_processor as unknown as { max_tiles: number; do_image_splitting: boolean };
+  const grids: [number, number, number, number[][]][] = [
+    // width, height, max tiles, expected [row, col] of each marker
+    [1920, 1080, 10, [[1, 1], [1, 2], [1, 3], [1, 4], [2, 1], [2, 2], [2, 3], [2, 4]]], // landscape, 2 high x 4 wide
+    [1080, 1920, 10, [[1, 1], [1, 2], [2, 1], [2, 2], [3, 1], [3, 2], [4, 1], [4, 2]]], // portrait, 4 high x 2 wide
+    [3000, 1000, 4, [[1, 1], [1, 2], [1, 3]]], // 1 x N
+    [1000, 3000, 4, [[1, 1], [2, 1], [3, 1]]], // N x 1
+  ];
+  try {
+    for (const [width, height, maxTiles, expected] of grids) {
+      Object.assign(knobs, { max_tiles: maxTiles, do_image_splitting: true });
+      const inputs = await prepare(syntheticImage(width, height, 3));
+      assert.deepEqual(markersOf(idsOf(inputs.input_ids)), expected, `${width}x${height}`);
+    }
+  } finally {
+    Object.assign(knobs, { max_tiles: 10 });
+  }
+});
+
 test('two images in one prompt: features for all tiles, in prompt order, and generate runs', async () => {
-  const imageProcessor = (processor as unknown as { image_processor: { do_resize: boolean } }).image_processor;
-  imageProcessor.do_resize = false;
   const text = processor.apply_chat_template(
     [{ role: 'user', content: '<image>then<image>Compare.' }],
     { add_generation_prompt: true },

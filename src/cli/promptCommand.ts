@@ -1,0 +1,78 @@
+/**
+ * `loupe prompt <image> [question]`: the exact input the model would get (chat template applied,
+ * image tokens expanded with tile markers and thumbnail), without answering. Shows why an answer
+ * missed a detail: how small the image became, how it was tiled, what OCR text went in.
+ */
+import { resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { PromptPreview } from '../protocol/engine';
+import { PRESET_NAMES, resolveOptions, type PresetName } from '../protocol/options';
+import { TASKS, type Task } from '../protocol/tasks';
+import { decodeImage } from '../engine/images';
+import { EXIT, fail, withEngine } from './engineSession';
+import { resolveCliModel } from './modelResolution';
+import { preset } from './optionParsers';
+
+interface PromptFlags {
+  model?: string;
+  preset: PresetName;
+  task?: Task;
+  ocr?: boolean;
+  json?: boolean;
+}
+
+function task(value: string): Task {
+  if (!(TASKS as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${TASKS.join(', ')}.`);
+  return value as Task;
+}
+
+function summary(preview: PromptPreview): string {
+  const { image, resized, grid, thumbnail } = preview;
+  const lines = [`image ${image.width}x${image.height}`];
+  if (resized && grid) {
+    const tiled = grid.rows * grid.cols > 1;
+    lines.push(
+      tiled
+        ? `tiles ${grid.cols} wide x ${grid.rows} high of 512x512${thumbnail ? ` + thumbnail ${resized.width}x${resized.height}` : ''}`
+        : `resized to ${resized.width}x${resized.height} (one tile)`,
+    );
+  }
+  lines.push(`${preview.imageTokens} image tokens in ${preview.tiles} tile${preview.tiles === 1 ? '' : 's'}, ${preview.promptTokens} prompt tokens`);
+  return lines.join('\n');
+}
+
+async function runPrompt(imagePath: string, question: string | undefined, flags: PromptFlags): Promise<number> {
+  const path = resolve(imagePath);
+  await decodeImage({ kind: 'path', path }).catch((error: Error) => fail(error.message, EXIT.badInput));
+  const modelDir = await resolveCliModel(flags.model);
+  const chosenTask = flags.task ?? (question ? 'question' : 'explain-screenshot');
+  const options = resolveOptions(flags.preset, {}, chosenTask);
+  return withEngine(async (engine) => {
+    const preview = await engine.prompt({
+      modelDir,
+      task: chosenTask,
+      question: question ?? '',
+      image: { kind: 'path', path },
+      ocrGrounding: flags.ocr !== false,
+      options,
+    }).result;
+    if (flags.json) process.stdout.write(`${JSON.stringify(preview, null, 2)}\n`);
+    else process.stdout.write(`${preview.text}\n\n${summary(preview)}\n`);
+  });
+}
+
+export function registerPromptCommand(program: Command): void {
+  program
+    .command('prompt')
+    .argument('<image>')
+    .argument('[question]', 'the question (default: the explain-screenshot task)')
+    .option('-m, --model <dir|id>', 'model folder or installed model id (default: $LOUPE_MODEL, then the default model)')
+    .option('-p, --preset <name>', `speed/detail preset: ${PRESET_NAMES.join(', ')}`, preset, 'balanced')
+    .option('-t, --task <task>', `task whose prompt to show: ${TASKS.join(', ')}`, task)
+    .option('--no-ocr', 'do not give OCR text to the model')
+    .option('--json', 'print the prompt and its counts as one JSON object')
+    .description('show the exact prompt the model would see for an image, without answering')
+    .action(async (image: string, question: string | undefined, flags: PromptFlags) => {
+      process.exitCode = await runPrompt(image, question, flags);
+    });
+}
