@@ -19,6 +19,7 @@ import { graphsFor, inspectModelFolder, type ModelFolderInfo } from './modelFile
 import { OcrEngine } from './ocr';
 import { formatOcrForPrompt } from './ocrGrounding';
 import { OCR_GROUNDED_TASKS, buildMessages } from './prompts';
+import { loadReleasingOnFailure, nativeCreationsSettled } from './sessionTracker';
 import type { EngineTransport } from './transport';
 import { VisionLanguageModel } from './vlm';
 import { readModelType } from './modelConfig';
@@ -78,6 +79,9 @@ export class EngineService {
       case 'unload':
         this.enqueue(() => this.unload());
         return;
+      case 'shutdown':
+        this.shutdown();
+        return;
       case 'generate':
         this.enqueue(() => this.runJob(request.id, (job) => this.generate(request, job)));
         return;
@@ -112,6 +116,7 @@ export class EngineService {
     this.progress(request.id, 'reading-image');
     const image = await decodeImage(request.image);
     const model = await this.modelFor(request.id, request.modelDir);
+    if (job.abort.signal.aborted) throw new EngineFailure('CANCELLED', 'Cancelled while the model was loading.');
 
     let ocrText: string | undefined;
     let ocrMs: number | undefined;
@@ -204,7 +209,7 @@ export class EngineService {
     // marker left behind tells the next activation to switch to process isolation.
     if (this.loadMarkerPath) writeFileSync(this.loadMarkerPath, JSON.stringify({ modelDir, pid: process.pid }));
     try {
-      this.vlm = await VisionLanguageModel.load(modelDir, folder.dtypes);
+      this.vlm = await loadReleasingOnFailure(() => VisionLanguageModel.load(modelDir, folder.dtypes));
     } catch (error) {
       this.send({ type: 'model-state', state: 'unloaded' });
       throw new EngineFailure('MODEL_LOAD_FAILED', `The model in ${modelDir} could not be loaded: ${messageOf(error)}`);
@@ -215,17 +220,34 @@ export class EngineService {
     return this.vlm;
   }
 
+  /** Frees all model memory: the VLM and the OCR models go together. */
   private async unload(): Promise<void> {
-    const vlm = this.vlm;
-    if (!vlm) return;
+    const [vlm, ocr] = [this.vlm, this.ocr];
     this.vlm = undefined;
+    this.ocr = undefined;
+    await (await ocr?.catch(() => undefined))?.dispose();
+    if (!vlm) return;
     await vlm.dispose();
     this.send({ type: 'model-state', state: 'unloaded' });
   }
 
+  /**
+   * Stops the running job, frees the models and ends the engine once no native call is running:
+   * ending a thread inside onnxruntime's native code aborts the whole process.
+   */
+  private shutdown(): void {
+    this.running?.stop.interrupt();
+    this.running?.abort.abort();
+    this.enqueue(async () => {
+      await this.unload();
+      await nativeCreationsSettled();
+      this.transport.close();
+    });
+  }
+
   private scheduleIdleUnload(): void {
     clearTimeout(this.idleTimer);
-    if (!this.idleUnloadMs || !this.vlm) return;
+    if (!this.idleUnloadMs || (!this.vlm && !this.ocr)) return;
     this.idleTimer = setTimeout(() => this.enqueue(() => this.unload()), this.idleUnloadMs);
     this.idleTimer.unref();
   }

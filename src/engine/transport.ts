@@ -9,6 +9,8 @@ import type { EngineEvent } from '../protocol/engine';
 export interface EngineTransport {
   send(event: EngineEvent): void;
   onMessage(handler: (message: unknown) => void): void;
+  /** Ends the engine (the thread, or the child process). */
+  close(): void;
 }
 
 export function connectToHost(): EngineTransport {
@@ -17,6 +19,8 @@ export function connectToHost(): EngineTransport {
     return {
       send: (event) => port.postMessage(event),
       onMessage: (handler) => port.on('message', handler),
+      // In a worker, process.exit ends only this thread.
+      close: () => process.exit(0),
     };
   }
   if (process.send) {
@@ -27,6 +31,7 @@ export function connectToHost(): EngineTransport {
         // The host going away must not leave an orphaned process holding model memory.
         process.on('disconnect', () => process.exit(0));
       },
+      close: () => process.exit(0),
     };
   }
   throw new Error('The Loupe engine must run in a worker thread or a forked child process.');

@@ -56,7 +56,12 @@ export interface EngineClientOptions {
   loadMarkerPath?: string;
   idleUnloadMs?: number;
   memoryHeadroomBytes?: number;
+  /** How long a thread engine may take to finish its native work when stopped (default 30 s). */
+  shutdownGraceMs?: number;
 }
+
+/** A model load of a large model can take this long; ending it early aborts the process. */
+const SHUTDOWN_GRACE_MS = 30_000;
 
 interface EngineHandle {
   pid?: number;
@@ -252,9 +257,17 @@ export class EngineClient {
 
   private spawnThread(onExit: (handle: EngineHandle, detail: string) => void): EngineHandle {
     const worker = new Worker(this.options.enginePath);
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     const handle: EngineHandle = {
       post: (request) => worker.postMessage(request),
-      terminate: async () => void (await worker.terminate()),
+      // Terminating the thread inside a native call aborts the process (the extension host), so
+      // the engine is asked to stop and ends itself; forced only if it does not within the grace.
+      terminate: async () => {
+        worker.postMessage({ type: 'shutdown' } satisfies EngineRequest);
+        const grace = setTimeout(() => void worker.terminate(), this.options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS);
+        await exited;
+        clearTimeout(grace);
+      },
     };
     worker.on('message', (message) => this.receive(message));
     worker.on('error', (error) => onExit(handle, error.message));

@@ -59,6 +59,8 @@ export const EngineRequestSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ocr'), id, image: ImageInputSchema }),
   z.object({ type: z.literal('cancel'), id }),
   z.object({ type: z.literal('unload') }),
+  /** Stop the running job, free the models and end the engine once no native call is running. */
+  z.object({ type: z.literal('shutdown') }),
 ]);
 export type EngineRequest = z.input<typeof EngineRequestSchema>;
 export type ParsedEngineRequest = z.output<typeof EngineRequestSchema>;

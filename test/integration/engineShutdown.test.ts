@@ -1,0 +1,41 @@
+/**
+ * Ending the engine thread while onnxruntime is inside a native call (a model still loading, or
+ * the sibling sessions of a load that failed) used to abort the whole process with exit 134; in
+ * the editor that is the extension host. Each case runs in its own process so an abort is seen.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { repoRoot, tinyModelDir } from '../support/paths';
+
+function disposeAfter(modelDir: string, delay: number | 'settled') {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/support/disposeDuringLoad.ts'), modelDir, String(delay)], {
+    encoding: 'utf8',
+    env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' },
+    timeout: 120_000,
+  });
+  return { status: run.status, signal: run.signal, out: run.stdout, err: run.stderr };
+}
+
+describe('stopping the engine never aborts the process', () => {
+  it('after a load that failed on a 0-byte graph while its sibling graphs were still loading', () => {
+    const broken = join(mkdtempSync(join(tmpdir(), 'loupe-broken-')), 'model');
+    cpSync(tinyModelDir, broken, { recursive: true });
+    writeFileSync(join(broken, 'onnx', 'embed_tokens.onnx'), '');
+    const run = disposeAfter(broken, 'settled');
+    assert.equal(run.status, 0, `exit ${run.status} ${run.signal ?? ''}\n${run.err}`);
+    assert.match(run.out, /MODEL_(LOAD_FAILED|MISSING): .*embed_tokens/);
+    assert.match(run.out, /disposed/);
+  });
+
+  for (const delayMs of [50, 250, 600]) {
+    it(`when disposed ${delayMs} ms into a job (reading, loading or answering)`, () => {
+      const run = disposeAfter(tinyModelDir, delayMs);
+      assert.equal(run.status, 0, `exit ${run.status} ${run.signal ?? ''}\n${run.err}`);
+      assert.match(run.out, /^(answered|CANCELLED: .*)\ndisposed\n$/);
+    });
+  }
+});
