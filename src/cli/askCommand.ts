@@ -10,7 +10,7 @@ import type { Task } from '../protocol/tasks';
 import type { GenerationStats } from '../protocol/engine';
 import { normalizeAltText } from '../altText/altQuality';
 import { decodeImage } from '../engine/images';
-import { EXIT, fail, withEngine } from './engineSession';
+import { EXIT, fail, stopOnInterrupt, withEngine } from './engineSession';
 import { resolveCliModel } from './modelResolution';
 
 interface AskFlags {
@@ -52,9 +52,13 @@ async function runAsk(task: Task, imagePath: string, question: string, flags: As
   return withEngine(async (engine) => {
     const job = engine.generate(
       { modelDir, task, question, image: { kind: 'path', path }, ocrGrounding: flags.ocr !== false, options },
-      { onToken: (text) => stream && process.stdout.write(text) },
+      {
+        onToken: (text) => stream && process.stdout.write(text),
+        // Loading a real model takes seconds; say so rather than sit silent.
+        onProgress: (phase) => phase === 'loading-model' && process.stderr.write('loupe: loading the model…\n'),
+      },
     );
-    process.once('SIGINT', () => job.cancel());
+    stopOnInterrupt(job);
     const { stats, cancelled, ...answer } = await job.result;
     const text = task === 'alt-text' ? normalizeAltText(answer.text) : answer.text;
     if (flags.json) process.stdout.write(`${JSON.stringify({ text, cancelled, stats }, null, 2)}\n`);
@@ -66,7 +70,9 @@ async function runAsk(task: Task, imagePath: string, question: string, flags: As
 function runOcr(imagePath: string, flags: { json?: boolean }): Promise<number> {
   const path = resolve(imagePath);
   return withEngine(async (engine) => {
-    const result = await engine.ocr({ kind: 'path', path }).result;
+    const job = engine.ocr({ kind: 'path', path });
+    stopOnInterrupt(job);
+    const result = await job.result;
     if (flags.json) {
       for (const line of result.lines) process.stdout.write(`${JSON.stringify(line)}\n`);
     } else {

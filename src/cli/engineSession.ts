@@ -1,8 +1,23 @@
 import { join } from 'node:path';
 import { EngineClient, EngineError } from '../host/engineClient';
 
-/** Exit codes the CLI promises: scripts and CI branch on them. */
-export const EXIT = { ok: 0, engineFailure: 1, badInput: 2 } as const;
+/** Exit codes the CLI promises: scripts and CI branch on them. 130 = 128 + SIGINT, as shells report Ctrl-C. */
+export const EXIT = { ok: 0, engineFailure: 1, badInput: 2, interrupted: 130 } as const;
+
+let interrupted = false;
+
+/**
+ * Ctrl-C stops the job cleanly (the engine finishes its native call, the model is freed) and the
+ * command exits 130, whether the model was loading or answering. The handler is one-shot, so a
+ * second Ctrl-C gets Node's default: quit at once.
+ */
+export function stopOnInterrupt(job: { cancel(): void }): void {
+  process.once('SIGINT', () => {
+    interrupted = true;
+    process.stderr.write('\nloupe: stopping (Ctrl-C again to quit at once)\n');
+    job.cancel();
+  });
+}
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof EngineError && (error.code === 'BAD_INPUT' || error.code === 'MODEL_MISSING')) return EXIT.badInput;
@@ -19,8 +34,9 @@ export async function withEngine(run: (engine: EngineClient) => Promise<void>): 
   const engine = startEngine();
   try {
     await run(engine);
-    return EXIT.ok;
+    return interrupted ? EXIT.interrupted : EXIT.ok;
   } catch (error) {
+    if (interrupted) return EXIT.interrupted;
     process.stderr.write(`loupe: ${(error as Error).message}\n`);
     return exitCodeFor(error);
   } finally {

@@ -9,7 +9,7 @@ import type { PromptPreview } from '../protocol/engine';
 import { PRESET_NAMES, resolveOptions, type PresetName } from '../protocol/options';
 import { TASKS, type Task } from '../protocol/tasks';
 import { decodeImage } from '../engine/images';
-import { EXIT, fail, withEngine } from './engineSession';
+import { EXIT, fail, stopOnInterrupt, withEngine } from './engineSession';
 import { resolveCliModel } from './modelResolution';
 import { preset } from './optionParsers';
 
@@ -48,14 +48,16 @@ async function runPrompt(imagePath: string, question: string | undefined, flags:
   const chosenTask = flags.task ?? (question ? 'question' : 'explain-screenshot');
   const options = resolveOptions(flags.preset, {}, chosenTask);
   return withEngine(async (engine) => {
-    const preview = await engine.prompt({
+    const job = engine.prompt({
       modelDir,
       task: chosenTask,
       question: question ?? '',
       image: { kind: 'path', path },
       ocrGrounding: flags.ocr !== false,
       options,
-    }).result;
+    });
+    stopOnInterrupt(job);
+    const preview = await job.result;
     if (flags.json) process.stdout.write(`${JSON.stringify(preview, null, 2)}\n`);
     else process.stdout.write(`${preview.text}\n\n${summary(preview)}\n`);
   });

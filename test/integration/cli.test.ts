@@ -96,7 +96,40 @@ describe('loupe prompt', () => {
   });
 });
 
+/** Starts `loupe` and sends Ctrl-C once `ready` sees the output it waits for. */
+function interrupt(args: string[], ready: (run: { stdout: string; stderr: string }) => boolean): Promise<Run & { signal: string | null }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'dist', 'cli.js'), ...args], { env: { ...process.env, LOUPE_HOME: emptyHome } });
+    const run = { code: null as number | null, stdout: '', stderr: '', chunks: [] as string[] };
+    let sent = false;
+    const check = () => {
+      if (sent || !ready(run)) return;
+      sent = true;
+      child.kill('SIGINT');
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      run.stdout += chunk;
+      check();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      run.stderr += chunk;
+      check();
+    });
+    child.on('close', (code, signal) => resolve({ ...run, code, signal }));
+  });
+}
+
 describe('loupe CLI', () => {
+  it('Ctrl-C while the model loads and while it answers: a clean stop and exit 130', async () => {
+    const args = ['ask', screenshot, 'What is this?', '--model', tinyModelDir, '--max-new-tokens', '3000', '--no-ocr'];
+    const loading = await interrupt(args, (run) => run.stderr.includes('loading the model'));
+    assert.equal(loading.code, 130, `${loading.signal ?? ''} ${loading.stderr}`);
+    assert.match(loading.stderr, /stopping/);
+    const answering = await interrupt(args, (run) => run.stdout.length > 20);
+    assert.equal(answering.code, 130, `${answering.signal ?? ''} ${answering.stderr}`);
+    assert.doesNotMatch(answering.stderr, /Error|\n\s+at /, 'no stack trace');
+  });
+
   it('ask streams the answer to stdout, timing to stderr, and exits 0', async () => {
     const run = await loupe(['ask', screenshot, 'What is this?', '--model', tinyModelDir, '--max-new-tokens', '40']);
     assert.equal(run.code, 0, run.stderr);
