@@ -2,6 +2,7 @@
  * The panel's static markup. It holds no data (everything dynamic is set through textContent or
  * the sanitizer), no inline styles and no inline scripts, as the CSP requires.
  */
+import { MAX_QUESTION_CHARS } from '../src/protocol/engine';
 import { TASK_LABELS, type Task } from '../src/protocol/tasks';
 
 const CHIP_TASKS: Task[] = ['explain-screenshot', 'alt-text', 'describe-diagram', 'chart-to-table', 'extract-text'];
@@ -73,7 +74,7 @@ const TEMPLATE = `
 <form id="ask-form" class="ask">
   <div id="readout" class="readout"></div>
   <label for="question" class="visually-hidden">Question about the image</label>
-  <textarea id="question" rows="2"
+  <textarea id="question" rows="2" maxlength="${MAX_QUESTION_CHARS}"
     placeholder="Ask about the image, or a follow-up (Enter sends, Shift+Enter adds a line)"></textarea>
   <div class="button-row">
     <button type="submit" id="ask">Ask</button>

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { EngineClient, EngineError } from '../host/engineClient';
+import { MAX_QUESTION_CHARS } from '../protocol/engine';
 
 /** Exit codes the CLI promises: scripts and CI branch on them. 130 = 128 + SIGINT, as shells report Ctrl-C. */
 export const EXIT = { ok: 0, engineFailure: 1, badInput: 2, interrupted: 130 } as const;
@@ -42,6 +43,15 @@ export async function withEngine(run: (engine: EngineClient) => Promise<void>): 
   } finally {
     await engine.dispose();
   }
+}
+
+/** A question over the engine's limit is the user's to shorten: exit 2 with one line, not a schema dump. */
+export function checkQuestion(question: string): void {
+  if (question.length <= MAX_QUESTION_CHARS) return;
+  fail(
+    `The question is ${question.length.toLocaleString('en')} characters; Loupe takes up to ${MAX_QUESTION_CHARS.toLocaleString('en')}. Shorten it.`,
+    EXIT.badInput,
+  );
 }
 
 export function fail(message: string, code: number): never {

@@ -62,16 +62,54 @@ const SHARP_MAX_DENSITY = 100_000;
 const DECODE_TIMEOUT_SECONDS = 60;
 const READABLE_FORMATS = 'PNG, JPEG, GIF, WebP, AVIF, TIFF or SVG';
 
-export async function decodeImage(input: ImageInput, limits: Partial<ImageLimits> = {}): Promise<DecodedImage> {
-  const { maxBytes, maxPixels } = { ...DEFAULT_IMAGE_LIMITS, ...limits };
+/** An image that passed every check that does not need its pixels: read, sized, header parsed. */
+type CheckedImage =
+  | { kind: 'svg'; source: string; svg: string; bytes: Buffer; metadata: Metadata }
+  | { kind: 'raster'; source: string; bytes: Buffer; metadata: Metadata };
+
+async function checkedImage(input: ImageInput, { maxBytes, maxPixels }: ImageLimits): Promise<CheckedImage> {
   const source = input.kind === 'path' ? basename(input.path) : input.name;
   const bytes =
     input.kind === 'path'
       ? await readImageFile(input.path, source, maxBytes)
       : checkedBytes(Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength), source, maxBytes);
   const svgText = svgTextOf(bytes, source, maxBytes);
-  if (svgText !== undefined) return renderSvg(neutralizeSvgReferences(svgText, source), source, maxPixels);
-  return decodeRaster(bytes, source, maxPixels);
+  if (svgText !== undefined) {
+    const svg = neutralizeSvgReferences(svgText, source);
+    const svgBytes = Buffer.from(svg, 'utf8');
+    const metadata = await readMetadata(svgBytes, source);
+    if (metadata.format !== 'svg') {
+      throw new ImageInputError(source, `${source} looks like SVG but is not one Loupe can read. Check the file or export it as PNG.`);
+    }
+    checkPixels(metadata.width, metadata.height, source, Number.POSITIVE_INFINITY);
+    return { kind: 'svg', source, svg, bytes: svgBytes, metadata };
+  }
+  const metadata = await readMetadata(bytes, source);
+  // Only SVG text that went through neutralizeSvgReferences may reach librsvg.
+  if (metadata.format === 'svg') {
+    throw new ImageInputError(source, `${source} is an SVG in a form Loupe cannot check for links to other files. Save it as plain SVG or PNG.`);
+  }
+  checkPixels(metadata.autoOrient.width, metadata.autoOrient.height, source, maxPixels);
+  return { kind: 'raster', source, bytes, metadata };
+}
+
+export async function decodeImage(input: ImageInput, limits: Partial<ImageLimits> = {}): Promise<DecodedImage> {
+  const resolved = { ...DEFAULT_IMAGE_LIMITS, ...limits };
+  const checked = await checkedImage(input, resolved);
+  return checked.kind === 'svg' ? renderSvg(checked, resolved.maxPixels) : decodeRaster(checked, resolved.maxPixels);
+}
+
+/**
+ * Every check decodeImage makes except decoding the pixels, for callers that only validate
+ * (the CLI before it starts the engine): a 100-megapixel image is then decoded once, not twice.
+ */
+export async function inspectImage(
+  input: ImageInput,
+  limits: Partial<ImageLimits> = {},
+): Promise<Pick<DecodedImage, 'source' | 'format' | 'originalWidth' | 'originalHeight'>> {
+  const checked = await checkedImage(input, { ...DEFAULT_IMAGE_LIMITS, ...limits });
+  const { width, height } = checked.kind === 'svg' ? checked.metadata : checked.metadata.autoOrient;
+  return { source: checked.source, format: checked.metadata.format, originalWidth: width, originalHeight: height };
 }
 
 async function readImageFile(path: string, source: string, maxBytes: number): Promise<Buffer> {
@@ -136,26 +174,14 @@ async function readAll(file: FileHandle, size: number): Promise<Buffer> {
   return buffer.subarray(0, filled);
 }
 
-async function decodeRaster(bytes: Buffer, source: string, maxPixels: number): Promise<DecodedImage> {
-  const metadata = await readMetadata(bytes, source);
-  // Only SVG text that went through neutralizeSvgReferences may reach librsvg.
-  if (metadata.format === 'svg') {
-    throw new ImageInputError(source, `${source} is an SVG in a form Loupe cannot check for links to other files. Save it as plain SVG or PNG.`);
-  }
+async function decodeRaster({ bytes, source, metadata }: Extract<CheckedImage, { kind: 'raster' }>, maxPixels: number): Promise<DecodedImage> {
   const { width, height } = metadata.autoOrient;
-  checkPixels(width, height, source, maxPixels);
   const decoded = await decodePixels(bytes, source, maxPixels, {});
   return { ...decoded, format: metadata.format, originalWidth: width, originalHeight: height, ...framesOf(metadata) };
 }
 
-async function renderSvg(svg: string, source: string, maxPixels: number): Promise<DecodedImage> {
-  const bytes = Buffer.from(svg, 'utf8');
-  const metadata = await readMetadata(bytes, source);
-  if (metadata.format !== 'svg') {
-    throw new ImageInputError(source, `${source} looks like SVG but is not one Loupe can read. Check the file or export it as PNG.`);
-  }
-  const { width, height } = metadata;
-  checkPixels(width, height, source, Number.POSITIVE_INFINITY);
+async function renderSvg({ bytes, source, metadata }: Extract<CheckedImage, { kind: 'svg' }>, maxPixels: number): Promise<DecodedImage> {
+  const { width, height } = metadata as { width: number; height: number };
   const density = svgDensity(width, height, maxPixels);
   const decoded = await decodePixels(bytes, source, maxPixels, { density });
   return { ...decoded, format: 'svg', originalWidth: width, originalHeight: height };

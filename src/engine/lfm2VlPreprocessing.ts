@@ -134,6 +134,20 @@ export function planImage(width: number, height: number, k: Lfm2VlKnobs): ImageP
   };
 }
 
+/**
+ * Why the vision encoder cannot take this image, if it cannot: a very thin image (1 x 20000) is
+ * smart-resized to a strip with more patches than a tile holds, upstream as here. Undefined if it fits.
+ */
+export function encoderFitProblem(width: number, height: number, plan: ImagePlan, k: Lfm2VlKnobs): string | undefined {
+  const patches = (plan.resizedWidth / k.encoder_patch_size) * (plan.resizedHeight / k.encoder_patch_size);
+  if (patches <= maxPatches(k)) return undefined;
+  const [long, short] = width >= height ? [width, height] : [height, width];
+  return (
+    `The image is ${width} x ${height} pixels (about 1:${Math.round(long / short)}), too ${width >= height ? 'wide' : 'tall'} ` +
+    'for the vision model to read in one piece. Crop it into shorter pieces and ask about each.'
+  );
+}
+
 /** The 8-bit tiles the encoder sees, row-major from the top left, then the thumbnail. */
 export function tileImage(image: RgbImage, plan: ImagePlan, tileSize: number): RgbImage[] {
   const tiled = plan.rows * plan.cols > 1;

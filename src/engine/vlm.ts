@@ -17,7 +17,7 @@ import type { PromptPreview } from '../protocol/engine';
 import type { GenerationOptions, VisionBudget } from '../protocol/options';
 import type { ChatMessage } from './prompts';
 import { EngineFailure } from './engineFailure';
-import { planImage, useUpstreamPreprocessing, type Lfm2VlKnobs } from './lfm2VlPreprocessing';
+import { encoderFitProblem, planImage, useUpstreamPreprocessing, type Lfm2VlKnobs } from './lfm2VlPreprocessing';
 import { NO_SPINNING } from './ortSpinning';
 import type { RgbImage } from './rgbImage';
 import { TokenStream } from './tokenStream';
@@ -117,6 +117,11 @@ export class VisionLanguageModel {
 
   private async prepare(messages: ChatMessage[], image: RgbImage, options: GenerationOptions): Promise<PreparedInputs> {
     this.applyVisionBudget(options.vision);
+    if (this.lfm2VlDefaults) {
+      const knobs = this.processor.image_processor as unknown as Lfm2VlKnobs;
+      const problem = encoderFitProblem(image.width, image.height, planImage(image.width, image.height, knobs), knobs);
+      if (problem) throw new EngineFailure('BAD_INPUT', problem);
+    }
     const prompt = this.processor.apply_chat_template(messages as never, { add_generation_prompt: true }) as string;
     const raw = new RawImage(image.data, image.width, image.height, 3);
     // The chat template already starts with the BOS token; adding it again would shift the prompt.

@@ -14,9 +14,12 @@ export const ImageInputSchema = z.discriminatedUnion('kind', [
 ]);
 export type ImageInput = z.infer<typeof ImageInputSchema>;
 
+/** Longest question (and chat turn) accepted; the panel's box and the CLI stop longer ones up front. */
+export const MAX_QUESTION_CHARS = 20_000;
+
 export const ChatTurnSchema = z.object({
   role: z.enum(['user', 'assistant']),
-  text: z.string().max(20_000),
+  text: z.string().max(MAX_QUESTION_CHARS),
   /** The task a user turn asked for (the first turn's task shapes its prompt). */
   task: z.enum(TASKS).optional(),
 });
@@ -30,7 +33,7 @@ const AskFields = {
   modelDir: z.string().min(1),
   task: z.enum(TASKS),
   /** The user's words; for preset tasks, an optional addition to the task prompt. */
-  question: z.string().max(20_000).default(''),
+  question: z.string().max(MAX_QUESTION_CHARS).default(''),
   image: ImageInputSchema,
   /** Earlier turns about the same image, oldest first. */
   history: z.array(ChatTurnSchema).max(64).default([]),

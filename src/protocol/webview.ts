@@ -5,7 +5,7 @@
  * This module is bundled into the webview too, so it imports nothing from Node or VS Code.
  */
 import { z } from 'zod';
-import { ChatTurnSchema, ERROR_CODES, GenerationStatsSchema, OcrResultSchema, PHASES } from './engine';
+import { ChatTurnSchema, ERROR_CODES, GenerationStatsSchema, MAX_QUESTION_CHARS, OcrResultSchema, PHASES } from './engine';
 import { PRESET_NAMES } from './options';
 import { TASKS } from './tasks';
 
@@ -81,7 +81,7 @@ export const WebviewToHostSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('ask'),
     task: z.enum(TASKS),
-    question: z.string().max(20_000),
+    question: z.string().max(MAX_QUESTION_CHARS),
     preset: z.enum(PRESET_NAMES),
     /** Earlier turns of this conversation, oldest first. */
     history: z.array(ChatTurnSchema).max(64),
@@ -112,7 +112,7 @@ export const HostToWebviewSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('image'),
     image: PanelImageSchema.nullable(),
-    ask: z.object({ task: z.enum(TASKS), question: z.string().max(20_000) }).optional(),
+    ask: z.object({ task: z.enum(TASKS), question: z.string().max(MAX_QUESTION_CHARS) }).optional(),
   }),
   z.object({ type: z.literal('started'), requestId, task: z.enum(TASKS) }),
   z.object({ type: z.literal('progress'), requestId, phase: z.enum(PHASES) }),

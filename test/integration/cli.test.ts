@@ -182,6 +182,33 @@ describe('loupe CLI', () => {
     assert.match(notModel.stderr, /not a model/);
   });
 
+  it('exits 2 with one line for an image too thin to read and for a question over the limit', async () => {
+    for (const [width, height] of [[1, 20000], [20000, 1]]) {
+      const run = await loupe(['ask', await imageOfSize(width, height), 'What is this?', '--model', tinyModelDir, '--no-ocr']);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, new RegExp(`^loupe: The image is ${width} x ${height} pixels \\(about 1:20000\\), too (wide|tall) .*Crop it`, 'm'));
+      assert.equal(run.stderr.trim().split('\n').filter((line) => !line.includes('loading the model')).length, 1, run.stderr);
+    }
+    const run = await loupe(['ask', screenshot, 'x'.repeat(25_000), '--model', tinyModelDir]);
+    assert.equal(run.code, 2);
+    assert.equal(run.stderr, 'loupe: The question is 25,000 characters; Loupe takes up to 20,000. Shorten it.\n');
+  });
+
+  it('asks about a 100-megapixel PNG in under 1 GB, decoding it once', { timeout: 120_000 }, async () => {
+    const path = join(scratch, '100mp.png');
+    await sharp({ create: { width: 10_000, height: 10_000, channels: 3, background: '#eef' }, limitInputPixels: false })
+      .composite([{ input: Buffer.from('<svg width="4000" height="600"><text x="10" y="300" font-size="200">Hello 123</text></svg>'), left: 100, top: 100 }])
+      .png()
+      .toFile(path);
+    const run = await loupe(['ask', path, 'What is this?', '--model', tinyModelDir, '--max-new-tokens', '4'], {
+      NODE_OPTIONS: `--require ${join(repoRoot, 'test/support/reportMaxRss.cjs')}`,
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const peakMb = Number(/maxrss-kb (\d+)/.exec(run.stderr)?.[1]) / 1024;
+    console.log(`peak RSS asking about a 100-megapixel PNG (Balanced): ${peakMb.toFixed(0)} MB`);
+    assert.ok(peakMb < 1024, `peak ${peakMb.toFixed(0)} MB`);
+  });
+
   it('exits 2 for bad options', async () => {
     const run = await loupe(['ask', screenshot, 'x', '--model', tinyModelDir, '--preset', 'turbo']);
     assert.equal(run.code, 2);
