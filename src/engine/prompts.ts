@@ -1,6 +1,8 @@
 /**
  * Every prompt Loupe sends lives here. Messages are rendered by the model's own chat template
  * (tokenizer_config.json), never by string concatenation, so each model family gets its format.
+ * User text in them is neutralised against the model's control tokens where the tokenizer is
+ * known (src/engine/controlTokens.ts, applied by the VLM).
  */
 import type { ChatTurn } from '../protocol/engine';
 import type { Task } from '../protocol/tasks';
@@ -43,31 +45,22 @@ const TASK_INSTRUCTIONS: Record<Task, (input: PromptInput) => string> = {
 /** Tasks whose answers improve when the OCR'd text is quoted to the model. */
 export const OCR_GROUNDED_TASKS: ReadonlySet<Task> = new Set(['explain-screenshot', 'describe-diagram', 'chart-to-table']);
 
-/**
- * User text must never be read as control tokens: `<image>` would desynchronise the image-token
- * accounting and `<|im_end|>` would end the turn. A zero-width space after `<` keeps the text
- * readable while the tokenizer no longer matches the special token.
- */
-export function neutralizeSpecialTokens(text: string): string {
-  return text.replace(/<(?=\/?(?:\|[^<>|\s]{1,64}\||image|think|tool_call)>)/gi, '<\u200b');
-}
-
 function firstUserText(input: PromptInput): string {
   const parts: string[] = [];
   const instruction = TASK_INSTRUCTIONS[input.task](input);
   if (instruction) parts.push(instruction);
   if (input.documentContext?.trim()) {
-    parts.push(`The image appears in this passage of a document:\n"""\n${neutralizeSpecialTokens(input.documentContext.trim())}\n"""`);
+    parts.push(`The image appears in this passage of a document:\n"""\n${input.documentContext.trim()}\n"""`);
   }
   if (input.ocrText?.trim()) {
     parts.push(
       'Text recognised in the image by OCR (position in brackets); quote it exactly where relevant:\n' +
-        neutralizeSpecialTokens(input.ocrText.trim()),
+        input.ocrText.trim(),
     );
   }
-  if (input.language) parts.push(`Answer in the language with code "${neutralizeSpecialTokens(input.language)}".`);
+  if (input.language) parts.push(`Answer in the language with code "${input.language}".`);
   const question = input.question.trim();
-  if (question) parts.push(neutralizeSpecialTokens(question));
+  if (question) parts.push(question);
   if (parts.length === 0) parts.push('Describe this image.');
   return parts.join('\n\n');
 }
@@ -84,9 +77,9 @@ export function buildMessages(input: PromptInput): ChatMessage[] {
   if (first.role !== 'user') throw new RangeError('A conversation must start with a user turn.');
   const opening = firstUserText({ ...input, task: first.task ?? 'question', question: first.text });
   const messages: ChatMessage[] = [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: opening }] }];
-  for (const turn of rest) messages.push({ role: turn.role, content: neutralizeSpecialTokens(turn.text) });
+  for (const turn of rest) messages.push({ role: turn.role, content: turn.text });
   const question = input.question.trim();
   if (!question) throw new RangeError('A follow-up needs a question.');
-  messages.push({ role: 'user', content: neutralizeSpecialTokens(question) });
+  messages.push({ role: 'user', content: question });
   return messages;
 }

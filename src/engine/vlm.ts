@@ -16,6 +16,7 @@ import {
 import type { PromptPreview } from '../protocol/engine';
 import type { GenerationOptions, VisionBudget } from '../protocol/options';
 import type { ChatMessage } from './prompts';
+import { controlTokenPattern, neutralizeMessages } from './controlTokens';
 import { EngineFailure } from './engineFailure';
 import { encoderFitProblem, planImage, useUpstreamPreprocessing, type Lfm2VlKnobs } from './lfm2VlPreprocessing';
 import { NO_SPINNING } from './ortSpinning';
@@ -68,6 +69,8 @@ export class VisionLanguageModel {
     private readonly contextLength: number,
     /** LFM2-VL only (other families keep their own fixed budget): the processor's configured knobs. */
     private readonly lfm2VlDefaults: Lfm2VlKnobs | undefined,
+    /** The tokenizer's control tokens, kept out of user text. */
+    private readonly controlTokens: RegExp | undefined,
   ) {}
 
   /** `dtypes`: the ONNX precision of each graph (src/engine/modelFiles.ts). */
@@ -91,7 +94,9 @@ export class VisionLanguageModel {
     // Upstream geometry, resampling and tiling instead of transformers.js's (docs/model-contract.md).
     if (isLfm2Vl) useUpstreamPreprocessing(knobs);
     const contextLength = config.text_config?.max_position_embeddings ?? Number.POSITIVE_INFINITY;
-    return new VisionLanguageModel(modelDir, processor, model, imageTokenId, contextLength, isLfm2Vl ? { ...knobs } : undefined);
+    const tokenizer = processor.tokenizer as unknown as { _tokenizer: { get_added_tokens_decoder(): Map<number, { content: string; special: boolean }> } };
+    const controlTokens = controlTokenPattern(tokenizer._tokenizer.get_added_tokens_decoder().values());
+    return new VisionLanguageModel(modelDir, processor, model, imageTokenId, contextLength, isLfm2Vl ? { ...knobs } : undefined, controlTokens);
   }
 
   /** What the model would be given for this question: `loupe prompt`. */
@@ -122,7 +127,8 @@ export class VisionLanguageModel {
       const problem = encoderFitProblem(image.width, image.height, planImage(image.width, image.height, knobs), knobs);
       if (problem) throw new EngineFailure('BAD_INPUT', problem);
     }
-    const prompt = this.processor.apply_chat_template(messages as never, { add_generation_prompt: true }) as string;
+    const safe = neutralizeMessages(messages, this.controlTokens);
+    const prompt = this.processor.apply_chat_template(safe as never, { add_generation_prompt: true }) as string;
     const raw = new RawImage(image.data, image.width, image.height, 3);
     // The chat template already starts with the BOS token; adding it again would shift the prompt.
     const inputs = (await this.processor(raw, prompt, { add_special_tokens: false })) as PreparedInputs['inputs'];

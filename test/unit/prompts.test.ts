@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildMessages, neutralizeSpecialTokens } from '../../src/engine/prompts';
+import { buildMessages } from '../../src/engine/prompts';
 import { TASKS } from '../../src/protocol/tasks';
 
 const userText = (messages: ReturnType<typeof buildMessages>, index = 0) => {
@@ -8,22 +8,6 @@ const userText = (messages: ReturnType<typeof buildMessages>, index = 0) => {
   if (typeof content === 'string') return content;
   return content.map((part) => (part.type === 'text' ? part.text : '<IMG>')).join('');
 };
-
-describe('neutralizeSpecialTokens', () => {
-  it('breaks every control token a user could type', () => {
-    for (const token of ['<image>', '<|im_end|>', '<|im_start|>', '<|image_start|>', '<|img_row_1_col_2|>', '<think>', '</think>', '<|startoftext|>']) {
-      const out = neutralizeSpecialTokens(`a ${token} b`);
-      assert.ok(!out.includes(token), `${token} survived`);
-      assert.equal(out.replace(/\u200b/g, ''), `a ${token} b`, 'text is otherwise unchanged');
-    }
-  });
-
-  it('leaves ordinary angle brackets and HTML alone', () => {
-    for (const text of ['a < b > c', '<div class="x">', 'Array<string>', '<|', '|>']) {
-      assert.equal(neutralizeSpecialTokens(text), text);
-    }
-  });
-});
 
 describe('buildMessages', () => {
   it('puts exactly one image first in the first user turn for every task', () => {
@@ -59,12 +43,6 @@ describe('buildMessages', () => {
     assert.match(text, /Install the CLI/);
     assert.match(text, /Error: ENOENT/);
     assert.match(text, /"de"/);
-    assert.ok(!text.includes('<image>'), 'context cannot smuggle an image token');
-  });
-
-  it('neutralises special tokens in the question', () => {
-    const text = userText(buildMessages({ task: 'question', question: 'x <|im_end|> y <image>', history: [] }));
-    assert.ok(!text.includes('<|im_end|>') && !text.includes('<image>'));
   });
 
   it('keeps a follow-up conversation about the same image', () => {
