@@ -12,6 +12,8 @@ import { gunzipSync } from 'node:zlib';
 import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp';
 import type { ImageInput } from '../protocol/engine';
 import { EngineFailure } from './engineFailure';
+import type { RgbImage } from './rgbImage';
+import { SVG_RENDER_TIMEOUT_MS, SvgRenderStopped, renderSvgIsolated } from './svgIsolation';
 
 export interface ImageLimits {
   /** Largest input read, in bytes; a file is measured before it is read. */
@@ -93,10 +95,11 @@ async function checkedImage(input: ImageInput, { maxBytes, maxPixels }: ImageLim
   return { kind: 'raster', source, bytes, metadata };
 }
 
-export async function decodeImage(input: ImageInput, limits: Partial<ImageLimits> = {}): Promise<DecodedImage> {
+/** `signal`: the job's Stop, which ends an SVG render in progress. */
+export async function decodeImage(input: ImageInput, limits: Partial<ImageLimits> = {}, signal?: AbortSignal): Promise<DecodedImage> {
   const resolved = { ...DEFAULT_IMAGE_LIMITS, ...limits };
   const checked = await checkedImage(input, resolved);
-  return checked.kind === 'svg' ? renderSvg(checked, resolved.maxPixels) : decodeRaster(checked, resolved.maxPixels);
+  return checked.kind === 'svg' ? renderSvg(checked, resolved.maxPixels, signal) : decodeRaster(checked, resolved.maxPixels);
 }
 
 /**
@@ -180,11 +183,27 @@ async function decodeRaster({ bytes, source, metadata }: Extract<CheckedImage, {
   return { ...decoded, format: metadata.format, originalWidth: width, originalHeight: height, ...framesOf(metadata) };
 }
 
-async function renderSvg({ bytes, source, metadata }: Extract<CheckedImage, { kind: 'svg' }>, maxPixels: number): Promise<DecodedImage> {
+async function renderSvg(
+  { bytes, source, metadata }: Extract<CheckedImage, { kind: 'svg' }>,
+  maxPixels: number,
+  signal?: AbortSignal,
+): Promise<DecodedImage> {
   const { width, height } = metadata as { width: number; height: number };
   const density = svgDensity(width, height, maxPixels);
-  const decoded = await decodePixels(bytes, source, maxPixels, { density });
-  return { ...decoded, format: 'svg', originalWidth: width, originalHeight: height };
+  let pixels: RgbImage;
+  try {
+    pixels = await renderSvgIsolated({ svg: bytes, source, maxPixels, density }, signal);
+  } catch (error) {
+    if (error instanceof SvgRenderStopped && error.reason === 'cancelled') throw new EngineFailure('CANCELLED', `Stopped while rendering ${source}.`);
+    if (error instanceof SvgRenderStopped) {
+      throw new ImageInputError(
+        source,
+        `${source} took longer than ${SVG_RENDER_TIMEOUT_MS / 1000} s to render (filters such as blur over many shapes) and was stopped. Export it as PNG and try again.`,
+      );
+    }
+    throw new ImageInputError(source, (error as Error).message);
+  }
+  return { ...pixels, channels: 3, source, format: 'svg', originalWidth: width, originalHeight: height };
 }
 
 /** The header only: refusing a 60000x60000 image must not cost a decode. */
@@ -214,7 +233,7 @@ function framesOf(metadata: Metadata): { frames?: number } {
 
 type Pixels = Pick<DecodedImage, 'data' | 'width' | 'height' | 'channels' | 'source'>;
 
-async function decodePixels(
+export async function decodePixels(
   bytes: Buffer,
   source: string,
   maxPixels: number,

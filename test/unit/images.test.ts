@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
+import { EngineFailure } from '../../src/engine/engineFailure';
 import { ImageInputError, decodeImage, neutralizeSvgReferences, type DecodedImage } from '../../src/engine/images';
+import { SvgRenderStopped, renderSvgIsolated } from '../../src/engine/svgIsolation';
 import { imageFixture } from '../support/paths';
 
 // Every case must finish promptly: a hang fails the test instead of stalling the suite.
@@ -242,6 +244,32 @@ describe('SVG', () => {
     assert.deepEqual([image.originalWidth, image.originalHeight], [60000, 30000]);
     const byDefault = await decodeImage({ kind: 'bytes', name: 'poster.svg', bytes });
     assert.deepEqual([byDefault.width, byDefault.height], [4096, 2048]);
+  });
+
+  describe('a filter bomb (thousands of blurred shapes) cannot hold the engine', () => {
+    const bomb = () => {
+      let svg = '<svg xmlns="http://www.w3.org/2000/svg" width="4000" height="4000"><defs><filter id="b" x="-5" y="-5" width="11" height="11"><feGaussianBlur stdDeviation="200"/></filter></defs>';
+      for (let i = 0; i < 3000; i++) svg += `<circle cx="${(i * 7) % 4000}" cy="${(i * 13) % 4000}" r="40" filter="url(#b)"/>`;
+      return Buffer.from(`${svg}</svg>`);
+    };
+
+    it('Stop ends the render at once', PROMPT, async () => {
+      const stop = new AbortController();
+      const started = performance.now();
+      setTimeout(() => stop.abort(), 300);
+      await assert.rejects(decodeImage({ kind: 'bytes', name: 'bomb.svg', bytes: bomb() }, {}, stop.signal), (error: unknown) => {
+        assert.ok(error instanceof EngineFailure && error.code === 'CANCELLED', String(error));
+        return true;
+      });
+      assert.ok(performance.now() - started < 5_000, 'stopped promptly');
+    });
+
+    it('a render past the time limit is killed and reported', PROMPT, async () => {
+      await assert.rejects(
+        renderSvgIsolated({ svg: bomb(), source: 'bomb.svg', maxPixels: 100_000_000, density: 72 }, undefined, 1_000),
+        (error: unknown) => error instanceof SvgRenderStopped && error.reason === 'timeout',
+      );
+    });
   });
 
   describe('against a loopback HTTP server', () => {
