@@ -17,13 +17,32 @@ export function sniffImageType(bytes: Uint8Array): ImageMimeType | undefined {
   return undefined;
 }
 
+/** Refuses an empty or oversized image by its size alone, so a huge file is never read whole. */
+export function checkImageSize(name: string, size: number): void {
+  if (size === 0) throw new Error(`${name} is empty.`);
+  if (size > MAX_IMAGE_BYTES) {
+    const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+    throw new Error(`${name} is ${mb(size)} MB; Loupe reads images up to ${mb(MAX_IMAGE_BYTES)} MB.`);
+  }
+}
+
+/**
+ * Reads an image file only after its size passed: `stat` and `read` are the file system's
+ * (VS Code's workspace.fs in the extension), so remote and virtual workspaces work too.
+ */
+export async function readImageFile(
+  name: string,
+  stat: () => Promise<{ size: number }>,
+  read: () => Promise<Uint8Array>,
+): Promise<{ bytes: Uint8Array; mime: ImageMimeType }> {
+  checkImageSize(name, (await stat()).size);
+  const bytes = await read();
+  return { bytes, mime: checkImageBytes(name, bytes) };
+}
+
 /** Checks bytes claimed to be an image named `name`; the error says which file and what is wrong. */
 export function checkImageBytes(name: string, bytes: Uint8Array): ImageMimeType {
-  if (bytes.length === 0) throw new Error(`${name} is empty.`);
-  if (bytes.length > MAX_IMAGE_BYTES) {
-    const mb = (size: number) => (size / 1024 / 1024).toFixed(1);
-    throw new Error(`${name} is ${mb(bytes.length)} MB; Loupe reads images up to ${mb(MAX_IMAGE_BYTES)} MB.`);
-  }
+  checkImageSize(name, bytes.length);
   const sniffed = sniffImageType(bytes);
   if (!sniffed) {
     const claimed = imageMimeType(name);

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { ImageMimeType, PanelImage } from '../protocol/webview';
-import { checkImageBytes } from './imageBytes';
+import { checkImageBytes, readImageFile } from './imageBytes';
 
 export interface LoadedImage {
   name: string;
@@ -20,14 +20,16 @@ export interface LoadedImage {
 export async function loadImageFromUri(uri: vscode.Uri): Promise<LoadedImage> {
   const name = uri.path.split('/').pop() || uri.toString();
   const origin = vscode.workspace.asRelativePath(uri, false);
-  let bytes: Uint8Array;
-  try {
-    bytes = await vscode.workspace.fs.readFile(uri);
-  } catch (error) {
+  const cannotRead = (error: unknown) => {
     const reason = error instanceof vscode.FileSystemError && error.code === 'FileNotFound' ? 'it does not exist' : String((error as Error).message ?? error);
-    throw new Error(`Cannot read ${origin}: ${reason}.`);
-  }
-  return { name, bytes, mime: checkImageBytes(origin, bytes), origin, uri };
+    return new Error(`Cannot read ${origin}: ${reason}.`);
+  };
+  const { bytes, mime } = await readImageFile(
+    origin,
+    () => Promise.resolve(vscode.workspace.fs.stat(uri)).catch((error: unknown) => Promise.reject(cannotRead(error))),
+    () => Promise.resolve(vscode.workspace.fs.readFile(uri)).catch((error: unknown) => Promise.reject(cannotRead(error))),
+  );
+  return { name, bytes, mime, origin, uri };
 }
 
 export function loadImageFromBytes(name: string, bytes: Uint8Array, origin: string): LoadedImage {
