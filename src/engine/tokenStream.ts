@@ -1,18 +1,23 @@
 import { BaseStreamer } from '@huggingface/transformers';
 
 interface Decoder {
-  decode(ids: bigint[] | number[], options: { skip_special_tokens: boolean; clean_up_tokenization_spaces: boolean }): string;
+  decode(ids: bigint[], options: { skip_special_tokens: boolean; clean_up_tokenization_spaces: boolean }): string;
 }
 
 /**
- * Emits text per generated token. It re-decodes the whole answer and sends the new suffix, so the
- * pieces always add up to exactly the final text (a word split over tokens, or a multi-byte
- * character split over byte tokens, is held back until it decodes cleanly).
+ * Emits text per generated token, decoding only a short window of recent tokens (vLLM's
+ * incremental detokenization): the text of `ids[prefix..]` minus that of `ids[prefix..read]` is
+ * what the newest tokens add, with the earlier window tokens as context so SentencePiece-style
+ * leading spaces come out right. Re-decoding the whole answer per token made streaming O(n²).
+ * A character split over byte tokens (U+FFFD at the end) is held back until it is complete.
  */
 export class TokenStream extends BaseStreamer {
   private readonly ids: bigint[] = [];
-  private sentLength = 0;
+  private prefixOffset = 0;
+  private readOffset = 0;
   private promptSkipped = false;
+  /** Everything emitted so far: the answer as the user saw it. */
+  text = '';
   count = 0;
 
   constructor(
@@ -29,24 +34,27 @@ export class TokenStream extends BaseStreamer {
     }
     this.ids.push(...value[0]);
     this.count += value[0].length;
-    this.flush(false);
+    this.step(false);
   }
 
   override end(): void {
-    this.flush(true);
+    this.step(true);
   }
 
-  get text(): string {
-    // No clean-up pass: it rewrites earlier text (" ." -> ".") and would break the prefix property.
-    return this.tokenizer.decode(this.ids, { skip_special_tokens: true, clean_up_tokenization_spaces: false });
+  private decode(from: number, to = this.ids.length): string {
+    if (to <= from) return '';
+    // No clean-up pass: it rewrites earlier text (" ." -> ".") and would break what was shown.
+    return this.tokenizer.decode(this.ids.slice(from, to), { skip_special_tokens: true, clean_up_tokenization_spaces: false });
   }
 
-  private flush(final: boolean): void {
-    const text = this.text;
-    // U+FFFD at the end means an incomplete UTF-8 sequence: wait for the next byte token.
-    const stable = final ? text : text.replace(/\uFFFD+$/, '');
-    if (stable.length <= this.sentLength) return;
-    this.onPiece(stable.slice(this.sentLength), this.count);
-    this.sentLength = stable.length;
+  private step(final: boolean): void {
+    const before = this.decode(this.prefixOffset, this.readOffset);
+    const now = this.decode(this.prefixOffset);
+    if (now.length <= before.length || (!final && now.endsWith('\uFFFD'))) return;
+    const piece = now.slice(before.length);
+    this.prefixOffset = this.readOffset;
+    this.readOffset = this.ids.length;
+    this.text += piece;
+    this.onPiece(piece, this.count);
   }
 }
