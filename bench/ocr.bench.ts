@@ -5,6 +5,8 @@
  * table between the bench markers in docs/ocr.md.
  * Run: node --import tsx bench/ocr.bench.ts [runs]
  */
+// First: onnxruntime's telemetry off in this process before anything loads it (docs/privacy.md).
+import '../src/engine/onnxPrivacy';
 import { cpus, loadavg } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

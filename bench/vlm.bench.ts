@@ -5,6 +5,8 @@
  *   /usr/bin/python3 scripts/gen_lfm2vl_fixture.py --full-size
  * Run: npm run build && node --import tsx bench/vlm.bench.ts [runs]
  */
+// First: onnxruntime's telemetry off in this process before anything loads it (docs/privacy.md).
+import '../src/engine/onnxPrivacy';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineClient } from '../src/host/engineClient';

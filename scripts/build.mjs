@@ -2,8 +2,10 @@
 // package (located with require.resolve) and the lazily
 // required TypeScript compiler (JSX alt-text scanning, 9 MB) stay external:
 // they are loaded from node_modules at run time and shipped in the VSIX for one platform.
+// Importing this file only describes the bundles (a unit test checks them); running it builds.
 import * as esbuild from 'esbuild';
 import { copyFile, mkdir } from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const production = process.argv.includes('--production');
 const nodeCommon = {
@@ -18,28 +20,42 @@ const nodeCommon = {
   // transformers.js reads import.meta.url; in a CJS bundle __filename is the right stand-in.
   define: { 'import.meta.url': 'importMetaUrl' },
   banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
+  // Runs before any other module of the bundle: onnxruntime's telemetry must be off in the
+  // process before an engine thread or onnxruntime itself starts (docs/privacy.md).
+  inject: [fileURLToPath(new URL('../src/engine/onnxPrivacy.ts', import.meta.url))],
 };
 
-await mkdir('dist', { recursive: true });
-await Promise.all([
-  esbuild.build({ ...nodeCommon, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
-  esbuild.build({ ...nodeCommon, entryPoints: ['src/engine/main.ts'], outfile: 'dist/engine.js' }),
-  esbuild.build({
+/** The Node programs: the extension host's, the child engine's (also run as a worker), the SVG renderer's and the CLI's. */
+export const nodeBundles = [
+  { ...nodeCommon, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  { ...nodeCommon, entryPoints: ['src/engine/main.ts'], outfile: 'dist/engine.js' },
+  // SVGs render in a killable process of their own (src/engine/svgIsolation.ts).
+  { ...nodeCommon, entryPoints: ['src/engine/svgRenderProcess.ts'], outfile: 'dist/svgRender.js' },
+  {
     ...nodeCommon,
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',
     banner: { js: `#!/usr/bin/env node\n${nodeCommon.banner.js}` },
-  }),
-  esbuild.build({
-    entryPoints: ['webview-ui/main.ts'],
-    outfile: 'dist/webview.js',
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    minify: production,
-    sourcemap: production ? false : 'linked',
-    logLevel: 'warning',
-  }),
-]);
-await copyFile('webview-ui/panel.css', 'dist/webview.css');
+  },
+];
+
+async function build() {
+  await mkdir('dist', { recursive: true });
+  await Promise.all([
+    ...nodeBundles.map((options) => esbuild.build(options)),
+    esbuild.build({
+      entryPoints: ['webview-ui/main.ts'],
+      outfile: 'dist/webview.js',
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+      minify: production,
+      sourcemap: production ? false : 'linked',
+      logLevel: 'warning',
+    }),
+  ]);
+  await copyFile('webview-ui/panel.css', 'dist/webview.css');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await build();

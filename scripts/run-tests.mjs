@@ -11,9 +11,11 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.LOUPE_TEST_CONCURRENCY ?? '1';
+// Tests load onnxruntime in their own processes too: its telemetry is off in all of them
+// (src/engine/onnxPrivacy.ts says why; test/unit/onnxPrivacy.test.ts checks that it arrives).
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' } },
 );
 process.exit(result.status ?? 1);

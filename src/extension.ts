@@ -30,6 +30,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     isolation: settings.isolation,
     idleUnloadMs: settings.idleUnloadMs,
     loadMarkerPath: loadMarkerPath(context),
+    onUnattributedError: (error) => log.error(`Loupe engine: ${error.message}`),
   });
   context.subscriptions.push(log, { dispose: () => void engine.dispose() });
   context.subscriptions.push(

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { OcrLine, OcrResult } from '../protocol/engine';
 import { EngineFailure } from './engineFailure';
+import { assertOnnxTelemetryDisabled } from './onnxPrivacy';
 import { NO_SPINNING } from './ortSpinning';
 import { DEFAULT_DETECTION, detectText, type DetectionSettings } from './ocrDetection';
 import type { Point, Quad } from './ocrGeometry';
@@ -75,6 +76,7 @@ export class OcrEngine {
   ) {}
 
   static async load(modelsDir: string = defaultOcrModelsDir(), options: OcrOptions = {}): Promise<OcrEngine> {
+    assertOnnxTelemetryDisabled();
     for (const file of Object.values(OCR_MODEL_FILES)) {
       const path = join(modelsDir, file);
       if (!existsSync(path)) throw new Error(`The OCR model file ${path} is missing.`);

@@ -19,6 +19,7 @@ import type { ChatMessage } from './prompts';
 import { controlTokenPattern, neutralizeMessages } from './controlTokens';
 import { EngineFailure } from './engineFailure';
 import { encoderFitProblem, planImage, useUpstreamPreprocessing, type Lfm2VlKnobs } from './lfm2VlPreprocessing';
+import { assertOnnxTelemetryDisabled } from './onnxPrivacy';
 import { NO_SPINNING } from './ortSpinning';
 import type { RgbImage } from './rgbImage';
 import { TokenStream } from './tokenStream';
@@ -75,6 +76,7 @@ export class VisionLanguageModel {
 
   /** `dtypes`: the ONNX precision of each graph (src/engine/modelFiles.ts). */
   static async load(modelDir: string, dtypes: Record<string, GraphDtype>): Promise<VisionLanguageModel> {
+    assertOnnxTelemetryDisabled();
     const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')) as {
       image_token_id?: number;
       image_token_index?: number;

@@ -220,6 +220,36 @@ describe('engine safety nets', () => {
     }
   });
 
+  it('reports no model once the engine is stopped on purpose (isolation switched), not "loaded"', async () => {
+    const engine = new EngineClient({ enginePath });
+    try {
+      await engine.generate(request({ options: resolveOptions('fast', { maxNewTokens: 2 }) })).result;
+      assert.equal(engine.state.state, 'loaded');
+      engine.setIsolation('process');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(engine.state.state, 'unloaded');
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('an engine error that names no job is logged and never fails the running job', async () => {
+    const unattributed: string[] = [];
+    const engine = new EngineClient({ enginePath, onUnattributedError: (error) => unattributed.push(error.code) });
+    try {
+      const job = engine.generate(request({ options: resolveOptions('fast', { maxNewTokens: 60 }) }), {
+        // A request the engine cannot parse, with no id, while a job streams.
+        onToken: (_t, index) => index === 1 && (engine as unknown as { engine: { post(r: unknown): void } }).engine.post({ type: 'bogus' }),
+      });
+      const { cancelled, stats } = await job.result;
+      assert.equal(cancelled, false);
+      assert.ok(stats.generatedTokens > 1);
+      assert.deepEqual(unattributed, ['PROTOCOL']);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
   it('refuses to load a model the free memory cannot hold', async () => {
     const engine = new EngineClient({ enginePath, memoryHeadroomBytes: Number.MAX_SAFE_INTEGER });
     try {
