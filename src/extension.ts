@@ -17,14 +17,14 @@ import { createAltGenerator } from './host/altGenerator';
 import { loadMarkerPath, recoverFromCrashedLoad } from './host/crashRecovery';
 import { EngineClient } from './host/engineClient';
 import type { LoupeServices } from './host/services';
-import { loupeSettings } from './host/settings';
+import { Settings } from './host/settings';
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   mkdirSync(context.globalStorageUri.fsPath, { recursive: true });
-  await recoverFromCrashedLoad(context);
-
   const log = vscode.window.createOutputChannel('Loupe', { log: true });
-  const settings = loupeSettings();
+  const settings = new Settings(context.globalState);
+  await recoverFromCrashedLoad(context, settings).catch((error: unknown) => log.warn(`Loupe: crash recovery skipped: ${String(error)}`));
+
   const engine = new EngineClient({
     enginePath: join(context.extensionPath, 'dist', 'engine.js'),
     isolation: settings.isolation,
@@ -34,16 +34,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   });
   context.subscriptions.push(log, { dispose: () => void engine.dispose() });
   context.subscriptions.push(
-    vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration('loupe.engine.isolation')) engine.setIsolation(loupeSettings().isolation);
+    settings.onDidChange((change) => {
+      if (change.restartsEngine) engine.setIsolation(settings.isolation);
+      if (change.reconfiguresEngine) engine.setIdleUnloadMs(settings.idleUnloadMs);
     }),
   );
 
-  const services: LoupeServices = { engine, log, resolveModelDir: () => resolveSelectedModelDir(context) };
+  const services: LoupeServices = { engine, log, settings, resolveModelDir: () => resolveSelectedModelDir(context) };
   const panel = registerAskPanel(context, services);
   registerImageSources(context, services, panel);
   registerModelStatus(context, services);
-  registerPresetPicker(context);
+  registerPresetPicker(context, settings);
   registerModelCommands(context, { onModelChanged: () => engine.unload() });
 
   const generateAlt = createAltGenerator(services);

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { InsertAction, InsertTargets } from '../protocol/webview';
 import { imageSourcePath, imagesIn, type ImageOccurrence } from './imageReferences';
 import { resolveImageSource, sameResource } from './imageLocation';
-import { loupeSettings } from '../host/settings';
+import { altTextSettings } from '../host/settings';
 import { altTextInsertion, formatAsComment, hasCommentSyntax, toMarkdownTable } from './insertionText';
 
 /** Remembers the last text editor and its selection, so focus moving to the panel loses neither. */
@@ -170,7 +170,7 @@ async function fillAltText(target: AltTextTarget, answer: string): Promise<strin
     { text: document.getText(), fileName: name, languageId: document.languageId },
     target,
     answer,
-    loupeSettings().altTextMaxLength,
+    altTextSettings(document.uri).maxLength,
   );
   const range = new vscode.Range(document.positionAt(edit.start), document.positionAt(edit.end));
   if (!(await vscode.workspace.applyEdit(replaceEdit(document.uri, range, edit.newText)))) {

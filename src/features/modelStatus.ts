@@ -5,19 +5,19 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { LoupeServices } from '../host/services';
-import { loupeSettings } from '../host/settings';
 import { readInstalledMarker } from '../models/installedMarker';
 import type { ModelStatus } from '../protocol/webview';
 
 /** One per activation, shared by the status bar item and the panel. */
 export class ModelStatusSource implements vscode.Disposable {
-  private status: ModelStatus = { state: 'unloaded', preset: loupeSettings().preset };
+  private status: ModelStatus;
   private installed?: { modelDir: string | undefined; name?: string };
   private readonly changed = new vscode.EventEmitter<ModelStatus>();
   readonly onDidChange = this.changed.event;
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly services: LoupeServices) {
+    this.status = { state: 'unloaded', preset: services.settings.preset };
     this.subscriptions = [
       this.changed,
       services.engine.onDidChangeModelState(() => this.refresh()),
@@ -54,7 +54,7 @@ export class ModelStatusSource implements vscode.Disposable {
     const next: ModelStatus = {
       state: this.installed && !this.installed.modelDir && engine.state === 'unloaded' ? 'missing' : engine.state,
       modelName: modelDir === this.installed?.modelDir ? this.installed?.name : modelDir && basename(modelDir),
-      preset: loupeSettings().preset,
+      preset: this.services.settings.preset,
     };
     if (JSON.stringify(next) === JSON.stringify(this.status)) return;
     this.status = next;

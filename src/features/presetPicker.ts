@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
 import { PRESET_NAMES, PRESETS } from '../protocol/options';
-import { loupeSettings } from '../host/settings';
+import type { Settings } from '../host/settings';
 
-/** "Loupe: Select Speed/Detail Preset": the same setting the panel's selector writes. */
-export function registerPresetPicker(context: vscode.ExtensionContext): void {
+/** "Loupe: Select Speed/Detail Preset": the same setting, written the same way, as the panel's selector. */
+export function registerPresetPicker(context: vscode.ExtensionContext, settings: Settings): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('loupe.selectPreset', async () => {
-      const current = loupeSettings().preset;
+      const current = settings.preset;
       const picked = await vscode.window.showQuickPick(
         PRESET_NAMES.map((name) => {
           const { vision, maxNewTokens } = PRESETS[name];
@@ -19,7 +19,7 @@ export function registerPresetPicker(context: vscode.ExtensionContext): void {
         }),
         { title: 'Loupe: speed/detail preset' },
       );
-      if (picked) await vscode.workspace.getConfiguration('loupe').update('preset', picked.label, vscode.ConfigurationTarget.Global);
+      if (picked) await settings.write('preset', picked.label);
     }),
   );
 }

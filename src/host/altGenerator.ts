@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import { resolveOptions } from '../protocol/options';
 import { EngineError } from './engineClient';
 import type { LoupeServices } from './services';
-import { loupeSettings } from './settings';
 
 export interface AltGenerationRequest {
   imageUri: vscode.Uri;
@@ -27,7 +26,7 @@ export function createAltGenerator(services: LoupeServices): GenerateAlt {
     if (!modelDir) {
       throw new EngineError('MODEL_MISSING', 'No model is installed. Run "Loupe: Select Model" to download one.');
     }
-    const settings = loupeSettings();
+    const { settings } = services;
     const bytes = await vscode.workspace.fs.readFile(request.imageUri);
     const name = request.imageUri.path.split('/').pop() || 'image';
     const job = services.engine.generate({

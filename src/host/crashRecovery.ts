@@ -1,5 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import * as vscode from 'vscode';
+import type { Settings } from './settings';
 
 const MARKER = 'engine-loading.marker';
 
@@ -10,23 +11,25 @@ export function loadMarkerPath(context: vscode.ExtensionContext): string {
 
 /**
  * A marker left from a previous session means the extension host died while a model was loading:
- * a native crash in a worker thread takes the whole host down. From then on the engine runs in a
- * separate process, and the user is told why.
+ * a native crash in a worker thread takes the whole host down. From then on this machine runs the
+ * engine in a separate process, and the user is told why. The fact is kept in the extension's
+ * global state, not written into (synced) user settings, and nothing here can fail activation.
  */
-export async function recoverFromCrashedLoad(context: vscode.ExtensionContext): Promise<void> {
+export async function recoverFromCrashedLoad(context: vscode.ExtensionContext, settings: Settings): Promise<void> {
   const marker = loadMarkerPath(context);
   const pid = markerOwner(marker);
   // Another VS Code window shares this storage and may be loading right now: not a crash.
   if (pid === undefined || isAlive(pid)) return;
   rmSync(marker, { force: true });
-  const config = vscode.workspace.getConfiguration('loupe');
-  if (config.get('engine.isolation') === 'process') return;
-  await config.update('engine.isolation', 'process', vscode.ConfigurationTarget.Global);
-  void vscode.window.showWarningMessage(
-    'Loupe: VS Code stopped while a model was loading last time, probably a crash in the model runtime. ' +
-      'Loupe now runs its engine in a separate process ("loupe.engine.isolation": "process") so this cannot ' +
-      'take VS Code down again.',
-  );
+  if (settings.isolation === 'process') return;
+  await settings.rememberCrashInThread(true);
+  void vscode.window
+    .showWarningMessage(
+      'Loupe: VS Code stopped while a model was loading last time, probably a crash in the model runtime. ' +
+        'Loupe now runs its engine in a separate process on this machine, so this cannot take VS Code down again.',
+      'Use a thread again',
+    )
+    .then((choice) => choice && settings.rememberCrashInThread(false));
 }
 
 function markerOwner(marker: string): number | undefined {

@@ -6,6 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { ORT_PRIVACY_ENV } from '../engine/onnxPrivacy';
 import {
   EngineEventSchema,
   type EngineEvent,
@@ -56,6 +57,8 @@ export interface EngineClientOptions {
   loadMarkerPath?: string;
   idleUnloadMs?: number;
   memoryHeadroomBytes?: number;
+  /** Where engine errors that name no job go (the extension's log); they never fail a job. */
+  onUnattributedError?(error: EngineError): void;
   /** How long a thread engine may take to finish its native work when stopped (default 30 s). */
   shutdownGraceMs?: number;
 }
@@ -101,7 +104,13 @@ export class EngineClient {
   constructor(private options: EngineClientOptions) {}
 
   get isolation(): Isolation {
-    return this.options.isolation ?? 'thread';
+    return this.options.isolation ?? 'process';
+  }
+
+  /** Applies at once: a running engine gets the new idle time for its next idle period. */
+  setIdleUnloadMs(idleUnloadMs: number): void {
+    this.options = { ...this.options, idleUnloadMs };
+    this.engine?.post({ type: 'configure', idleUnloadMs });
   }
 
   /** Takes effect on the next engine start; a running engine is stopped when idle. */
@@ -220,7 +229,8 @@ export class EngineClient {
         return this.finish(event.id, (job) => job.resolve(event.preview));
       case 'error':
         if (event.id) return this.finish(event.id, (job) => job.reject(new EngineError(event.error.code, event.error.message)));
-        return this.failCurrent(event.error.code, event.error.message);
+        // An error the engine cannot attribute (a request it could not parse) belongs to no job.
+        return this.options.onUnattributedError?.(new EngineError(event.error.code, event.error.message));
     }
   }
 
@@ -279,7 +289,7 @@ export class EngineClient {
     // Inside VS Code process.execPath is Electron; ELECTRON_RUN_AS_NODE makes it a plain Node.
     const child: ChildProcess = fork(this.options.enginePath, [], {
       serialization: 'advanced',
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      env: { ...process.env, ...ORT_PRIVACY_ENV, ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const handle: EngineHandle = {
@@ -306,6 +316,10 @@ export class EngineClient {
   private async stopEngine(): Promise<void> {
     const engine = this.engine;
     this.engine = undefined;
+    // The exit handler ignores an engine stopped on purpose, so its model state is reset here:
+    // a status bar must not say "ready" for a model no engine holds.
+    this.engineModelState = { state: 'unloaded' };
+    this.publishState();
     await engine?.terminate();
   }
 

@@ -1,16 +1,92 @@
+/**
+ * The one owner of Loupe's settings (package.json `contributes.configuration`): typed reads with
+ * the manifest's defaults, which changes need the engine reconfigured or restarted, and one write
+ * rule. Features never call `getConfiguration('loupe')` themselves.
+ */
 import * as vscode from 'vscode';
-import type { PresetName } from '../protocol/options';
+import { PRESET_NAMES, type PresetName } from '../protocol/options';
 import type { Isolation } from './engineClient';
 
-/** Typed reads of Loupe's settings (package.json `contributes.configuration`). */
-export function loupeSettings() {
-  const config = vscode.workspace.getConfiguration('loupe');
-  return {
-    preset: config.get<PresetName>('preset', 'balanced'),
-    isolation: config.get<Isolation>('engine.isolation', 'thread'),
-    idleUnloadMs: Math.max(0, config.get<number>('engine.idleUnloadMinutes', 10)) * 60_000,
-    ocrGrounding: config.get<boolean>('ocr.groundPrompts', true),
-    altTextMaxLength: config.get<number>('altText.maxLength', 125),
-    altTextLanguage: config.get<string>('altText.language', ''),
-  };
+const SECTION = 'loupe';
+/** Set when the editor died while a model loaded in a thread (src/host/crashRecovery.ts). */
+const CRASH_ISOLATION_KEY = 'loupe.engine.crashedInThread';
+
+/** What a settings change means for the running engine. */
+export interface SettingsChange {
+  affects(key: string): boolean;
+  /** The engine must be started anew (thread vs process). */
+  restartsEngine: boolean;
+  /** The engine takes the new value at once (idle unload time). */
+  reconfiguresEngine: boolean;
+}
+
+export class Settings {
+  constructor(private readonly globalState: vscode.Memento) {}
+
+  private get config(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration(SECTION);
+  }
+
+  get preset(): PresetName {
+    const value = this.config.get<string>('preset');
+    return (PRESET_NAMES as readonly string[]).includes(value ?? '') ? (value as PresetName) : 'balanced';
+  }
+
+  /** A crash while loading in a thread pins this machine to process isolation, without touching synced settings. */
+  get isolation(): Isolation {
+    if (this.globalState.get<boolean>(CRASH_ISOLATION_KEY)) return 'process';
+    return this.config.get<Isolation>('engine.isolation') === 'thread' ? 'thread' : 'process';
+  }
+
+  get idleUnloadMs(): number {
+    return Math.max(0, this.config.get<number>('engine.idleUnloadMinutes', 10)) * 60_000;
+  }
+
+  get ocrGrounding(): boolean {
+    return this.config.get<boolean>('ocr.groundPrompts', true);
+  }
+
+  altText(scope?: vscode.Uri): AltTextSettings {
+    return altTextSettings(scope);
+  }
+
+  async rememberCrashInThread(crashed: boolean): Promise<void> {
+    await this.globalState.update(CRASH_ISOLATION_KEY, crashed || undefined);
+  }
+
+  /** Writes where the value is set now (folder, workspace, else user), so a change is never hidden by a more specific value. */
+  async write(key: string, value: unknown): Promise<void> {
+    const inspected = this.config.inspect(key);
+    const target =
+      inspected?.workspaceFolderValue !== undefined
+        ? vscode.ConfigurationTarget.WorkspaceFolder
+        : inspected?.workspaceValue !== undefined
+          ? vscode.ConfigurationTarget.Workspace
+          : vscode.ConfigurationTarget.Global;
+    await this.config.update(key, value, target);
+  }
+
+  onDidChange(listener: (change: SettingsChange) => void): vscode.Disposable {
+    return vscode.workspace.onDidChangeConfiguration((event) => {
+      if (!event.affectsConfiguration(SECTION)) return;
+      listener(classifyChange((key) => event.affectsConfiguration(`${SECTION}.${key}`)));
+    });
+  }
+}
+
+export interface AltTextSettings {
+  maxLength: number;
+  /** Language code for answers; empty: the document's language. */
+  language: string;
+}
+
+/** Alt text settings can differ per folder of a multi-root workspace, so they are read for a document. */
+export function altTextSettings(scope?: vscode.Uri): AltTextSettings {
+  const config = vscode.workspace.getConfiguration(SECTION, scope);
+  return { maxLength: config.get<number>('altText.maxLength', 125), language: config.get<string>('altText.language', '').trim() };
+}
+
+/** Which settings the engine depends on, and how: kept next to the reads above. */
+export function classifyChange(affects: (key: string) => boolean): SettingsChange {
+  return { affects, restartsEngine: affects('engine.isolation'), reconfiguresEngine: affects('engine.idleUnloadMinutes') };
 }

@@ -221,7 +221,7 @@ describe('engine safety nets', () => {
   });
 
   it('reports no model once the engine is stopped on purpose (isolation switched), not "loaded"', async () => {
-    const engine = new EngineClient({ enginePath });
+    const engine = new EngineClient({ enginePath, isolation: 'thread' });
     try {
       await engine.generate(request({ options: resolveOptions('fast', { maxNewTokens: 2 }) })).result;
       assert.equal(engine.state.state, 'loaded');
