@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# One command that installs everything the tests need on a fresh Debian machine with Node 20:
+# Debian packages, npm packages, and code-server (a real VS Code) for the e2e suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export ONNXRUNTIME_NODE_INSTALL=skip
+export DEBIAN_FRONTEND=noninteractive
+
+# Chromium (e2e, OCR fixtures), libkrb5-dev (code-server's native build), python3-torch/onnx
+# (fixture regeneration check), python3-torchvision (preprocessing references), fonts the OCR
+# evaluation set was rendered with, strace and iproute2 (the network-namespace privacy test).
+apt_packages=(chromium libkrb5-dev build-essential python3 python3-torch python3-torchvision python3-onnx fonts-dejavu-core unzip strace iproute2)
+missing=()
+for pkg in "${apt_packages[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo_if_needed=()
+  [ "$(id -u)" -ne 0 ] && sudo_if_needed=(sudo)
+  "${sudo_if_needed[@]}" apt-get update -qq
+  "${sudo_if_needed[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund
+# code-server for the e2e suite, in .cache/e2e-tools (or $LOUPE_E2E_TOOLS, where the tests look too).
+bash scripts/install-code-server.sh
