@@ -1,20 +1,21 @@
 /**
- * `loupe models list | download | import | remove`: choose, fetch and manage models from a
- * terminal. Models live in `$LOUPE_HOME/models` (default `~/.cache/loupe/models`, or `--dir`).
+ * `loupe models list | download | import | precision | remove`: choose, fetch and manage models
+ * from a terminal. Models live in `$LOUPE_HOME/models` (default `~/.cache/loupe/models`, or `--dir`).
  * Downloads show a progress bar on stderr, stop cleanly on Ctrl-C (part files are kept and the
  * next run resumes), and refuse LFM-licensed models until `--accept-license` is given.
  */
 import type { Command } from 'commander';
 import { listManifests, findManifest, getManifest, DEFAULT_MODEL_ID } from '../models/catalog';
-import { firstRunText, licenseText, modelChoices } from '../models/choice';
+import { firstRunText, licenseText, modelChoices, UNCONFIRMED_NOTE } from '../models/choice';
 import { downloadModel } from '../models/download';
-import { isModelError, type ModelErrorCode } from '../models/errors';
+import { isModelError, ModelError, type ModelErrorCode } from '../models/errors';
 import { DEFAULT_HUB_ENDPOINT } from '../models/hubClient';
 import { importModelFolder } from '../models/importFolder';
-import type { ModelManifest } from '../models/manifest';
+import type { InstalledMarker } from '../models/installedMarker';
+import { findPrecision, isPrecisionConfirmed, type ModelManifest } from '../models/manifest';
 import { describeProgress, formatBytes, percent, progressBar, type DownloadProgress } from '../models/progress';
 import { cliStorageDir } from '../models/storageDir';
-import { deleteModel, listInstalled, partialDownloadBytes } from '../models/store';
+import { deleteModel, findInstalled, listInstalled, partialDownloadBytes, selectPrecision } from '../models/store';
 
 export interface ModelsCommandContext {
   /** Overrides `--dir`, `$LOUPE_HOME` and the default. */
@@ -81,11 +82,12 @@ export function registerModelsCommand(program: Command, context: ModelsCommandCo
         const rows = [['', 'ID', 'STATUS', 'SIZE', 'LICENSE']];
         for (const choice of choices) {
           const partial = choice.installed ? 0 : await partialDownloadBytes(storageDir, choice.id);
+          const others = choice.installed?.precisions.filter((p) => p !== choice.installed?.precision) ?? [];
           const status = choice.installed
-            ? `installed (${choice.installed.precision}, ${choice.installed.revision.slice(0, 12)})`
+            ? `installed (${choice.installed.precision}${others.length > 0 ? `; also ${others.join(', ')}` : ''}, ${choice.installed.revision.slice(0, 12)})`
             : partial > 0
               ? `partial download (${formatBytes(partial)}; download again to resume)`
-              : 'not installed';
+              : `not installed${choice.confirmed ? '' : ` ${UNCONFIRMED_NOTE}`}`;
           rows.push([choice.recommended ? '*' : '', choice.id, status, choice.sizeText, licenseText(choice.license)]);
         }
         for (const model of imported) rows.push(['', model.modelId, `imported (${model.marker.precision})`, '', model.marker.license.name]);
@@ -118,6 +120,9 @@ export function registerModelsCommand(program: Command, context: ModelsCommandCo
         const bar = new TerminalProgress(stderr);
         try {
           stderr.write(`Downloading ${manifest.label} from ${manifest.hub.repo} (${manifest.hub.revisionKind} ${manifest.hub.revision.slice(0, 12)}) to ${storageDir}\n`);
+          if (!isPrecisionConfirmed(manifest, findPrecision(manifest, options.precision))) {
+            stderr.write(`No public listing has confirmed these file names; the repository's file list is checked before anything is fetched.\n`);
+          }
           const outcome = await downloadModel({
             manifest,
             precision: options.precision,
@@ -132,6 +137,7 @@ export function registerModelsCommand(program: Command, context: ModelsCommandCo
           });
           bar.finish();
           stdout.write(`Installed ${manifest.label} (${outcome.marker.precision}) in ${outcome.dir}\n`);
+          if (outcome.marker.precisions.length > 1) stdout.write(precisionsText(manifest.id, outcome.marker.precision, outcome.marker.precisions));
         } catch (error) {
           bar.finish();
           throw error;
@@ -162,6 +168,20 @@ export function registerModelsCommand(program: Command, context: ModelsCommandCo
     );
 
   models
+    .command('precision')
+    .description('show the installed precisions of a model, or choose the one Loupe loads')
+    .argument('<id>', 'installed model id')
+    .argument('[precision]', 'installed precision to load from now on')
+    .action(
+      run(async (id: string, precision: string | undefined, _options: unknown, command: Command) => {
+        const storageDir = storageFor(command.optsWithGlobals<DirOption>());
+        const model = precision ? await selectPrecision(storageDir, id, precision) : await findInstalled(storageDir, id);
+        if (!model) throw new ModelError('NOT_INSTALLED', `${id} is not installed in ${storageDir}.`);
+        stdout.write(precisionsText(id, model.marker.precision, model.marker.precisions));
+      }),
+    );
+
+  models
     .command('remove')
     .description('delete an installed model (all its revisions and partial downloads)')
     .argument('<id>', 'model id')
@@ -175,6 +195,14 @@ export function registerModelsCommand(program: Command, context: ModelsCommandCo
     );
 
   return models;
+}
+
+function precisionsText(id: string, selected: string, precisions: InstalledMarker['precisions']): string {
+  const lines = precisions.map((p) => {
+    const dtypes = `vision ${p.dtype.vision_encoder}, embeddings ${p.dtype.embed_tokens}, decoder ${p.dtype.decoder_model_merged}`;
+    return `${p.id === selected ? '*' : ' '} ${p.id.padEnd(10)} ${dtypes}`;
+  });
+  return `${lines.join('\n')}\n* loaded. Choose another: loupe models precision ${id} <precision>\n`;
 }
 
 function licenseExplanation(manifest: ModelManifest, acceptCommand = `loupe models download ${manifest.id} --accept-license`): string {

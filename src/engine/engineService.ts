@@ -15,14 +15,14 @@ import {
 import { EngineFailure, messageOf, toErrorInfo } from './engineFailure';
 import { decodeImage } from './images';
 import { memoryShortfall } from './memoryCheck';
-import { graphsFor, inspectModelFolder, type ModelFolderInfo } from './modelFiles';
+import { inspectModelFolder, type ModelFolderInfo } from './modelFiles';
 import { OcrEngine } from './ocr';
 import { formatOcrForPrompt } from './ocrGrounding';
+import { assertOnnxTelemetryDisabled } from './onnxPrivacy';
 import { OCR_GROUNDED_TASKS, buildMessages } from './prompts';
 import { loadReleasingOnFailure, nativeCreationsSettled } from './sessionTracker';
 import type { EngineTransport } from './transport';
 import { VisionLanguageModel } from './vlm';
-import { readModelType } from './modelConfig';
 
 const OCR_PROMPT_BUDGET_CHARS = 2_000;
 
@@ -45,6 +45,7 @@ export class EngineService {
   constructor(private readonly transport: EngineTransport) {}
 
   start(): void {
+    assertOnnxTelemetryDisabled();
     this.transport.onMessage((message) => this.receive(message));
     this.transport.send({ type: 'ready' });
   }
@@ -114,7 +115,7 @@ export class EngineService {
   /** What `generate` and `prompt` share: the image, the model and the chat messages. */
   private async prepare(request: GenerateRequest | PromptRequest, job: RunningJob) {
     this.progress(request.id, 'reading-image');
-    const image = await decodeImage(request.image);
+    const image = await decodeImage(request.image, {}, job.abort.signal);
     const model = await this.modelFor(request.id, request.modelDir);
     if (job.abort.signal.aborted) throw new EngineFailure('CANCELLED', 'Cancelled while the model was loading.');
 
@@ -174,7 +175,7 @@ export class EngineService {
 
   private async recognize(id: string, input: ImageInput, job: RunningJob): Promise<void> {
     this.progress(id, 'reading-image');
-    const image = await decodeImage(input);
+    const image = await decodeImage(input, {}, job.abort.signal);
     this.progress(id, 'ocr');
     const result = await (await this.ocrEngine()).recognize(image, job.abort.signal);
     this.send({ type: 'ocr-done', id, result });
@@ -197,7 +198,7 @@ export class EngineService {
     this.progress(id, 'loading-model');
     let folder: ModelFolderInfo;
     try {
-      folder = inspectModelFolder(modelDir, graphsFor(readModelType(modelDir)));
+      folder = await inspectModelFolder(modelDir);
     } catch (error) {
       throw new EngineFailure('MODEL_MISSING', messageOf(error));
     }

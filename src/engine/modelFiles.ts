@@ -1,54 +1,62 @@
 /**
- * Facts about a model folder read from disk: which ONNX precision each graph has and how many
- * bytes loading it will need. The folder is the single source of truth, whether it was downloaded,
- * imported or generated for tests.
+ * Which precision the engine loads from a model folder, and how many bytes of weights that is.
+ * A folder from the model store loads exactly the precision its `installed.json` selects (the
+ * one the user downloaded or chose); a plain folder (`--model <dir>`, `loupe.model.path`) loads
+ * the precision the store would have picked for it (src/models/modelLayout.ts).
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { readInstalledMarker } from '../models/installedMarker';
+import { architectureForModelType, findGraphFiles, GRAPH_NAMES, graphFile, precisionsOf, SUPPORTED_MODEL_TYPES, type Dtype, type DtypeMap } from '../models/modelLayout';
+import { readOnnxHeader } from '../models/onnxHeader';
 
-/** transformers.js dtype names and the file suffix each maps to (onnx/<graph><suffix>.onnx). */
-const DTYPE_SUFFIXES = [
-  ['q4', '_q4'],
-  ['q4f16', '_q4f16'],
-  ['int8', '_int8'],
-  ['uint8', '_uint8'],
-  ['q8', '_quantized'],
-  ['fp16', '_fp16'],
-  ['fp32', ''],
-] as const;
-export type GraphDtype = (typeof DTYPE_SUFFIXES)[number][0];
+export type GraphDtype = Dtype;
 
 export interface ModelFolderInfo {
-  dtypes: Record<string, GraphDtype>;
+  dtypes: DtypeMap;
   /** Bytes of the ONNX graphs and their external data that will be loaded. */
   weightBytes: number;
 }
 
-/** CPU-friendly preference: the smallest precision present for each graph. */
-export function inspectModelFolder(modelDir: string, graphs: readonly string[]): ModelFolderInfo {
-  const onnxDir = join(modelDir, 'onnx');
-  if (!existsSync(join(modelDir, 'config.json'))) {
-    throw new Error(`${modelDir} is not a model folder: config.json is missing.`);
+export async function inspectModelFolder(modelDir: string): Promise<ModelFolderInfo> {
+  const modelType = await readModelType(modelDir);
+  if (!architectureForModelType(modelType)) {
+    throw new Error(`Model type "${modelType}" is not supported by Loupe (supported: ${SUPPORTED_MODEL_TYPES.join(', ')}).`);
   }
-  const files = existsSync(onnxDir) ? new Set(readdirSync(onnxDir)) : new Set<string>();
-  const dtypes: Record<string, GraphDtype> = {};
+  const dtypes = (await readInstalledMarker(modelDir))?.dtype ?? (await plainFolderDtypes(modelDir));
   let weightBytes = 0;
-  for (const graph of graphs) {
-    const found = DTYPE_SUFFIXES.find(([, suffix]) => files.has(`${graph}${suffix}.onnx`));
-    if (!found) throw new Error(`${modelDir} has no ONNX file for the "${graph}" graph (looked in ${onnxDir}).`);
-    const [dtype, suffix] = found;
-    dtypes[graph] = dtype;
-    const stem = `${graph}${suffix}.onnx`;
-    for (const file of files) {
-      if (file === stem || file.startsWith(`${stem}_data`)) weightBytes += statSync(join(onnxDir, file)).size;
-    }
+  for (const graph of GRAPH_NAMES) {
+    const file = join(modelDir, graphFile(graph, dtypes[graph]));
+    const size = await stat(file).then((s) => s.size, () => undefined);
+    if (size === undefined) throw new Error(`${modelDir} has no ${dtypes[graph]} ONNX file for the "${graph}" graph (${file} is missing).`);
+    const data = new Set((await readOnnxHeader(file)).externalData.map((ref) => resolve(dirname(file), ref.location)));
+    weightBytes += size;
+    for (const path of data) weightBytes += await stat(path).then((s) => s.size, () => 0);
   }
   return { dtypes, weightBytes };
 }
 
-/** The graphs an architecture is exported as, read from config.json's model_type. */
-export function graphsFor(modelType: string): readonly string[] {
-  if (modelType === 'lfm2_vl') return ['vision_encoder', 'embed_tokens', 'decoder_model_merged'];
-  if (modelType === 'idefics3') return ['vision_encoder', 'embed_tokens', 'decoder_model_merged'];
-  throw new Error(`Model type "${modelType}" is not supported by Loupe (supported: lfm2_vl, idefics3).`);
+/** config.json's model_type, with an error that says which folder is wrong. */
+async function readModelType(modelDir: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(join(modelDir, 'config.json'), 'utf8');
+  } catch {
+    throw new Error(`No model at ${modelDir}: config.json is missing. Download or import a model ("Loupe: Select Model").`);
+  }
+  const modelType = (JSON.parse(text) as { model_type?: unknown }).model_type;
+  if (typeof modelType !== 'string') throw new Error(`${join(modelDir, 'config.json')} has no model_type.`);
+  return modelType;
+}
+
+/** Only transformers.js's own spellings count here: nothing renames a plain folder's files. */
+async function plainFolderDtypes(modelDir: string): Promise<DtypeMap> {
+  const names = await readdir(join(modelDir, 'onnx')).catch(() => [] as string[]);
+  const found = findGraphFiles(names.map((name) => `onnx/${name}`)).filter((g) => g.path === g.file);
+  const chosen = precisionsOf(found)[0];
+  if (!chosen) {
+    const missing = GRAPH_NAMES.filter((graph) => !found.some((g) => g.graph === graph));
+    throw new Error(`${modelDir} has no ONNX file for the ${missing.map((g) => `"${g}"`).join(', ')} graph (looked in ${join(modelDir, 'onnx')}).`);
+  }
+  return chosen.dtype;
 }

@@ -6,14 +6,14 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_MODEL_ID, findManifest, getManifest, listManifests } from '../models/catalog';
-import { licenseText, modelChoices } from '../models/choice';
+import { licenseText, modelChoices, UNCONFIRMED_NOTE } from '../models/choice';
 import { downloadModel } from '../models/download';
 import { isModelError } from '../models/errors';
 import { DEFAULT_HUB_ENDPOINT } from '../models/hubClient';
 import { importModelFolder } from '../models/importFolder';
-import { findPrecision, type ModelManifest } from '../models/manifest';
+import { findPrecision, isPrecisionConfirmed, type ModelManifest } from '../models/manifest';
 import { describeProgress, formatBytes, percent } from '../models/progress';
-import { deleteModel, listInstalled, modelInfo, partialDownloadBytes, resolveInstalledModelDir, type InstalledModel } from '../models/store';
+import { deleteModel, findInstalled, listInstalled, modelInfo, partialDownloadBytes, resolveInstalledModelDir, selectPrecision, type InstalledModel } from '../models/store';
 
 const TOKEN_SECRET = 'loupe.hub.token';
 const acceptanceKey = (modelId: string) => `loupe.licenseAccepted.${modelId}`;
@@ -76,7 +76,13 @@ class ModelCommands {
     const items = [
       ...modelChoices(listManifests(), installed).map((choice) => ({
         label: `${choice.installed ? '$(check) ' : '$(cloud-download) '}${choice.label}`,
-        description: [choice.id === current ? 'current' : '', choice.installed ? 'installed' : choice.sizeText, choice.speed, choice.recommended ? 'recommended' : '']
+        description: [
+          choice.id === current ? 'current' : '',
+          choice.installed ? 'installed' : choice.sizeText,
+          choice.speed,
+          choice.recommended ? 'recommended' : '',
+          choice.installed || choice.confirmed ? '' : UNCONFIRMED_NOTE,
+        ]
           .filter(Boolean)
           .join(' · '),
         detail: `${licenseText(choice.license)}. ${choice.summary}`,
@@ -95,7 +101,30 @@ class ModelCommands {
       if (answer === 'Download') await this.download(manifest.id, { skipConsent: true, useWhenDone: true });
       return;
     }
-    await this.useModel(picked.id);
+    if (await this.pickPrecision(picked.id)) await this.useModel(picked.id);
+  }
+
+  /** With several precisions of a model installed, asks which one to load; false when cancelled. */
+  private async pickPrecision(modelId: string): Promise<boolean> {
+    const model = await findInstalled(this.storageDir, modelId);
+    if (!model || model.marker.precisions.length < 2) return true;
+    const manifest = findManifest(modelId);
+    const picked = await vscode.window.showQuickPick(
+      model.marker.precisions.map((p) => ({
+        label: manifest?.precisions.find((m) => m.id === p.id)?.label ?? p.id,
+        description: `${p.id === model.marker.precision ? 'current · ' : ''}vision ${p.dtype.vision_encoder}, embeddings ${p.dtype.embed_tokens}, decoder ${p.dtype.decoder_model_merged}`,
+        id: p.id,
+      })),
+      { title: `Loupe: which precision of ${model.marker.label}?` },
+    );
+    if (!picked) return false;
+    try {
+      await selectPrecision(this.storageDir, modelId, picked.id);
+      return true;
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Loupe: ${(error as Error).message}`);
+      return false;
+    }
   }
 
   /** Resolves true when the model ended up installed. `useWhenDone` selects it without asking. */
@@ -218,7 +247,7 @@ class ModelCommands {
       `Path: ${info.dir}`,
       `Size on disk: ${formatBytes(info.sizeOnDisk)}`,
       marker.hub ? `Source: ${marker.hub.repo} at commit ${marker.hub.commit}${marker.hub.requestedRevision === marker.hub.commit ? '' : ` (${marker.hub.revisionKind} ${marker.hub.requestedRevision})`}` : `Imported from: ${marker.importedFrom ?? 'unknown'}`,
-      `Precision: ${marker.precision} (vision ${marker.dtype.vision_encoder}, embeddings ${marker.dtype.embed_tokens}, decoder ${marker.dtype.decoder_model_merged})`,
+      `Precision: ${marker.precision} (vision ${marker.dtype.vision_encoder}, embeddings ${marker.dtype.embed_tokens}, decoder ${marker.dtype.decoder_model_merged})${alsoInstalled(marker)}`,
       `License: ${marker.license.name}${marker.licenseAcceptedAt ? ` (accepted ${marker.licenseAcceptedAt.slice(0, 10)})` : ''}`,
       `Installed: ${marker.installedAt.slice(0, 19).replace('T', ' ')}`,
     ];
@@ -305,12 +334,19 @@ class ModelCommands {
   }
 }
 
+/** "; also installed: q4" when Select Model can switch to other precisions. */
+function alsoInstalled(marker: InstalledModel['marker']): string {
+  const others = marker.precisions.filter((p) => p.id !== marker.precision).map((p) => p.id);
+  return others.length > 0 ? `; also installed: ${others.join(', ')} (Select Model switches)` : '';
+}
+
 function downloadDetail(manifest: ModelManifest, storageDir: string): string {
   const precision = findPrecision(manifest);
   const host = new URL(hubEndpoint()).host;
   return [
     `Size: about ${formatBytes(precision.approxDownloadBytes)} (${precision.label}), downloaded once and verified.`,
     `From: ${host}, ${manifest.hub.repo} (${manifest.hub.revisionKind} ${manifest.hub.revision.slice(0, 12)}).`,
+    ...(isPrecisionConfirmed(manifest, precision) ? [] : [`File names: not confirmed by a public listing; the repository's file list is checked before anything is downloaded.`]),
     `License: ${manifest.license.name}.`,
     `Stored in: ${storageDir}`,
     'After this, Loupe works offline. Cancelling keeps what was downloaded, to resume later.',

@@ -4,7 +4,7 @@
  * view render the same data.
  */
 import { DEFAULT_MODEL_ID } from './catalog';
-import { findPrecision, type ModelManifest } from './manifest';
+import { findPrecision, isPrecisionConfirmed, type ModelManifest } from './manifest';
 import { formatBytes } from './progress';
 import type { InstalledModel } from './store';
 
@@ -22,8 +22,15 @@ export interface ModelChoice {
   approxDownloadBytes: number;
   /** "about 770 MB" */
   sizeText: string;
-  installed?: { revision: string; precision: string; dir: string; source: 'hub' | 'import' };
+  /** A public listing showed every file of the default precision (else the names are expected, not seen). */
+  confirmed: boolean;
+  precisions: Array<{ id: string; label: string; approxDownloadBytes: number; confirmed: boolean }>;
+  /** `precision` is the one the engine loads; `precisions` all that are installed. */
+  installed?: { revision: string; precision: string; precisions: string[]; dir: string; source: 'hub' | 'import' };
 }
+
+/** How the pickers mark a model or precision whose file names no public listing has shown. */
+export const UNCONFIRMED_NOTE = '(file names unconfirmed)';
 
 export function modelChoices(manifests: ModelManifest[], installed: InstalledModel[]): ModelChoice[] {
   return manifests.map((manifest) => {
@@ -42,7 +49,15 @@ export function modelChoices(manifests: ModelManifest[], installed: InstalledMod
       defaultPrecision: precision.id,
       approxDownloadBytes: precision.approxDownloadBytes,
       sizeText: `about ${formatBytes(precision.approxDownloadBytes)}`,
-      installed: install && { revision: install.revision, precision: install.marker.precision, dir: install.dir, source: install.marker.source },
+      confirmed: isPrecisionConfirmed(manifest, precision),
+      precisions: manifest.precisions.map((p) => ({ id: p.id, label: p.label, approxDownloadBytes: p.approxDownloadBytes, confirmed: isPrecisionConfirmed(manifest, p) })),
+      installed: install && {
+        revision: install.revision,
+        precision: install.marker.precision,
+        precisions: install.marker.precisions.map((p) => p.id),
+        dir: install.dir,
+        source: install.marker.source,
+      },
     };
   });
 }

@@ -9,7 +9,7 @@
  * SmolVLM facts follow the transformers.js export convention for idefics3 models (not checked
  * against real files here, hence the optional `position_ids`).
  */
-import type { Architecture, GraphName } from './manifest';
+import type { Architecture, GraphName } from './modelLayout';
 
 export interface GraphIo {
   inputs: string[];
@@ -69,12 +69,6 @@ export function smolvlmDecoderIo(layers: number): GraphIo {
 export interface TextModelFacts {
   layerTypes?: Lfm2LayerType[];
   numHiddenLayers?: number;
-}
-
-export function architectureForModelType(modelType: unknown): Architecture | undefined {
-  if (modelType === 'lfm2_vl') return 'lfm2-vl';
-  if (modelType === 'idefics3' || modelType === 'smolvlm') return 'smolvlm';
-  return undefined;
 }
 
 /** Reads the cache layout from a parsed config.json; missing or odd fields give undefined. */

@@ -1,20 +1,25 @@
 /**
  * Downloads the files one precision of a model needs into `<storage>/<model>/<commit>/`:
- * lock, list the revision, check free space, fetch each file into `.part` (resuming), verify its
- * size and hash, rename it into place, check the graphs against the architecture contract, and
- * only then write `installed.json`. Anything short of that leaves no marker, so a half-downloaded
- * model is never used; cancelling or losing the network keeps the part files for the next try.
+ * lock, list the revision, find each graph the precision wants in that listing (refusing, before
+ * any byte, a layout the engine cannot load), check free space, fetch each file into `.part`
+ * (resuming), verify its size and hash, rename it into place under the name transformers.js
+ * loads, move a processor chat template to where transformers.js reads it, check the graphs
+ * against the architecture contract, and only then write `installed.json`, which selects this
+ * precision. Anything short of that leaves no marker, so a half-downloaded model is never used;
+ * cancelling or losing the network keeps the part files for the next try.
  */
 import { mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { embedChatTemplate } from './chatTemplate';
 import { ensureFreeSpace } from './diskSpace';
 import { acquireModelLock } from './downloadLock';
 import { ModelError } from './errors';
 import { digestMismatch, hashFile, type FileDigest } from './fileHash';
 import { HubClient, type HubRevision, type ProxySettings } from './hubClient';
-import { writeInstalledMarker, type InstalledMarker } from './installedMarker';
-import { dtypeMap, findPrecision, GRAPH_NAMES, type ModelManifest, type Precision } from './manifest';
+import { readInstalledMarker, writeInstalledMarker, type InstalledMarker } from './installedMarker';
+import { findPrecision, type ModelManifest, type Precision } from './manifest';
 import { validateModelFolder } from './modelFolder';
+import { CHAT_TEMPLATE_FILES, findGraphFiles, GRAPH_NAMES, isExternalDataChunk, missingGraphsProblem, requiredRootFiles, type FoundGraph } from './modelLayout';
 import { SpeedMeter, type DownloadProgress } from './progress';
 import { transferToPart } from './transfer';
 
@@ -51,7 +56,10 @@ export interface DownloadOutcome {
 }
 
 export interface PlannedFile {
+  /** The file in the repository. */
   path: string;
+  /** Where it is stored in the revision folder: the repository path, or transformers.js's name for a graph. */
+  localPath: string;
   size: number;
   sha256?: string;
   gitOid?: string;
@@ -82,34 +90,32 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
     if (manifest.hub.revisionKind === 'commit' && revision.commit !== manifest.hub.revision) {
       throw new ModelError('HUB_HTTP', `The hub resolved commit ${manifest.hub.revision} of ${manifest.hub.repo} to ${revision.commit}; refusing a different revision than the one pinned.`);
     }
-    const files = planDownload(manifest, precision, revision);
+    const { files, graphs } = planDownload(manifest, precision, revision);
     const dir = join(modelDir, revision.commit);
     const total = files.reduce((sum, file) => sum + file.size, 0);
-    const present = await Promise.all(files.map((file) => bytesPresent(join(dir, file.path), file.size)));
+    const present = await Promise.all(files.map((file) => bytesPresent(join(dir, file.localPath), file.size)));
     await ensureFreeSpace(dir, total - present.reduce((a, b) => a + b, 0), manifest.label, options.freeSpace);
 
     const digests = new Map<string, FileDigest>();
     let doneBytes = 0;
     let received = 0;
     for (const file of files) {
-      const fetched = await fetchVerified(hub, manifest, revision.commit, join(dir, file.path), file, {
+      const fetched = await fetchVerified(hub, manifest, revision.commit, join(dir, file.localPath), file, {
         signal: options.signal,
         retries: options.retries,
         retryDelayMs: options.retryDelayMs,
         onBytes: (fileBytes, delta) => reporter.update({ phase: 'downloading', file: file.path, bytesDone: doneBytes + fileBytes, bytesTotal: total }, delta),
         onVerifying: () => reporter.phase({ phase: 'verifying', file: file.path, bytesDone: doneBytes + file.size, bytesTotal: total }),
       });
-      digests.set(file.path, fetched.digest);
+      digests.set(file.localPath, fetched.digest);
       received += fetched.received;
       doneBytes += file.size;
     }
 
     reporter.phase({ phase: 'verifying', file: 'ONNX graphs', bytesDone: total, bytesTotal: total });
-    await validateModelFolder(dir, {
-      architecture: manifest.architecture,
-      graphs: GRAPH_NAMES.map((graph) => ({ graph, dtype: precision.graphs[graph].dtype, file: precision.graphs[graph].file })),
-    });
-    const marker = hubMarker(manifest, precision, hub.endpoint, revision.commit, files, digests);
+    if (await embedChatTemplate(dir)) digests.set('tokenizer_config.json', await hashFile(join(dir, 'tokenizer_config.json'), { signal: options.signal }));
+    await validateModelFolder(dir, { architecture: manifest.architecture, graphs: graphs.map((g) => ({ ...g, path: g.file })) });
+    const marker = await withEarlierPrecisions(dir, hubMarker(manifest, precision, hub.endpoint, revision.commit, [...digests]));
     await writeInstalledMarker(dir, marker);
     reporter.phase({ phase: 'done', bytesDone: total, bytesTotal: total });
     return { dir, marker, receivedBytes: received };
@@ -148,7 +154,7 @@ async function fetchVerified(
   return { digest, received };
 }
 
-function hubMarker(manifest: ModelManifest, precision: Precision, endpoint: string, commit: string, files: PlannedFile[], digests: Map<string, FileDigest>): InstalledMarker {
+function hubMarker(manifest: ModelManifest, precision: Precision, endpoint: string, commit: string, digests: Array<[path: string, FileDigest]>): InstalledMarker {
   const now = new Date().toISOString();
   return {
     schemaVersion: 1,
@@ -159,53 +165,87 @@ function hubMarker(manifest: ModelManifest, precision: Precision, endpoint: stri
     revision: commit,
     hub: { endpoint, repo: manifest.hub.repo, requestedRevision: manifest.hub.revision, revisionKind: manifest.hub.revisionKind, commit },
     precision: precision.id,
-    dtype: dtypeMap(precision),
+    dtype: precision.graphs,
+    precisions: [{ id: precision.id, dtype: precision.graphs }],
     license: { name: manifest.license.name, url: manifest.license.url, requiresAcceptance: manifest.license.requiresAcceptance },
     licenseAcceptedAt: manifest.license.requiresAcceptance ? now : undefined,
-    files: files.map((file) => ({ path: file.path, size: file.size, sha256: (digests.get(file.path) as FileDigest).sha256 })),
+    files: digests.map(([path, digest]) => ({ path, size: digest.size, sha256: digest.sha256 })),
     installedAt: now,
   };
 }
 
 /**
- * The files a precision needs at this revision, with the size and hash each must have: shared
- * files, the three graphs, their external data (declared, or listed next to the graph), and the
- * optional files the revision has. Manifest pins win over the hub; a disagreement is an error.
+ * Another precision downloaded into the same revision folder joins the ones already installed
+ * there (the new one is selected); an earlier install with a damaged file is not carried over.
  */
-export function planDownload(manifest: ModelManifest, precision: Precision, revision: HubRevision): PlannedFile[] {
-  const required = new Set<string>(manifest.sharedFiles);
-  for (const graph of GRAPH_NAMES) {
-    const choice = precision.graphs[graph];
-    required.add(choice.file);
-    for (const data of choice.externalData) required.add(data);
-    const sibling = new RegExp(`^${escapeRegExp(choice.file)}_data(_\\d+)?$`);
-    for (const path of revision.files.keys()) if (sibling.test(path)) required.add(path);
+async function withEarlierPrecisions(dir: string, marker: InstalledMarker): Promise<InstalledMarker> {
+  const earlier = await readInstalledMarker(dir);
+  if (!earlier || earlier.modelId !== marker.modelId || !(await filesPresent(dir, earlier))) return marker;
+  const paths = new Set(marker.files.map((f) => f.path));
+  return {
+    ...marker,
+    precisions: [...earlier.precisions.filter((p) => p.id !== marker.precision), ...marker.precisions],
+    files: [...earlier.files.filter((f) => !paths.has(f.path)), ...marker.files],
+  };
+}
+
+async function filesPresent(dir: string, marker: InstalledMarker): Promise<boolean> {
+  for (const file of marker.files) {
+    if ((await bytesOnDisk(join(dir, file.path))) !== file.size) return false;
   }
+  return true;
+}
+
+/**
+ * The files a precision needs at this revision, with the size and hash each must have: the
+ * shared files (at least those transformers.js reads), the graph the precision wants for each
+ * session as the revision spells it, the external-data chunks listed next to each graph, the
+ * processor chat templates and optional files the revision has. A graph missing from the listing
+ * means a layout the engine cannot load: refused here, before any byte is fetched, naming what
+ * the revision does have. Manifest pins win over the hub; a disagreement is an error.
+ */
+export function planDownload(manifest: ModelManifest, precision: Precision, revision: HubRevision): { files: PlannedFile[]; graphs: FoundGraph[] } {
   const where = `${revision.repo}@${revision.requested}${revision.requested === revision.commit ? '' : ` (commit ${revision.commit.slice(0, 12)})`}`;
-  const missing = [...required].filter((path) => !revision.files.has(path));
+  const listed = [...revision.files.keys()];
+  const layoutProblem = missingGraphsProblem(listed, precision.graphs);
+  if (layoutProblem) {
+    throw new ModelError(
+      'MISSING_FILES',
+      `${where} has no ${precision.id} precision of ${manifest.label} that Loupe can run: ${layoutProblem}. Nothing was downloaded; try another precision (--precision) or model.`,
+    );
+  }
+  const found = findGraphFiles(listed);
+  const graphs = GRAPH_NAMES.map((graph) => found.find((g) => g.graph === graph && g.dtype === precision.graphs[graph]) as FoundGraph);
+  const required = new Map<string, string>([...requiredRootFiles(manifest.architecture), ...manifest.sharedFiles].map((path) => [path, path]));
+  for (const graph of graphs) {
+    required.set(graph.path, graph.file);
+    for (const path of listed) if (isExternalDataChunk(graph.path, path)) required.set(path, path);
+  }
+  const missing = [...required.keys()].filter((path) => !revision.files.has(path));
   if (missing.length > 0) {
     throw new ModelError(
       'MISSING_FILES',
-      `${where} does not have the files ${manifest.label} (${precision.id}) needs: ${missing.join(', ')}. The repository layout may have changed; try another precision or model.`,
+      `${where} does not have the files ${manifest.label} (${precision.id}) needs: ${missing.join(', ')}. Nothing was downloaded; the repository layout may have changed; try another precision or model.`,
     );
   }
-  const paths = [...required, ...manifest.optionalFiles.filter((path) => revision.files.has(path) && !required.has(path))];
-  return paths.map((path) => {
-    const listed = revision.files.get(path) as NonNullable<ReturnType<typeof revision.files.get>>;
+  for (const path of [...CHAT_TEMPLATE_FILES, ...manifest.optionalFiles]) if (revision.files.has(path) && !required.has(path)) required.set(path, path);
+  const files = [...required].map(([path, localPath]) => {
+    const listedFile = revision.files.get(path) as NonNullable<ReturnType<typeof revision.files.get>>;
     const pin = manifest.pins[path];
-    if (pin && ((listed.sha256 && listed.sha256 !== pin.sha256) || (listed.size >= 0 && listed.size !== pin.size))) {
+    if (pin && ((listedFile.sha256 && listedFile.sha256 !== pin.sha256) || (listedFile.size >= 0 && listedFile.size !== pin.size))) {
       throw new ModelError(
         'CHECKSUM_MISMATCH',
-        `${where} reports ${path} as ${listed.size} bytes with SHA-256 ${listed.sha256 ?? 'unknown'}, but the manifest pins ${pin.size} bytes with SHA-256 ${pin.sha256}. Refusing to download a file that differs from the pinned one.`,
+        `${where} reports ${path} as ${listedFile.size} bytes with SHA-256 ${listedFile.sha256 ?? 'unknown'}, but the manifest pins ${pin.size} bytes with SHA-256 ${pin.sha256}. Refusing to download a file that differs from the pinned one.`,
       );
     }
-    const size = pin?.size ?? listed.size;
-    const sha256 = pin?.sha256 ?? listed.sha256;
-    if (size < 0 || (!sha256 && !listed.gitOid)) {
+    const size = pin?.size ?? listedFile.size;
+    const sha256 = pin?.sha256 ?? listedFile.sha256;
+    if (size < 0 || (!sha256 && !listedFile.gitOid)) {
       throw new ModelError('HUB_HTTP', `${where} gave no size or checksum for ${path}; refusing to install a file that cannot be verified.`);
     }
-    return { path, size, sha256, gitOid: listed.gitOid };
+    return { path, localPath, size, sha256, gitOid: listedFile.gitOid };
   });
+  return { files, graphs };
 }
 
 export function escapeRegExp(text: string): string {
@@ -215,13 +255,18 @@ export function escapeRegExp(text: string): string {
 /** Bytes of a file already on disk: the finished file, else its part file (capped at the size). */
 async function bytesPresent(finalPath: string, size: number): Promise<number> {
   for (const path of [finalPath, `${finalPath}.part`]) {
-    try {
-      return Math.min(size, (await stat(path)).size);
-    } catch {
-      // try the next candidate
-    }
+    const bytes = await bytesOnDisk(path);
+    if (bytes !== undefined) return Math.min(size, bytes);
   }
   return 0;
+}
+
+async function bytesOnDisk(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A finished file from an earlier run, re-hashed; a damaged one is removed and fetched again. */

@@ -1,20 +1,25 @@
 /**
- * Offline import: take a model folder the user already has (transformers.js layout), check it
- * against the architecture contract and the external-data rules, then hard-link (same file
- * system) or copy its files into `<storage>/<model>/import-<hash>/`. The copy is checked again and
- * gets its `installed.json` before it is renamed into place, so a failed import leaves nothing.
+ * Offline import: take a model folder the user already has, check it against the layout the
+ * engine loads (src/models/modelLayout.ts), the architecture contract and the external-data
+ * rules before anything is copied, then hard-link (same file system) or copy its files into
+ * `<storage>/<model>/import-<hash>/`, under the names transformers.js loads (`_q8` graphs as
+ * `_quantized`) and with a processor chat template moved to where transformers.js reads it. The
+ * copy is checked again and gets its `installed.json` (every complete precision found, one
+ * selected) before it is renamed into place, so a failed import leaves nothing.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { copyFile, link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { findManifest } from './catalog';
+import { embedChatTemplate } from './chatTemplate';
 import { acquireModelLock } from './downloadLock';
 import { ModelError } from './errors';
 import { hashFile } from './fileHash';
 import { readInstalledMarker, writeInstalledMarker, type InstalledMarker } from './installedMarker';
-import { GRAPH_NAMES, type Dtype, type GraphName, type ModelManifest } from './manifest';
+import type { ModelManifest } from './manifest';
 import { validateModelFolder, type GraphFile } from './modelFolder';
+import { precisionsOf, type NamedPrecision } from './modelLayout';
 
 export interface ImportOptions {
   /** The folder to import. */
@@ -38,9 +43,6 @@ export interface ImportOutcome {
 /** Root files worth keeping: configs, tokenizer data, chat templates, license texts. */
 const ROOT_FILE = /^(?:[^/]+\.(?:json|jinja|txt|model)|LICENSE(?:\.[a-z]+)?)$/i;
 
-/** Dtype preference when a folder holds several precisions of a graph and no manifest says which. */
-const DTYPE_PREFERENCE: Dtype[] = ['q4', 'fp16', 'q8', 'fp32', 'int8', 'uint8', 'q4f16', 'bnb4'];
-
 export async function importModelFolder(options: ImportOptions): Promise<ImportOutcome> {
   const source = resolve(options.source);
   if (!(await isDirectory(source))) throw new ModelError('INVALID_MODEL', `${source} is not a folder; choose the folder that contains config.json and onnx/.`);
@@ -51,8 +53,10 @@ export async function importModelFolder(options: ImportOptions): Promise<ImportO
     throw new ModelError('LICENSE_NOT_ACCEPTED', `${manifest.label} is licensed under the ${manifest.license.name}, which you need to accept before using it. Read it at ${manifest.license.url}.`);
   }
 
+  // Everything the engine would refuse is refused here, before a byte is copied.
   const report = await validateModelFolder(source, { architecture: manifest?.architecture });
-  const chosen = chooseGraphs(report.graphs, manifest);
+  const precisions = precisionsOf(report.graphs, manifestPrecisions(manifest));
+  const selected = precisions[0] as NamedPrecision;
   const files = await filesToKeep(source, report.graphs);
   const revision = `import-${fingerprint(files)}`;
   const modelDir = join(options.storageDir, modelId);
@@ -71,14 +75,18 @@ export async function importModelFolder(options: ImportOptions): Promise<ImportO
       if (options.signal?.aborted) throw new ModelError('CANCELLED', `Import of ${source} was cancelled; nothing was installed.`);
       const target = join(staging, file.path);
       await mkdir(dirname(target), { recursive: true });
-      linked = (await placeFile(join(source, file.path), target, linked)) && linked;
+      linked = (await placeFile(join(source, file.from), target, linked)) && linked;
       done += file.size;
       options.onProgress?.(done, total);
     }
+    await embedChatTemplate(staging);
     // Check the copy, not just the source: the source could have changed in between.
-    await validateModelFolder(staging, { architecture: report.architecture, graphs: chosen.graphs });
+    await validateModelFolder(staging, { architecture: report.architecture });
     const hashed = [];
-    for (const file of files) hashed.push({ path: file.path, size: file.size, sha256: (await hashFile(join(staging, file.path), { signal: options.signal })).sha256 });
+    for (const file of files) {
+      const digest = await hashFile(join(staging, file.path), { signal: options.signal });
+      hashed.push({ path: file.path, size: digest.size, sha256: digest.sha256 });
+    }
     const marker: InstalledMarker = {
       schemaVersion: 1,
       modelId,
@@ -87,8 +95,9 @@ export async function importModelFolder(options: ImportOptions): Promise<ImportO
       source: 'import',
       revision,
       importedFrom: source,
-      precision: chosen.precision,
-      dtype: chosen.dtype,
+      precision: selected.id,
+      dtype: selected.dtype,
+      precisions,
       license: manifest
         ? { name: manifest.license.name, url: manifest.license.url, requiresAcceptance: manifest.license.requiresAcceptance }
         : { name: 'unknown (imported folder)', url: '', requiresAcceptance: false },
@@ -107,45 +116,32 @@ export async function importModelFolder(options: ImportOptions): Promise<ImportO
 }
 
 interface KeptFile {
+  /** In the source folder. */
+  from: string;
+  /** In the store. */
   path: string;
   size: number;
 }
 
 async function filesToKeep(source: string, graphs: GraphFile[]): Promise<KeptFile[]> {
-  const paths = new Set<string>();
+  const paths = new Map<string, string>();
   for (const entry of await readdir(source, { withFileTypes: true })) {
-    if (entry.isFile() && ROOT_FILE.test(entry.name)) paths.add(entry.name);
+    if (entry.isFile() && ROOT_FILE.test(entry.name)) paths.set(entry.name, entry.name);
   }
   for (const graph of graphs) {
-    paths.add(graph.file);
-    for (const data of graph.externalData) paths.add(data);
+    paths.set(graph.file, graph.path);
+    for (const data of graph.externalData) paths.set(data, data);
   }
   const files: KeptFile[] = [];
-  for (const path of [...paths].sort()) files.push({ path, size: (await stat(join(source, path))).size });
+  for (const [path, from] of [...paths].sort(([a], [b]) => a.localeCompare(b))) files.push({ from, path, size: (await stat(join(source, from))).size });
   return files;
 }
 
-/**
- * The dtype the engine should load per graph: the manifest's default precision when the folder
- * has it, else another manifest precision it has, else the preferred dtype present per graph.
- */
-function chooseGraphs(graphs: GraphFile[], manifest: ModelManifest | undefined): {
-  precision: string;
-  dtype: Record<GraphName, Dtype>;
-  graphs: Array<{ graph: GraphName; dtype: Dtype; file: string }>;
-} {
-  const has = (graph: GraphName, dtype: Dtype) => graphs.some((g) => g.graph === graph && g.dtype === dtype);
-  const precisions = manifest ? [...manifest.precisions].sort((a, b) => Number(b.id === manifest.defaultPrecision) - Number(a.id === manifest.defaultPrecision)) : [];
-  const match = precisions.find((p) => GRAPH_NAMES.every((graph) => has(graph, p.graphs[graph].dtype)));
-  const dtype = {} as Record<GraphName, Dtype>;
-  for (const graph of GRAPH_NAMES) {
-    dtype[graph] = match ? match.graphs[graph].dtype : (DTYPE_PREFERENCE.find((d) => has(graph, d)) as Dtype);
-  }
-  return {
-    precision: match?.id ?? 'imported',
-    dtype,
-    graphs: GRAPH_NAMES.map((graph) => graphs.find((g) => g.graph === graph && g.dtype === dtype[graph]) as GraphFile),
-  };
+/** A manifest's precisions, its default first: the ones an import as that model can offer. */
+function manifestPrecisions(manifest: ModelManifest | undefined): NamedPrecision[] {
+  if (!manifest) return [];
+  const ordered = [...manifest.precisions].sort((a, b) => Number(b.id === manifest.defaultPrecision) - Number(a.id === manifest.defaultPrecision));
+  return ordered.map((p) => ({ id: p.id, dtype: p.graphs }));
 }
 
 /** Hard link when allowed and possible, else copy (reflink where the file system can). */

@@ -1,37 +1,15 @@
 /**
  * Model manifests (`models/*.json`): which hub repository and revision a model comes from, which
- * ONNX graph files each precision needs, approximate sizes, the license and what the model is
- * good at. Every manifest is validated with this schema when it is loaded, so a typo in a JSON
- * file fails loudly with the file name and the field instead of surfacing as a 404 mid-download.
+ * dtype each precision wants per graph, which file names a public listing has confirmed,
+ * approximate sizes, the license and what the model is good at. File names are not guessed here:
+ * the download finds each graph in the revision's own file list (src/models/modelLayout.ts).
+ * Every manifest is validated with this schema when it is loaded, so a typo in a JSON file fails
+ * loudly with the file name and the field instead of surfacing mid-download.
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ModelError } from './errors';
-
-export const ARCHITECTURES = ['lfm2-vl', 'smolvlm'] as const;
-export type Architecture = (typeof ARCHITECTURES)[number];
-
-/** The three sessions transformers.js creates for an image-text-to-text model. */
-export const GRAPH_NAMES = ['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const;
-export type GraphName = (typeof GRAPH_NAMES)[number];
-
-/**
- * transformers.js dtype names; the engine passes them per graph, and transformers.js turns them
- * into file suffixes (`q8` is `_quantized`, `fp32` has none).
- */
-export const DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] as const;
-export type Dtype = (typeof DTYPES)[number];
-
-export const DTYPE_FILE_SUFFIX: Record<Dtype, string> = {
-  fp32: '',
-  fp16: '_fp16',
-  q8: '_quantized',
-  int8: '_int8',
-  uint8: '_uint8',
-  q4: '_q4',
-  q4f16: '_q4f16',
-  bnb4: '_bnb4',
-};
+import { ARCHITECTURES, DTYPES, GRAPH_NAMES, graphFileSpellings, requiredRootFiles } from './modelLayout';
 
 /** A repository-relative path: forward slashes, no leading slash, no `.`/`..` segments. */
 export const RepoPathSchema = z
@@ -46,27 +24,12 @@ export function isSafeRepoPath(path: string): boolean {
 
 const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
 
-const GraphChoiceSchema = z.object({
-  dtype: z.enum(DTYPES),
-  /** The graph file, e.g. `onnx/decoder_model_merged_q4.onnx`. */
-  file: RepoPathSchema,
-  /**
-   * External-data files the graph is known to reference. Others that the revision's listing shows
-   * next to the graph (`<file>_data`, `<file>_data_1`, ...) are fetched too; these must exist.
-   */
-  externalData: z.array(RepoPathSchema).default([]),
-});
-export type GraphChoice = z.infer<typeof GraphChoiceSchema>;
-
 const PrecisionSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
   label: z.string().min(1),
   description: z.string().min(1),
-  graphs: z.object({
-    vision_encoder: GraphChoiceSchema,
-    embed_tokens: GraphChoiceSchema,
-    decoder_model_merged: GraphChoiceSchema,
-  }),
+  /** The dtype transformers.js loads for each graph; the files come from the revision's listing. */
+  graphs: z.object({ vision_encoder: z.enum(DTYPES), embed_tokens: z.enum(DTYPES), decoder_model_merged: z.enum(DTYPES) }),
   /** Approximate bytes to download for this precision, shared files included (see `sizeNote`). */
   approxDownloadBytes: z.number().int().positive(),
 });
@@ -74,7 +37,7 @@ export type Precision = z.infer<typeof PrecisionSchema>;
 
 export const ManifestSchema = z
   .object({
-    schemaVersion: z.literal(1),
+    schemaVersion: z.literal(2),
     id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'lowercase letters, digits, "." and "-"'),
     label: z.string().min(1),
     architecture: z.enum(ARCHITECTURES),
@@ -94,7 +57,7 @@ export const ManifestSchema = z
     goodAt: z.array(z.string().min(1)).min(1),
     /** Relative speed on a laptop CPU, for the chooser; no numbers without a benchmark. */
     speed: z.enum(['fastest', 'fast', 'slower']),
-    /** Configuration and tokenizer files every precision needs. */
+    /** Configuration and tokenizer files every precision needs (at least those transformers.js reads). */
     sharedFiles: z.array(RepoPathSchema).min(1),
     /** Fetched when the revision has them (license text, extra tokenizer files). */
     optionalFiles: z.array(RepoPathSchema).default([]),
@@ -104,6 +67,8 @@ export const ManifestSchema = z
     pins: z.record(RepoPathSchema, z.object({ sha256: Sha256Schema, size: z.number().int().nonnegative() })).default({}),
     /** Where the sizes come from and how exact they are. */
     sizeNote: z.string().min(1),
+    /** Repository files seen in a public listing of this revision, and where; everything else is expected, not known. */
+    confirmed: z.object({ files: z.array(RepoPathSchema), source: z.string().min(1) }),
   })
   .superRefine((manifest, ctx) => {
     if (manifest.hub.revisionKind === 'commit' && !/^[0-9a-f]{40}$/.test(manifest.hub.revision)) {
@@ -116,20 +81,9 @@ export const ManifestSchema = z
     if (new Set(ids).size !== ids.length) {
       ctx.addIssue({ code: 'custom', path: ['precisions'], message: 'precision ids must be unique' });
     }
-    manifest.precisions.forEach((precision, index) => {
-      for (const graph of GRAPH_NAMES) {
-        const choice = precision.graphs[graph];
-        const expected = `onnx/${graph}${DTYPE_FILE_SUFFIX[choice.dtype]}.onnx`;
-        // transformers.js finds graphs by name + dtype suffix; any other file name would never load.
-        if (choice.file !== expected) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['precisions', index, 'graphs', graph, 'file'],
-            message: `dtype "${choice.dtype}" loads "${expected}" in transformers.js, not "${choice.file}"`,
-          });
-        }
-      }
-    });
+    for (const file of requiredRootFiles(manifest.architecture).filter((f) => !manifest.sharedFiles.includes(f))) {
+      ctx.addIssue({ code: 'custom', path: ['sharedFiles'], message: `transformers.js needs "${file}" for ${manifest.architecture}` });
+    }
   });
 
 export type ModelManifest = z.infer<typeof ManifestSchema>;
@@ -167,11 +121,9 @@ export function findPrecision(manifest: ModelManifest, precisionId = manifest.de
   return precision;
 }
 
-/** The per-graph dtypes the engine passes to transformers.js for a precision. */
-export function dtypeMap(precision: Precision): Record<GraphName, Dtype> {
-  return {
-    vision_encoder: precision.graphs.vision_encoder.dtype,
-    embed_tokens: precision.graphs.embed_tokens.dtype,
-    decoder_model_merged: precision.graphs.decoder_model_merged.dtype,
-  };
+/** True when a public listing showed every file the precision needs (a graph under any of its spellings). */
+export function isPrecisionConfirmed(manifest: ModelManifest, precision: Precision): boolean {
+  const seen = new Set(manifest.confirmed.files);
+  const graphsSeen = GRAPH_NAMES.every((graph) => graphFileSpellings(graph, precision.graphs[graph]).some((file) => seen.has(file)));
+  return graphsSeen && manifest.sharedFiles.every((file) => seen.has(file));
 }

@@ -1,38 +1,45 @@
 /**
- * Checks that a folder holds a model the engine can load: transformers.js layout (config and
- * tokenizer files at the root, graphs in `onnx/`), every graph's input/output names matching the
+ * Checks that a folder holds a model the engine can load, as src/models/modelLayout.ts describes
+ * it: the root files transformers.js reads, a chat template, graphs in `onnx/` under a name
+ * transformers.js (or a known alias) gives them, every graph's input/output names matching the
  * architecture contract, and every external-data reference staying inside the folder. Used by
- * offline import and again after a download, before a model is marked installed.
+ * offline import before anything is copied and again on the copy, and after a download, before
+ * a model is marked installed.
  */
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep, win32 } from 'node:path';
-import { architectureForModelType, checkGraphIo, textModelFacts } from './contracts';
+import { findChatTemplate } from './chatTemplate';
+import { checkGraphIo, textModelFacts } from './contracts';
 import { ModelError } from './errors';
-import { DTYPE_FILE_SUFFIX, DTYPES, GRAPH_NAMES, type Architecture, type Dtype, type GraphName } from './manifest';
+import {
+  architectureForModelType,
+  CHAT_TEMPLATE_FILES,
+  externalDataRequiredBy,
+  findGraphFiles,
+  missingGraphsProblem,
+  requiredRootFiles,
+  SUPPORTED_MODEL_TYPES,
+  type Architecture,
+  type FoundGraph,
+} from './modelLayout';
 import { OnnxFormatError, readOnnxHeader, type ExternalDataRef } from './onnxHeader';
 
-export interface GraphFile {
-  graph: GraphName;
-  dtype: Dtype;
-  /** Folder-relative, forward slashes. */
-  file: string;
+export interface GraphFile extends FoundGraph {
   /** Folder-relative external-data files the graph reads. */
   externalData: string[];
 }
 
 export interface ModelFolderReport {
   architecture: Architecture;
+  /** Every graph found (or the ones asked for), with the name each is stored under. */
   graphs: GraphFile[];
 }
-
-const REQUIRED_ROOT_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
-const PROCESSOR_FILES = ['preprocessor_config.json', 'processor_config.json'];
 
 export interface ValidateOptions {
   /** The architecture the caller expects (from a manifest); a different config.json is an error. */
   architecture?: Architecture;
   /** Check exactly these graphs (a download's precision); otherwise every graph found in onnx/. */
-  graphs?: Array<{ graph: GraphName; dtype: Dtype; file: string }>;
+  graphs?: FoundGraph[];
 }
 
 /** Throws INVALID_MODEL listing every problem, each prefixed with the file it concerns. */
@@ -41,35 +48,41 @@ export async function validateModelFolder(root: string, options: ValidateOptions
   const config = await readConfig(root, problems);
   const architecture = architectureForModelType(config?.model_type);
   if (config && !architecture) {
-    problems.push(`config.json: model_type "${String(config.model_type)}" is not a supported architecture (lfm2_vl, idefics3)`);
+    problems.push(`config.json: model_type "${String(config.model_type)}" is not a supported architecture (${SUPPORTED_MODEL_TYPES.join(', ')})`);
   } else if (architecture && options.architecture && architecture !== options.architecture) {
     problems.push(`config.json: model_type "${String(config?.model_type)}" is ${architecture}, but this model is ${options.architecture}`);
   }
-  for (const file of REQUIRED_ROOT_FILES.filter((f) => f !== 'config.json')) {
+  const checkedArchitecture = options.architecture ?? architecture;
+  for (const file of requiredRootFiles(checkedArchitecture ?? 'lfm2-vl').filter((f) => f !== 'config.json')) {
     if (!(await isFile(join(root, file)))) problems.push(`${file}: missing`);
   }
-  if (!(await anyFile(root, PROCESSOR_FILES))) problems.push(`${PROCESSOR_FILES.join(' or ')}: missing`);
+  if ((await isFile(join(root, 'tokenizer_config.json'))) && !(await findChatTemplate(root))) {
+    problems.push(`tokenizer_config.json: no chat_template, and no ${CHAT_TEMPLATE_FILES.join(' or ')} either`);
+  }
 
   const candidates = options.graphs ?? (await findGraphs(root, problems));
   const graphs: GraphFile[] = [];
   const facts = textModelFacts(config);
-  const checkedArchitecture = options.architecture ?? architecture;
   for (const candidate of candidates) {
-    const path = join(root, candidate.file);
+    const path = join(root, candidate.path);
     let header;
     try {
       header = await readOnnxHeader(path);
     } catch (error) {
       const reason = error instanceof OnnxFormatError ? error.message.replace(`${path} `, '') : (error as Error).message;
-      problems.push(`${candidate.file}: ${reason}`);
+      problems.push(`${candidate.path}: ${reason}`);
       continue;
     }
     if (checkedArchitecture) {
       for (const problem of checkGraphIo(checkedArchitecture, candidate.graph, header, facts)) {
-        problems.push(`${candidate.file} (${candidate.graph}): ${problem}`);
+        problems.push(`${candidate.path} (${candidate.graph}): ${problem}`);
       }
     }
-    const externalData = await checkExternalData(root, candidate.file, header.externalData, problems);
+    const externalData = await checkExternalData(root, candidate.path, header.externalData, problems);
+    for (const chunk of externalDataRequiredBy(config, candidate.graph, candidate.dtype)) {
+      // Data keeps its own name when a graph is stored under another (`_q8` -> `_quantized`).
+      if (!(await isFile(join(root, chunk)))) problems.push(`${chunk}: missing (config.json's transformers.js_config.use_external_data_format makes transformers.js open it)`);
+    }
     graphs.push({ ...candidate, externalData });
   }
 
@@ -97,21 +110,15 @@ async function readConfig(root: string, problems: string[]): Promise<Record<stri
   return undefined;
 }
 
-/** Every `onnx/<graph><dtype suffix>.onnx` present; each graph needs at least one. */
-async function findGraphs(root: string, problems: string[]): Promise<Array<{ graph: GraphName; dtype: Dtype; file: string }>> {
-  const found: Array<{ graph: GraphName; dtype: Dtype; file: string }> = [];
-  for (const graph of GRAPH_NAMES) {
-    const before = found.length;
-    for (const dtype of DTYPES) {
-      const file = `onnx/${graph}${DTYPE_FILE_SUFFIX[dtype]}.onnx`;
-      if (await isFile(join(root, file))) found.push({ graph, dtype, file });
-    }
-    if (found.length === before) {
-      const atRoot = await isFile(join(root, `${graph}.onnx`));
-      problems.push(`onnx/${graph}*.onnx: missing${atRoot ? ` (found ${graph}.onnx at the top level; transformers.js expects graphs in an onnx/ subfolder)` : ''}`);
-    }
+/** Every graph file in onnx/ under a known spelling; each graph needs at least one. */
+async function findGraphs(root: string, problems: string[]): Promise<FoundGraph[]> {
+  const paths = [...(await fileNames(root, '')), ...(await fileNames(root, 'onnx'))];
+  const problem = missingGraphsProblem(paths);
+  if (problem) {
+    const atRoot = paths.some((path) => !path.includes('/') && path.endsWith('.onnx'));
+    problems.push(`onnx/: ${problem}${atRoot ? ' (transformers.js expects graphs in an onnx/ subfolder)' : ''}`);
   }
-  return found;
+  return findGraphFiles(paths);
 }
 
 /**
@@ -177,7 +184,11 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-async function anyFile(root: string, names: string[]): Promise<boolean> {
-  for (const name of names) if (await isFile(join(root, name))) return true;
-  return false;
+/** Names of the files (and links to files) in `root/sub`, folder-relative with forward slashes. */
+async function fileNames(root: string, sub: string): Promise<string[]> {
+  const entries = await readdir(join(root, sub), { withFileTypes: true }).catch(() => []);
+  const names = entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => (sub ? `${sub}/${e.name}` : e.name));
+  const files = [];
+  for (const name of names) if (await isFile(join(root, name))) files.push(name);
+  return files;
 }

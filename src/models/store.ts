@@ -1,14 +1,16 @@
 /**
  * The installed models under a storage folder (`<storage>/<model>/<revision>/installed.json`):
- * list them, find the folder to hand the engine, report size and license, delete. A revision
- * counts as installed only with a valid marker and every file it lists present at its size.
+ * list them, find the folder to hand the engine, select which installed precision it loads,
+ * report size and license, delete. A revision counts as installed only with a valid marker and
+ * every file it lists present at its size. Ids and revisions from users are only ever looked up
+ * in the store's own listing, so no name can reach outside it.
  */
 import type { Dirent } from 'node:fs';
 import { lstat, readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { describeLock } from './downloadLock';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { acquireModelLock, describeLock } from './downloadLock';
 import { ModelError } from './errors';
-import { readInstalledMarker, type InstalledMarker } from './installedMarker';
+import { readInstalledMarker, writeInstalledMarker, type InstalledMarker } from './installedMarker';
 
 export interface InstalledModel {
   modelId: string;
@@ -73,14 +75,40 @@ export async function partialDownloadBytes(storageDir: string, modelId: string):
 }
 
 /**
+ * Makes an installed precision of a model the one the engine loads. Callers unload the model
+ * from the engine afterwards, so the next job loads the new precision.
+ */
+export async function selectPrecision(storageDir: string, modelId: string, precisionId: string): Promise<InstalledModel> {
+  const model = await findInstalled(storageDir, modelId);
+  if (!model) throw new ModelError('NOT_INSTALLED', `${modelId} is not installed in ${storageDir}.`);
+  const chosen = model.marker.precisions.find((p) => p.id === precisionId);
+  if (!chosen) {
+    const installed = model.marker.precisions.map((p) => p.id).join(', ');
+    throw new ModelError('NOT_INSTALLED', `${modelId} has no ${precisionId} precision installed (installed: ${installed}); download that precision first.`);
+  }
+  if (model.marker.precision === chosen.id) return model;
+  const release = await acquireModelLock(join(storageDir, modelId), model.marker.label);
+  try {
+    const marker = { ...model.marker, precision: chosen.id, dtype: chosen.dtype };
+    await writeInstalledMarker(model.dir, marker);
+    return { ...model, marker };
+  } finally {
+    await release();
+  }
+}
+
+/**
  * Removes a model (all revisions, partial downloads included) or one revision. Refused while a
- * download of it is running. Callers unload the model from the engine first.
+ * download of it is running. Callers unload the model from the engine first. The id must be a
+ * model folder of the store and the revision one of its revision folders: `..` or a path is
+ * never either.
  */
 export async function deleteModel(storageDir: string, modelId: string, revision?: string): Promise<{ removedBytes: number }> {
   const modelDir = join(storageDir, modelId);
-  const target = revision ? join(modelDir, revision) : modelDir;
-  if (!(await exists(target))) {
-    throw new ModelError('NOT_INSTALLED', `${modelId}${revision ? ` revision ${revision}` : ''} is not in ${storageDir}; nothing to delete.`);
+  const known = (await directories(storageDir)).includes(modelId) && (revision === undefined || (await directories(modelDir)).includes(revision));
+  const target = revision === undefined ? modelDir : join(modelDir, revision);
+  if (!known || !isInside(resolve(storageDir), resolve(target))) {
+    throw new ModelError('NOT_INSTALLED', `${modelId}${revision === undefined ? '' : ` revision ${revision}`} is not in ${storageDir}; nothing to delete.`);
   }
   const holder = await describeLock(modelDir);
   if (holder) throw new ModelError('LOCKED', `${modelId} is being downloaded by ${holder}; cancel that download before deleting it.`);
@@ -128,11 +156,7 @@ async function directories(dir: string): Promise<string[]> {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }

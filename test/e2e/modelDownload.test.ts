@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { getManifest } from '../../src/models/catalog';
 import { escapeRegExp } from '../../src/models/download';
+import { GRAPH_NAMES, graphFile } from '../../src/models/modelLayout';
 import { repoFromFolder, startLoopbackHub, type LoopbackHub } from '../support/loopbackHub';
 import { imageFixture, tinyModelDir } from '../support/paths';
 import { openSession, type E2eSession } from './session';
@@ -33,7 +34,7 @@ import {
 
 const MODEL = getManifest('lfm2.5-vl-450m');
 const PRECISION = MODEL.precisions.find((precision) => precision.id === MODEL.defaultPrecision)!;
-const DECODER = PRECISION.graphs.decoder_model_merged.file;
+const DECODER = graphFile('decoder_model_merged', PRECISION.graphs.decoder_model_merged);
 
 /**
  * The tiny model's files under the names the default model's manifest asks for. ONNX Runtime
@@ -42,13 +43,13 @@ const DECODER = PRECISION.graphs.decoder_model_merged.file;
  */
 async function defaultModelRepo() {
   const tinyName = (file: string) => `onnx/${file.replace(/^onnx\//, '').replace(/_(q4|fp16|quantized)\.onnx$/, '.onnx')}`;
-  const graphFiles = Object.values(PRECISION.graphs);
+  const graphFiles = GRAPH_NAMES.map((graph) => graphFile(graph, PRECISION.graphs[graph]));
   const extra: Record<string, Buffer> = {
     'chat_template.jinja': Buffer.from(JSON.parse(readFileSync(join(tinyModelDir, 'tokenizer_config.json'), 'utf8')).chat_template),
   };
-  for (const graph of graphFiles) {
-    extra[graph.file] = readFileSync(join(tinyModelDir, tinyName(graph.file)));
-    for (const data of graph.externalData) extra[data] = Buffer.from(`external data of ${graph.file} (unused by the tiny graph)\n`);
+  for (const file of graphFiles) {
+    extra[file] = readFileSync(join(tinyModelDir, tinyName(file)));
+    extra[`${file}_data`] = Buffer.from(`external data of ${file} (unused by the tiny graph)\n`);
   }
   return repoFromFolder(tinyModelDir, MODEL.hub.repo, MODEL.hub.revision, { rename: (path) => (path.startsWith('onnx/') ? undefined : path), extra });
 }

@@ -4,8 +4,9 @@
  * Nothing here mocks http or fs; faults are injected into the servers' real responses.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,7 +23,7 @@ import { runModelsCli } from '../support/modelsCli';
 import { fp32Manifest, repoFromFolder, startLoopbackHub, startLoopbackProxy, type HubRepo, type LoopbackHub } from '../support/loopbackHub';
 import { EngineClient } from '../../src/host/engineClient';
 import { resolveOptions } from '../../src/protocol/options';
-import { enginePath, imageFixture, tinyModelDir } from '../support/paths';
+import { enginePath, imageFixture, repoRoot, tinyModelDir } from '../support/paths';
 import { suiteScratchDir } from '../support/scratchDir';
 import { embedTokensWithExternalTable } from '../unit/models/onnxWriter';
 
@@ -222,10 +223,14 @@ describe('model download from a loopback hub', () => {
     const server = await hub();
     const storageDir = storage();
     const manifest = tinyManifest();
-    (manifest.precisions[0] as ModelManifest['precisions'][number]).graphs.vision_encoder = { dtype: 'fp16', file: 'onnx/vision_encoder_fp16.onnx', externalData: [] };
+    (manifest.precisions[0] as ModelManifest['precisions'][number]).graphs.vision_encoder = 'fp16';
     const error = await rejection(downloadModel({ ...options(server, storageDir), manifest }), 'MISSING_FILES');
-    assert.match(error.message, /onnx\/vision_encoder_fp16\.onnx/);
+    assert.match(error.message, /looked for onnx\/vision_encoder_fp16\.onnx\); ONNX files present: onnx\/decoder_model_merged\.onnx, onnx\/embed_tokens\.onnx, onnx\/vision_encoder\.onnx/);
     assert.equal(server.requests.filter((r) => r.url.includes('/resolve/')).length, 0, 'no file was fetched');
+
+    const noTokenizer = tinyManifest({ sharedFiles: [...SHARED, 'vocab.txt'] });
+    const sharedError = await rejection(downloadModel({ ...options(server, storage()), manifest: noTokenizer }), 'MISSING_FILES');
+    assert.match(sharedError.message, /does not have the files Test model lfm2-vl-tiny \(fp32\) needs: vocab\.txt\. Nothing was downloaded/);
   });
 
   it('needs a token for a gated repository and never sends it to storage', async () => {
@@ -354,6 +359,99 @@ describe('model download from a loopback hub', () => {
   });
 });
 
+describe('repository layouts on a loopback hub', () => {
+  const scratch = suiteScratchDir('loupe-layouts-');
+  const hubs: LoopbackHub[] = [];
+  after(() => Promise.all(hubs.map((h) => h.close())));
+  let count = 0;
+
+  /** The tiny model as `repo` lays it out: graphs renamed, files added or rewritten. */
+  async function serve(repo: string, layout: { rename?: Record<string, string>; extra?: Record<string, Buffer>; tokenizerConfig?: (config: Record<string, unknown>) => Record<string, unknown> }) {
+    const tokenizerConfig = JSON.parse(await readFile(join(tinyModelDir, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+    const extra = { ...layout.extra, ...(layout.tokenizerConfig && { 'tokenizer_config.json': Buffer.from(JSON.stringify(layout.tokenizerConfig(tokenizerConfig))) }) };
+    const files = await repoFromFolder(tinyModelDir, repo, COMMIT, { branches: ['main'], rename: (path) => layout.rename?.[path] ?? path, extra });
+    const server = await startLoopbackHub({ repos: [files] });
+    hubs.push(server);
+    return server;
+  }
+
+  const download = (server: LoopbackHub, manifest: ModelManifest, precision?: string) =>
+    downloadModel({ manifest, precision, storageDir: join(scratch(), `store-${++count}`), endpoint: server.endpoint, allowedHosts: server.allowedHosts, retryDelayMs: 10 });
+
+  const manifestWith = (precisions: Array<{ id: string; graphs: Record<string, string> }>) =>
+    tinyManifest({ defaultPrecision: precisions[0]?.id, precisions: precisions.map((p) => ({ ...p, label: p.id, description: p.id, approxDownloadBytes: 4_000_000 })) });
+
+  it("stores Liquid AI's _q8 graphs under transformers.js's _quantized name and fetches their external-data chunks", async () => {
+    const data = Buffer.alloc(4096, 7);
+    const server = await serve('test-org/q8', {
+      rename: { 'onnx/vision_encoder.onnx': 'onnx/vision_encoder_q8.onnx' },
+      extra: { 'onnx/vision_encoder_q8.onnx_data': Buffer.alloc(4096, 6), 'onnx/vision_encoder_q8.onnx_data_1': data },
+    });
+    const outcome = await download(server, { ...manifestWith([{ id: 'q8-vision', graphs: { vision_encoder: 'q8', embed_tokens: 'fp32', decoder_model_merged: 'fp32' } }]), hub: { repo: 'test-org/q8', revision: 'main', revisionKind: 'branch' } });
+    const onnx = (await readdir(join(outcome.dir, 'onnx'))).sort();
+    assert.deepEqual(onnx, ['decoder_model_merged.onnx', 'embed_tokens.onnx', 'vision_encoder_q8.onnx_data', 'vision_encoder_q8.onnx_data_1', 'vision_encoder_quantized.onnx']);
+    assert.deepEqual(await readFile(join(outcome.dir, 'onnx/vision_encoder_quantized.onnx')), await readFile(join(tinyModelDir, 'onnx/vision_encoder.onnx')));
+    assert.equal(server.bytesServed('onnx/vision_encoder_q8.onnx_data_1'), data.length, 'every listed chunk is fetched');
+    assert.deepEqual(outcome.marker.dtype, { vision_encoder: 'q8', embed_tokens: 'fp32', decoder_model_merged: 'fp32' });
+    assert.ok(outcome.marker.files.some((f) => f.path === 'onnx/vision_encoder_quantized.onnx'), 'the marker lists the stored name');
+  });
+
+  it('writes a chat template that lives only in chat_template.jinja into tokenizer_config.json', async () => {
+    const template = (JSON.parse(await readFile(join(tinyModelDir, 'tokenizer_config.json'), 'utf8')) as { chat_template: string }).chat_template;
+    const server = await serve('test-org/jinja', { extra: { 'chat_template.jinja': Buffer.from(template) }, tokenizerConfig: ({ chat_template: _moved, ...rest }) => rest });
+    const outcome = await download(server, { ...tinyManifest(), hub: { repo: 'test-org/jinja', revision: 'main', revisionKind: 'branch' } });
+    const stored = JSON.parse(await readFile(join(outcome.dir, 'tokenizer_config.json'), 'utf8')) as { chat_template?: string };
+    assert.equal(stored.chat_template, template);
+    const listed = outcome.marker.files.find((f) => f.path === 'tokenizer_config.json');
+    assert.equal(listed?.size, (await stat(join(outcome.dir, 'tokenizer_config.json'))).size, 'the marker describes the file as stored');
+    assert.ok(await resolveInstalledModelDir(join(outcome.dir, '..', '..'), 'lfm2-vl-tiny'));
+  });
+
+  it('refuses a layout the engine cannot run before fetching a byte, listing the files it found', async () => {
+    const server = await serve('test-org/liquid-1.6b', {
+      rename: {
+        'onnx/vision_encoder.onnx': 'onnx/embed_images_fp16.onnx',
+        'onnx/embed_tokens.onnx': 'onnx/embed_tokens_fp16.onnx',
+        [DECODER]: 'onnx/decoder_q4.onnx',
+      },
+      extra: { 'onnx/decoder_q8.onnx': Buffer.alloc(16), 'onnx/decoder_q4.onnx_data': Buffer.alloc(16) },
+    });
+    const manifest = { ...manifestWith([{ id: 'q4', graphs: { vision_encoder: 'fp16', embed_tokens: 'fp16', decoder_model_merged: 'q4' } }]), hub: { repo: 'test-org/liquid-1.6b', revision: 'main', revisionKind: 'branch' as const } };
+    const error = await rejection(download(server, manifest), 'MISSING_FILES');
+    assert.match(error.message, /test-org\/liquid-1\.6b@main \(commit 0123456789ab\) has no q4 precision/);
+    assert.match(error.message, /ONNX files present: onnx\/decoder_q4\.onnx, onnx\/decoder_q8\.onnx, onnx\/embed_images_fp16\.onnx, onnx\/embed_tokens_fp16\.onnx/);
+    assert.equal(server.requests.filter((r) => r.url.includes('/resolve/')).length, 0, 'no file was requested');
+    assert.equal(server.requests.reduce((sum, r) => sum + r.bytes, 0), 0, 'the hub served 0 file bytes');
+  });
+
+  it('adds a second precision to an install and selects it; the first stays installed', async () => {
+    const server = await serve('test-org/two', {
+      extra: {
+        'onnx/vision_encoder_fp16.onnx': await readFile(join(tinyModelDir, 'onnx/vision_encoder.onnx')),
+        'onnx/decoder_model_merged_q4.onnx': await readFile(join(tinyModelDir, DECODER)),
+        'onnx/decoder_model_merged_fp16.onnx': await readFile(join(tinyModelDir, DECODER)),
+      },
+    });
+    const manifest = {
+      ...manifestWith([
+        { id: 'q4', graphs: { vision_encoder: 'fp16', embed_tokens: 'fp32', decoder_model_merged: 'q4' } },
+        { id: 'fp16', graphs: { vision_encoder: 'fp16', embed_tokens: 'fp32', decoder_model_merged: 'fp16' } },
+      ]),
+      hub: { repo: 'test-org/two', revision: 'main', revisionKind: 'branch' as const },
+    };
+    const storageDir = join(scratch(), 'two');
+    const options = { manifest, storageDir, endpoint: server.endpoint, allowedHosts: server.allowedHosts };
+    await downloadModel(options);
+    const second = await downloadModel({ ...options, precision: 'fp16' });
+    assert.equal(second.marker.precision, 'fp16');
+    assert.deepEqual(second.marker.dtype.decoder_model_merged, 'fp16');
+    assert.deepEqual(second.marker.precisions.map((p) => p.id), ['q4', 'fp16']);
+    assert.ok(second.marker.files.some((f) => f.path === 'onnx/decoder_model_merged_q4.onnx'), 'the q4 files stay listed');
+    assert.equal(second.receivedBytes, (await stat(join(second.dir, 'onnx/decoder_model_merged_fp16.onnx'))).size, 'only the new decoder was fetched');
+    assert.equal((await listInstalled(storageDir))[0]?.marker.precision, 'fp16');
+  });
+});
+
 describe('offline import of a model folder', () => {
   const scratch = suiteScratchDir('loupe-import-');
 
@@ -417,22 +515,48 @@ describe('offline import of a model folder', () => {
   });
 });
 
-describe('loupe models download (CLI) against a loopback hub', () => {
+describe('loupe models download (CLI) against a loopback hub, then loupe ask', () => {
   const LFM = { repo: 'LiquidAI/LFM2.5-VL-450M-ONNX', commit: '95c283d4497a56477a83177079fa6b7121abb1b1' };
   let server: LoopbackHub;
   let home: string;
 
   before(async () => {
-    // The tiny model laid out under the real repository's names for the default precision.
-    const renames: Record<string, string> = {
-      'onnx/vision_encoder.onnx': 'onnx/vision_encoder_fp16.onnx',
-      'onnx/embed_tokens.onnx': 'onnx/embed_tokens_fp16.onnx',
-      [DECODER]: 'onnx/decoder_model_merged_q4.onnx',
+    const tiny = (path: string) => readFileSync(join(tinyModelDir, path));
+    const template = (JSON.parse(tiny('tokenizer_config.json').toString()) as { chat_template: string }).chat_template;
+    const withoutTemplate = ({ chat_template: _moved, ...rest }: Record<string, unknown>) => Buffer.from(JSON.stringify(rest));
+    // The default model under transformers.js's names: q4 and fp16 decoders, external data next to each graph.
+    const lfmGraphs: Record<string, string> = {
+      'onnx/vision_encoder_fp16.onnx': 'onnx/vision_encoder.onnx',
+      'onnx/embed_tokens_fp16.onnx': 'onnx/embed_tokens.onnx',
+      'onnx/decoder_model_merged_q4.onnx': DECODER,
+      'onnx/decoder_model_merged_fp16.onnx': DECODER,
     };
-    const extra: Record<string, Buffer> = { 'chat_template.jinja': Buffer.from('{{ bos_token }}{% for m in messages %}{{ m.content }}{% endfor %}') };
-    for (const name of Object.values(renames)) extra[`${name}_data`] = Buffer.alloc(64 * 1024, 1);
-    const repo = await repoFromFolder(tinyModelDir, LFM.repo, LFM.commit, { branches: ['main'], rename: (path) => renames[path] ?? path, extra });
-    server = await startLoopbackHub({ repos: [repo] });
+    const lfmExtra: Record<string, Buffer> = { 'chat_template.jinja': Buffer.from(template) };
+    for (const [name, source] of Object.entries(lfmGraphs)) {
+      lfmExtra[name] = tiny(source);
+      lfmExtra[`${name}_data`] = Buffer.alloc(64 * 1024, 1);
+    }
+    const onlyRoot = (path: string) => (path.startsWith('onnx/') ? undefined : path);
+    const lfm = await repoFromFolder(tinyModelDir, LFM.repo, LFM.commit, { branches: ['main'], rename: onlyRoot, extra: lfmExtra });
+    // LFM2-VL 450M as a Liquid AI-style export: 8-bit vision spelled _q8, the chat template only in chat_template.jinja.
+    const q8 = await repoFromFolder(tinyModelDir, 'onnx-community/LFM2-VL-450M-ONNX', 'a'.repeat(40), {
+      branches: ['main'],
+      rename: onlyRoot,
+      extra: {
+        'onnx/vision_encoder_q8.onnx': tiny('onnx/vision_encoder.onnx'),
+        'onnx/embed_tokens_fp16.onnx': tiny('onnx/embed_tokens.onnx'),
+        'onnx/decoder_model_merged_q4.onnx': tiny(DECODER),
+        'tokenizer_config.json': withoutTemplate(JSON.parse(tiny('tokenizer_config.json').toString()) as Record<string, unknown>),
+        'chat_template.jinja': Buffer.from(template),
+      },
+    });
+    // LFM2.5-VL 1.6B's repository with the layout Liquid AI's own 1.6B export has.
+    const liquid = await repoFromFolder(tinyModelDir, 'onnx-community/LFM2.5-VL-1.6B-ONNX', 'b'.repeat(40), {
+      branches: ['main'],
+      rename: onlyRoot,
+      extra: { 'onnx/embed_images_fp16.onnx': tiny('onnx/vision_encoder.onnx'), 'onnx/embed_tokens_fp16.onnx': tiny('onnx/embed_tokens.onnx'), 'onnx/decoder_q4.onnx': tiny(DECODER), 'onnx/decoder_q8.onnx': tiny(DECODER) },
+    });
+    server = await startLoopbackHub({ repos: [lfm, q8, liquid] });
     home = await mkdtemp(join(tmpdir(), 'loupe-cli-dl-'));
   });
   after(async () => {
@@ -442,24 +566,85 @@ describe('loupe models download (CLI) against a loopback hub', () => {
 
   const cli = (args: string[]) => runModelsCli(args, { LOUPE_HOME: home });
 
-  it('downloads the default model with a progress bar, lists it, and removes it', async () => {
+  /** `loupe ask` from the built bundle, as a user runs it: the model by id from $LOUPE_HOME. */
+  function ask(model: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolvePromise) => {
+      const child = spawn(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'ask', imageFixture('screenshot-256x384.png'), 'What is this?', '--model', model, '--no-ocr', '--max-new-tokens', '4', '--json'], {
+        env: { ...process.env, LOUPE_HOME: home },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d));
+      child.stderr.on('data', (d: Buffer) => (stderr += d));
+      child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+    });
+  }
+
+  it('downloads the default model with a progress bar, answers with it, lists it, and removes it', async () => {
     const download = await cli(['models', 'download', '--accept-license', '--endpoint', server.endpoint]);
     assert.equal(download.code, 0, download.err);
     assert.match(download.err, /Downloading LFM2\.5-VL 450M from LiquidAI\/LFM2\.5-VL-450M-ONNX \(commit 95c283d4497a\)/);
+    assert.match(download.err, /No public listing has confirmed these file names; the repository's file list is checked before anything is fetched/);
     assert.match(download.err, /\[#{24}\] 100% · /);
     const dir = join(home, 'models', 'lfm2.5-vl-450m', LFM.commit);
     assert.ok(download.out.includes(`Installed LFM2.5-VL 450M (q4) in ${dir}`), download.out);
     const marker = await readInstalledMarker(dir);
     assert.deepEqual(marker?.dtype, { vision_encoder: 'fp16', embed_tokens: 'fp16', decoder_model_merged: 'q4' });
     assert.ok(marker?.licenseAcceptedAt, 'acceptance is recorded');
+    assert.ok(await stat(join(dir, 'onnx/decoder_model_merged_q4.onnx_data')), 'external data listed next to a graph is fetched');
+
+    const answer = await ask('lfm2.5-vl-450m');
+    assert.equal(answer.code, 0, answer.stderr);
+    assert.ok((JSON.parse(answer.stdout) as { stats: { generatedTokens: number } }).stats.generatedTokens > 0);
 
     const list = await cli(['models', 'list']);
     assert.match(list.out, /\*\s+lfm2\.5-vl-450m\s+installed \(q4, 95c283d4497a\)/);
-    assert.match(list.out, /smolvlm-256m\s+not installed\s+about 215 MB\s+Apache-2\.0/);
+    assert.match(list.out, /smolvlm-256m\s+not installed \(file names unconfirmed\)\s+about 215 MB\s+Apache-2\.0/);
 
     const removal = await cli(['models', 'remove', 'lfm2.5-vl-450m']);
     assert.equal(removal.code, 0, removal.err);
     assert.match(removal.out, /Removed lfm2\.5-vl-450m \(\d+(\.\d)? MB freed\)/);
     assert.equal(await resolveInstalledModelDir(join(home, 'models'), 'lfm2.5-vl-450m'), undefined);
+  });
+
+  it('installs a second precision, loads it, and switches back with loupe models precision', async () => {
+    assert.equal((await cli(['models', 'download', '--accept-license', '--endpoint', server.endpoint])).code, 0);
+    const fp16 = await cli(['models', 'download', '--precision', 'fp16', '--accept-license', '--endpoint', server.endpoint]);
+    assert.equal(fp16.code, 0, fp16.err);
+    assert.match(fp16.out, /Installed LFM2\.5-VL 450M \(fp16\)/);
+    assert.match(fp16.out, / {2}q4\s+vision fp16, embeddings fp16, decoder q4\n\* fp16\s+vision fp16, embeddings fp16, decoder fp16\n/);
+    assert.match((await cli(['models', 'list'])).out, /lfm2\.5-vl-450m\s+installed \(fp16; also q4, 95c283d4497a\)/);
+    const dir = join(home, 'models', 'lfm2.5-vl-450m', LFM.commit);
+    assert.equal((await readInstalledMarker(dir))?.dtype.decoder_model_merged, 'fp16', 'the engine will load the precision just downloaded');
+    assert.equal((await ask('lfm2.5-vl-450m')).code, 0);
+
+    const back = await cli(['models', 'precision', 'lfm2.5-vl-450m', 'q4']);
+    assert.equal(back.code, 0, back.err);
+    assert.match(back.out, /\* q4\s+vision fp16, embeddings fp16, decoder q4/);
+    assert.equal((await readInstalledMarker(dir))?.precision, 'q4');
+    const missing = await cli(['models', 'precision', 'lfm2.5-vl-450m', 'q4-small']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /no q4-small precision installed \(installed: q4, fp16\)/);
+  });
+
+  it('installs a _q8 export whose chat template is only in chat_template.jinja, and answers with it', async () => {
+    const download = await cli(['models', 'download', 'lfm2-vl-450m', '--precision', 'q8-vision', '--accept-license', '--endpoint', server.endpoint]);
+    assert.equal(download.code, 0, download.err);
+    const dir = join(home, 'models', 'lfm2-vl-450m', 'a'.repeat(40));
+    assert.ok(await stat(join(dir, 'onnx/vision_encoder_quantized.onnx')));
+    assert.ok((JSON.parse(await readFile(join(dir, 'tokenizer_config.json'), 'utf8')) as { chat_template?: string }).chat_template);
+    const answer = await ask('lfm2-vl-450m');
+    assert.equal(answer.code, 0, answer.stderr);
+  });
+
+  it('refuses a layout the engine cannot run with the files it found, fetching nothing', async () => {
+    const before = server.requests.length;
+    const download = await cli(['models', 'download', 'lfm2.5-vl-1.6b', '--accept-license', '--endpoint', server.endpoint]);
+    assert.equal(download.code, 1);
+    assert.match(download.err, /onnx-community\/LFM2\.5-VL-1\.6B-ONNX@main \(commit bbbbbbbbbbbb\) has no q4 precision of LFM2\.5-VL 1\.6B that Loupe can run/);
+    assert.match(download.err, /ONNX files present: onnx\/decoder_q4\.onnx, onnx\/decoder_q8\.onnx, onnx\/embed_images_fp16\.onnx, onnx\/embed_tokens_fp16\.onnx/);
+    const requests = server.requests.slice(before);
+    assert.equal(requests.filter((r) => r.url.includes('/resolve/')).length, 0);
+    assert.equal(requests.reduce((sum, r) => sum + r.bytes, 0), 0, 'the hub served 0 file bytes');
   });
 });

@@ -93,15 +93,15 @@ interface StoredFile {
 }
 
 /**
- * A validated manifest for a repository holding fp32 graphs under the transformers.js names (as
- * the tiny fixture does), on branch `main`, with a license that needs no acceptance. For tests
- * that download the fixture through the loopback hub and then load it.
+ * A validated manifest for a repository holding the tiny fixture's graphs (as the fixture does, or
+ * under other dtype names: onnxruntime loads the fp32 graphs whatever they are called), on branch
+ * `main`, with a license that needs no acceptance. For tests that download the fixture through the
+ * loopback hub and then load it.
  */
 export function fp32Manifest(options: { id: string; repo: string; sharedFiles: string[]; overrides?: Record<string, unknown> }): ModelManifest {
-  const graph = (name: string) => ({ dtype: 'fp32', file: `onnx/${name}.onnx` });
   return parseManifest(
     {
-      schemaVersion: 1,
+      schemaVersion: 2,
       id: options.id,
       label: `Test model ${options.id}`,
       architecture: 'lfm2-vl',
@@ -112,18 +112,18 @@ export function fp32Manifest(options: { id: string; repo: string; sharedFiles: s
       goodAt: ['tests'],
       speed: 'fastest',
       sharedFiles: options.sharedFiles,
-      optionalFiles: ['chat_template.jinja'],
       defaultPrecision: 'fp32',
       precisions: [
         {
           id: 'fp32',
           label: 'fp32',
           description: 'the precision the fixture has',
-          graphs: { vision_encoder: graph('vision_encoder'), embed_tokens: graph('embed_tokens'), decoder_model_merged: graph('decoder_model_merged') },
+          graphs: { vision_encoder: 'fp32', embed_tokens: 'fp32', decoder_model_merged: 'fp32' },
           approxDownloadBytes: 4_000_000,
         },
       ],
       sizeNote: 'exact',
+      confirmed: { files: [], source: 'generated for tests' },
       ...options.overrides,
     },
     `test manifest ${options.id}`,

@@ -6,14 +6,18 @@ import type { InstalledModel } from '../../../src/models/store';
 
 describe('model choice', () => {
   it('describes each model with size, speed, license and install state', () => {
-    const installed = [{ modelId: 'smolvlm-256m', revision: 'r', dir: '/m/smolvlm-256m/r', marker: { precision: 'q4', source: 'hub' } }] as unknown as InstalledModel[];
+    const marker = { precision: 'fp16', precisions: [{ id: 'q4' }, { id: 'fp16' }], source: 'hub' };
+    const installed = [{ modelId: 'smolvlm-256m', revision: 'r', dir: '/m/smolvlm-256m/r', marker }] as unknown as InstalledModel[];
     const choices = modelChoices(listManifests(), installed);
     assert.equal(choices.length, 5);
     const recommended = choices.filter((c) => c.recommended);
     assert.deepEqual(recommended.map((c) => c.id), ['lfm2.5-vl-450m']);
     assert.equal(recommended[0]?.sizeText, 'about 770 MB');
-    assert.deepEqual(choices.find((c) => c.id === 'smolvlm-256m')?.installed, { revision: 'r', precision: 'q4', dir: '/m/smolvlm-256m/r', source: 'hub' });
+    assert.deepEqual(choices.find((c) => c.id === 'smolvlm-256m')?.installed, { revision: 'r', precision: 'fp16', precisions: ['q4', 'fp16'], dir: '/m/smolvlm-256m/r', source: 'hub' });
     assert.equal(choices.find((c) => c.id === 'lfm2.5-vl-450m')?.installed, undefined);
+    const lfm = choices.find((c) => c.id === 'lfm2.5-vl-450m');
+    assert.equal(lfm?.confirmed, false, 'the default q4 mix has file names no listing showed');
+    assert.deepEqual(lfm?.precisions.filter((p) => p.confirmed).map((p) => p.id), ['fp32']);
   });
 
   it('fits the first-run explanation on one screen and names the command to run', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LFM2_5_VL_450M_LAYER_TYPES, architectureForModelType, checkGraphIo, lfm2VlDecoderIo, smolvlmDecoderIo, textModelFacts } from '../../../src/models/contracts';
+import { LFM2_5_VL_450M_LAYER_TYPES, checkGraphIo, lfm2VlDecoderIo, smolvlmDecoderIo, textModelFacts } from '../../../src/models/contracts';
+import { architectureForModelType } from '../../../src/models/modelLayout';
 
 const decoder450m = lfm2VlDecoderIo(LFM2_5_VL_450M_LAYER_TYPES);
 

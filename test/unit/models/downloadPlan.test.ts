@@ -16,31 +16,71 @@ function revision(paths: string[], commit = 'f'.repeat(40)): HubRevision {
 
 const lfm = getManifest('lfm2-vl-450m');
 const q4 = findPrecision(lfm);
-const graphs = [q4.graphs.vision_encoder.file, q4.graphs.embed_tokens.file, q4.graphs.decoder_model_merged.file];
+const graphs = ['onnx/vision_encoder_fp16.onnx', 'onnx/embed_tokens_fp16.onnx', 'onnx/decoder_model_merged_q4.onnx'];
 
 describe('download plan', () => {
-  it('takes shared files, graphs, listed external-data chunks and present optional files only', () => {
-    const listed = [...lfm.sharedFiles, ...graphs, `${q4.graphs.decoder_model_merged.file}_data`, `${q4.graphs.decoder_model_merged.file}_data_1`, 'chat_template.jinja', 'onnx/decoder_model_merged_fp16.onnx', 'onnx/decoder_model_merged_fp16.onnx_data', 'README.md'];
-    const plan = planDownload(lfm, q4, revision(listed));
-    const paths = plan.map((f) => f.path);
+  it('takes shared files, the listed graphs, their external-data chunks, chat templates and present optional files only', () => {
+    const listed = [
+      ...lfm.sharedFiles,
+      ...graphs,
+      'onnx/decoder_model_merged_q4.onnx_data',
+      'onnx/decoder_model_merged_q4.onnx_data_1',
+      'onnx/decoder_model_merged_q4.onnx_database',
+      'chat_template.jinja',
+      'processor_config.json',
+      'onnx/decoder_model_merged_fp16.onnx',
+      'onnx/decoder_model_merged_fp16.onnx_data',
+      'README.md',
+    ];
+    const { files } = planDownload(lfm, q4, revision(listed));
+    const paths = files.map((f) => f.path);
     assert.ok(paths.includes('onnx/decoder_model_merged_q4.onnx_data'));
     assert.ok(paths.includes('onnx/decoder_model_merged_q4.onnx_data_1'), 'multi-chunk external data');
-    assert.ok(paths.includes('chat_template.jinja'), 'optional file present in the revision');
+    assert.ok(!paths.includes('onnx/decoder_model_merged_q4.onnx_database'), 'only <graph>_data and <graph>_data_N are chunks');
+    assert.ok(paths.includes('chat_template.jinja'), 'a processor chat template the revision has');
+    assert.ok(paths.includes('processor_config.json'), 'optional file present in the revision');
     assert.ok(!paths.includes('generation_config.json'), 'optional file absent from the revision');
     assert.ok(!paths.includes('onnx/decoder_model_merged_fp16.onnx'), 'other precisions are not fetched');
     assert.ok(!paths.includes('README.md'));
-    assert.equal(plan.find((f) => f.path === 'onnx/decoder_model_merged_q4.onnx')?.sha256, SHA(listed.indexOf('onnx/decoder_model_merged_q4.onnx')));
+    assert.ok(files.every((f) => f.localPath === f.path), 'transformers.js names are stored as they are');
+    assert.equal(files.find((f) => f.path === 'onnx/decoder_model_merged_q4.onnx')?.sha256, SHA(listed.indexOf('onnx/decoder_model_merged_q4.onnx')));
   });
 
-  it('lists every missing required file', () => {
+  it('stores a graph spelled _q8 under the _quantized name transformers.js loads, its data under its own name', () => {
+    const q8 = findPrecision(lfm, 'q8-vision');
+    const listed = [...lfm.sharedFiles, 'onnx/vision_encoder_q8.onnx', 'onnx/vision_encoder_q8.onnx_data', ...graphs.slice(1)];
+    const { files, graphs: found } = planDownload(lfm, q8, revision(listed));
+    const vision = files.find((f) => f.path === 'onnx/vision_encoder_q8.onnx');
+    assert.equal(vision?.localPath, 'onnx/vision_encoder_quantized.onnx');
+    assert.equal(files.find((f) => f.path === 'onnx/vision_encoder_q8.onnx_data')?.localPath, 'onnx/vision_encoder_q8.onnx_data', 'the graph refers to its data by this name');
+    assert.deepEqual(found.map((g) => `${g.graph}:${g.dtype}:${g.file}`), [
+      'vision_encoder:q8:onnx/vision_encoder_quantized.onnx',
+      'embed_tokens:fp16:onnx/embed_tokens_fp16.onnx',
+      'decoder_model_merged:q4:onnx/decoder_model_merged_q4.onnx',
+    ]);
+    const both = planDownload(lfm, q8, revision([...listed, 'onnx/vision_encoder_quantized.onnx']));
+    assert.ok(!both.files.some((f) => f.path === 'onnx/vision_encoder_q8.onnx'), 'transformers.js spelling wins when both exist');
+  });
+
+  it('refuses a layout transformers.js cannot load, naming the ONNX files the revision has', () => {
+    const liquid = ['onnx/embed_images_fp16.onnx', 'onnx/embed_images_fp16.onnx_data', 'onnx/embed_tokens_fp16.onnx', 'onnx/decoder_q4.onnx', 'onnx/decoder_q8.onnx'];
     assert.throws(
-      () => planDownload(lfm, q4, revision([...lfm.sharedFiles, q4.graphs.vision_encoder.file])),
-      (e: unknown) => isModelError(e, 'MISSING_FILES') && /onnx\/embed_tokens_fp16\.onnx, onnx\/decoder_model_merged_q4\.onnx/.test(e.message) && /org\/repo@main \(commit ffffffffffff\)/.test(e.message),
+      () => planDownload(lfm, q4, revision([...lfm.sharedFiles, ...liquid])),
+      (e: unknown) =>
+        isModelError(e, 'MISSING_FILES') &&
+        /org\/repo@main \(commit ffffffffffff\) has no q4 precision/.test(e.message) &&
+        /no vision_encoder, decoder_model_merged graph that transformers\.js can load/.test(e.message) &&
+        /looked for onnx\/vision_encoder_fp16\.onnx, onnx\/decoder_model_merged_q4\.onnx/.test(e.message) &&
+        /ONNX files present: onnx\/decoder_q4\.onnx, onnx\/decoder_q8\.onnx, onnx\/embed_images_fp16\.onnx, onnx\/embed_tokens_fp16\.onnx/.test(e.message) &&
+        /Nothing was downloaded/.test(e.message),
     );
-    const pinned = getManifest('lfm2.5-vl-450m');
-    const precision = findPrecision(pinned);
-    const listed = [...pinned.sharedFiles, ...Object.values(precision.graphs).map((g) => g.file)];
-    assert.throws(() => planDownload(pinned, precision, revision(listed)), /onnx\/vision_encoder_fp16\.onnx_data/, 'declared external data must exist');
+  });
+
+  it('lists every missing shared file', () => {
+    assert.throws(
+      () => planDownload(lfm, q4, revision(['config.json', ...graphs])),
+      (e: unknown) => isModelError(e, 'MISSING_FILES') && /tokenizer\.json, tokenizer_config\.json, preprocessor_config\.json/.test(e.message),
+    );
   });
 
   it('lets a manifest pin win and refuses a hub that disagrees with it', () => {
@@ -49,7 +89,7 @@ describe('download plan', () => {
     const decoder = 'onnx/decoder_model_merged_q4.onnx';
     const listedDecoder = rev.files.get(decoder) as HubFile;
     const agreeing: ModelManifest = { ...lfm, pins: { [decoder]: { sha256: listedDecoder.sha256 as string, size: listedDecoder.size } } };
-    assert.equal(planDownload(agreeing, q4, rev).find((f) => f.path === decoder)?.sha256, listedDecoder.sha256);
+    assert.equal(planDownload(agreeing, q4, rev).files.find((f) => f.path === decoder)?.sha256, listedDecoder.sha256);
     const disagreeing: ModelManifest = { ...lfm, pins: { [decoder]: { sha256: SHA(999), size: listedDecoder.size } } };
     assert.throws(() => planDownload(disagreeing, q4, rev), (e: unknown) => isModelError(e, 'CHECKSUM_MISMATCH') && /manifest pins/.test(e.message));
   });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { cp, symlink, unlink, writeFile } from 'node:fs/promises';
+import { cp, readFile, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { embedChatTemplate, findChatTemplate } from '../../../src/models/chatTemplate';
 import { isModelError } from '../../../src/models/errors';
 import { externalDataLocationProblem, validateModelFolder } from '../../../src/models/modelFolder';
 import { tinyModelDir } from '../../support/paths';
@@ -42,7 +43,7 @@ describe('model folder validation', () => {
     await unlink(join(dir, 'onnx/vision_encoder.onnx'));
     const message = await problems(dir);
     assert.match(message, /tokenizer\.json: missing/);
-    assert.match(message, /onnx\/vision_encoder\*\.onnx: missing \(found vision_encoder\.onnx at the top level; transformers\.js expects graphs in an onnx\/ subfolder\)/);
+    assert.match(message, /onnx\/: no vision_encoder graph that transformers\.js can load \(looked for onnx\/vision_encoder\*\.onnx\); ONNX files present: .*vision_encoder\.onnx \(transformers\.js expects graphs in an onnx\/ subfolder\)/);
   });
 
   it('refuses a folder of another architecture', async () => {
@@ -50,7 +51,31 @@ describe('model folder validation', () => {
     await writeFile(join(dir, 'config.json'), JSON.stringify({ model_type: 'idefics3', text_config: { num_hidden_layers: 2 } }));
     assert.match(await problems(dir, { architecture: 'lfm2-vl' }), /config\.json: model_type "idefics3" is smolvlm, but this model is lfm2-vl/);
     await writeFile(join(dir, 'config.json'), JSON.stringify({ model_type: 'bert' }));
-    assert.match(await problems(dir), /model_type "bert" is not a supported architecture/);
+    assert.match(await problems(dir), /model_type "bert" is not a supported architecture \(lfm2_vl, idefics3, smolvlm\)/);
+  });
+
+  it('needs a chat template where transformers.js reads it or a processor template to move there', async () => {
+    const dir = await copy();
+    const config = JSON.parse(await readFile(join(dir, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+    const template = config.chat_template as string;
+    delete config.chat_template;
+    await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify(config));
+    assert.match(await problems(dir), /tokenizer_config\.json: no chat_template, and no chat_template\.jinja or chat_template\.json either/);
+    await writeFile(join(dir, 'chat_template.json'), JSON.stringify({ chat_template: template }));
+    assert.deepEqual(await findChatTemplate(dir), { source: 'chat_template.json', template });
+    await writeFile(join(dir, 'chat_template.jinja'), `${template}\n`);
+    assert.equal((await findChatTemplate(dir))?.source, 'chat_template.jinja', 'the .jinja file wins, as upstream');
+    await validateModelFolder(dir);
+    assert.equal(await embedChatTemplate(dir), true);
+    assert.equal((JSON.parse(await readFile(join(dir, 'tokenizer_config.json'), 'utf8')) as { chat_template: string }).chat_template, `${template}\n`);
+    assert.equal(await embedChatTemplate(dir), false, 'nothing to write the second time');
+  });
+
+  it('refuses external data transformers.js would open by a name the folder lacks', async () => {
+    const dir = await copy();
+    const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ ...config, 'transformers.js_config': { use_external_data_format: { decoder_model_merged: 1 } } }));
+    assert.match(await problems(dir), /onnx\/decoder_model_merged\.onnx_data: missing \(config\.json's transformers\.js_config\.use_external_data_format makes transformers\.js open it\)/);
   });
 
   it('classifies external-data locations', () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runModelsCli } from '../../support/modelsCli';
@@ -40,5 +41,22 @@ describe('loupe models (no network)', () => {
     const { err, code } = await run(['models', 'download', 'smolvlm-256m', '--endpoint', 'http://127.0.0.1:9'], { LOUPE_HOME: home() });
     assert.equal(code, 1);
     assert.match(err, /Could not reach 127\.0\.0\.1:9/);
+  });
+
+  it('removes nothing outside the model store: "..", paths and revisions that climb out are unknown models (exit 2)', async () => {
+    // $LOUPE_HOME/models is the store; $LOUPE_HOME/notes and the store's parent must survive.
+    const env = { LOUPE_HOME: join(home(), 'traversal') };
+    const store = join(home(), 'traversal', 'models');
+    await mkdir(join(store, 'smolvlm-256m', 'r1'), { recursive: true });
+    await mkdir(join(home(), 'traversal', 'notes'), { recursive: true });
+    await writeFile(join(home(), 'traversal', 'notes', 'todo.txt'), 'keep me');
+    const attempts = [['..'], ['../notes'], ['smolvlm-256m', '--revision', '../../notes'], ['smolvlm-256m', '--revision', '..']];
+    for (const args of attempts) {
+      const { err, code } = await run(['models', 'remove', ...args], env);
+      assert.equal(code, 2, `${args.join(' ')}: ${err}`);
+      assert.match(err, /is not in .*; nothing to delete/);
+    }
+    assert.deepEqual(await readdir(join(home(), 'traversal', 'notes')), ['todo.txt']);
+    assert.deepEqual(await readdir(store), ['smolvlm-256m']);
   });
 });

@@ -5,8 +5,9 @@
  */
 
 const FLOAT = 1;
+const UINT8 = 2;
 const INT64 = 7;
-export const ELEM = { float: FLOAT, int64: INT64 } as const;
+export const ELEM = { float: FLOAT, uint8: UINT8, int64: INT64 } as const;
 
 class Proto {
   private readonly parts: Buffer[] = [];
@@ -69,6 +70,10 @@ export interface NodeSpec {
   /** A tensor attribute (Constant's `value`). */
   tensorAttribute?: { name: string; tensor: TensorSpec };
   intAttribute?: { name: string; value: number };
+  /** More integer attributes, by name. */
+  ints?: Record<string, number>;
+  /** The operator's domain, e.g. `com.microsoft` for onnxruntime's contrib ops. */
+  domain?: string;
 }
 
 export interface GraphSpec {
@@ -76,6 +81,8 @@ export interface GraphSpec {
   outputs: ValueSpec[];
   nodes: NodeSpec[];
   initializers?: TensorSpec[];
+  /** Operator sets beyond the default one (opset 17), by domain. */
+  opsets?: Record<string, number>;
 }
 
 function valueInfo(spec: ValueSpec): Proto {
@@ -109,14 +116,16 @@ function node(spec: NodeSpec, index: number): Proto {
     // AttributeProto: name=1, t=5, type=20 (TENSOR = 4)
     proto.message(5, new Proto().bytes(1, spec.tensorAttribute.name).message(5, tensor(spec.tensorAttribute.tensor)).varint(20, 4));
   }
-  if (spec.intAttribute) {
+  const ints = { ...(spec.intAttribute && { [spec.intAttribute.name]: spec.intAttribute.value }), ...spec.ints };
+  for (const [name, value] of Object.entries(ints)) {
     // AttributeProto: name=1, i=3, type=20 (INT = 2)
-    proto.message(5, new Proto().bytes(1, spec.intAttribute.name).varint(3, spec.intAttribute.value).varint(20, 2));
+    proto.message(5, new Proto().bytes(1, name).varint(3, value).varint(20, 2));
   }
+  if (spec.domain) proto.bytes(7, spec.domain);
   return proto;
 }
 
-/** A complete ModelProto (IR 8, opset 17). */
+/** A complete ModelProto (IR 8, opset 17, plus `opsets`). */
 export function onnxModel(spec: GraphSpec): Buffer {
   const graph = new Proto();
   spec.nodes.forEach((n, i) => graph.message(1, node(n, i)));
@@ -124,12 +133,9 @@ export function onnxModel(spec: GraphSpec): Buffer {
   for (const init of spec.initializers ?? []) graph.message(5, tensor(init));
   for (const input of spec.inputs) graph.message(11, valueInfo(input));
   for (const output of spec.outputs) graph.message(12, valueInfo(output));
-  return new Proto()
-    .varint(1, 8)
-    .bytes(2, 'loupe-tests')
-    .message(7, graph)
-    .message(8, new Proto().bytes(1, '').varint(2, 17))
-    .build();
+  const model = new Proto().varint(1, 8).bytes(2, 'loupe-tests').message(7, graph).message(8, new Proto().bytes(1, '').varint(2, 17));
+  for (const [domain, version] of Object.entries(spec.opsets ?? {})) model.message(8, new Proto().bytes(1, domain).varint(2, version));
+  return model.build();
 }
 
 /**

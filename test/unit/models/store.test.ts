@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { lockPath } from '../../../src/models/downloadLock';
 import { isModelError } from '../../../src/models/errors';
-import { writeInstalledMarker, type InstalledMarker } from '../../../src/models/installedMarker';
-import { deleteModel, listInstalled, modelInfo, partialDownloadBytes, resolveInstalledModelDir } from '../../../src/models/store';
+import { readInstalledMarker, writeInstalledMarker, type InstalledMarker } from '../../../src/models/installedMarker';
+import { deleteModel, findInstalled, listInstalled, modelInfo, partialDownloadBytes, resolveInstalledModelDir, selectPrecision } from '../../../src/models/store';
 import { suiteScratchDir } from '../../support/scratchDir';
 
-function marker(modelId: string, revision: string, files: Array<{ path: string; size: number }>, installedAt = '2026-01-01T00:00:00.000Z'): InstalledMarker {
+function marker(modelId: string, revision: string, files: Array<{ path: string; size: number }>, installedAt = '2026-01-01T00:00:00.000Z'): Omit<InstalledMarker, 'precisions'> {
   return {
     schemaVersion: 1,
     modelId,
@@ -73,5 +73,40 @@ describe('model store', () => {
     await deleteModel(storage(), 'eps', 'r2');
     assert.notEqual(await resolveInstalledModelDir(storage(), 'eps'), kept);
     assert.equal(await resolveInstalledModelDir(storage(), 'eps'), join(storage(), 'eps', 'r1'));
+  });
+
+  it('selects another installed precision, and only an installed one', async () => {
+    const dir = await install(storage(), 'zeta', 'r1', { 'config.json': 5 });
+    const q4 = { vision_encoder: 'fp16', embed_tokens: 'fp16', decoder_model_merged: 'q4' } as const;
+    const fp16 = { vision_encoder: 'fp16', embed_tokens: 'fp16', decoder_model_merged: 'fp16' } as const;
+    await writeInstalledMarker(dir, { ...marker('zeta', 'r1', [{ path: 'config.json', size: 5 }]), precisions: [{ id: 'q4', dtype: q4 }, { id: 'fp16', dtype: fp16 }] });
+    const selected = await selectPrecision(storage(), 'zeta', 'fp16');
+    assert.equal(selected.marker.precision, 'fp16');
+    const onDisk = await readInstalledMarker(dir);
+    assert.deepEqual([onDisk?.precision, onDisk?.dtype], ['fp16', fp16]);
+    assert.deepEqual(onDisk?.precisions.map((p) => p.id), ['q4', 'fp16'], 'the other precision stays installed');
+    await assert.rejects(selectPrecision(storage(), 'zeta', 'q4-small'), (e: unknown) => isModelError(e, 'NOT_INSTALLED') && /no q4-small precision installed \(installed: q4, fp16\)/.test(e.message));
+    await assert.rejects(selectPrecision(storage(), 'nothing', 'q4'), (e: unknown) => isModelError(e, 'NOT_INSTALLED'));
+  });
+
+  it('reads a marker written before precisions were listed as having its one precision', async () => {
+    await install(storage(), 'eta', 'r1', { 'config.json': 5 });
+    assert.deepEqual((await findInstalled(storage(), 'eta'))?.marker.precisions, [{ id: 'q4', dtype: { vision_encoder: 'fp16', embed_tokens: 'fp16', decoder_model_merged: 'q4' } }]);
+  });
+
+  it('never deletes outside the store, whatever the id or revision says', async () => {
+    // storage()/store holds the models; storage()/precious sits next to it.
+    const store = join(storage(), 'store');
+    await install(store, 'theta', 'r1', { 'config.json': 5 });
+    await mkdir(join(storage(), 'precious'), { recursive: true });
+    await writeFile(join(storage(), 'precious', 'keep.txt'), 'keep');
+    const attempts: Array<[string, string | undefined]> = [['..', undefined], ['../precious', undefined], ['theta', '../../precious'], ['theta', '..'], ['theta/r1', undefined], ['.', undefined]];
+    for (const [id, revision] of attempts) {
+      await assert.rejects(deleteModel(store, id, revision), (e: unknown) => isModelError(e, 'NOT_INSTALLED'), `${id} ${revision ?? ''}`);
+    }
+    assert.deepEqual(await readdir(join(storage(), 'precious')), ['keep.txt']);
+    assert.ok(await resolveInstalledModelDir(store, 'theta'), 'the store itself is untouched');
+    await deleteModel(store, 'theta', 'r1');
+    assert.equal(await resolveInstalledModelDir(store, 'theta'), undefined);
   });
 });
