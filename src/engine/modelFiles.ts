@@ -4,11 +4,11 @@
  * one the user downloaded or chose); a plain folder (`--model <dir>`, `loupe.model.path`) loads
  * the precision the store would have picked for it (src/models/modelLayout.ts).
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { readInstalledMarker } from '../models/installedMarker';
-import { architectureForModelType, findGraphFiles, GRAPH_NAMES, graphFile, precisionsOf, SUPPORTED_MODEL_TYPES, type Dtype, type DtypeMap } from '../models/modelLayout';
-import { readOnnxHeader } from '../models/onnxHeader';
+import { validateModelFolder } from '../models/modelFolder';
+import { findGraphFiles, GRAPH_NAMES, graphFile, precisionsOf, type Dtype, type DtypeMap } from '../models/modelLayout';
 
 export type GraphDtype = Dtype;
 
@@ -18,35 +18,19 @@ export interface ModelFolderInfo {
   weightBytes: number;
 }
 
+/**
+ * The precision to load and its size, after the same checks an import makes (src/models/
+ * modelFolder.ts): a folder given as `--model` or `loupe.model.path` is as untrusted as one being
+ * imported. An empty graph, external data pointing out of the folder or a FIFO named config.json
+ * is refused here with the file named, instead of aborting or hanging inside onnxruntime.
+ */
 export async function inspectModelFolder(modelDir: string): Promise<ModelFolderInfo> {
-  const modelType = await readModelType(modelDir);
-  if (!architectureForModelType(modelType)) {
-    throw new Error(`Model type "${modelType}" is not supported by Loupe (supported: ${SUPPORTED_MODEL_TYPES.join(', ')}).`);
-  }
   const dtypes = (await readInstalledMarker(modelDir))?.dtype ?? (await plainFolderDtypes(modelDir));
+  const graphs = GRAPH_NAMES.map((graph) => ({ graph, dtype: dtypes[graph], path: graphFile(graph, dtypes[graph]), file: graphFile(graph, dtypes[graph]) }));
+  const report = await validateModelFolder(modelDir, { graphs });
   let weightBytes = 0;
-  for (const graph of GRAPH_NAMES) {
-    const file = join(modelDir, graphFile(graph, dtypes[graph]));
-    const size = await stat(file).then((s) => s.size, () => undefined);
-    if (size === undefined) throw new Error(`${modelDir} has no ${dtypes[graph]} ONNX file for the "${graph}" graph (${file} is missing).`);
-    const data = new Set((await readOnnxHeader(file)).externalData.map((ref) => resolve(dirname(file), ref.location)));
-    weightBytes += size;
-    for (const path of data) weightBytes += await stat(path).then((s) => s.size, () => 0);
-  }
+  for (const file of new Set(report.graphs.flatMap((graph) => [graph.file, ...graph.externalData]))) weightBytes += (await stat(join(modelDir, file))).size;
   return { dtypes, weightBytes };
-}
-
-/** config.json's model_type, with an error that says which folder is wrong. */
-async function readModelType(modelDir: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(join(modelDir, 'config.json'), 'utf8');
-  } catch {
-    throw new Error(`No model at ${modelDir}: config.json is missing. Download or import a model ("Loupe: Select Model").`);
-  }
-  const modelType = (JSON.parse(text) as { model_type?: unknown }).model_type;
-  if (typeof modelType !== 'string') throw new Error(`${join(modelDir, 'config.json')} has no model_type.`);
-  return modelType;
 }
 
 /** Only transformers.js's own spellings count here: nothing renames a plain folder's files. */

@@ -9,7 +9,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { findManifest } from './catalog';
 import { embedChatTemplate } from './chatTemplate';
@@ -126,7 +126,10 @@ interface KeptFile {
 async function filesToKeep(source: string, graphs: GraphFile[]): Promise<KeptFile[]> {
   const paths = new Map<string, string>();
   for (const entry of await readdir(source, { withFileTypes: true })) {
-    if (entry.isFile() && ROOT_FILE.test(entry.name)) paths.set(entry.name, entry.name);
+    // Links count as the files they lead to: a Hugging Face cache snapshot is made of them.
+    if ((entry.isFile() || entry.isSymbolicLink()) && ROOT_FILE.test(entry.name) && (await stat(join(source, entry.name))).isFile()) {
+      paths.set(entry.name, entry.name);
+    }
   }
   for (const graph of graphs) {
     paths.set(graph.file, graph.path);
@@ -144,8 +147,12 @@ function manifestPrecisions(manifest: ModelManifest | undefined): NamedPrecision
   return ordered.map((p) => ({ id: p.id, dtype: p.graphs }));
 }
 
-/** Hard link when allowed and possible, else copy (reflink where the file system can). */
-async function placeFile(from: string, to: string, tryLink: boolean): Promise<boolean> {
+/**
+ * Hard link when allowed and possible, else copy (reflink where the file system can). Always of
+ * the real file: linking a symlink would store the link, pointing outside the store.
+ */
+async function placeFile(source: string, to: string, tryLink: boolean): Promise<boolean> {
+  const from = await realpath(source);
   if (tryLink) {
     try {
       await link(from, to);

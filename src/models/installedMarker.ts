@@ -3,7 +3,7 @@
  * A folder without it is an unfinished download and is never handed to the engine. It lists the
  * precisions the folder holds and which one is selected: the engine loads exactly that one.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ARCHITECTURES, DTYPES } from './modelLayout';
@@ -50,6 +50,8 @@ export type InstalledMarker = z.output<typeof InstalledMarkerSchema>;
 export async function readInstalledMarker(revisionDir: string): Promise<InstalledMarker | undefined> {
   let text: string;
   try {
+    // Only a regular file: a FIFO in a folder given as --model would block readFile forever.
+    if (!(await stat(join(revisionDir, MARKER_FILE))).isFile()) return undefined;
     text = await readFile(join(revisionDir, MARKER_FILE), 'utf8');
   } catch {
     return undefined;

@@ -7,7 +7,7 @@
  * a model is marked installed.
  */
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep, win32 } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep, win32 } from 'node:path';
 import { findChatTemplate } from './chatTemplate';
 import { checkGraphIo, textModelFacts } from './contracts';
 import { ModelError } from './errors';
@@ -95,9 +95,11 @@ export async function validateModelFolder(root: string, options: ValidateOptions
 async function readConfig(root: string, problems: string[]): Promise<Record<string, unknown> | undefined> {
   let text: string;
   try {
+    // A FIFO or device named config.json would block readFile forever.
+    if (!(await isFile(join(root, 'config.json')))) throw new Error('not a file');
     text = await readFile(join(root, 'config.json'), 'utf8');
   } catch {
-    problems.push('config.json: missing');
+    problems.push('config.json: missing or not a regular file');
     return undefined;
   }
   try {
@@ -149,7 +151,7 @@ async function checkExternalData(root: string, graphFile: string, refs: External
     try {
       // realpath also catches a symlink that leads out of the folder.
       const real = await realpath(target);
-      if (!isInside(realRoot, real)) {
+      if (!isInside(realRoot, real) && !isInside(huggingFaceBlobs(realRoot), real)) {
         problems.push(`${graphFile}: external data "${location}" resolves outside the model folder`);
         continue;
       }
@@ -169,6 +171,14 @@ async function checkExternalData(root: string, graphFile: string, refs: External
     files.push(relative(root, target).split(sep).join('/'));
   }
   return files;
+}
+
+/**
+ * A Hugging Face cache snapshot (`models--org--name/snapshots/<commit>/`) holds links into its
+ * repository's `blobs/` folder; those links are the snapshot's own content, not an escape.
+ */
+function huggingFaceBlobs(realRoot: string): string {
+  return basename(dirname(realRoot)) === 'snapshots' ? join(dirname(dirname(realRoot)), 'blobs') : realRoot;
 }
 
 function isInside(root: string, path: string): boolean {

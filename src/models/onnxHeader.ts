@@ -10,6 +10,7 @@
  * Field numbers are from onnx.proto (ModelProto, GraphProto, NodeProto, AttributeProto,
  * TensorProto, SparseTensorProto, ValueInfoProto, FunctionProto, StringStringEntryProto).
  */
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 export interface ExternalDataRef {
@@ -144,9 +145,13 @@ class ProtoWalker {
 
 /** Reads the header of one ONNX graph file. Throws OnnxFormatError for files that are not ONNX. */
 export async function readOnnxHeader(path: string): Promise<OnnxGraphHeader> {
-  const handle = await open(path, 'r');
+  // O_NONBLOCK: a FIFO named like a graph must not hang the reader; it is refused below.
+  const handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
-    const { size } = await handle.stat();
+    const info = await handle.stat();
+    if (!info.isFile()) throw new OnnxFormatError(`${path} is not a regular file`);
+    const { size } = info;
+    if (size === 0) throw new OnnxFormatError(`${path} is empty (0 bytes): the download or copy is incomplete`);
     const walker = new ProtoWalker(new FileBytes(handle, size), path);
     return await walkModel(walker, size, path);
   } finally {

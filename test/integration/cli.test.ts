@@ -1,9 +1,10 @@
 /** The `loupe` CLI as a user runs it: the built bundle, real engine, real files, exit codes. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { imageFixture, repoRoot, tinyModelDir } from '../support/paths';
@@ -118,6 +119,48 @@ function interrupt(args: string[], ready: (run: { stdout: string; stderr: string
     child.on('close', (code, signal) => resolve({ ...run, code, signal }));
   });
 }
+
+describe('loupe CLI with hostile model folders', () => {
+  const modelCopy = (name: string) => {
+    const dir = join(scratch, name);
+    cpSync(tinyModelDir, dir, { recursive: true });
+    return dir;
+  };
+
+  it('refuses a FIFO named config.json, an empty graph and external data outside the folder, without hanging', { timeout: 60_000 }, async () => {
+    const fifo = modelCopy('fifo-model');
+    rmSync(join(fifo, 'config.json'));
+    execFileSync('mkfifo', [join(fifo, 'config.json')]);
+    const empty = modelCopy('empty-graph');
+    writeFileSync(join(empty, 'onnx', 'embed_tokens.onnx'), '');
+    for (const [dir, problem] of [[fifo, /config\.json: missing or not a regular file/], [empty, /onnx\/embed_tokens\.onnx: is empty \(0 bytes\)/]] as const) {
+      const run = await loupe(['ask', screenshot, 'What is this?', '--model', dir, '--no-ocr']);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, problem);
+    }
+  });
+
+  it('imports a Hugging Face cache snapshot (files are links into blobs/) as real files, and answers from it', { timeout: 60_000 }, async () => {
+    const repo = join(scratch, 'models--LiquidAI--tiny');
+    const snapshot = join(repo, 'snapshots', 'abc123');
+    for (const file of readdirSync(tinyModelDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())) {
+      const relativePath = join(relative(tinyModelDir, file.parentPath), file.name);
+      const blob = join(repo, 'blobs', relativePath.replace(/\//g, '_'));
+      mkdirSync(dirname(blob), { recursive: true });
+      cpSync(join(file.parentPath, file.name), blob);
+      mkdirSync(dirname(join(snapshot, relativePath)), { recursive: true });
+      symlinkSync(relative(dirname(join(snapshot, relativePath)), blob), join(snapshot, relativePath));
+    }
+    const home = mkdtempSync(join(tmpdir(), 'loupe-hf-home-'));
+    const imported = await loupe(['models', 'import', snapshot], { LOUPE_HOME: home });
+    assert.equal(imported.code, 0, imported.stderr);
+    const stored = readdirSync(join(home, 'models'), { recursive: true, withFileTypes: true });
+    assert.deepEqual(stored.filter((e) => e.isSymbolicLink()).map((e) => e.name), [], 'no links in the store');
+    assert.ok(stored.some((e) => e.isFile() && e.name === 'decoder_model_merged.onnx'));
+    const answer = await loupe(['ask', screenshot, 'What is this?', '--model', 'local-abc123', '--no-ocr', '--max-new-tokens', '4'], { LOUPE_HOME: home });
+    assert.equal(answer.code, 0, answer.stderr);
+  });
+});
 
 describe('loupe CLI', () => {
   it('Ctrl-C while the model loads and while it answers: a clean stop and exit 130', async () => {
