@@ -159,9 +159,18 @@ export class HubClient {
         files.push({ path: entry.path, size: entry.lfs?.size ?? entry.size, sha256: entry.lfs?.oid, gitOid: entry.oid });
       }
       const next = /<([^>]+)>;\s*rel="next"/.exec(response.headers.link ?? '')?.[1];
-      url = next ? new URL(next, url).toString() : undefined;
+      url = next ? this.sameHubPage(new URL(next, url), repo) : undefined;
     }
     return files;
+  }
+
+  /** The next page of a listing must come from the hub itself, or the token and trust would follow it anywhere. */
+  private sameHubPage(next: URL, repo: string): string {
+    const hub = new URL(this.endpoint);
+    if (next.origin !== hub.origin) {
+      throw new ModelError('HOST_NOT_ALLOWED', `Refused the next page of ${repo}'s file list: it points to ${next.host}, not the hub (${hub.host}).`);
+    }
+    return next.toString();
   }
 
   /**

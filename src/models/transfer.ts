@@ -44,7 +44,11 @@ export async function transferToPart(hub: HubClient, request: TransferRequest, o
       have = 0;
     }
     options.onBytes(have, 0);
-    if (have === request.size) return { received };
+    if (have === request.size) {
+      // An empty file has nothing to fetch, but its part file must exist to be verified and moved.
+      if (request.size === 0) await (await open(request.partPath, 'a')).close();
+      return { received };
+    }
     try {
       const response = await hub.open(request.url, { range: have > 0 ? `bytes=${have}-` : undefined, signal: options.signal, label: request.label });
       checkLinkedHash(response, request);
@@ -57,10 +61,20 @@ export async function transferToPart(hub: HubClient, request: TransferRequest, o
       try {
         let position = start;
         for await (const chunk of response.body) {
-          await handle.write(chunk as Buffer);
-          position += (chunk as Buffer).length;
-          received += (chunk as Buffer).length;
-          options.onBytes(position, (chunk as Buffer).length);
+          // Never past the listed size: a server sending more would otherwise fill the disk.
+          const piece = (chunk as Buffer).subarray(0, request.size - position);
+          await handle.write(piece);
+          position += piece.length;
+          received += piece.length;
+          options.onBytes(position, piece.length);
+          if (piece.length < (chunk as Buffer).length) {
+            response.body.destroy();
+            throw new ModelError(
+              'CHECKSUM_MISMATCH',
+              `The server sent more than the ${formatBytes(request.size)} listed for ${request.label}; the download was stopped. ` +
+                'The hub or a proxy in between is serving a different file: try again later or from another network.',
+            );
+          }
         }
       } finally {
         await handle.close();

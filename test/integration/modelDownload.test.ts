@@ -258,6 +258,37 @@ describe('model download from a loopback hub', () => {
     assert.equal(await resolveInstalledModelDir(storageDir, 'lfm2-vl-tiny'), undefined);
   });
 
+  it('stops at the listed size when a server sends more, fails clearly and does not loop', async () => {
+    const server = await hub();
+    const storageDir = storage();
+    server.setFault(DECODER, { extraBytes: 64 * 1024 * 1024 });
+    const error = await rejection(downloadModel(options(server, storageDir, { retries: 3 })), 'CHECKSUM_MISMATCH');
+    assert.match(error.message, /sent more than the .* listed for .*onnx\/decoder_model_merged\.onnx; the download was stopped/);
+    assert.equal(server.requests.filter((r) => r.path === DECODER && r.server === 'storage').length, 1, 'one request, no retry loop');
+    assert.ok(server.bytesServed(DECODER) < fileSize(DECODER) + 16 * 1024 * 1024, `served ${server.bytesServed(DECODER)} bytes`);
+    const parts = await readdir(storageDir, { recursive: true });
+    for (const part of parts.filter((name) => String(name).endsWith('.part'))) {
+      assert.ok(((await size(join(storageDir, String(part)))) ?? 0) <= fileSize(DECODER), `${part} grew past the listed size`);
+    }
+  });
+
+  it('downloads a 0-byte file in the revision', async () => {
+    const withEmpty: HubRepo = { ...fixture, files: new Map([...fixture.files, ['LICENSE', Buffer.alloc(0)]]) };
+    const server = await hub({ repos: [withEmpty] });
+    const storageDir = storage();
+    const outcome = await downloadModel({ ...options(server, storageDir), manifest: tinyManifest({ optionalFiles: ['LICENSE'] }) });
+    assert.equal(await size(join(outcome.dir, 'LICENSE')), 0);
+  });
+
+  it('refuses a file-list page link that leads off the hub', async () => {
+    const server = await hub({ siblingsWithoutSizes: true, treePageSize: 3 });
+    const offHub = await hub({ siblingsWithoutSizes: true, treePageSize: 3, treeNextOrigin: server.otherOrigin });
+    const error = await rejection(downloadModel(options(offHub, storage())), 'HOST_NOT_ALLOWED');
+    assert.match(error.message, /next page of .* file list: it points to/);
+    assert.equal(offHub.requests.filter((r) => r.server === 'other').length, 0, 'nothing was requested off the hub');
+    await downloadModel(options(server, storage()));
+  });
+
   it('cancels on request, keeps the partial file, and a later download completes it', async () => {
     const server = await hub();
     const storageDir = storage();

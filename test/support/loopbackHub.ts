@@ -41,6 +41,8 @@ export interface Fault {
   redirectTo?: string;
   /** Serve the body in small chunks with this pause between them. */
   chunkDelayMs?: number;
+  /** Keep sending this many bytes past the file's end (no Content-Length), as a broken server might. */
+  extraBytes?: number;
   /** How many requests the fault applies to (default: every request). */
   times?: number;
 }
@@ -81,6 +83,8 @@ export interface LoopbackHubOptions {
   siblingsWithoutSizes?: boolean;
   /** Entries per tree API page (pagination through the Link header). */
   treePageSize?: number;
+  /** Point the tree listing's next-page link at this origin instead of the hub's. */
+  treeNextOrigin?: string;
 }
 
 interface StoredFile {
@@ -242,7 +246,7 @@ export async function startLoopbackHub(options: LoopbackHubOptions): Promise<Loo
       const cursor = Number(url.searchParams.get('cursor') ?? 0);
       const slice = files.slice(cursor, cursor + page);
       if (cursor + page < files.length) {
-        const next = new URL(url.toString().replace('http://hub.invalid', hubOrigin));
+        const next = new URL(url.toString().replace('http://hub.invalid', options.treeNextOrigin ?? hubOrigin));
         next.searchParams.set('cursor', String(cursor + page));
         res.setHeader('link', `<${next.toString()}>; rel="next"`);
       }
@@ -327,8 +331,9 @@ async function serveBody(req: IncomingMessage, res: ServerResponse, entry: Serve
     res.statusCode = 200;
   }
   entry.status = res.statusCode;
-  res.setHeader('content-length', String(end - start + 1));
   let body = file.data.subarray(start, end + 1);
+  if (fault?.extraBytes) body = Buffer.concat([body, Buffer.alloc(fault.extraBytes, 0x5a)]);
+  else res.setHeader('content-length', String(end - start + 1));
   if (fault?.corrupt) {
     body = Buffer.from(body);
     for (let i = 0; i < body.length; i += 997) body[i] = (body[i] as number) ^ 0xff;
