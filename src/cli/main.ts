@@ -3,6 +3,7 @@ import { registerAskCommands } from './askCommand';
 import { registerAltTextCommands } from './altTextCommand';
 import { registerModelsCommand } from './modelsCommand';
 import { registerPromptCommand } from './promptCommand';
+import { registerChatCommand } from './chatCommand';
 import { EXIT } from './engineSession';
 
 const program = new Command('loupe')
@@ -18,6 +19,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 registerAskCommands(program);
 registerPromptCommand(program);
+registerChatCommand(program);
 registerAltTextCommands(program);
 registerModelsCommand(program);
 

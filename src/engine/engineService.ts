@@ -2,6 +2,7 @@
  * The engine's message loop: validates requests, runs one job at a time, owns all model memory
  * (lazy load, unload when idle or when another model is selected) and reports typed errors.
  */
+import { createHash } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { InterruptableStoppingCriteria } from '@huggingface/transformers';
 import {
@@ -22,6 +23,7 @@ import { assertOnnxTelemetryDisabled } from './onnxPrivacy';
 import { OCR_GROUNDED_TASKS, buildMessages } from './prompts';
 import { loadReleasingOnFailure, nativeCreationsSettled } from './sessionTracker';
 import type { EngineTransport } from './transport';
+import type { RgbImage } from './rgbImage';
 import { VisionLanguageModel } from './vlm';
 
 const OCR_PROMPT_BUDGET_CHARS = 2_000;
@@ -41,6 +43,7 @@ export class EngineService {
   private loadMarkerPath?: string;
   private memoryHeadroomBytes?: number;
   private idleUnloadMs = 0;
+  private lastGrounding?: { key: string; text: string };
 
   constructor(private readonly transport: EngineTransport) {}
 
@@ -119,16 +122,22 @@ export class EngineService {
     const model = await this.modelFor(request.id, request.modelDir);
     if (job.abort.signal.aborted) throw new EngineFailure('CANCELLED', 'Cancelled while the model was loading.');
 
-    let ocrText: string | undefined;
-    let ocrMs: number | undefined;
-    if (request.ocrGrounding && OCR_GROUNDED_TASKS.has(request.task)) {
-      this.progress(request.id, 'ocr');
-      const result = await (await this.ocrEngine()).recognize(image, job.abort.signal);
-      ocrMs = result.ms;
-      ocrText = formatOcrForPrompt(result, OCR_PROMPT_BUDGET_CHARS);
-    }
+    // The opening turn's task decides the grounding, so a follow-up repeats that turn exactly as
+    // the model first saw it (and can continue its cached state).
+    const openingTask = request.history[0]?.task ?? request.task;
+    const grounding = request.ocrGrounding && OCR_GROUNDED_TASKS.has(openingTask) ? await this.groundingFor(request.id, image, job) : undefined;
     if (job.abort.signal.aborted) throw new EngineFailure('CANCELLED', 'Cancelled before the answer started.');
-    return { image, model, ocrMs, messages: buildMessages({ ...request, ocrText }) };
+    return { image, model, ocrMs: grounding?.ms, messages: buildMessages({ ...request, ocrText: grounding?.text }) };
+  }
+
+  /** OCR text for the prompt; the last image's is kept, so follow-ups and new tasks on it skip OCR. */
+  private async groundingFor(id: string, image: RgbImage, job: RunningJob): Promise<{ text: string; ms?: number }> {
+    const key = createHash('sha256').update(`${image.width}x${image.height}\0`).update(image.data).digest('hex');
+    if (this.lastGrounding?.key === key) return { text: this.lastGrounding.text };
+    this.progress(id, 'ocr');
+    const result = await (await this.ocrEngine()).recognize(image, job.abort.signal);
+    this.lastGrounding = { key, text: formatOcrForPrompt(result, OCR_PROMPT_BUDGET_CHARS) };
+    return { text: this.lastGrounding.text, ms: result.ms };
   }
 
   private async preview(request: PromptRequest, job: RunningJob): Promise<void> {
@@ -169,6 +178,7 @@ export class EngineService {
         tokensPerSecond: answer.generatedTokens > 1 && decodeSeconds > 0 ? (answer.generatedTokens - 1) / decodeSeconds : 0,
         totalMs: performance.now() - startedAt,
         ocrMs,
+        cache: answer.cache,
       },
     });
   }

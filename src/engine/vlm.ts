@@ -11,12 +11,14 @@ import {
   InterruptableStoppingCriteria,
   RawImage,
   StoppingCriteriaList,
+  Tensor,
   env,
 } from '@huggingface/transformers';
 import type { PromptPreview } from '../protocol/engine';
 import type { GenerationOptions, VisionBudget } from '../protocol/options';
 import type { ChatMessage } from './prompts';
 import { controlTokenPattern, neutralizeMessages } from './controlTokens';
+import { ConversationCache, imageKey, type CacheUse, type StoredConversation } from './conversationCache';
 import { EngineFailure } from './engineFailure';
 import { encoderFitProblem, planImage, useUpstreamPreprocessing, type Lfm2VlKnobs } from './lfm2VlPreprocessing';
 import { assertOnnxTelemetryDisabled } from './onnxPrivacy';
@@ -47,6 +49,8 @@ export interface VlmAnswer {
   generatedTokens: number;
   timeToFirstTokenMs: number;
   generationMs: number;
+  /** What was reused from the previous question about this image. */
+  cache: CacheUse;
 }
 
 type Processor = Awaited<ReturnType<typeof AutoProcessor.from_pretrained>>;
@@ -72,7 +76,27 @@ export class VisionLanguageModel {
     private readonly lfm2VlDefaults: Lfm2VlKnobs | undefined,
     /** The tokenizer's control tokens, kept out of user text. */
     private readonly controlTokens: RegExp | undefined,
-  ) {}
+  ) {
+    // transformers.js calls `encode_image` whenever pixels come with the prompt; for the image
+    // the last question was about, the stored features stand in for another encoder run.
+    const encode = model.encode_image.bind(model);
+    model.encode_image = async (inputs: unknown) => {
+      const key = this.visionKey;
+      const stored = key === undefined ? undefined : this.cache.features(key);
+      if (stored) {
+        this.visionReused = true;
+        return stored;
+      }
+      const features = await encode(inputs as never);
+      if (key !== undefined) this.cache.rememberFeatures(key, features);
+      return features;
+    };
+  }
+
+  private readonly cache = new ConversationCache();
+  /** The image key of the job running now; undefined when it must not reuse anything. */
+  private visionKey?: string;
+  private visionReused = false;
 
   /** `dtypes`: the ONNX precision of each graph (src/engine/modelFiles.ts). */
   static async load(modelDir: string, dtypes: Record<string, GraphDtype>): Promise<VisionLanguageModel> {
@@ -140,14 +164,24 @@ export class VisionLanguageModel {
     return { inputs, inputIds, imageTokens, room: this.contextLength - inputIds.length };
   }
 
+  /**
+   * Answers the last user message. A follow-up about the same image and preset continues the
+   * stored conversation: its tokens (the model's own answer, not a re-tokenised copy) and decoder
+   * state are reused, so only the new turn is prefilled. `reuse: false` recomputes everything
+   * from the same tokens, which is how tests show the cache changes nothing but the time.
+   */
   async generate(
     messages: ChatMessage[],
     image: RgbImage,
     options: GenerationOptions,
     onPiece: (text: string, tokenIndex: number) => void,
     stop: InterruptableStoppingCriteria,
+    reuse = true,
   ): Promise<VlmAnswer> {
-    const { inputs, inputIds, imageTokens, room } = await this.prepare(messages, image, options);
+    const key = imageKey(image, options.vision);
+    const prepared = await this.inputsFor(messages, image, options, key, reuse);
+    const { inputs, inputIds } = prepared;
+    const room = this.contextLength - inputIds.length;
     if (room < 1) {
       throw new EngineFailure(
         'BAD_INPUT',
@@ -168,24 +202,76 @@ export class VisionLanguageModel {
       options.sampling.mode === 'greedy'
         ? { do_sample: false }
         : { do_sample: true, temperature: options.sampling.temperature, top_p: options.sampling.topP };
-    await this.model.generate({
+    this.visionKey = reuse ? key : undefined;
+    this.visionReused = false;
+    const output = (await this.model.generate({
       ...inputs,
       ...sampling,
       // The answer is cut where the model's context ends rather than failing inside the runtime.
       max_new_tokens: Math.min(options.maxNewTokens, room),
       streamer: stream,
       stopping_criteria: criteria,
-    } as never);
+      // Keeps the decoder state for the next question about this image.
+      return_dict_in_generate: true,
+    } as never)) as { sequences: { data: BigInt64Array }; past_key_values: unknown };
     const finished = performance.now();
+    this.cache.remember(key, {
+      ids: Array.from(output.sequences.data),
+      state: output.past_key_values,
+      transcript: [...messages, { role: 'assistant', content: stream.text }],
+      tiles: prepared.tiles,
+    });
+    let imageTokens = 0;
+    for (const id of inputIds) if (id === this.imageTokenId) imageTokens++;
     return {
       text: stream.text,
       promptTokens: inputIds.length,
       imageTokens,
-      tiles: inputs.pixel_values.dims[0]!,
+      tiles: prepared.tiles,
       generatedTokens: stream.count,
       timeToFirstTokenMs: (firstTokenAt || finished) - started,
       generationMs: finished - started,
+      cache: prepared.continued && reuse ? 'conversation' : this.visionReused ? 'vision' : 'none',
     };
+  }
+
+  /** The model's input: a continued conversation's tokens (with its state when reused), or a fresh prompt. */
+  private async inputsFor(messages: ChatMessage[], image: RgbImage, options: GenerationOptions, key: string, reuse: boolean) {
+    const continued = this.cache.continuing(key, messages);
+    if (!continued) {
+      const { inputs, inputIds } = await this.prepare(messages, image, options);
+      return { inputs, inputIds, tiles: inputs.pixel_values.dims[0]!, continued: false };
+    }
+    const ids = BigInt64Array.from([...continued.ids, ...this.nextTurnIds(continued, messages.at(-1)!)]);
+    const sequence = {
+      input_ids: new Tensor('int64', ids, [1, ids.length]),
+      attention_mask: new Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
+    };
+    if (reuse) return { inputs: { ...sequence, past_key_values: continued.state }, inputIds: ids, tiles: continued.tiles, continued: true };
+    // The same tokens computed from scratch: the image goes through the encoder again.
+    const { inputs } = await this.prepare(messages.slice(0, 1), image, options);
+    return { inputs: { ...inputs, ...sequence }, inputIds: ids, tiles: continued.tiles, continued: true };
+  }
+
+  /**
+   * The tokens the chat template puts after the stored answer for the new user turn. The answer
+   * itself stays as the model generated it; if it ended with the end-of-turn token, the template's
+   * own end-of-turn marker is not repeated.
+   */
+  private nextTurnIds(continued: StoredConversation, next: ChatMessage): bigint[] {
+    const marker = '\u2063loupe-answer\u2063';
+    const transcript = [...continued.transcript.slice(0, -1), { role: 'assistant' as const, content: marker }, next];
+    const rendered = this.processor.apply_chat_template(neutralizeMessages(transcript, this.controlTokens) as never, { add_generation_prompt: true }) as string;
+    let tail = rendered.slice(rendered.lastIndexOf(marker) + marker.length);
+    const tokenizer = this.processor.tokenizer as unknown as {
+      all_special_ids: number[];
+      encode(text: string, o: object): number[];
+      decode(ids: bigint[], o: object): string;
+    };
+    const lastId = continued.ids.at(-1)!;
+    const lastToken = tokenizer.decode([lastId], { skip_special_tokens: false });
+    if (tokenizer.all_special_ids.includes(Number(lastId)) && tail.startsWith(lastToken)) tail = tail.slice(lastToken.length);
+    return tokenizer.encode(tail, { add_special_tokens: false }).map(BigInt);
   }
 
   async dispose(): Promise<void> {

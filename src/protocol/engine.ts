@@ -94,6 +94,8 @@ export const GenerationStatsSchema = z.object({
   tokensPerSecond: z.number(),
   totalMs: z.number(),
   ocrMs: z.number().optional(),
+  /** Reused from the previous question about the same image: its vision features, or the whole conversation's state. */
+  cache: z.enum(['none', 'vision', 'conversation']).optional(),
 });
 export type GenerationStats = z.infer<typeof GenerationStatsSchema>;
 

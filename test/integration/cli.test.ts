@@ -120,6 +120,25 @@ function interrupt(args: string[], ready: (run: { stdout: string; stderr: string
   });
 }
 
+describe('loupe chat', () => {
+  it('answers each line on stdin, keeping the conversation and reusing its state', async () => {
+    const child = spawn(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'chat', screenshot, '--model', tinyModelDir, '--preset', 'fast', '--json', '--no-ocr'], {
+      env: { ...process.env, LOUPE_HOME: emptyHome },
+    });
+    child.stdin.end('What is this?\n\nAnd the title?\nWhich colour?\n');
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, stderr);
+    const answers = stdout.trim().split('\n').map((line) => JSON.parse(line) as { question: string; text: string; stats: { cache: string; timeToFirstTokenMs: number } });
+    assert.deepEqual(answers.map((a) => a.question), ['What is this?', 'And the title?', 'Which colour?'], 'blank lines are skipped');
+    assert.deepEqual(answers.map((a) => a.stats.cache), ['none', 'conversation', 'conversation']);
+    assert.ok(answers.every((a) => a.text.length > 0 && a.stats.timeToFirstTokenMs >= 0));
+  });
+});
+
 describe('loupe CLI with hostile model folders', () => {
   const modelCopy = (name: string) => {
     const dir = join(scratch, name);

@@ -1,0 +1,74 @@
+/**
+ * `loupe chat <image>`: questions about one image, one per line from stdin (with a prompt when
+ * stdin is a terminal), each answer streamed and the conversation kept, so the engine reuses the
+ * image's encoding and the conversation's state and a follow-up costs only its own tokens.
+ */
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import type { ChatTurn, GenerationStats } from '../protocol/engine';
+import { PRESET_NAMES, resolveOptions, type PresetName } from '../protocol/options';
+import { inspectImage } from '../engine/images';
+import { EXIT, checkQuestion, fail, stopOnInterrupt, withEngine } from './engineSession';
+import { resolveCliModel } from './modelResolution';
+import { preset } from './optionParsers';
+
+interface ChatFlags {
+  model?: string;
+  preset: PresetName;
+  json?: boolean;
+  ocr?: boolean;
+}
+
+function statsLine(stats: GenerationStats): string {
+  const reuse = stats.cache === 'conversation' ? 'conversation reused' : stats.cache === 'vision' ? 'image encoding reused' : 'nothing reused';
+  return `time to first token ${Math.round(stats.timeToFirstTokenMs)} ms · ${stats.generatedTokens} tokens · ${stats.tokensPerSecond.toFixed(1)} tok/s · ${reuse}`;
+}
+
+async function runChat(imagePath: string, flags: ChatFlags): Promise<number> {
+  const path = resolve(imagePath);
+  await inspectImage({ kind: 'path', path }).catch((error: Error) => fail(error.message, EXIT.badInput));
+  const modelDir = await resolveCliModel(flags.model);
+  const interactive = process.stdin.isTTY === true;
+  const lines = createInterface({ input: process.stdin, output: interactive ? process.stderr : undefined, terminal: interactive });
+  if (interactive) {
+    lines.setPrompt('you> ');
+    lines.prompt();
+  }
+  return withEngine(async (engine) => {
+    const history: ChatTurn[] = [];
+    for await (const line of lines) {
+      const question = line.trim();
+      if (question) {
+        checkQuestion(question);
+        const job = engine.generate(
+          { modelDir, task: 'question', question, history, image: { kind: 'path', path }, ocrGrounding: flags.ocr !== false, options: resolveOptions(flags.preset, {}, 'question') },
+          { onToken: (text) => !flags.json && process.stdout.write(text) },
+        );
+        stopOnInterrupt(job);
+        const { text, cancelled, stats } = await job.result;
+        if (flags.json) process.stdout.write(`${JSON.stringify({ question, text, cancelled, stats })}\n`);
+        else process.stdout.write('\n');
+        process.stderr.write(`${statsLine(stats)}\n`);
+        if (cancelled) break;
+        history.push({ role: 'user', text: question, task: 'question' }, { role: 'assistant', text });
+      }
+      if (interactive) lines.prompt();
+    }
+    lines.close();
+  });
+}
+
+export function registerChatCommand(program: Command): void {
+  program
+    .command('chat')
+    .argument('<image>')
+    .option('-m, --model <dir|id>', 'model folder or installed model id (default: $LOUPE_MODEL, then the default model)')
+    .option('-p, --preset <name>', `speed/detail preset: ${PRESET_NAMES.join(', ')}`, preset, 'balanced')
+    .option('--no-ocr', 'do not give OCR text to the model')
+    .option('--json', 'one JSON object per answer: question, text, stats (time to first token, tokens, tok/s, cache)')
+    .description('ask several questions about one image, one per line on stdin, keeping the conversation')
+    .action(async (image: string, flags: ChatFlags) => {
+      process.exitCode = await runChat(image, flags);
+    });
+}
