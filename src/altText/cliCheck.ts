@@ -2,7 +2,7 @@ import { relative, sep } from 'node:path';
 import { findingsFor, type Finding } from './findings';
 import { expandDocumentPatterns, readDocument } from './documentFiles';
 import { ImageHasher } from './imageFiles';
-import { DocumentParseError } from './parseError';
+import { DocumentError } from './documentErrors';
 import { scanImages, scanTargetFor } from './scanDocument';
 import { AltTextRecords, DEFAULT_ALT_RECORDS_PATH, staleFindings } from './staleAlt';
 
@@ -14,8 +14,11 @@ export interface CheckOptions {
   recordsPath?: string | false;
 }
 
-/** A file that could not be checked (unreadable, or invalid MDX). */
-export interface CheckProblem {
+/**
+ * A file that could not be checked or fixed as a whole: unreadable, not UTF-8 or UTF-16, over the
+ * size limit, invalid MDX, or (fix) changed while the model worked.
+ */
+export interface FileProblem {
   file: string;
   line: number;
   column: number;
@@ -25,7 +28,7 @@ export interface CheckProblem {
 export interface CheckReport {
   files: string[];
   findings: Finding[];
-  problems: CheckProblem[];
+  problems: FileProblem[];
   /** `path:line:col: message`, one per finding and problem, in file order. */
   lines: string[];
   /** Whether any image lacks useful alt text. */
@@ -40,7 +43,7 @@ export async function runCheck(patterns: readonly string[], cwd: string, options
   const records = options.recordsPath === false ? undefined : await AltTextRecords.load(options.recordsPath ?? DEFAULT_ALT_RECORDS_PATH, cwd);
   const hasher = new ImageHasher();
   const findings: Finding[] = [];
-  const problems: CheckProblem[] = [];
+  const problems: FileProblem[] = [];
   const lines: string[] = [];
 
   for (const file of files) {
@@ -55,10 +58,7 @@ export async function runCheck(patterns: readonly string[], cwd: string, options
       findings.push(...fileFindings);
       lines.push(...fileFindings.map((finding) => formatFinding(finding, cwd)));
     } catch (error) {
-      const problem: CheckProblem =
-        error instanceof DocumentParseError
-          ? { file, line: error.line, column: error.column, message: `cannot parse: ${error.reason}` }
-          : { file, line: 1, column: 1, message: `cannot check: ${(error as Error).message}` };
+      const problem = fileProblem(file, error);
       problems.push(problem);
       lines.push(`${displayPath(file, cwd)}:${problem.line}:${problem.column}: ${problem.message}`);
     }
@@ -74,6 +74,12 @@ export async function checkPaths(patterns: readonly string[], cwd: string, optio
     throw new Error(report.problems.map((problem) => `${displayPath(problem.file, cwd)}:${problem.line}:${problem.column}: ${problem.message}`).join('\n'));
   }
   return report.findings;
+}
+
+/** What went wrong with a whole file, positioned where the error says (else at its start). */
+export function fileProblem(file: string, error: unknown): FileProblem {
+  if (error instanceof DocumentError) return { file, line: error.line, column: error.column, message: error.reason };
+  return { file, line: 1, column: 1, message: `cannot check: ${(error as Error).message}` };
 }
 
 /** `path:line:col: message`, the path relative to `cwd` with `/` separators (editors link these). */

@@ -1,14 +1,15 @@
 import { createTwoFilesPatch } from 'diff';
-import { writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { AltTextCache } from './altCache';
 import { applyTextEdits, fillAltEdit, type TextEdit } from './altEdits';
 import { normalizeAltText, surroundingContext } from './altQuality';
-import { displayPath } from './cliCheck';
+import { displayPath, fileProblem, type FileProblem } from './cliCheck';
+import { encodeDocument, type DecodedDocument } from './documentEncoding';
 import { expandDocumentPatterns, readDocument } from './documentFiles';
 import { findingsFor, type Finding } from './findings';
 import { ImageHasher, resolveImageFile } from './imageFiles';
-import { DocumentParseError } from './parseError';
+import { rebaseEdits } from './rebaseEdits';
+import { replaceFile } from './replaceFile';
 import { scanImages, scanTargetFor } from './scanDocument';
 import { AltTextRecords, DEFAULT_ALT_RECORDS_PATH, staleFindings } from './staleAlt';
 
@@ -57,6 +58,11 @@ export interface FixResult {
   generated: number;
   fromCache: number;
   skipped: FixSkip[];
+  /**
+   * Files left unchanged as a whole: unreadable, not UTF-8 or UTF-16, too large, invalid MDX, or
+   * edited meanwhile where Loupe's edits go. The CLI exits 2 when there are any.
+   */
+  problems: FileProblem[];
 }
 
 interface Written {
@@ -67,8 +73,11 @@ interface Written {
 
 /**
  * Fills missing or poor alt text in the documents the patterns name. Images are described once
- * per content hash (cached), edits are applied bottom-up per file, and running it again changes
- * nothing: fixed images are no longer findings.
+ * per content hash (cached); running it again changes nothing, as fixed images are no longer
+ * findings. Generation takes seconds per image, so each file is read again just before it is
+ * written: edits made meanwhile are kept, and Loupe's edits go onto the current text when the
+ * lines they touch are unchanged (else the file is left alone and reported). Files are replaced
+ * atomically, in their own encoding.
  */
 export async function fixPaths(patterns: readonly string[], generate: AltTextGenerator, options: FixOptions = {}): Promise<FixResult> {
   const cwd = options.cwd ?? process.cwd();
@@ -76,22 +85,21 @@ export async function fixPaths(patterns: readonly string[], generate: AltTextGen
   const cache = await AltTextCache.load(resolveFrom(cwd, options.cachePath ?? DEFAULT_ALT_CACHE_PATH));
   const records = await AltTextRecords.load(options.recordsPath ?? DEFAULT_ALT_RECORDS_PATH, cwd);
   const hasher = new ImageHasher();
-  const result: FixResult = { files, changedFiles: [], diff: '', written: 0, generated: 0, fromCache: 0, skipped: [] };
+  const result: FixResult = { files, changedFiles: [], diff: '', written: 0, generated: 0, fromCache: 0, skipped: [], problems: [] };
   const written: Written[] = [];
 
-  const documents: Array<{ file: string; text: string; bom: string; findings: Finding[] }> = [];
+  const documents: Array<{ file: string; read: DecodedDocument; findings: Finding[] }> = [];
   for (const file of files) {
-    const { text, bom } = await readDocument(file);
     try {
-      const occurrences = scanImages(text, file, scanTargetFor(file)!);
+      const read = await readDocument(file);
+      const occurrences = scanImages(read.text, file, scanTargetFor(file)!);
       const findings = findingsFor(occurrences);
       if (options.includeStale) {
         findings.push(...(await staleFindings(occurrences, records, { documentPath: file, rootDir: cwd, hashFile: (path) => hasher.hash(path) })));
       }
-      documents.push({ file, text, bom, findings });
+      documents.push({ file, read, findings });
     } catch (error) {
-      if (!(error instanceof DocumentParseError)) throw error;
-      result.skipped.push({ file, line: error.line, column: error.column, reason: `cannot parse: ${error.reason}` });
+      result.problems.push(fileProblem(file, error));
     }
   }
 
@@ -99,7 +107,7 @@ export async function fixPaths(patterns: readonly string[], generate: AltTextGen
   let done = 0;
   let failuresInARow = 0;
   try {
-    for (const { file, text, bom, findings } of documents) {
+    for (const { file, read, findings } of documents) {
       const edits: TextEdit[] = [];
       const pending: Written[] = [];
       for (const finding of findings) {
@@ -114,7 +122,7 @@ export async function fixPaths(patterns: readonly string[], generate: AltTextGen
           if (fromCache) result.fromCache++;
           else {
             try {
-              const raw = await generate(finding, image.path, surroundingContext(text, finding));
+              const raw = await generate(finding, image.path, surroundingContext(read.text, finding));
               failuresInARow = 0;
               result.generated++;
               alt = normalizeAltText(raw, { maxLength: options.maxLength });
@@ -136,14 +144,20 @@ export async function fixPaths(patterns: readonly string[], generate: AltTextGen
         options.onProgress?.({ done: ++done, total, finding, fromCache });
       }
       if (edits.length === 0) continue;
-      const updated = applyTextEdits(text, edits);
-      if (updated === text) continue;
+      const outcome = options.dryRun ? { current: read, edits } : await editsForCurrentText(file, read, edits);
+      if ('problem' in outcome) {
+        result.problems.push(outcome.problem);
+        continue;
+      }
+      const { current } = outcome;
+      const updated = applyTextEdits(current.text, outcome.edits);
+      if (updated === current.text) continue;
       const name = displayPath(file, cwd);
       result.changedFiles.push(file);
       result.written += edits.length;
-      result.diff += createTwoFilesPatch(`a/${name}`, `b/${name}`, text, updated);
+      result.diff += createTwoFilesPatch(`a/${name}`, `b/${name}`, current.text, updated);
       if (options.dryRun) continue;
-      await writeFile(file, bom + updated);
+      await replaceFile(file, encodeDocument(updated, current));
       written.push(...pending);
     }
   } finally {
@@ -154,6 +168,33 @@ export async function fixPaths(patterns: readonly string[], generate: AltTextGen
     await records.save();
   }
   return result;
+}
+
+/**
+ * The file as it is now and the edits placed on it: someone may have edited it (or changed its
+ * encoding) while the model worked. A problem when Loupe's edits no longer fit.
+ */
+async function editsForCurrentText(
+  file: string,
+  read: DecodedDocument,
+  edits: TextEdit[],
+): Promise<{ current: DecodedDocument; edits: TextEdit[] } | { problem: FileProblem }> {
+  let current: DecodedDocument;
+  try {
+    current = await readDocument(file);
+  } catch (error) {
+    return { problem: fileProblem(file, error) };
+  }
+  const rebased = rebaseEdits(read.text, current.text, edits);
+  if (rebased) return { current, edits: rebased };
+  return {
+    problem: {
+      file,
+      line: 1,
+      column: 1,
+      message: 'not fixed: the file was edited where Loupe writes while the model worked; run fix again (the answers are cached)',
+    },
+  };
 }
 
 function resolveFrom(cwd: string, path: string): string {

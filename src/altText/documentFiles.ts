@@ -1,18 +1,25 @@
-import fg from 'fast-glob';
+import fg, { type Entry } from 'fast-glob';
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
+import { decodeDocument, type DecodedDocument } from './documentEncoding';
 import { createGitignoreMatcher, type GitignoreFile } from './gitignoreMatcher';
 import { SCANNED_EXTENSIONS } from './scanDocument';
 
 const ALWAYS_SKIPPED = ['**/node_modules/**', '**/.git/**'];
 const EXTENSION_GLOB = `*.{${SCANNED_EXTENSIONS.map((extension) => extension.slice(1)).join(',')}}`;
+/**
+ * Walks never enter symlinked folders (as git, which stores the link): a link to `..` or two
+ * links to each other's folders would otherwise make the walk endless.
+ */
+const WALK = { followSymbolicLinks: false, ignore: ALWAYS_SKIPPED } as const;
 
 /**
  * The documents named by `patterns` (files, folders or globs, relative to `cwd`), absolute and
  * sorted. Folders and globs skip node_modules and whatever `.gitignore` excludes; a file named
  * explicitly is always checked. A pattern that names nothing checkable is an error, so a typo
- * does not pass as "no problems found".
+ * does not pass as "no problems found". Symlinked files count once: a second path to the same
+ * file would be fixed twice.
  */
 export async function expandDocumentPatterns(patterns: readonly string[], cwd: string): Promise<string[]> {
   if (patterns.length === 0) throw new Error('No files given: name Markdown, MDX, HTML or JSX files, folders or globs.');
@@ -23,15 +30,19 @@ export async function expandDocumentPatterns(patterns: readonly string[], cwd: s
     if (matches.length === 0) throw new Error(`${pattern}: no Markdown, MDX, HTML or JSX files match (outside node_modules and .gitignore).`);
     for (const file of matches) found.add(file);
   }
-  return [...found].sort();
+  const byTarget = new Map<string, string>();
+  for (const file of [...found].sort()) {
+    const target = await realpath(file);
+    if (!byTarget.has(target)) byTarget.set(target, file);
+  }
+  return [...byTarget.values()];
 }
 
 async function expandPattern(pattern: string, cwd: string, isIgnored: (path: string) => boolean): Promise<string[]> {
   let glob = pattern;
   if (!fg.isDynamicPattern(pattern)) {
     const path = resolve(cwd, pattern);
-    const info = await stat(path).catch(() => undefined);
-    if (!info) throw new Error(`${pattern}: no such file or folder.`);
+    const info = await stat(path).catch((error: NodeJS.ErrnoException) => missingPathError(pattern, path, error));
     if (info.isFile()) {
       if (!SCANNED_EXTENSIONS.includes(extname(path).toLowerCase())) {
         throw new Error(`${pattern}: Loupe cannot check alt text in this file type (supported: ${SCANNED_EXTENSIONS.join(' ')}).`);
@@ -40,10 +51,28 @@ async function expandPattern(pattern: string, cwd: string, isIgnored: (path: str
     }
     glob = `${fg.convertPathToPattern(path)}/**/${EXTENSION_GLOB}`;
   }
-  const files = await fg(glob, { cwd, absolute: true, onlyFiles: true, ignore: ALWAYS_SKIPPED });
-  return files
-    .map((file) => resolve(file))
-    .filter((file) => SCANNED_EXTENSIONS.includes(extname(file).toLowerCase()) && !isIgnored(file));
+  const entries = await fg(glob, { ...WALK, cwd, absolute: true, onlyFiles: false, objectMode: true });
+  const files: string[] = [];
+  for (const entry of entries) {
+    const file = resolve(entry.path);
+    if (!SCANNED_EXTENSIONS.includes(extname(file).toLowerCase()) || isIgnored(file)) continue;
+    if (await isDocumentFile(entry)) files.push(file);
+  }
+  return files;
+}
+
+/** A regular file, or a symlink to one (a loop, a dangling link or a link to a folder is none). */
+async function isDocumentFile(entry: Entry): Promise<boolean> {
+  if (entry.dirent.isFile()) return true;
+  if (!entry.dirent.isSymbolicLink()) return false;
+  return (await stat(entry.path).catch(() => undefined))?.isFile() ?? false;
+}
+
+async function missingPathError(pattern: string, path: string, error: NodeJS.ErrnoException): Promise<never> {
+  if (error.code === 'ELOOP') throw new Error(`${pattern}: is a symbolic link loop (it leads back to itself); fix or remove the link.`);
+  const link = await lstat(path).catch(() => undefined);
+  if (link?.isSymbolicLink()) throw new Error(`${pattern}: is a broken symbolic link (its target does not exist).`);
+  throw new Error(`${pattern}: no such file or folder.`);
 }
 
 /**
@@ -52,7 +81,7 @@ async function expandPattern(pattern: string, cwd: string, isIgnored: (path: str
  */
 export async function loadGitignoreMatcher(cwd: string): Promise<(path: string) => boolean> {
   const root = resolve(cwd);
-  const below = await fg('**/.gitignore', { cwd: root, absolute: true, dot: true, ignore: ALWAYS_SKIPPED });
+  const below = await fg('**/.gitignore', { ...WALK, cwd: root, absolute: true, dot: true });
   const files = new Set(below.map((file) => resolve(file)));
   const repositoryRoot = findRepositoryRoot(root);
   // findRepositoryRoot walked up from root, so this loop reaches repositoryRoot.
@@ -73,11 +102,7 @@ function findRepositoryRoot(start: string): string | undefined {
   }
 }
 
-/**
- * A document's text without its byte order mark (editors do not count it in columns), and the
- * mark itself so a rewrite can put it back.
- */
-export async function readDocument(path: string): Promise<{ text: string; bom: string }> {
-  const raw = await readFile(path, 'utf8');
-  return raw.charCodeAt(0) === 0xfeff ? { text: raw.slice(1), bom: '\ufeff' } : { text: raw, bom: '' };
+/** A document's text, with its encoding so a rewrite keeps it (see documentEncoding.ts). */
+export async function readDocument(path: string): Promise<DecodedDocument> {
+  return decodeDocument(await readFile(path), path);
 }

@@ -57,13 +57,22 @@ export function scanEmbeddedHtml(embedded: EmbeddedHtml): ImageOccurrence[] {
   return occurrences;
 }
 
-function* imgElements(node: ParentNode): Generator<Element> {
-  for (const child of node.childNodes) {
-    if (!('tagName' in child)) continue;
-    if (child.tagName === 'img' && child.namespaceURI === 'http://www.w3.org/1999/xhtml') yield child;
-    yield* imgElements(child);
-    if (child.tagName === 'template') yield* imgElements((child as DefaultTreeAdapterTypes.Template).content);
+/**
+ * `<img>` elements in document order, template contents included. A loop rather than recursion:
+ * elements can nest thousands deep, and a recursive generator pays the depth for every image.
+ */
+function imgElements(root: ParentNode): Element[] {
+  const images: Element[] = [];
+  const pending: ParentNode[] = [root];
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    if ('tagName' in node && node.tagName === 'img' && node.namespaceURI === 'http://www.w3.org/1999/xhtml') images.push(node);
+    const children: ParentNode[] = node.childNodes.filter((child): child is Element => 'tagName' in child);
+    if ('tagName' in node && node.tagName === 'template') children.push((node as DefaultTreeAdapterTypes.Template).content);
+    // Reversed onto the stack, so the first child comes next: document order.
+    for (let i = children.length - 1; i >= 0; i--) pending.push(children[i]);
   }
+  return images;
 }
 
 /** Converts a parse5 element to offsets in the host document (through `toSource`). */

@@ -1,11 +1,13 @@
-import type { Definition, Html, Image, ImageReference, Nodes, Parents } from 'mdast';
+import type { Definition, Html, Image, ImageReference, Nodes, Parents, Root } from 'mdast';
 import { fromMarkdown, type CompileContext, type Extension } from 'mdast-util-from-markdown';
 import { mdxFromMarkdown, type MdxJsxAttributeValueExpression, type MdxJsxFlowElement, type MdxJsxTextElement } from 'mdast-util-mdx';
 import { mdxjs } from 'micromark-extension-mdxjs';
+import { DocumentParseError } from './documentErrors';
 import type { DescribeAnchor, DocumentKind, ImageOccurrence } from './findings';
 import { scanEmbeddedHtml } from './htmlScanner';
 import { occurrenceFromElement, type ElementAttribute, type ImageElement } from './imageElements';
-import { DocumentParseError } from './parseError';
+// Makes micromark's list parsing linear before any document is parsed.
+import './linearEditMap';
 import { LineIndex } from './sourcePositions';
 
 /**
@@ -61,8 +63,9 @@ class MarkdownImageScanner {
 
   scan(): ImageOccurrence[] {
     const tree = this.parse();
-    this.collectDefinitions(tree);
-    this.visit(tree, []);
+    // Definitions first: a reference may come before the definition it uses.
+    walk(tree, (node) => this.collectDefinition(node));
+    walk(tree, (node, ancestors) => this.visit(node, ancestors));
     return this.occurrences.sort((a, b) => a.start.offset - b.start.offset);
   }
 
@@ -76,13 +79,12 @@ class MarkdownImageScanner {
     }
   }
 
-  private collectDefinitions(node: Nodes): void {
-    // CommonMark: the first definition of a label wins.
+  private collectDefinition(node: Nodes): void {
+    // CommonMark: the first definition of a label wins (walk is in document order).
     if (node.type === 'definition' && !this.definitions.has(node.identifier)) this.definitions.set(node.identifier, node);
-    if ('children' in node) for (const child of node.children) this.collectDefinitions(child);
   }
 
-  private visit(node: Nodes, ancestors: Parents[]): void {
+  private visit(node: Nodes, ancestors: readonly Parents[]): void {
     switch (node.type) {
       case 'image':
       case 'imageReference':
@@ -96,14 +98,13 @@ class MarkdownImageScanner {
         if (node.name && IMAGE_TAGS.has(node.name)) this.addMdxElement(node, ancestors);
         break;
     }
-    if ('children' in node) for (const child of node.children) this.visit(child, [...ancestors, node]);
   }
 
   private offset(point: { offset?: number } | undefined): number {
     return (point?.offset ?? 0) + this.base;
   }
 
-  private addMarkdownImage(node: Image | ImageReference, ancestors: Parents[]): void {
+  private addMarkdownImage(node: Image | ImageReference, ancestors: readonly Parents[]): void {
     const label = labelRanges.get(node);
     const start = this.offset(node.position?.start);
     const labelStart = label ? label.start + this.base : start + 2;
@@ -130,7 +131,7 @@ class MarkdownImageScanner {
     });
   }
 
-  private addEmbeddedHtml(node: Html, ancestors: Parents[]): void {
+  private addEmbeddedHtml(node: Html, ancestors: readonly Parents[]): void {
     const start = this.offset(node.position?.start);
     const end = this.offset(node.position?.end);
     this.occurrences.push(
@@ -145,7 +146,7 @@ class MarkdownImageScanner {
     );
   }
 
-  private addMdxElement(node: MdxJsxFlowElement | MdxJsxTextElement, ancestors: Parents[]): void {
+  private addMdxElement(node: MdxJsxFlowElement | MdxJsxTextElement, ancestors: readonly Parents[]): void {
     const element = this.mdxImageElement(node);
     this.occurrences.push(
       occurrenceFromElement(element, {
@@ -182,19 +183,47 @@ class MarkdownImageScanner {
   }
 
   /** The block a "Describe diagram" `<details>` goes after, and the prefix its lines need there. */
-  private blockAnchor(node: Nodes, ancestors: Parents[]): DescribeAnchor | undefined {
-    const chain: Nodes[] = [node, ...[...ancestors].reverse()];
-    const block = chain.find((candidate, i) => {
-      if (LEAF_BLOCKS.has(candidate.type)) return true;
-      const parent = chain[i + 1];
-      return (candidate.type === 'html' || candidate.type === 'mdxJsxFlowElement') && parent !== undefined && FLOW_PARENTS.has(parent.type);
-    });
+  private blockAnchor(node: Nodes, ancestors: readonly Parents[]): DescribeAnchor | undefined {
+    // From the node outwards; the block is near, so deep nesting costs nothing here.
+    let block: Nodes | undefined;
+    for (let i = ancestors.length; i >= 0 && !block; i--) {
+      const candidate = i === ancestors.length ? node : ancestors[i];
+      const parent = ancestors[i - 1] as Parents | undefined;
+      const isFlowBlock = (candidate.type === 'html' || candidate.type === 'mdxJsxFlowElement') && parent !== undefined && FLOW_PARENTS.has(parent.type);
+      if (LEAF_BLOCKS.has(candidate.type) || isFlowBlock) block = candidate;
+    }
     if (!block?.position) return undefined;
     const blockStart = this.offset(block.position.start);
     const lineStart = this.index.lineStart(this.index.point(blockStart).line);
     // List markers become spaces (continuation indent); blockquote markers stay.
     const linePrefix = this.text.slice(lineStart, blockStart).replace(/[-+*]|\d{1,9}[.)]/g, (marker) => ' '.repeat(marker.length));
     return { type: 'markdown-block', after: this.offset(block.position.end), linePrefix };
+  }
+}
+
+/**
+ * Every node in document order, with the path from the root to its parent. A loop rather than
+ * recursion: lists and quotes can nest thousands deep, and the path is shared, not copied.
+ */
+function walk(tree: Root, visit: (node: Nodes, ancestors: readonly Parents[]) => void): void {
+  const ancestors: Parents[] = [];
+  const nextChild: number[] = [];
+  visit(tree, ancestors);
+  ancestors.push(tree);
+  nextChild.push(0);
+  while (ancestors.length > 0) {
+    const parent = ancestors[ancestors.length - 1];
+    const child = parent.children[nextChild[nextChild.length - 1]++];
+    if (!child) {
+      ancestors.pop();
+      nextChild.pop();
+      continue;
+    }
+    visit(child, ancestors);
+    if ('children' in child) {
+      ancestors.push(child);
+      nextChild.push(0);
+    }
   }
 }
 
@@ -223,7 +252,7 @@ function quotedValueSpan(text: string, start: number, end: number): { start: num
  */
 export function embeddedOffsetMap(value: string, start: number, end: number, index: LineIndex): (offset: number) => number {
   const firstLine = index.point(start).line;
-  const lines: Array<{ valueStart: number; length: number; sourceStart: number }> = [];
+  const lines: Array<{ valueStart: number; sourceStart: number }> = [];
   const breaks = /\r\n|\r|\n/g;
   let lineStart = 0;
   for (let i = 0; ; i++) {
@@ -235,18 +264,25 @@ export function embeddedOffsetMap(value: string, start: number, end: number, ind
       sourceStart = segmentEnd - length;
       const expected = value.slice(lineStart, lineStart + length);
       if (index.text.slice(sourceStart, segmentEnd) !== expected) {
-        // Not a plain suffix (a tab split by container indentation): find the line's text instead.
-        const found = index.text.indexOf(expected, index.lineStart(firstLine + i));
-        if (found >= 0) sourceStart = found;
+        // Not a plain suffix (a tab split by container indentation): find the text on its line.
+        const sourceLineStart = index.lineStart(firstLine + i);
+        const found = index.text.slice(sourceLineStart, segmentEnd).indexOf(expected);
+        if (found >= 0) sourceStart = sourceLineStart + found;
       }
     }
-    lines.push({ valueStart: lineStart, length, sourceStart });
+    lines.push({ valueStart: lineStart, sourceStart });
     if (!lineBreak) break;
     lineStart = lineBreak.index + lineBreak[0].length;
   }
   return (offset) => {
-    let line = lines[0];
-    for (const candidate of lines) if (candidate.valueStart <= offset) line = candidate;
-    return line.sourceStart + (offset - line.valueStart);
+    // The last line starting at or before the offset (binary search: a block can be long).
+    let low = 0;
+    let high = lines.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (lines[middle].valueStart <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return lines[low].sourceStart + (offset - lines[low].valueStart);
   };
 }

@@ -3,6 +3,7 @@ import { findingsFor, type DocumentKind, type Finding, type ImageOccurrence } fr
 import { scanHtml } from './htmlScanner';
 import { scanJsx, type JsxFlavour } from './jsxScanner';
 import { scanMarkdown } from './markdownScanner';
+import { assertScannable } from './scanLimits';
 
 /** How to scan one document: its kind, and for JSX which TypeScript dialect to parse. */
 export interface ScanTarget {
@@ -46,8 +47,12 @@ export function scanTargetFor(fileName: string, languageId?: string): ScanTarget
   return (languageId !== undefined ? BY_LANGUAGE_ID[languageId] : undefined) ?? BY_EXTENSION[extname(fileName).toLowerCase()];
 }
 
-/** Every image in the document, flagged or not (for "Describe diagram", stale checks, edits). */
+/**
+ * Every image in the document, flagged or not (for "Describe diagram", stale checks, edits).
+ * Throws DocumentLimitError over a scan limit (scanLimits.ts), DocumentParseError for invalid MDX.
+ */
 export function scanImages(text: string, file: string, target: ScanTarget): ImageOccurrence[] {
+  assertScannable(text, file, target.kind === 'markdown' || target.kind === 'mdx');
   // Every image syntax contains one of these; most files without images skip parsing entirely.
   if (!MAY_CONTAIN_IMAGE.test(text)) return [];
   switch (target.kind) {
@@ -62,8 +67,8 @@ export function scanImages(text: string, file: string, target: ScanTarget): Imag
 }
 
 /**
- * Findings (missing or poor alt text) for one document. Throws `DocumentParseError` for invalid
- * MDX; an unsupported file type is an error naming the file.
+ * Findings (missing or poor alt text) for one document. Throws as scanImages does; an
+ * unsupported file type is an error naming the file.
  */
 export function scanDocument(text: string, file: string, languageId?: string): Finding[] {
   const target = scanTargetFor(file, languageId);

@@ -2,10 +2,10 @@
  * `loupe alt-text check|fix`: the accessibility check for CI and the batch fixer, without VS Code.
  */
 import type { Command } from 'commander';
-import { runCheck } from '../altText/cliCheck';
+import { displayPath, runCheck } from '../altText/cliCheck';
 import { fixPaths } from '../altText/cliFix';
 import { resolveOptions, type PresetName } from '../protocol/options';
-import { withEngine } from './engineSession';
+import { EXIT, withEngine } from './engineSession';
 import { positiveInt, preset } from './optionParsers';
 import { resolveCliModel } from './modelResolution';
 
@@ -39,11 +39,13 @@ export function registerAltTextCommands(program: Command): void {
     .option('-p, --preset <name>', 'speed/detail preset', preset, 'fast')
     .option('--max-length <n>', 'longest alt text, in characters', positiveInt, 125)
     .option('--language <code>', 'language of the alt text, e.g. en, de')
-    .description('write generated alt text into the documents (review with --dry-run first)')
+    .description('write generated alt text into the documents (review with --dry-run first); exit 2 if a file was left unchanged')
     .action(async (paths: string[], flags: FixFlags) => {
       const modelDir = await resolveCliModel(flags.model);
       const options = resolveOptions(flags.preset, {}, 'alt-text');
-      process.exitCode = await withEngine(async (engine) => {
+      const cwd = process.cwd();
+      let problems = 0;
+      const exitCode = await withEngine(async (engine) => {
         const result = await fixPaths(
           paths,
           async (_finding, imagePath, context) =>
@@ -58,7 +60,7 @@ export function registerAltTextCommands(program: Command): void {
               }).result
             ).text,
           {
-            cwd: process.cwd(),
+            cwd,
             dryRun: flags.dryRun,
             maxLength: flags.maxLength,
             onProgress: ({ done, total, fromCache }) =>
@@ -67,11 +69,16 @@ export function registerAltTextCommands(program: Command): void {
         );
         process.stderr.write('\n');
         if (flags.dryRun) process.stdout.write(result.diff);
-        for (const skip of result.skipped) process.stderr.write(`${skip.file}:${skip.line}:${skip.column}: skipped: ${skip.reason}\n`);
+        for (const skip of result.skipped) process.stderr.write(`${displayPath(skip.file, cwd)}:${skip.line}:${skip.column}: skipped: ${skip.reason}\n`);
+        for (const problem of result.problems) process.stderr.write(`${displayPath(problem.file, cwd)}:${problem.line}:${problem.column}: ${problem.message}\n`);
+        problems = result.problems.length;
         process.stderr.write(
           `${result.written} alt text(s) ${flags.dryRun ? 'would be written' : 'written'} in ${result.changedFiles.length} file(s); ` +
-            `${result.generated} generated, ${result.fromCache} from cache\n`,
+            `${result.generated} generated, ${result.fromCache} from cache` +
+            `${problems > 0 ? `; ${problems} file(s) left unchanged (above)` : ''}\n`,
         );
       });
+      // Files left unchanged are the user's to look at, like files check could not check.
+      process.exitCode = exitCode === EXIT.ok && problems > 0 ? EXIT.badInput : exitCode;
     });
 }

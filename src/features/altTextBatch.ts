@@ -9,13 +9,15 @@ import * as vscode from 'vscode';
 import { AltTextCache } from '../altText/altCache';
 import { fillAltEdit } from '../altText/altEdits';
 import { normalizeAltText, surroundingContext } from '../altText/altQuality';
+import { decodeDocument } from '../altText/documentEncoding';
+import { DocumentError, DocumentParseError } from '../altText/documentErrors';
 import { declaredDocumentLanguage } from '../altText/documentLanguage';
 import { findingsFor, type Finding } from '../altText/findings';
 import { createGitignoreMatcher } from '../altText/gitignoreMatcher';
 import { ImageHasher, resolveImageFile } from '../altText/imageFiles';
-import { scanImages, scanTargetFor } from '../altText/scanDocument';
+import { scanTargetFor } from '../altText/scanDocument';
 import { LineIndex } from '../altText/sourcePositions';
-import { imagesInDocument, updateAltRecords, workspaceRootOf } from './altTextDiagnostics';
+import { imagesInDocument, scanInBackground, updateAltRecords, workspaceRootOf } from './altTextDiagnostics';
 import { altTextCachePath, type AltTextFeatureDeps } from './altTextQuickFixes';
 
 const COMMAND = 'loupe.generateMissingAltTextInWorkspace';
@@ -77,7 +79,7 @@ async function runBatch(context: vscode.ExtensionContext, deps: AltTextFeatureDe
     { location: vscode.ProgressLocation.Notification, title: 'Loupe: alt text', cancellable: true },
     (progress, token) => generateAll(context, deps, progress, token),
   );
-  if (result.total === 0) {
+  if (result.total === 0 && result.skipped.length === 0) {
     void vscode.window.showInformationMessage('Loupe: every image in the workspace has alt text.');
     return;
   }
@@ -97,9 +99,9 @@ async function generateAll(
   token: vscode.CancellationToken,
 ): Promise<BatchResult> {
   progress.report({ message: 'finding images without alt text…' });
-  const documents = await scanWorkspace(token);
+  const { documents, skipped } = await scanWorkspace(token);
   const total = documents.reduce((sum, document) => sum + document.findings.length, 0);
-  const result: BatchResult = { proposed: [], skipped: [], total, generated: 0, fromCache: 0, cancelled: false };
+  const result: BatchResult = { proposed: [], skipped, total, generated: 0, fromCache: 0, cancelled: false };
   const cache = await AltTextCache.load(altTextCachePath(context));
   const hasher = new ImageHasher();
   const modelTimes: number[] = [];
@@ -176,27 +178,35 @@ function batchLanguage(document: ScannedDocument): string {
 /**
  * Documents with findings, from `findFiles` (which applies files.exclude), without node_modules
  * and whatever the workspace's `.gitignore` files exclude. Open documents are read as edited.
+ * Documents over a scan limit or not in UTF-8/UTF-16 are listed as skipped, with the reason.
  */
-async function scanWorkspace(token: vscode.CancellationToken): Promise<ScannedDocument[]> {
+async function scanWorkspace(token: vscode.CancellationToken): Promise<{ documents: ScannedDocument[]; skipped: Skip[] }> {
   const [uris, isIgnored] = await Promise.all([vscode.workspace.findFiles(DOCUMENT_GLOB, undefined, undefined, token), gitignoreMatcher(token)]);
   const documents: ScannedDocument[] = [];
+  const skipped: Skip[] = [];
   const candidates = uris
     .filter((uri) => uri.scheme === 'file' && !uri.fsPath.split(sep).includes('node_modules') && !isIgnored(uri.fsPath))
     .sort((a, b) => a.fsPath.localeCompare(b.fsPath));
   for (const uri of candidates) {
     if (token.isCancellationRequested) break;
-    const text = await documentText(uri);
     const target = scanTargetFor(uri.fsPath);
-    if (text === undefined || !target) continue;
+    if (!target) continue;
+    let text: string | undefined;
     let findings: Finding[];
     try {
-      findings = findingsFor(scanImages(text, uri.fsPath, target));
-    } catch {
-      continue; // Invalid MDX: its own tooling reports that; nothing to fix here.
+      text = await documentText(uri);
+      if (text === undefined) continue;
+      findings = findingsFor(await scanInBackground(text, uri.fsPath, target));
+    } catch (error) {
+      // Invalid MDX is left to its own tooling: there is nothing to fix here.
+      if (error instanceof DocumentError && !(error instanceof DocumentParseError)) {
+        skipped.push({ uri, line: error.line, column: error.column, reason: error.reason });
+      }
+      continue;
     }
     if (findings.length > 0) documents.push({ uri, text, rootDir: workspaceRootOf(uri) ?? dirname(uri.fsPath), findings });
   }
-  return documents;
+  return { documents, skipped };
 }
 
 async function gitignoreMatcher(token: vscode.CancellationToken): Promise<(path: string) => boolean> {
@@ -207,15 +217,18 @@ async function gitignoreMatcher(token: vscode.CancellationToken): Promise<(path:
   return createGitignoreMatcher(gitignores);
 }
 
+/** An open document's text as edited, else the file's; undefined when unreadable. */
 async function documentText(uri: vscode.Uri): Promise<string | undefined> {
   const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === uri.toString());
   if (open) return open.getText();
+  let bytes: Uint8Array;
   try {
-    // VS Code drops the byte order mark from documents; do the same so positions match.
-    return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    bytes = await vscode.workspace.fs.readFile(uri);
   } catch {
     return undefined;
   }
+  // As the CLI reads it: UTF-8 or UTF-16, without the byte order mark (VS Code drops it too).
+  return decodeDocument(bytes, uri.fsPath).text;
 }
 
 /**
@@ -226,7 +239,9 @@ async function withoutChangedDocuments(result: BatchResult): Promise<ProposedAlt
   const unchanged = new Map<ScannedDocument, boolean>();
   const kept: ProposedAlt[] = [];
   for (const item of result.proposed) {
-    if (!unchanged.has(item.document)) unchanged.set(item.document, (await documentText(item.document.uri)) === item.document.text);
+    if (!unchanged.has(item.document)) {
+      unchanged.set(item.document, (await documentText(item.document.uri).catch(() => undefined)) === item.document.text);
+    }
     if (unchanged.get(item.document)) kept.push(item);
     else result.skipped.push({ uri: item.document.uri, line: item.finding.line, column: item.finding.column, reason: 'the file changed while Loupe was working; run the command again' });
   }
@@ -258,7 +273,7 @@ async function recordAccepted(proposed: ProposedAlt[]): Promise<ProposedAlt[]> {
   const byRoot = new Map<string, ProposedAlt[]>();
   for (const item of proposed) {
     const document = await vscode.workspace.openTextDocument(item.document.uri);
-    const kept = imagesInDocument(document).some((image) => image.src === item.finding.src && image.alt === item.alt);
+    const kept = (await imagesInDocument(document)).some((image) => image.src === item.finding.src && image.alt === item.alt);
     if (!kept) continue;
     accepted.push(item);
     byRoot.set(item.document.rootDir, [...(byRoot.get(item.document.rootDir) ?? []), item]);

@@ -1,14 +1,18 @@
 /**
  * Alt text diagnostics: images without useful alt text, and images whose Loupe-written alt text
  * may be stale because the image changed. The rules live in src/altText; this file only feeds
- * VS Code documents to them and shows the result. Also exports the small VS Code helpers that
- * the quick fixes and the workspace batch share.
+ * VS Code documents to them, through the scanner thread (a parse never runs on the extension
+ * host's thread), and shows the result. Also exports the small VS Code helpers that the quick
+ * fixes and the workspace batch share.
  */
 import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
+import { DocumentLimitError } from '../altText/documentErrors';
 import { findingsFor, type Finding, type ImageOccurrence, type SourcePoint } from '../altText/findings';
 import { ImageHasher, resolveImageFile } from '../altText/imageFiles';
-import { scanImages, scanTargetFor } from '../altText/scanDocument';
+import { IsolatedScanner } from '../altText/isolatedScanner';
+import { scanTargetFor, type ScanTarget } from '../altText/scanDocument';
 import { AltTextRecords, DEFAULT_ALT_RECORDS_PATH, staleFindings } from '../altText/staleAlt';
 
 export const ALT_TEXT_LANGUAGES = ['markdown', 'mdx', 'html', 'javascriptreact', 'typescriptreact'];
@@ -32,29 +36,48 @@ const SEVERITIES: Record<string, vscode.DiagnosticSeverity> = {
   hint: vscode.DiagnosticSeverity.Hint,
 };
 
+/** What a scan found: the images, or why the document was not checked (over a scan limit). */
+interface DocumentScan {
+  images: ImageOccurrence[];
+  notChecked?: string;
+}
+
 /**
  * The last scan of each document: diagnostics, every code-action request (each cursor move) and
  * the quick fixes all ask for the same version's images, and a scan is a full parse.
  */
-const scans = new WeakMap<vscode.TextDocument, { version: number; languageId: string; images: ImageOccurrence[] }>();
+const scans = new WeakMap<vscode.TextDocument, { version: number; languageId: string; scan: Promise<DocumentScan> }>();
 
-/** Every image in a document; none when it cannot be parsed (its language tools report that). */
-export function imagesInDocument(document: vscode.TextDocument): ImageOccurrence[] {
-  const known = scans.get(document);
-  if (known?.version === document.version && known.languageId === document.languageId) return known.images;
-  const images = scanDocumentImages(document);
-  scans.set(document, { version: document.version, languageId: document.languageId, images });
-  return images;
+/** Parses off the extension host's thread; set up by registerAltTextDiagnostics. */
+let scanner: IsolatedScanner | undefined;
+
+/** Scans a document's text in the scanner thread (scanImages' answers and errors). */
+export function scanInBackground(text: string, file: string, target: ScanTarget): Promise<ImageOccurrence[]> {
+  if (!scanner) throw new Error('alt text checks are not set up');
+  return scanner.scan(text, file, target);
 }
 
-function scanDocumentImages(document: vscode.TextDocument): ImageOccurrence[] {
+/** Every image in a document; none when it cannot be parsed (its language tools report that). */
+export async function imagesInDocument(document: vscode.TextDocument): Promise<ImageOccurrence[]> {
+  return (await documentScan(document)).images;
+}
+
+function documentScan(document: vscode.TextDocument): Promise<DocumentScan> {
+  const known = scans.get(document);
+  if (known?.version === document.version && known.languageId === document.languageId) return known.scan;
+  const scan = scanDocumentImages(document);
+  scans.set(document, { version: document.version, languageId: document.languageId, scan });
+  return scan;
+}
+
+async function scanDocumentImages(document: vscode.TextDocument): Promise<DocumentScan> {
   const language = checkedLanguage(document);
   const target = language && scanTargetFor(document.fileName, language);
-  if (!target) return [];
+  if (!target) return { images: [] };
   try {
-    return scanImages(document.getText(), document.uri.scheme === 'file' ? document.uri.fsPath : document.uri.toString(), target);
-  } catch {
-    return [];
+    return { images: await scanInBackground(document.getText(), document.uri.scheme === 'file' ? document.uri.fsPath : document.uri.toString(), target) };
+  } catch (error) {
+    return { images: [], notChecked: error instanceof DocumentLimitError ? error.detail : undefined };
   }
 }
 
@@ -144,19 +167,18 @@ class AltTextDiagnostics implements vscode.Disposable {
       return;
     }
     const version = document.version;
-    const occurrences = imagesInDocument(document);
+    const { images: occurrences, notChecked } = await documentScan(document);
     const findings: Finding[] = [...findingsFor(occurrences), ...(await this.staleFor(document, occurrences))];
     // A newer refresh is on its way (or the document is gone): this result is outdated.
     if (document.isClosed || document.version !== version) return;
-    this.collection.set(
-      document.uri,
-      findings.map((finding) => {
-        const diagnostic = new vscode.Diagnostic(rangeOf(finding.start, finding.end), finding.message, severity);
-        diagnostic.source = DIAGNOSTIC_SOURCE;
-        diagnostic.code = finding.kind;
-        return diagnostic;
-      }),
-    );
+    const diagnostics = findings.map((finding) => {
+      const diagnostic = new vscode.Diagnostic(rangeOf(finding.start, finding.end), finding.message, severity);
+      diagnostic.source = DIAGNOSTIC_SOURCE;
+      diagnostic.code = finding.kind;
+      return diagnostic;
+    });
+    if (notChecked) diagnostics.push(notCheckedDiagnostic(notChecked, severity));
+    this.collection.set(document.uri, diagnostics);
   }
 
   private severityFor(document: vscode.TextDocument): vscode.DiagnosticSeverity | undefined {
@@ -197,7 +219,19 @@ class AltTextDiagnostics implements vscode.Disposable {
   }
 }
 
+/** Says once, at the top, that the images of this document were not checked, and why. */
+function notCheckedDiagnostic(reason: string, severity: vscode.DiagnosticSeverity): vscode.Diagnostic {
+  const diagnostic = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), `Loupe did not check this document's alt text: ${reason}.`, severity);
+  diagnostic.source = DIAGNOSTIC_SOURCE;
+  diagnostic.code = 'not-checked';
+  return diagnostic;
+}
+
 export function registerAltTextDiagnostics(context: vscode.ExtensionContext): void {
+  const workerPath = join(context.extensionPath, 'dist', 'altTextScan.js');
+  const documentScanner = new IsolatedScanner((options) => new Worker(workerPath, options));
+  scanner = documentScanner;
+  context.subscriptions.push({ dispose: () => documentScanner.dispose() });
   const diagnostics = new AltTextDiagnostics();
   const recordsWatcher = vscode.workspace.createFileSystemWatcher(`**/${DEFAULT_ALT_RECORDS_PATH.replace(/\\/g, '/')}`);
   // Stale checks compare image content, so a changed image re-checks open documents.

@@ -58,9 +58,13 @@ export function workspaceEditFor(document: vscode.TextDocument, edits: TextEdit[
 class AltTextActionProvider implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix, vscode.CodeActionKind.RefactorRewrite];
 
-  provideCodeActions(document: vscode.TextDocument, range: vscode.Range | vscode.Selection, context: vscode.CodeActionContext): vscode.CodeAction[] {
+  async provideCodeActions(document: vscode.TextDocument, range: vscode.Range | vscode.Selection, context: vscode.CodeActionContext): Promise<vscode.CodeAction[]> {
     const actions: vscode.CodeAction[] = [];
-    for (const image of imagesInDocument(document)) {
+    const version = document.version;
+    const images = await imagesInDocument(document);
+    // The scan runs in the background: its offsets fit only the version it scanned.
+    if (document.version !== version) return actions;
+    for (const image of images) {
       const imageRange = rangeOf(image.start, image.end);
       if (!imageRange.intersection(range)) continue;
       const kind = classifyOccurrence(image);
@@ -98,9 +102,18 @@ class AltTextActionProvider implements vscode.CodeActionProvider {
   }
 }
 
-/** The image starting at `offset`; after edits elsewhere, the nearest one with the same src. */
-function findImage(document: vscode.TextDocument, offset: number, src?: string): ImageOccurrence | undefined {
-  const images = imagesInDocument(document);
+/**
+ * The image starting at `offset` in the document as it is now; after edits elsewhere, the nearest
+ * one with the same src. The scan runs in the background, so it is repeated if the document
+ * changed meanwhile: its offsets must fit the text the edit is applied to.
+ */
+async function findImage(document: vscode.TextDocument, offset: number, src?: string): Promise<ImageOccurrence | undefined> {
+  let images: ImageOccurrence[];
+  let version: number;
+  do {
+    version = document.version;
+    images = await imagesInDocument(document);
+  } while (document.version !== version);
   const exact = images.find((image) => image.start.offset === offset && (src === undefined || image.src === src));
   if (exact || src === undefined) return exact;
   return images
@@ -110,7 +123,7 @@ function findImage(document: vscode.TextDocument, offset: number, src?: string):
 
 async function generateForImage(deps: AltTextFeatureDeps, context: vscode.ExtensionContext, uri: vscode.Uri, offset: number, task: Task): Promise<void> {
   const document = await vscode.workspace.openTextDocument(uri);
-  const image = findImage(document, offset);
+  const image = await findImage(document, offset);
   if (!image) {
     void vscode.window.showWarningMessage('Loupe: that image is no longer there; run the quick fix again on it.');
     return;
@@ -168,7 +181,7 @@ async function generateAndApply(deps: AltTextFeatureDeps, context: vscode.Extens
     if (token.isCancellationRequested) return;
   }
 
-  const current = findImage(document, image.start.offset, image.src);
+  const current = await findImage(document, image.start.offset, image.src);
   if (!current) {
     void vscode.window.showWarningMessage(`Loupe: image "${image.src}" was removed while the model was working; nothing changed.`);
     return;
@@ -191,7 +204,7 @@ async function generateAndApply(deps: AltTextFeatureDeps, context: vscode.Extens
 
 async function keepAltText(uri: vscode.Uri, offset: number): Promise<void> {
   const document = await vscode.workspace.openTextDocument(uri);
-  const image = findImage(document, offset);
+  const image = await findImage(document, offset);
   const rootDir = workspaceRootOf(uri);
   if (!image?.alt || !rootDir) return;
   const file = await resolveDocumentImage(document, image);

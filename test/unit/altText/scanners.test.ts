@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { AltTarget, Finding, ImageOccurrence } from '../../../src/altText/findings';
-import { DocumentParseError } from '../../../src/altText/parseError';
+import { DocumentParseError } from '../../../src/altText/documentErrors';
 import { scanDocument, scanImages, scanTargetFor } from '../../../src/altText/scanDocument';
 import { docsFixture } from './fixtureTree';
 

@@ -1,0 +1,89 @@
+/**
+ * Issue 14, item 5: `alt-text fix` wrote back the text it had read at the start, losing what the
+ * author typed while the model worked. Each file is read again before writing: edits elsewhere
+ * are kept, edits where Loupe writes make it leave the file alone (reported, the others fixed),
+ * and the file is replaced atomically with its mode and symlink kept.
+ */
+import assert from 'node:assert/strict';
+import { chmod, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { applyTextEdits } from '../../../src/altText/altEdits';
+import { fixPaths, type AltTextGenerator } from '../../../src/altText/cliFix';
+import { rebaseEdits } from '../../../src/altText/rebaseEdits';
+import { replaceFile } from '../../../src/altText/replaceFile';
+
+describe('rebaseEdits', () => {
+  const before = 'one\n![](a.png)\nthree\n![](b.png)\n';
+  // Alt text into both labels, as fix computes it on the text it read.
+  const edits = ['](a.png)', '](b.png)'].map((label, i) => ({ start: before.indexOf(label), end: before.indexOf(label), newText: 'AB'[i] }));
+
+  it('moves edits past lines added, removed or changed elsewhere', () => {
+    const after = 'zero\none\n![](a.png)\nTHREE and more\n![](b.png)\n';
+    assert.equal(applyTextEdits(after, rebaseEdits(before, after, edits)!), 'zero\none\n![A](a.png)\nTHREE and more\n![B](b.png)\n');
+    assert.equal(applyTextEdits(before, rebaseEdits(before, before, edits)!), 'one\n![A](a.png)\nthree\n![B](b.png)\n');
+  });
+
+  it('refuses when a line an edit touches changed', () => {
+    assert.equal(rebaseEdits(before, before.replace('a.png', 'c.png'), edits), undefined);
+    assert.equal(rebaseEdits(before, before.replace('![](b.png)\n', ''), edits), undefined);
+  });
+});
+
+describe('fix while the documents are being edited', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'loupe-concurrent-'));
+    await sharp({ create: { width: 4, height: 4, channels: 3, background: '#3366aa' } }).png().toFile(join(dir, 'a.png'));
+    await sharp({ create: { width: 4, height: 4, channels: 3, background: '#aa3366' } }).png().toFile(join(dir, 'b.png'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  /** A model that takes its time, during which the author edits `file` with `edit`. */
+  const editingWhileGenerating =
+    (file: string, edit: (text: string) => string): AltTextGenerator =>
+    async (_finding, imagePath) => {
+      await writeFile(join(dir, file), edit(await readFile(join(dir, file), 'utf8')));
+      return imagePath.endsWith('a.png') ? 'A blue square' : 'A red square';
+    };
+
+  it('keeps what the author wrote meanwhile and adds the alt text where it belongs', async () => {
+    await writeFile(join(dir, 'kept.md'), '# Title\n\n![](a.png)\n\nEnd.\n');
+    await chmod(join(dir, 'kept.md'), 0o640);
+    const result = await fixPaths(['kept.md'], editingWhileGenerating('kept.md', (text) => `Intro.\n\n${text}More.\n`), {
+      cwd: dir,
+      cachePath: 'cache-1.json',
+    });
+    assert.equal(await readFile(join(dir, 'kept.md'), 'utf8'), 'Intro.\n\n# Title\n\n![A blue square.](a.png)\n\nEnd.\nMore.\n');
+    assert.deepEqual(result.problems, []);
+    assert.equal((await stat(join(dir, 'kept.md'))).mode & 0o777, 0o640, 'mode kept');
+    assert.deepEqual((await readdir(dir)).filter((name) => name.endsWith('.tmp')), [], 'no temporary file left');
+  });
+
+  it('leaves a file alone when its image lines changed, reports it, and fixes the others', async () => {
+    await writeFile(join(dir, 'changed.md'), 'Text\n![](a.png)\n');
+    await writeFile(join(dir, 'other.md'), '![](b.png)\n');
+    const typed = 'Text\n![Written by hand](a.png)\n';
+    const result = await fixPaths(['changed.md', 'other.md'], editingWhileGenerating('changed.md', () => typed), {
+      cwd: dir,
+      cachePath: 'cache-2.json',
+    });
+    assert.equal(await readFile(join(dir, 'changed.md'), 'utf8'), typed, "the author's edit survives");
+    assert.equal(await readFile(join(dir, 'other.md'), 'utf8'), '![A red square.](b.png)\n');
+    assert.deepEqual(
+      result.problems.map((problem) => [problem.file, problem.message]),
+      [[join(dir, 'changed.md'), 'not fixed: the file was edited where Loupe writes while the model worked; run fix again (the answers are cached)']],
+    );
+    assert.deepEqual(result.changedFiles, [join(dir, 'other.md')]);
+  });
+
+  it('replaces the target of a symlinked document, keeping the link', async () => {
+    await writeFile(join(dir, 'target.md'), 'old');
+    await symlink('target.md', join(dir, 'link.md'));
+    await replaceFile(join(dir, 'link.md'), Buffer.from('new'));
+    assert.equal(await readlink(join(dir, 'link.md')), 'target.md');
+    assert.equal(await readFile(join(dir, 'target.md'), 'utf8'), 'new');
+  });
+});
