@@ -25,12 +25,16 @@ const nodeCommon = {
   inject: [fileURLToPath(new URL('../src/engine/onnxPrivacy.ts', import.meta.url))],
 };
 
-/** The Node programs: the extension host's, the child engine's (also run as a worker), the SVG renderer's and the CLI's. */
+/** The Node programs: the extension host's, the child engine's (also run as a worker), the SVG renderer's, the alt text scanner's and the CLI's. */
 export const nodeBundles = [
+  // The activation shell, and the features it loads on first use (kept out of the shell's bundle).
   { ...nodeCommon, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  { ...nodeCommon, entryPoints: ['src/features/activateFeatures.ts'], outfile: 'dist/features.js' },
   { ...nodeCommon, entryPoints: ['src/engine/main.ts'], outfile: 'dist/engine.js' },
   // SVGs render in a killable process of their own (src/engine/svgIsolation.ts).
   { ...nodeCommon, entryPoints: ['src/engine/svgRenderProcess.ts'], outfile: 'dist/svgRender.js' },
+  // The editor scans documents for alt text in a worker thread (src/altText/isolatedScanner.ts).
+  { ...nodeCommon, entryPoints: ['src/altText/scanWorker.ts'], outfile: 'dist/altTextScan.js' },
   {
     ...nodeCommon,
     entryPoints: ['src/cli/main.ts'],

@@ -1,56 +1,59 @@
 /**
- * Activation wires features to services and returns: no model loads, no engine starts, nothing
- * is read beyond a marker file. The engine starts on the first job.
+ * Activation only registers, and reads nothing from disk: proxies for every command the manifest
+ * contributes, the Ask panel's restorer, and a watch for documents Loupe checks for alt text.
+ * The first of those uses loads the features bundle (src/features/activateFeatures.ts); a
+ * command that triggered it is then run again, now by its real handler. No engine starts here.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { registerAltTextBatch } from './features/altTextBatch';
-import { registerAltTextDiagnostics } from './features/altTextDiagnostics';
-import { registerAltTextQuickFixes } from './features/altTextQuickFixes';
-import { registerAskPanel } from './features/askPanel';
-import { registerImageSources } from './features/imageSources';
-import { registerModelStatus } from './features/modelStatus';
-import { registerModelCommands, resolveSelectedModelDir } from './features/models';
-import { registerPresetPicker } from './features/presetPicker';
-import { createAltGenerator } from './host/altGenerator';
-import { loadMarkerPath, recoverFromCrashedLoad } from './host/crashRecovery';
-import { EngineClient } from './host/engineClient';
-import type { LoupeServices } from './host/services';
+import type { Features } from './features/activateFeatures';
+import { recoverFromCrashedLoad } from './host/crashRecovery';
 import { Settings } from './host/settings';
+import { isAltTextDocument } from './protocol/documentKinds';
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
-  mkdirSync(context.globalStorageUri.fsPath, { recursive: true });
+const ASK_PANEL_VIEW_TYPE = 'loupe.askPanel';
+
+export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Loupe', { log: true });
   const settings = new Settings(context.globalState);
-  await recoverFromCrashedLoad(context, settings).catch((error: unknown) => log.warn(`Loupe: crash recovery skipped: ${String(error)}`));
+  context.subscriptions.push(log);
+  let features: Features | undefined;
+  const proxies: vscode.Disposable[] = [];
 
-  const engine = new EngineClient({
-    enginePath: join(context.extensionPath, 'dist', 'engine.js'),
-    isolation: settings.isolation,
-    idleUnloadMs: settings.idleUnloadMs,
-    loadMarkerPath: loadMarkerPath(context),
-    onUnattributedError: (error) => log.error(`Loupe engine: ${error.message}`),
-  });
-  context.subscriptions.push(log, { dispose: () => void engine.dispose() });
+  const load = (): Features => {
+    if (features) return features;
+    for (const proxy of proxies.splice(0)) proxy.dispose();
+    // Its own bundle, required by path: esbuild must not inline it into this one.
+    const bundle = require(join(__dirname, 'features.js')) as typeof import('./features/activateFeatures');
+    features = bundle.activateFeatures(context, settings, log);
+    void recoverFromCrashedLoad(context, settings).catch((error: unknown) => log.warn(`Loupe: crash recovery skipped: ${String(error)}`));
+    return features;
+  };
+
+  const commands = (context.extension.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands;
+  for (const { command } of commands) {
+    proxies.push(
+      vscode.commands.registerCommand(command, (...args: unknown[]) => {
+        load();
+        return vscode.commands.executeCommand(command, ...args);
+      }),
+    );
+  }
+  const loadForDocument = (document: vscode.TextDocument) => isAltTextDocument(document.languageId, document.fileName) && load();
+  proxies.push(
+    vscode.workspace.onDidOpenTextDocument(loadForDocument),
+    vscode.window.onDidChangeVisibleTextEditors((editors) => editors.forEach((editor) => loadForDocument(editor.document))),
+  );
   context.subscriptions.push(
-    settings.onDidChange((change) => {
-      if (change.restartsEngine) engine.setIsolation(settings.isolation);
-      if (change.reconfiguresEngine) engine.setIdleUnloadMs(settings.idleUnloadMs);
+    { dispose: () => proxies.splice(0).forEach((proxy) => proxy.dispose()) },
+    vscode.window.registerWebviewPanelSerializer(ASK_PANEL_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel) => load().adoptPanel(panel),
     }),
   );
-
-  const services: LoupeServices = { engine, log, settings, resolveModelDir: () => resolveSelectedModelDir(context) };
-  const panel = registerAskPanel(context, services);
-  registerImageSources(context, services, panel);
-  registerModelStatus(context, services);
-  registerPresetPicker(context, settings);
-  registerModelCommands(context, { onModelChanged: () => engine.unload() });
-
-  const generateAlt = createAltGenerator(services);
-  registerAltTextDiagnostics(context);
-  registerAltTextQuickFixes(context, { generateAlt });
-  registerAltTextBatch(context, { generateAlt });
+  // Documents already open when VS Code started count as a first use (after activation returns).
+  if (vscode.window.visibleTextEditors.some((editor) => isAltTextDocument(editor.document.languageId, editor.document.fileName))) {
+    setTimeout(load, 0);
+  }
 }
 
 export function deactivate(): void {

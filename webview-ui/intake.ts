@@ -1,26 +1,33 @@
 /**
  * Getting an image into the panel: paste (Ctrl/Cmd+V), drop from the OS (bytes read here) or from
- * VS Code's Explorer and tabs (URIs the host reads), and the host's file picker.
+ * VS Code's Explorer and tabs (URIs the host reads), and the host's file picker. What the panel
+ * takes is the formats table's (src/protocol/imageFormats.ts), checked here as the host checks it,
+ * so an image the engine cannot read is refused with the reason before anything shows it.
  */
-import { IMAGE_MIME_TYPES, MAX_IMAGE_BYTES, imageMimeType } from '../src/protocol/webview';
+import { PANEL_FORMATS, checkPanelImage, formatForFileName, formatForMimeType, formatNames, refusalFor, sizeProblem, type ImageFormat } from '../src/protocol/imageFormats';
 
 export interface IntakeHandlers {
-  onImageData(name: string, dataUrl: string): void;
+  onImageData(name: string, bytes: Uint8Array<ArrayBuffer>): void;
   onUris(uris: string[]): void;
   onError(message: string): void;
 }
 
-/** The MIME type to read a file as, or an error message naming the file and what is wrong. */
-export function checkImageFile(file: { name: string; type: string; size: number }): { mime: string } | { error: string } {
-  const mime = (IMAGE_MIME_TYPES as readonly string[]).includes(file.type) ? file.type : imageMimeType(file.name);
-  if (!mime) {
-    return { error: `${file.name || 'The dropped file'} is not an image Loupe can read (${file.type || 'unknown type'}). Use PNG, JPEG, GIF, WebP, BMP or SVG.` };
-  }
-  if (file.size > MAX_IMAGE_BYTES) {
-    const mb = (size: number) => (size / 1024 / 1024).toFixed(1);
-    return { error: `${file.name} is ${mb(file.size)} MB; Loupe reads images up to ${mb(MAX_IMAGE_BYTES)} MB.` };
-  }
-  return { mime };
+/**
+ * Before reading a file: the format its type or name claims, or an error message naming the file
+ * and what is wrong (a format the panel cannot take, or its size).
+ */
+export function checkImageFile(file: { name: string; type: string; size: number }): { format: ImageFormat } | { error: string } {
+  const name = file.name || 'The dropped file';
+  const format = formatForMimeType(file.type) ?? formatForFileName(file.name);
+  if (!format) return { error: `${name} is not an image Loupe can read (${file.type || 'unknown type'}). Use ${formatNames(PANEL_FORMATS)}.` };
+  const problem = refusalFor(name, format, 'panel') ?? sizeProblem(name, file.size);
+  return problem ? { error: problem } : { format };
+}
+
+/** After reading it: the bytes, checked by their signature exactly as the host checks them. */
+export function checkImageBytes(name: string, bytes: Uint8Array): { error: string } | undefined {
+  const checked = checkPanelImage(name, bytes);
+  return 'problem' in checked ? { error: checked.problem } : undefined;
 }
 
 /** URIs in a drag from VS Code (its own list type first, then the standard one). */
@@ -43,19 +50,11 @@ export function urisFromDrop(getData: (type: string) => string): string[] {
 async function readImageFile(file: File, handlers: IntakeHandlers): Promise<void> {
   const checked = checkImageFile(file);
   if ('error' in checked) return handlers.onError(checked.error);
+  const name = file.name || `pasted-image.${checked.format.extensions[0]}`;
   const bytes = new Uint8Array(await file.arrayBuffer());
-  handlers.onImageData(file.name || defaultName(checked.mime), `data:${checked.mime};base64,${toBase64(bytes)}`);
-}
-
-function defaultName(mime: string): string {
-  return `pasted-image.${mime === 'image/jpeg' ? 'jpg' : mime.replace('image/', '').replace('+xml', '')}`;
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  const chunk = 0x8000;
-  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
-  return btoa(binary);
+  const refused = checkImageBytes(name, bytes);
+  if (refused) return handlers.onError(refused.error);
+  handlers.onImageData(name, bytes);
 }
 
 export function setupIntake(dropZone: HTMLElement, handlers: IntakeHandlers): void {

@@ -1,6 +1,8 @@
 /**
  * Entry of the Ask panel's webview: restores the saved state, says `ready` to the host, applies
  * host messages, and turns user actions into messages. Rendering is batched per animation frame.
+ * The image arrives as bytes and is shown from a blob: URL; the saved state keeps only its id and
+ * a thumbnail, and a recreated webview asks the host for the bytes again.
  */
 import type { PresetName } from '../src/protocol/options';
 import type { Task } from '../src/protocol/tasks';
@@ -11,10 +13,13 @@ import { setupIntake } from './intake';
 import { buildLayout, type PanelElements } from './layout';
 import { renderOcrOverlay } from './ocrOverlay';
 import { applyHostMessage, beginAsk, formatReadout, newConversation, restoreState, type PanelState } from './panelState';
+import { makeThumbnail } from './thumbnail';
 
 const elements = buildLayout(document.getElementById('app')!);
 const answers = new AnswerView(elements.conversation, (href) => postToHost({ type: 'openLink', href }));
 let state: PanelState = restoreState(savedState());
+/** The full image, as the host sent it; blob URLs do not outlive the webview, so it is not saved. */
+let fullImage: { id: string; url: string } | undefined;
 
 // ---- state updates ----------------------------------------------------------------------------
 
@@ -35,7 +40,7 @@ function update(next: PanelState): void {
       render(elements, state);
     });
   }
-  // Saving copies the whole state (image included); during a stream once a second is enough.
+  // Saving copies the whole state (conversation, thumbnail); during a stream once a second is enough.
   saveTimer ??= setTimeout(() => {
     saveTimer = undefined;
     saveState(state);
@@ -56,14 +61,21 @@ function stop(): void {
 }
 
 onHostMessage((message) => {
+  if (message.type === 'image') showFullImage(message.image);
   update(applyHostMessage(state, message, Date.now()));
   if (message.type === 'image' && message.ask) ask(message.ask.task, message.ask.question);
 });
 
+function showFullImage(image: { id: string; mime: string; bytes: Uint8Array<ArrayBuffer> } | null): void {
+  if (image && fullImage?.id === image.id) return;
+  if (fullImage) URL.revokeObjectURL(fullImage.url);
+  fullImage = image ? { id: image.id, url: URL.createObjectURL(new Blob([image.bytes], { type: image.mime })) } : undefined;
+}
+
 // ---- user actions -----------------------------------------------------------------------------
 
 setupIntake(elements.dropZone, {
-  onImageData: (name, dataUrl) => postToHost({ type: 'imageData', name, dataUrl }),
+  onImageData: (name, bytes) => postToHost({ type: 'imageData', name, bytes }),
   onUris: (uris) => postToHost({ type: 'droppedUris', uris: uris.slice(0, 20) }),
   onError: (text) => update({ ...state, notice: { level: 'error', text } }),
 });
@@ -78,8 +90,11 @@ elements.dropZone.addEventListener('keydown', (event) => {
 elements.replaceImage.addEventListener('click', pickImage);
 elements.clearImage.addEventListener('click', () => postToHost({ type: 'clearImage' }));
 elements.thumbnail.addEventListener('load', () => {
+  const image = state.image;
+  // Only the full image tells its size and makes the thumbnail; a restored thumbnail shows meanwhile.
+  if (!image || fullImage?.id !== image.id || elements.thumbnail.getAttribute('src') !== fullImage.url) return;
   const { naturalWidth: width, naturalHeight: height } = elements.thumbnail;
-  update({ ...state, imageSize: { width, height } });
+  update({ ...state, imageSize: { width, height }, image: { ...image, thumbnail: image.thumbnail ?? makeThumbnail(elements.thumbnail) } });
 });
 
 for (const chip of elements.chips) {
@@ -170,8 +185,9 @@ function renderContent(ui: PanelElements, current: PanelState): void {
   const image = current.image;
   ui.dropZone.hidden = !!image;
   ui.preview.hidden = !image;
-  if (image && ui.thumbnail.getAttribute('src') !== image.dataUrl) ui.thumbnail.src = image.dataUrl;
-  if (!image) ui.thumbnail.removeAttribute('src');
+  const src = image && (fullImage?.id === image.id ? fullImage.url : image.thumbnail);
+  if (src && ui.thumbnail.getAttribute('src') !== src) ui.thumbnail.src = src;
+  if (!src) ui.thumbnail.removeAttribute('src');
   const size = current.imageSize ? `${current.imageSize.width}×${current.imageSize.height} px` : '';
   ui.imageCaption.textContent = image ? [image.name, size, image.origin].filter(Boolean).join(' · ') : '';
   // Rebuilt only when the result changes: a rebuild per streamed token would drop the focused box.
@@ -249,5 +265,6 @@ function renderActions(ui: PanelElements, current: PanelState): void {
   }
 }
 
-postToHost({ type: 'ready', restoredImage: state.image ?? undefined });
+postToHost({ type: 'ready', imageId: state.image?.id });
+if (state.image) postToHost({ type: 'requestImage', id: state.image.id });
 render(elements, state);

@@ -5,7 +5,7 @@
 import type { ChatTurn, OcrResult } from '../src/protocol/engine';
 import type { PresetName } from '../src/protocol/options';
 import { TASK_LABELS, type Task } from '../src/protocol/tasks';
-import type { InsertTargets, ModelStatus, PanelCommand, PanelImage, ParsedHostToWebview } from '../src/protocol/webview';
+import type { InsertTargets, ModelStatus, PanelCommand, ParsedHostToWebview } from '../src/protocol/webview';
 
 export interface Turn {
   role: 'user' | 'assistant';
@@ -43,8 +43,17 @@ export interface PanelError {
   actions: { label: string; command: PanelCommand }[];
 }
 
+/** The image as the saved state keeps it: the host holds the bytes, the webview an id and a thumbnail. */
+export interface ShownImage {
+  id: string;
+  name: string;
+  origin: string;
+  /** A small data URL made from the full image once it was shown (webview-ui/thumbnail.ts). */
+  thumbnail?: string;
+}
+
 export interface PanelState {
-  image: PanelImage | null;
+  image: ShownImage | null;
   imageSize?: { width: number; height: number };
   turns: Turn[];
   pending?: PendingAnswer;
@@ -69,6 +78,8 @@ export function restoreState(saved: unknown): PanelState {
   if (!saved || typeof saved !== 'object') return initialState();
   const state = { ...initialState(), ...(saved as Partial<PanelState>) };
   if (!Array.isArray(state.turns)) return initialState();
+  // Older versions saved the whole image and no id: the host cannot send it back, so it is gone.
+  if (state.image && typeof state.image.id !== 'string') return { ...initialState(), preset: state.preset };
   // A stream cannot survive a reload on its own; the host sends a snapshot if it is still running.
   return { ...state, pending: state.pending && { ...state.pending, stopping: false } };
 }
@@ -128,10 +139,13 @@ export function applyHostMessage(state: PanelState, message: ParsedHostToWebview
       return { ...state, modelStatus: message.modelStatus, preset: message.modelStatus.preset };
     case 'targets':
       return { ...state, targets: message.targets };
-    case 'image':
-      if (sameImage(state.image, message.image)) return state;
+    case 'image': {
+      // The same image again: the bytes a recreated webview asked for.
+      if (state.image?.id === message.image?.id) return state;
       // The host cancels an answer about the previous image; its late messages no longer match.
-      return { ...newConversation(state), image: message.image, imageSize: undefined, notice: undefined };
+      const image = message.image && { id: message.image.id, name: message.image.name, origin: message.image.origin };
+      return { ...newConversation(state), image, imageSize: undefined, notice: undefined };
+    }
     case 'started':
       if (!state.pending) return state;
       return { ...state, pending: { ...state.pending, requestId: message.requestId } };
@@ -215,10 +229,6 @@ export function applyHostMessage(state: PanelState, message: ParsedHostToWebview
 /** A message belongs to the pending answer if it carries its id (or the id is not known yet). */
 function isCurrent(state: PanelState, requestId: string): boolean {
   return !!state.pending && (state.pending.requestId === undefined || state.pending.requestId === requestId);
-}
-
-function sameImage(a: PanelImage | null, b: PanelImage | null): boolean {
-  return a?.dataUrl === b?.dataUrl && a?.name === b?.name;
 }
 
 /** The live "N tokens · X tok/s · first token Y s" line (for OCR: lines found and time taken). */

@@ -11,6 +11,7 @@ import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp';
 import type { ImageInput } from '../protocol/engine';
+import { DECODABLE_FORMATS, MAX_IMAGE_BYTES, formatBytes, formatNames, refusalFor, sizeProblem, sniffImageFormat } from '../protocol/imageFormats';
 import { EngineFailure } from './engineFailure';
 import type { RgbImage } from './rgbImage';
 import { SVG_RENDER_TIMEOUT_MS, SvgRenderStopped, renderSvgIsolated } from './svgIsolation';
@@ -22,7 +23,8 @@ export interface ImageLimits {
   maxPixels: number;
 }
 
-export const DEFAULT_IMAGE_LIMITS: ImageLimits = { maxBytes: 50 * 1024 * 1024, maxPixels: 100_000_000 };
+/** The byte limit is the formats table's, so the panel and the CLI refuse the same files. */
+export const DEFAULT_IMAGE_LIMITS: ImageLimits = { maxBytes: MAX_IMAGE_BYTES, maxPixels: 100_000_000 };
 
 export interface DecodedImage {
   /** width * height * 3 bytes: 8-bit sRGB, row-major, no alpha. */
@@ -62,7 +64,7 @@ const SVG_BASE_DENSITY = 72;
 const SHARP_MAX_DENSITY = 100_000;
 // A decode that runs this long is a decompression bomb or a pathological file, not a photo.
 const DECODE_TIMEOUT_SECONDS = 60;
-const READABLE_FORMATS = 'PNG, JPEG, GIF, WebP, AVIF, TIFF or SVG';
+const READABLE_FORMATS = formatNames(DECODABLE_FORMATS);
 
 /** An image that passed every check that does not need its pixels: read, sized, header parsed. */
 type CheckedImage =
@@ -75,6 +77,10 @@ async function checkedImage(input: ImageInput, { maxBytes, maxPixels }: ImageLim
     input.kind === 'path'
       ? await readImageFile(input.path, source, maxBytes)
       : checkedBytes(Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength), source, maxBytes);
+  // A format the table knows sharp lacks (BMP, HEIC…) is named before sharp gives a vaguer error.
+  const known = sniffImageFormat(bytes);
+  const refusal = known && refusalFor(source, known, 'engine');
+  if (refusal) throw new ImageInputError(source, refusal);
   const svgText = svgTextOf(bytes, source, maxBytes);
   if (svgText !== undefined) {
     const svg = neutralizeSvgReferences(svgText, source);
@@ -156,13 +162,8 @@ function checkedBytes(bytes: Buffer, source: string, maxBytes: number): Buffer {
 }
 
 function checkSize(size: number, source: string, maxBytes: number): void {
-  if (size === 0) throw new ImageInputError(source, `${source} is empty (0 bytes). Save the image again or choose another file.`);
-  if (size > maxBytes) {
-    throw new ImageInputError(
-      source,
-      `${source} is ${formatBytes(size)}, more than the ${formatBytes(maxBytes)} Loupe reads. Compress or scale the image down and try again.`,
-    );
-  }
+  const problem = sizeProblem(source, size, maxBytes);
+  if (problem) throw new ImageInputError(source, problem);
 }
 
 /** Reads at most `size` bytes (the size measured before reading), so a growing file cannot exceed the cap. */
@@ -280,24 +281,10 @@ function unreadableProblem(error: unknown, bytes: Buffer, source: string): strin
   if (!/unsupported image format/i.test(detail)) {
     return `${source} is not an image Loupe can read (${detail}). Re-export the file or try another image.`;
   }
-  const known = knownUnsupportedFormat(bytes);
-  if (known) return `${source} is ${known}, which Loupe cannot read. Convert it to PNG or JPEG and try again.`;
   if (looksLikeText(bytes)) {
     return `${source} is not an image: it contains text. Choose an image file (${READABLE_FORMATS}).`;
   }
   return `${source} is not an image Loupe can read: its content is not ${READABLE_FORMATS}. Choose an image file or convert this one to PNG.`;
-}
-
-const UNSUPPORTED_SIGNATURES: ReadonlyArray<[string, string]> = [
-  ['BM', 'a BMP image'],
-  ['%PDF', 'a PDF document'],
-  ['8BPS', 'a Photoshop document'],
-  ['\x00\x00\x01\x00', 'an ICO icon'],
-];
-
-function knownUnsupportedFormat(bytes: Buffer): string | undefined {
-  const head = bytes.subarray(0, 4).toString('latin1');
-  return UNSUPPORTED_SIGNATURES.find(([signature]) => head.startsWith(signature))?.[1];
 }
 
 function looksLikeText(bytes: Buffer): boolean {
@@ -439,9 +426,4 @@ function decodeEscapes(text: string): string {
 
 function megapixels(pixels: number): string {
   return `${Number((pixels / 1_000_000).toFixed(1))} megapixels`;
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024 * 1024) return `${Number((bytes / 1024).toFixed(1))} KB`;
-  return `${Number((bytes / 1024 / 1024).toFixed(1))} MB`;
 }

@@ -4,9 +4,11 @@
  * on macOS. Every way it can fail ends in a message that says what to do. No VS Code API here.
  */
 import { execFile } from 'node:child_process';
+import { MAX_IMAGE_BYTES, formatBytes } from '../protocol/imageFormats';
 
 const TIMEOUT_MS = 10_000;
-const MAX_BYTES = 64 * 1024 * 1024;
+// Room for the largest image Loupe reads in the tools' widest encoding (osascript's hex, 2 x).
+const MAX_OUTPUT_BYTES = 2 * MAX_IMAGE_BYTES + 64 * 1024;
 
 export class ClipboardImageError extends Error {
   override name = 'ClipboardImageError';
@@ -19,8 +21,10 @@ type Run = (command: string, args: string[]) => Promise<Buffer>;
 /** Runs tools in `env` (whose PATH and DISPLAY they use); a missing tool fails with `ENOENT`. */
 const runIn = (env: NodeJS.ProcessEnv): Run => (command, args) =>
   new Promise((resolve, reject) => {
-    execFile(command, args, { env, encoding: 'buffer', maxBuffer: MAX_BYTES, timeout: TIMEOUT_MS, windowsHide: true }, (error, stdout, stderr) => {
-      if (error) {
+    execFile(command, args, { env, encoding: 'buffer', maxBuffer: MAX_OUTPUT_BYTES, timeout: TIMEOUT_MS, windowsHide: true }, (error, stdout, stderr) => {
+      if ((error as NodeJS.ErrnoException | null)?.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
+        reject(new ClipboardImageError(`The clipboard image is larger than the ${formatBytes(MAX_IMAGE_BYTES)} Loupe reads. Save a smaller copy of it and open that file.`));
+      } else if (error) {
         const detail = Buffer.from(stderr).toString('utf8').trim();
         reject(Object.assign(error, { detail }));
       } else resolve(stdout);

@@ -7,12 +7,13 @@ import * as vscode from 'vscode';
 import { surroundingContext } from '../altText/altQuality';
 import type { LoupeServices } from '../host/services';
 import type { Task } from '../protocol/tasks';
-import type { AskPanelController } from './askPanel';
+import type { AskPanelController } from './askPanel/askPanel';
+import { loadImageFromUri } from './askPanel/imageIntake';
+import { loadImageFromBytes } from './askPanel/loadedImage';
 import { readClipboardImage } from './clipboardImage';
 import { resolveImageSource } from './imageLocation';
 import { imageAt, imageSourcePath } from './imageReferences';
 import { altTargetFor } from './insertion';
-import { loadImageFromBytes, loadImageFromUri } from './panelImage';
 
 /** Explorer commands and the task each starts right away (none: the user chooses in the panel). */
 const FILE_COMMANDS: Record<string, Task | undefined> = {

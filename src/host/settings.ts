@@ -4,7 +4,7 @@
  * rule. Features never call `getConfiguration('loupe')` themselves.
  */
 import * as vscode from 'vscode';
-import { PRESET_NAMES, type PresetName } from '../protocol/options';
+import { PRESET_NAMES, type PresetName } from '../protocol/presetNames';
 import type { Isolation } from './engineClient';
 
 const SECTION = 'loupe';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PresetName } from './presetNames';
 import type { Task } from './tasks';
 
 /** Vision budget knobs from the LFM2-VL design (see config.json of the real export). */
@@ -29,8 +30,7 @@ export const GenerationOptionsSchema = z.object({
 });
 export type GenerationOptions = z.infer<typeof GenerationOptionsSchema>;
 
-export const PRESET_NAMES = ['fast', 'balanced', 'detailed'] as const;
-export type PresetName = (typeof PRESET_NAMES)[number];
+export { PRESET_NAMES, type PresetName } from './presetNames';
 
 /** Presets trade detail for speed: fewer tiles and image tokens mean a shorter prefill. */
 export const PRESETS: Record<PresetName, GenerationOptions> = {

@@ -1,37 +1,37 @@
 /**
- * Messages between the Ask panel's host side (src/features/askPanel.ts) and its webview
+ * Messages between the Ask panel's host side (src/features/askPanel/) and its webview
  * (webview-ui/). Both ends validate what they receive with these schemas: the webview is a
  * sandbox the host does not trust, and the webview must not trust a message it cannot parse.
+ * Image bytes cross as Uint8Array, which VS Code transfers as binary (no base64 text).
  * This module is bundled into the webview too, so it imports nothing from Node or VS Code.
  */
 import { z } from 'zod';
 import { ChatTurnSchema, ERROR_CODES, GenerationStatsSchema, MAX_QUESTION_CHARS, OcrResultSchema, PHASES } from './engine';
+import { MAX_IMAGE_BYTES, PANEL_MIME_TYPES } from './imageFormats';
 import { PRESET_NAMES } from './options';
 import { TASKS } from './tasks';
 
-/** Larger images are refused before they are copied into messages. */
-export const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 /** Longest answer text the host accepts back for insertion (a detailed answer is far shorter). */
 export const MAX_INSERT_CHARS = 200_000;
 
-export const IMAGE_MIME_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/bmp', 'image/svg+xml'] as const;
-export type ImageMimeType = (typeof IMAGE_MIME_TYPES)[number];
+/** An image file's bytes, within the formats table's size limit. */
+export const ImageBytesSchema = z
+  .instanceof(Uint8Array)
+  .refine((bytes) => bytes.byteLength > 0 && bytes.byteLength <= MAX_IMAGE_BYTES, 'empty, or larger than the image size limit');
 
-const base64Length = (bytes: number) => Math.ceil(bytes / 3) * 4;
-/** A base64 image data URL of one of the supported types; anything else (scripts, html) is refused. */
-export const ImageDataUrlSchema = z
-  .string()
-  .max(base64Length(MAX_IMAGE_BYTES) + 64)
-  .regex(/^data:image\/(?:png|jpeg|gif|webp|bmp|svg\+xml);base64,[A-Za-z0-9+/]*={0,2}$/, 'not a base64 image data URL');
+/** The host names each image it holds; the webview keeps only this id (and a thumbnail) in its state. */
+export const ImageIdSchema = z.uuid();
 
 const fileName = z.string().min(1).max(260);
 
-/** The image the panel is about, as the webview shows it. */
+/** The image the panel is about, with its bytes. */
 export const PanelImageSchema = z.object({
+  id: ImageIdSchema,
   name: fileName,
-  dataUrl: ImageDataUrlSchema,
   /** Where it came from, for the user: "docs/shot.png", "Clipboard", "Pasted image". */
   origin: z.string().max(1_000),
+  mime: z.enum(PANEL_MIME_TYPES as [string, ...string[]]),
+  bytes: ImageBytesSchema,
 });
 export type PanelImage = z.infer<typeof PanelImageSchema>;
 
@@ -70,11 +70,13 @@ const ActionSchema = z.object({ label: z.string().max(100), command: z.enum(PANE
 // ---- webview -> host ------------------------------------------------------------------------
 
 export const WebviewToHostSchema = z.discriminatedUnion('type', [
-  /** Sent once per webview load; carries the image the webview restored from its saved state. */
-  z.object({ type: z.literal('ready'), restoredImage: PanelImageSchema.optional() }),
+  /** Sent once per webview load, with the id of the image its saved state shows (no bytes). */
+  z.object({ type: z.literal('ready'), imageId: ImageIdSchema.optional() }),
+  /** A recreated webview has only a thumbnail: it asks for the bytes of the image it shows. */
+  z.object({ type: z.literal('requestImage'), id: ImageIdSchema }),
   z.object({ type: z.literal('pickImage') }),
   /** Pasted or dropped from the OS: the webview read the bytes itself. */
-  z.object({ type: z.literal('imageData'), name: fileName, dataUrl: ImageDataUrlSchema }),
+  z.object({ type: z.literal('imageData'), name: fileName, bytes: ImageBytesSchema }),
   /** Dropped from VS Code's Explorer or an editor tab: the host reads them. */
   z.object({ type: z.literal('droppedUris'), uris: z.array(z.string().min(1).max(4_000)).min(1).max(20) }),
   z.object({ type: z.literal('clearImage') }),
@@ -108,7 +110,10 @@ export const HostToWebviewSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('modelStatus'), modelStatus: ModelStatusSchema }),
   z.object({ type: z.literal('targets'), targets: InsertTargetsSchema }),
-  /** A new image (or none). `ask` starts that task right away, as the Explorer commands do. */
+  /**
+   * A new image (or none), or the bytes of the current one for a webview that asked for them.
+   * `ask` starts that task right away, as the Explorer commands do.
+   */
   z.object({
     type: z.literal('image'),
     image: PanelImageSchema.nullable(),
@@ -141,25 +146,3 @@ export const HostToWebviewSchema = z.discriminatedUnion('type', [
 ]);
 export type HostToWebview = z.input<typeof HostToWebviewSchema>;
 export type ParsedHostToWebview = z.output<typeof HostToWebviewSchema>;
-
-/** MIME type of a file name's extension, or undefined when Loupe cannot read that kind of image. */
-export function imageMimeType(name: string): ImageMimeType | undefined {
-  const extension = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase();
-  switch (extension) {
-    case 'png':
-      return 'image/png';
-    case 'jpg':
-    case 'jpeg':
-      return 'image/jpeg';
-    case 'gif':
-      return 'image/gif';
-    case 'webp':
-      return 'image/webp';
-    case 'bmp':
-      return 'image/bmp';
-    case 'svg':
-      return 'image/svg+xml';
-    default:
-      return undefined;
-  }
-}

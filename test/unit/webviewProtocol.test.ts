@@ -1,22 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  HostToWebviewSchema,
-  ImageDataUrlSchema,
-  MAX_IMAGE_BYTES,
-  WebviewToHostSchema,
-  imageMimeType,
-} from '../../src/protocol/webview';
+import { MAX_IMAGE_BYTES } from '../../src/protocol/imageFormats';
+import { HostToWebviewSchema, ImageBytesSchema, WebviewToHostSchema } from '../../src/protocol/webview';
 
-const png = `data:image/png;base64,${Buffer.from('not really a png').toString('base64')}`;
+const bytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const id = '6f1c2a7e-3b4d-4c5e-8f90-123456789abc';
 
 describe('WebviewToHostSchema', () => {
   it('accepts every message the webview sends', () => {
     const messages = [
       { type: 'ready' },
-      { type: 'ready', restoredImage: { name: 'a.png', dataUrl: png, origin: 'Pasted image' } },
+      { type: 'ready', imageId: id },
+      { type: 'requestImage', id },
       { type: 'pickImage' },
-      { type: 'imageData', name: 'shot.png', dataUrl: png },
+      { type: 'imageData', name: 'shot.png', bytes },
       { type: 'droppedUris', uris: ['file:///tmp/a.png'] },
       { type: 'clearImage' },
       { type: 'ask', task: 'question', question: 'What is this?', preset: 'fast', history: [{ role: 'user', text: 'hi', task: 'alt-text' }, { role: 'assistant', text: 'x' }] },
@@ -32,9 +29,13 @@ describe('WebviewToHostSchema', () => {
   it('rejects what a compromised webview could try', () => {
     const attempts = [
       { type: 'runCommand', command: 'workbench.action.terminal.new' },
-      { type: 'imageData', name: 'x.html', dataUrl: 'data:text/html;base64,PHNjcmlwdD4=' },
-      { type: 'imageData', name: 'x.png', dataUrl: 'javascript:alert(1)' },
-      { type: 'imageData', name: '', dataUrl: png },
+      { type: 'imageData', name: 'x.png', bytes: 'data:image/png;base64,iVBORw0KGgo=' },
+      { type: 'imageData', name: 'x.png', bytes: [0x89, 0x50] },
+      { type: 'imageData', name: 'x.png', bytes: new Uint8Array(0) },
+      { type: 'imageData', name: '', bytes },
+      // Ids name files on the host: only ids it could have made.
+      { type: 'requestImage', id: '../../settings.json' },
+      { type: 'ready', imageId: 'x' },
       { type: 'insert', action: 'shell', text: 'rm -rf /' },
       { type: 'insert', action: 'copy', text: '' },
       { type: 'ask', task: 'jailbreak', question: '', preset: 'fast', history: [] },
@@ -49,17 +50,17 @@ describe('WebviewToHostSchema', () => {
   });
 });
 
-describe('ImageDataUrlSchema', () => {
-  it('accepts base64 data URLs of supported image types only', () => {
-    assert.ok(ImageDataUrlSchema.safeParse('data:image/svg+xml;base64,PHN2Zy8+').success);
-    assert.equal(ImageDataUrlSchema.safeParse('data:image/png,rawbytes').success, false);
-    assert.equal(ImageDataUrlSchema.safeParse('data:image/tiff;base64,AAAA').success, false);
-    assert.equal(ImageDataUrlSchema.safeParse(`${png}\n<script>`).success, false);
+describe('ImageBytesSchema', () => {
+  it('takes bytes as binary (Uint8Array, Node Buffers included), never as text', () => {
+    assert.ok(ImageBytesSchema.safeParse(bytes).success);
+    assert.ok(ImageBytesSchema.safeParse(Buffer.from(bytes)).success);
+    assert.equal(ImageBytesSchema.safeParse('iVBORw0KGgo=').success, false);
+    assert.equal(ImageBytesSchema.safeParse(bytes.buffer).success, false);
   });
 
-  it('refuses images over the size limit before anything decodes them', () => {
-    const tooBig = `data:image/png;base64,${'A'.repeat(Math.ceil(MAX_IMAGE_BYTES / 3) * 4 + 100)}`;
-    assert.equal(ImageDataUrlSchema.safeParse(tooBig).success, false);
+  it("refuses images over the formats table's size limit before anything decodes them", () => {
+    assert.ok(ImageBytesSchema.safeParse(new Uint8Array(MAX_IMAGE_BYTES)).success);
+    assert.equal(ImageBytesSchema.safeParse(new Uint8Array(MAX_IMAGE_BYTES + 1)).success, false);
   });
 });
 
@@ -68,7 +69,8 @@ describe('HostToWebviewSchema', () => {
     const stats = { promptTokens: 10, imageTokens: 96, tiles: 1, generatedTokens: 3, timeToFirstTokenMs: 5, tokensPerSecond: 100, totalMs: 30 };
     const sequence = [
       { type: 'init', modelStatus: { state: 'loaded', modelName: 'tiny', preset: 'fast' }, targets: { hasSelection: false }, isMac: false },
-      { type: 'image', image: { name: 'a.png', dataUrl: png, origin: 'a.png' }, ask: { task: 'alt-text', question: '' } },
+      { type: 'image', image: { id, name: 'a.png', origin: 'a.png', mime: 'image/png', bytes }, ask: { task: 'alt-text', question: '' } },
+      { type: 'image', image: null },
       { type: 'started', requestId: 'r1', task: 'alt-text' },
       { type: 'progress', requestId: 'r1', phase: 'encoding-image' },
       { type: 'token', requestId: 'r1', index: 1, text: 'A' },
@@ -83,16 +85,8 @@ describe('HostToWebviewSchema', () => {
     assert.equal(HostToWebviewSchema.safeParse({ type: 'token', requestId: 'r', index: -1, text: 'x' }).success, false);
     assert.equal(HostToWebviewSchema.safeParse({ type: 'failed', message: 'x', actions: [{ label: 'Run', command: 'rm' }] }).success, false);
     assert.equal(HostToWebviewSchema.safeParse({ type: 'modelStatus', modelStatus: { state: 'exploded', preset: 'fast' } }).success, false);
-  });
-});
-
-describe('imageMimeType', () => {
-  it('maps supported extensions case-insensitively and nothing else', () => {
-    assert.equal(imageMimeType('A.PNG'), 'image/png');
-    assert.equal(imageMimeType('photo.jpeg'), 'image/jpeg');
-    assert.equal(imageMimeType('x.jpg'), 'image/jpeg');
-    assert.equal(imageMimeType('d.svg'), 'image/svg+xml');
-    assert.equal(imageMimeType('scan.tiff'), undefined);
-    assert.equal(imageMimeType('png'), undefined);
+    // Only images the panel shows, with the MIME type a blob: URL is made with.
+    const image = { id, name: 'a.bmp', origin: 'a.bmp', mime: 'image/bmp', bytes };
+    assert.equal(HostToWebviewSchema.safeParse({ type: 'image', image }).success, false);
   });
 });

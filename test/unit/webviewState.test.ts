@@ -5,7 +5,8 @@ import { checkImageFile, urisFromDrop } from '../../webview-ui/intake';
 import { lineRect } from '../../webview-ui/ocrOverlay';
 import { applyHostMessage, beginAsk, formatReadout, initialState, restoreState, type PanelState } from '../../webview-ui/panelState';
 
-const image = { name: 'shot.png', dataUrl: 'data:image/png;base64,AAAA', origin: 'docs/shot.png' };
+const IMAGE_ID = '6f1c2a7e-3b4d-4c5e-8f90-123456789abc';
+const image = { id: IMAGE_ID, name: 'shot.png', origin: 'docs/shot.png', mime: 'image/png', bytes: new Uint8Array([0x89, 0x50, 0x4e, 0x47]) };
 const stats = (generatedTokens: number) => ({
   promptTokens: 120,
   imageTokens: 96,
@@ -96,14 +97,26 @@ describe('panel state', () => {
     assert.equal(state.error?.actions[0]?.command, 'loupe.downloadModel');
   });
 
-  it('a new image starts a new conversation; the same image does not', () => {
+  it('a new image starts a new conversation; the same image sent again (asked for after a reveal) does not', () => {
     let state = beginAsk(withImage(), 'alt-text', '', 0)!.state;
     state = apply(state, { type: 'started', requestId: 'r1', task: 'alt-text' });
     state = apply(state, { type: 'done', requestId: 'r1', text: 'x', cancelled: false, stats: stats(1) });
     assert.equal(apply(state, { type: 'image', image }).turns.length, 2);
-    const other = apply(state, { type: 'image', image: { ...image, name: 'other.png', dataUrl: 'data:image/png;base64,BBBB' } });
+    const other = apply(state, { type: 'image', image: { ...image, id: '0a1b2c3d-4e5f-4a6b-9c7d-8e9f0a1b2c3d', name: 'other.png' } });
     assert.deepEqual(other.turns, []);
     assert.equal(other.image?.name, 'other.png');
+  });
+
+  it('keeps the image id, name and origin in the saved state, never its bytes', () => {
+    const state = withImage();
+    assert.deepEqual(state.image, { id: IMAGE_ID, name: 'shot.png', origin: 'docs/shot.png' });
+    const saved = JSON.stringify({ ...state, image: { ...state.image!, thumbnail: 'data:image/webp;base64,UklGRg==' } });
+    assert.deepEqual(restoreState(JSON.parse(saved)).image, { id: IMAGE_ID, name: 'shot.png', origin: 'docs/shot.png', thumbnail: 'data:image/webp;base64,UklGRg==' });
+  });
+
+  it('drops a saved state from before image ids: the host could not send that image back', () => {
+    const old = { ...initialState(), preset: 'fast', image: { name: 'a.png', dataUrl: 'data:image/png;base64,AAAA', origin: 'a.png' }, turns: [{ role: 'user', text: 'x', task: 'question' }] };
+    assert.deepEqual(restoreState(old), { ...initialState(), preset: 'fast' });
   });
 
   it('an OCR result becomes the answer and the overlay', () => {
@@ -160,12 +173,15 @@ describe('lineRect', () => {
 
 describe('intake checks', () => {
   it('accepts images by type or extension and names the file when refusing', () => {
-    assert.deepEqual(checkImageFile({ name: 'a.png', type: 'image/png', size: 10 }), { mime: 'image/png' });
-    assert.deepEqual(checkImageFile({ name: 'b.webp', type: '', size: 10 }), { mime: 'image/webp' });
-    const wrongType = checkImageFile({ name: 'notes.pdf', type: 'application/pdf', size: 10 });
-    assert.ok('error' in wrongType && wrongType.error.includes('notes.pdf') && wrongType.error.includes('PNG'));
-    const tooBig = checkImageFile({ name: 'huge.png', type: 'image/png', size: 50 * 1024 * 1024 });
-    assert.ok('error' in tooBig && /huge\.png is 50\.0 MB/.test(tooBig.error));
+    const mime = (checked: ReturnType<typeof checkImageFile>) => ('format' in checked ? checked.format.mime : checked.error);
+    assert.equal(mime(checkImageFile({ name: 'a.png', type: 'image/png', size: 10 })), 'image/png');
+    assert.equal(mime(checkImageFile({ name: 'b.webp', type: '', size: 10 })), 'image/webp');
+    const unknown = checkImageFile({ name: 'notes.txt', type: 'text/plain', size: 10 });
+    assert.ok('error' in unknown && unknown.error.includes('notes.txt') && unknown.error.includes('PNG'));
+    const pdf = checkImageFile({ name: 'notes.pdf', type: 'application/pdf', size: 10 });
+    assert.ok('error' in pdf && /^notes\.pdf is a PDF document, which Loupe cannot read\. Convert it to PNG/.test(pdf.error));
+    const tooBig = checkImageFile({ name: 'huge.png', type: 'image/png', size: 60 * 1024 * 1024 });
+    assert.ok('error' in tooBig && /^huge\.png is 60 MB, more than the 50 MB Loupe reads/.test(tooBig.error), JSON.stringify(tooBig));
   });
 
   it('reads URIs from VS Code drags, preferring its own list', () => {

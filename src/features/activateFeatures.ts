@@ -1,0 +1,57 @@
+/**
+ * Everything Loupe does in the editor, wired to its services. Its own bundle (dist/features.js),
+ * loaded by the activation shell (src/extension.ts) on the first use of any feature, so a window
+ * that never uses Loupe never loads the engine client, the model store or the document parsers.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as vscode from 'vscode';
+import { registerAltTextBatch } from './altTextBatch';
+import { registerAltTextDiagnostics } from './altTextDiagnostics';
+import { registerAltTextQuickFixes } from './altTextQuickFixes';
+import { registerAskPanel } from './askPanel/askPanel';
+import { registerImageSources } from './imageSources';
+import { registerModelStatus } from './modelStatus';
+import { registerModelCommands, resolveSelectedModelDir } from './models';
+import { registerPresetPicker } from './presetPicker';
+import { createAltGenerator } from '../host/altGenerator';
+import { loadMarkerPath } from '../host/crashRecovery';
+import { EngineClient } from '../host/engineClient';
+import type { LoupeServices } from '../host/services';
+import type { Settings } from '../host/settings';
+
+export interface Features {
+  /** Restores an Ask panel VS Code kept across a reload. */
+  adoptPanel(panel: vscode.WebviewPanel): void;
+}
+
+export function activateFeatures(context: vscode.ExtensionContext, settings: Settings, log: vscode.LogOutputChannel): Features {
+  mkdirSync(context.globalStorageUri.fsPath, { recursive: true });
+  const engine = new EngineClient({
+    enginePath: join(context.extensionPath, 'dist', 'engine.js'),
+    isolation: settings.isolation,
+    idleUnloadMs: settings.idleUnloadMs,
+    loadMarkerPath: loadMarkerPath(context),
+    onUnattributedError: (error) => log.error(`Loupe engine: ${error.message}`),
+  });
+  context.subscriptions.push({ dispose: () => void engine.dispose() });
+  context.subscriptions.push(
+    settings.onDidChange((change) => {
+      if (change.restartsEngine) engine.setIsolation(settings.isolation);
+      if (change.reconfiguresEngine) engine.setIdleUnloadMs(settings.idleUnloadMs);
+    }),
+  );
+
+  const services: LoupeServices = { engine, log, settings, resolveModelDir: () => resolveSelectedModelDir(context) };
+  const panel = registerAskPanel(context, services);
+  registerImageSources(context, services, panel);
+  registerModelStatus(context, services);
+  registerPresetPicker(context, settings);
+  registerModelCommands(context, { onModelChanged: () => engine.unload() });
+
+  const generateAlt = createAltGenerator(services);
+  registerAltTextDiagnostics(context);
+  registerAltTextQuickFixes(context, { generateAlt });
+  registerAltTextBatch(context, { generateAlt });
+  return { adoptPanel: (webviewPanel) => panel.adopt(webviewPanel) };
+}

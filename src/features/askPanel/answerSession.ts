@@ -1,0 +1,177 @@
+/**
+ * The panel's answers: one at a time, streamed from the engine into the webview, stoppable, and
+ * resumable by a webview that was reloaded mid-stream (a snapshot of where the answer stands).
+ * Engine failures become messages with the actions that fix them. The engine is reached through
+ * the small AnswerEngine interface (EngineClient implements it); no VS Code API here.
+ */
+import { randomUUID } from 'node:crypto';
+import { EngineError, type GenerateHandlers, type GenerateInput, type GenerateResult, type Job } from '../../host/engineClient';
+import type { ErrorCode, ImageInput, OcrResult } from '../../protocol/engine';
+import { resolveOptions } from '../../protocol/options';
+import type { Task } from '../../protocol/tasks';
+import type { HostToWebview, PanelCommand, WebviewToHost } from '../../protocol/webview';
+import type { Post } from './webviewConnection';
+
+export interface AnswerEngine {
+  generate(input: GenerateInput, handlers: GenerateHandlers): Job<GenerateResult>;
+  ocr(image: ImageInput): Job<OcrResult>;
+}
+
+export interface AnswerSettings {
+  ocrGrounding: boolean;
+  /** Language alt text is written in (the setting, else VS Code's display language). */
+  altTextLanguage: string;
+}
+
+export interface AnswerSessionDeps {
+  engine: AnswerEngine;
+  resolveModelDir(): Promise<string | undefined>;
+  /** Read for each answer, so a changed setting applies to the next one. */
+  settings(): AnswerSettings;
+  now?(): number;
+}
+
+export type AskRequest = Omit<Extract<WebviewToHost, { type: 'ask' }>, 'type'>;
+
+/** What the question is about. */
+export interface AnswerSubject {
+  image?: { name: string; bytes: Uint8Array };
+  /** Text around the image in its document, given to the model as context. */
+  documentContext?: string;
+}
+
+interface RunningAnswer {
+  requestId: string;
+  task: Task;
+  text: string;
+  tokens: number;
+  askedAt: number;
+  firstTokenAt?: number;
+  job?: Job<unknown>;
+  stopRequested: boolean;
+}
+
+const ACTIONS_BY_ERROR: Partial<Record<ErrorCode, { label: string; command: PanelCommand }[]>> = {
+  MODEL_MISSING: [
+    { label: 'Download model…', command: 'loupe.downloadModel' },
+    { label: 'Select model…', command: 'loupe.selectModel' },
+  ],
+  MODEL_LOAD_FAILED: [
+    { label: 'Select model…', command: 'loupe.selectModel' },
+    { label: 'Download model…', command: 'loupe.downloadModel' },
+  ],
+  INSUFFICIENT_MEMORY: [
+    { label: 'Choose a lighter preset…', command: 'loupe.selectPreset' },
+    { label: 'Select a smaller model…', command: 'loupe.selectModel' },
+  ],
+};
+
+export class AnswerSession {
+  private running?: RunningAnswer;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: AnswerSessionDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** The answer being produced now, if any. */
+  get activeRequestId(): string | undefined {
+    return this.running?.requestId;
+  }
+
+  /** Answers `request`, posting its progress with `post`; settles when the answer has ended. */
+  async ask(request: AskRequest, subject: AnswerSubject, post: Post): Promise<void> {
+    if (this.running) {
+      return post({ type: 'failed', message: 'Loupe is still answering the previous question. Stop it first, or wait.', actions: [] });
+    }
+    const { image } = subject;
+    if (!image) return post({ type: 'failed', message: 'Add an image first: paste it, drop it, or choose a file.', actions: [] });
+    const running: RunningAnswer = { requestId: randomUUID(), task: request.task, text: '', tokens: 0, askedAt: this.now(), stopRequested: false };
+    this.running = running;
+    post({ type: 'started', requestId: running.requestId, task: request.task });
+    const input: ImageInput = { kind: 'bytes', name: image.name, bytes: image.bytes };
+    try {
+      if (request.task === 'extract-text') await this.extractText(running, input, post);
+      else await this.generate(running, input, request, subject.documentContext, post);
+    } catch (error) {
+      post(failure(running.requestId, error));
+    } finally {
+      if (this.running === running) this.running = undefined;
+    }
+  }
+
+  private async generate(running: RunningAnswer, image: ImageInput, request: AskRequest, documentContext: string | undefined, post: Post): Promise<void> {
+    const modelDir = await this.deps.resolveModelDir();
+    if (running.stopRequested) throw new EngineError('CANCELLED', 'Stopped before it started.');
+    if (!modelDir) {
+      throw new EngineError(
+        'MODEL_MISSING',
+        'No model is installed. Download one (it is checked and then used offline), select one you have, or set "loupe.model.path" to a model folder.',
+      );
+    }
+    const settings = this.deps.settings();
+    const job = this.deps.engine.generate(
+      {
+        modelDir,
+        task: request.task,
+        question: request.question,
+        image,
+        history: request.history,
+        documentContext,
+        language: request.task === 'alt-text' ? settings.altTextLanguage : undefined,
+        ocrGrounding: settings.ocrGrounding,
+        options: resolveOptions(request.preset, {}, request.task),
+      },
+      {
+        onToken: (text, index) => {
+          running.text += text;
+          running.tokens = index;
+          running.firstTokenAt ??= this.now();
+          post({ type: 'token', requestId: running.requestId, index, text });
+        },
+        onProgress: (phase) => post({ type: 'progress', requestId: running.requestId, phase }),
+      },
+    );
+    running.job = job;
+    const result = await job.result;
+    post({ type: 'done', requestId: running.requestId, text: result.text, cancelled: result.cancelled, stats: result.stats });
+  }
+
+  /** "Extract text" is real OCR: exact text plus line boxes for the preview overlay. */
+  private async extractText(running: RunningAnswer, image: ImageInput, post: Post): Promise<void> {
+    post({ type: 'progress', requestId: running.requestId, phase: 'ocr' });
+    const job = this.deps.engine.ocr(image);
+    running.job = job;
+    const result = await job.result;
+    post({ type: 'ocrDone', requestId: running.requestId, result });
+  }
+
+  stop(): void {
+    const running = this.running;
+    if (!running) return;
+    running.stopRequested = true;
+    running.job?.cancel();
+  }
+
+  /** Where the running answer stands, for a webview that was reloaded while it streamed. */
+  snapshot(): HostToWebview | undefined {
+    const running = this.running;
+    if (!running) return undefined;
+    return {
+      type: 'snapshot',
+      requestId: running.requestId,
+      task: running.task,
+      text: running.text,
+      tokens: running.tokens,
+      elapsedMs: this.now() - running.askedAt,
+      firstTokenMs: running.firstTokenAt === undefined ? undefined : running.firstTokenAt - running.askedAt,
+    };
+  }
+}
+
+function failure(requestId: string, error: unknown): HostToWebview {
+  if (error instanceof EngineError) {
+    return { type: 'failed', requestId, code: error.code, message: error.message, actions: ACTIONS_BY_ERROR[error.code] ?? [] };
+  }
+  return { type: 'failed', requestId, message: error instanceof Error ? error.message : String(error), actions: [] };
+}
