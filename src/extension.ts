@@ -1,8 +1,9 @@
 /**
  * Activation only registers, and reads nothing from disk: proxies for every command the manifest
  * contributes, the Ask panel's restorer, and a watch for documents Loupe checks for alt text.
- * The first of those uses loads the features bundle (src/features/activateFeatures.ts); a
- * command that triggered it is then run again, now by its real handler. No engine starts here.
+ * The first of those uses, or a timer two seconds after start-up (for the status bar), loads the
+ * features bundle (src/features/activateFeatures.ts); a command that triggered it is then run
+ * again, now by its real handler. No engine starts until a job needs one.
  */
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -12,6 +13,7 @@ import { Settings } from './host/settings';
 import { isAltTextDocument } from './protocol/documentKinds';
 
 const ASK_PANEL_VIEW_TYPE = 'loupe.askPanel';
+const STATUS_DELAY_MS = 2_000;
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Loupe', { log: true });
@@ -50,10 +52,11 @@ export function activate(context: vscode.ExtensionContext): void {
       deserializeWebviewPanel: async (panel) => load().adoptPanel(panel),
     }),
   );
-  // Documents already open when VS Code started count as a first use (after activation returns).
-  if (vscode.window.visibleTextEditors.some((editor) => isAltTextDocument(editor.document.languageId, editor.document.fileName))) {
-    setTimeout(load, 0);
-  }
+  // Start-up finishes first: then the features load anyway, after a pause, so the status bar can
+  // say whether a model is installed (sooner when a checked document is already open).
+  const documentOpen = vscode.window.visibleTextEditors.some((editor) => isAltTextDocument(editor.document.languageId, editor.document.fileName));
+  const timer = setTimeout(load, documentOpen ? 0 : STATUS_DELAY_MS);
+  context.subscriptions.push({ dispose: () => clearTimeout(timer) });
 }
 
 export function deactivate(): void {
