@@ -16,15 +16,15 @@ import {
 import { EngineFailure, messageOf, toErrorInfo } from './engineFailure';
 import { decodeImage } from './images';
 import { memoryShortfall } from './memoryCheck';
-import { inspectModelFolder, type ModelFolderInfo } from './modelFiles';
+import { inspectModelFolder, type ModelFolderInfo } from './vlm/modelFiles';
 import { OcrEngine } from './ocr';
 import { formatOcrForPrompt } from './ocrGrounding';
 import { assertOnnxTelemetryDisabled } from './onnxPrivacy';
-import { OCR_GROUNDED_TASKS, buildMessages } from './prompts';
+import { OCR_GROUNDED_TASKS, buildMessages } from './vlm/prompts';
 import { loadReleasingOnFailure, nativeCreationsSettled } from './sessionTracker';
 import type { EngineTransport } from './transport';
 import type { RgbImage } from './rgbImage';
-import { VisionLanguageModel } from './vlm';
+import { VisionLanguageModel } from './vlm/visionLanguageModel';
 
 const OCR_PROMPT_BUDGET_CHARS = 2_000;
 

@@ -16,7 +16,7 @@ import {
   env,
   type Processor,
 } from '@huggingface/transformers';
-import { useUpstreamPreprocessing } from '../../src/engine/lfm2VlPreprocessing';
+import { useUpstreamPreprocessing } from '../../src/engine/vlm/lfm2VlPreprocessing';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MODEL_DIR = path.join(REPO_ROOT, 'test/fixtures/models/lfm2-vl-tiny');

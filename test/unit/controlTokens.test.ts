@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { AutoTokenizer, type PreTrainedTokenizer } from '@huggingface/transformers';
-import { controlTokenPattern, neutralizeControlTokens, neutralizeMessages } from '../../src/engine/controlTokens';
-import { buildMessages } from '../../src/engine/prompts';
+import { controlTokenPattern, neutralizeControlTokens, neutralizeMessages } from '../../src/engine/vlm/controlTokens';
+import { buildMessages } from '../../src/engine/vlm/prompts';
 import { tinyModelDir } from '../support/paths';
 
 /** SmolVLM's (Idefics3) control tokens, which an LFM2 hand list never knew. */

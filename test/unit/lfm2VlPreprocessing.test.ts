@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { planImage, tileImage, type Lfm2VlKnobs } from '../../src/engine/lfm2VlPreprocessing';
+import { planImage, tileImage, type Lfm2VlKnobs } from '../../src/engine/vlm/lfm2VlPreprocessing';
 import { PRESETS, type PresetName } from '../../src/protocol/options';
 import { preprocessingPattern, samplePositions } from '../support/preprocessingPattern';
 

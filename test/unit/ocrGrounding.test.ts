@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildMessages } from '../../src/engine/prompts';
+import { buildMessages } from '../../src/engine/vlm/prompts';
 import { coarsePosition, formatOcrForPrompt } from '../../src/engine/ocrGrounding';
 import type { OcrLine, OcrResult } from '../../src/protocol/engine';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { AutoTokenizer, type PreTrainedTokenizer } from '@huggingface/transformers';
-import { TokenStream } from '../../src/engine/tokenStream';
+import { TokenStream } from '../../src/engine/vlm/tokenStream';
 import { tinyModelDir } from '../support/paths';
 
 describe('TokenStream', () => {

@@ -12,7 +12,7 @@
 import { Tensor } from '@huggingface/transformers';
 import { resizeAntialiased } from './antialiasedResize';
 import { roundHalfEven } from './pythonRound';
-import type { RgbImage } from './rgbImage';
+import type { RgbImage } from '../rgbImage';
 
 /** The image processor's fields this module reads (preprocessor_config.json names). */
 export interface Lfm2VlKnobs {

@@ -14,16 +14,16 @@ import {
   Tensor,
   env,
 } from '@huggingface/transformers';
-import type { PromptPreview } from '../protocol/engine';
-import type { GenerationOptions, VisionBudget } from '../protocol/options';
+import type { PromptPreview } from '../../protocol/engine';
+import type { GenerationOptions, VisionBudget } from '../../protocol/options';
 import type { ChatMessage } from './prompts';
 import { controlTokenPattern, neutralizeMessages } from './controlTokens';
 import { ConversationCache, imageKey, type CacheUse, type StoredConversation } from './conversationCache';
-import { EngineFailure } from './engineFailure';
+import { EngineFailure } from '../engineFailure';
 import { encoderFitProblem, planImage, useUpstreamPreprocessing, type Lfm2VlKnobs } from './lfm2VlPreprocessing';
-import { assertOnnxTelemetryDisabled } from './onnxPrivacy';
-import { NO_SPINNING } from './ortSpinning';
-import type { RgbImage } from './rgbImage';
+import { assertOnnxTelemetryDisabled } from '../onnxPrivacy';
+import { NO_SPINNING } from '../ortSpinning';
+import type { RgbImage } from '../rgbImage';
 import { TokenStream } from './tokenStream';
 import type { GraphDtype } from './modelFiles';
 

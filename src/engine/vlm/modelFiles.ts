@@ -6,9 +6,9 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readInstalledMarker } from '../models/installedMarker';
-import { validateModelFolder } from '../models/modelFolder';
-import { findGraphFiles, GRAPH_NAMES, graphFile, precisionsOf, type Dtype, type DtypeMap } from '../models/modelLayout';
+import { readInstalledMarker } from '../../models/installedMarker';
+import { validateModelFolder } from '../../models/modelFolder';
+import { findGraphFiles, GRAPH_NAMES, graphFile, precisionsOf, type Dtype, type DtypeMap } from '../../models/modelLayout';
 
 export type GraphDtype = Dtype;
 

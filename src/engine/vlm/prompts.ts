@@ -4,8 +4,8 @@
  * User text in them is neutralised against the model's control tokens where the tokenizer is
  * known (src/engine/controlTokens.ts, applied by the VLM).
  */
-import type { ChatTurn } from '../protocol/engine';
-import type { Task } from '../protocol/tasks';
+import type { ChatTurn } from '../../protocol/engine';
+import type { Task } from '../../protocol/tasks';
 
 export interface PromptInput {
   task: Task;

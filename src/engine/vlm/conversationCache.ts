@@ -6,9 +6,9 @@
  * a different image, preset or model (a new VisionLanguageModel) drops them, as does unloading.
  */
 import { createHash } from 'node:crypto';
-import type { VisionBudget } from '../protocol/options';
+import type { VisionBudget } from '../../protocol/options';
 import type { ChatMessage } from './prompts';
-import type { RgbImage } from './rgbImage';
+import type { RgbImage } from '../rgbImage';
 
 export type CacheUse = 'none' | 'vision' | 'conversation';
 
