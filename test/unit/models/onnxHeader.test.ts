@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -71,6 +72,9 @@ describe('ONNX header reader', () => {
     await assert.rejects(readOnnxHeader(truncated), OnnxFormatError);
     const empty = join(dir(), 'empty.onnx');
     await writeFile(empty, Buffer.alloc(0));
-    await assert.rejects(readOnnxHeader(empty), /no graph found/);
+    await assert.rejects(readOnnxHeader(empty), /is empty \(0 bytes\): the download or copy is incomplete/);
+    const fifo = join(dir(), 'fifo.onnx');
+    execFileSync('mkfifo', [fifo]);
+    await assert.rejects(readOnnxHeader(fifo), /is not a regular file/);
   });
 });
