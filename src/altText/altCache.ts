@@ -1,16 +1,66 @@
+import { createHash } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { readInstalledMarker } from '../models/installedMarker';
 import { readJsonFile, writeJsonFile } from './jsonFile';
 
+/** Which model wrote an answer: another model or precision describes the same image differently. */
+export interface ModelIdentity {
+  model: string;
+  precision: string;
+}
+
+/** Everything that decides the model's answer for one image, and so the cache entry. */
+export interface AltCacheKey extends ModelIdentity {
+  /** SHA-256 of the image bytes. */
+  sha256: string;
+  /** The prompt's inputs beyond the image: the longest alt text asked for and its language. */
+  maxLength: number;
+  language: string;
+}
+
+const EntrySchema = z.object({
+  alt: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  model: z.string(),
+  precision: z.string(),
+  maxLength: z.number(),
+  language: z.string(),
+  createdAt: z.string(),
+});
 const AltCacheSchema = z.object({
-  version: z.literal(1),
-  /** Keyed by the SHA-256 of the image bytes. */
-  entries: z.record(z.string().regex(/^[0-9a-f]{64}$/), z.object({ alt: z.string().min(1), createdAt: z.string() })),
+  version: z.literal(2),
+  entries: z.record(z.string(), EntrySchema),
 });
 type AltCacheData = z.infer<typeof AltCacheSchema>;
 
 /**
- * Generated alt text by image content: the same bytes get the same alt text without running the
- * model again, wherever the image is used and whatever it is called.
+ * The one cache file, per user, shared by the CLI and the extension: `$LOUPE_HOME/alt-text-cache.json`,
+ * else `~/.cache/loupe/alt-text-cache.json` (beside the CLI's models). It stays out of
+ * repositories; the records meant to be committed are `.loupe/alt-text.json` (staleAlt.ts).
+ */
+export function defaultAltCachePath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.LOUPE_HOME ? join(env.LOUPE_HOME, 'alt-text-cache.json') : join(homedir(), '.cache', 'loupe', 'alt-text-cache.json');
+}
+
+/**
+ * A model folder's identity for the cache: the installed model id, revision and selected
+ * precision, or for a plain folder (`--model <dir>`) its path.
+ */
+export async function modelIdentity(modelDir: string): Promise<ModelIdentity> {
+  const marker = await readInstalledMarker(modelDir);
+  return marker ? { model: `${marker.modelId}@${marker.revision}`, precision: marker.precision } : { model: resolve(modelDir), precision: 'as found' };
+}
+
+function entryId(key: AltCacheKey): string {
+  return createHash('sha256').update(JSON.stringify([key.sha256, key.model, key.precision, key.maxLength, key.language])).digest('hex');
+}
+
+/**
+ * Generated alt text by image content and prompt: the same bytes get the same alt text without
+ * running the model again, wherever the image is used and whatever it is called, as long as the
+ * model, its precision, the length and the language asked for are the same.
  */
 export class AltTextCache {
   private dirty = false;
@@ -21,22 +71,27 @@ export class AltTextCache {
   ) {}
 
   static async load(path: string): Promise<AltTextCache> {
-    const data = (await readJsonFile(path, AltCacheSchema, 'alt text cache')) ?? { version: 1 as const, entries: {} };
+    const data = (await readJsonFile(path, AltCacheSchema, 'alt text cache')) ?? { version: 2 as const, entries: {} };
     return new AltTextCache(path, data);
   }
 
-  get(sha256: string): string | undefined {
-    return this.data.entries[sha256]?.alt;
+  get(key: AltCacheKey): string | undefined {
+    return this.data.entries[entryId(key)]?.alt;
   }
 
-  set(sha256: string, alt: string): void {
-    this.data.entries[sha256] = { alt, createdAt: new Date().toISOString() };
+  set(key: AltCacheKey, alt: string): void {
+    this.data.entries[entryId(key)] = { alt, ...key, createdAt: new Date().toISOString() };
     this.dirty = true;
   }
 
-  /** Writes the file if anything was added. */
+  /**
+   * Writes the file if anything was added, first taking in entries another process (the CLI
+   * beside the editor) saved meanwhile, so neither loses the other's answers.
+   */
   async save(): Promise<void> {
     if (!this.dirty) return;
+    const onDisk = await readJsonFile(this.path, AltCacheSchema, 'alt text cache').catch(() => undefined);
+    if (onDisk) this.data.entries = { ...onDisk.entries, ...this.data.entries };
     await writeJsonFile(this.path, this.data);
     this.dirty = false;
   }

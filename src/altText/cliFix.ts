@@ -1,40 +1,33 @@
 import { createTwoFilesPatch } from 'diff';
 import { isAbsolute, join } from 'node:path';
-import { AltTextCache } from './altCache';
+import { AltTextCache, defaultAltCachePath } from './altCache';
 import { applyTextEdits, fillAltEdit, type TextEdit } from './altEdits';
-import { normalizeAltText, surroundingContext } from './altQuality';
+import { AltTextProposer, type AltTextGenerator } from './altProposals';
 import { displayPath, fileProblem, type FileProblem } from './cliCheck';
 import { encodeDocument, type DecodedDocument } from './documentEncoding';
 import { expandDocumentPatterns, readDocument } from './documentFiles';
 import { findingsFor, type Finding } from './findings';
-import { ImageHasher, resolveImageFile } from './imageFiles';
+import { altTextLanguage } from './documentLanguage';
+import { ImageHasher } from './imageFiles';
 import { rebaseEdits } from './rebaseEdits';
 import { replaceFile } from './replaceFile';
 import { scanImages, scanTargetFor } from './scanDocument';
 import { AltTextRecords, DEFAULT_ALT_RECORDS_PATH, staleFindings } from './staleAlt';
 
-/** Consecutive generation failures after which the engine is assumed unusable (no model, …). */
-const MAX_FAILURES_IN_A_ROW = 3;
-
-/** Default generation cache, relative to `cwd`. Content-keyed, so safe to commit or to ignore. */
-export const DEFAULT_ALT_CACHE_PATH = join('.loupe', 'alt-cache.json');
-
-/**
- * Produces alt text for one finding: the raw model answer for the image at `imageAbsPath`, with
- * `context` (the prose around the image) for the prompt. Its output is post-processed and escaped.
- */
-export type AltTextGenerator = (finding: Finding, imageAbsPath: string, context: string) => Promise<string>;
+export const DEFAULT_MAX_LENGTH = 125;
 
 export interface FixOptions {
   cwd?: string;
   /** Change nothing on disk except the generation cache; return the changes as a unified diff. */
   dryRun?: boolean;
-  /** Generation cache (relative to `cwd`), default `.loupe/alt-cache.json`. */
+  /** Generation cache (relative to `cwd`), default the per-user one shared with the editor (altCache.ts). */
   cachePath?: string;
   /** Alt text records for stale checks (relative to `cwd`), default `.loupe/alt-text.json`. */
   recordsPath?: string;
-  /** Longest alt text written (default 125). */
+  /** Longest alt text asked for and written (default 125). */
   maxLength?: number;
+  /** Language of the alt text; default each document's declared one, else the engine's. */
+  language?: string;
   /** Also rewrite alt text of images that changed since Loupe wrote it. */
   includeStale?: boolean;
   onProgress?(progress: { done: number; total: number; finding: Finding; fromCache: boolean }): void;
@@ -82,9 +75,11 @@ interface Written {
 export async function fixPaths(patterns: readonly string[], generate: AltTextGenerator, options: FixOptions = {}): Promise<FixResult> {
   const cwd = options.cwd ?? process.cwd();
   const files = await expandDocumentPatterns(patterns, cwd);
-  const cache = await AltTextCache.load(resolveFrom(cwd, options.cachePath ?? DEFAULT_ALT_CACHE_PATH));
+  const cache = await AltTextCache.load(options.cachePath ? resolveFrom(cwd, options.cachePath) : defaultAltCachePath());
   const records = await AltTextRecords.load(options.recordsPath ?? DEFAULT_ALT_RECORDS_PATH, cwd);
   const hasher = new ImageHasher();
+  const proposer = new AltTextProposer(generate, cache, hasher);
+  const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
   const result: FixResult = { files, changedFiles: [], diff: '', written: 0, generated: 0, fromCache: 0, skipped: [], problems: [] };
   const written: Written[] = [];
 
@@ -105,43 +100,20 @@ export async function fixPaths(patterns: readonly string[], generate: AltTextGen
 
   const total = documents.reduce((sum, document) => sum + document.findings.length, 0);
   let done = 0;
-  let failuresInARow = 0;
   try {
     for (const { file, read, findings } of documents) {
       const edits: TextEdit[] = [];
       const pending: Written[] = [];
+      const prompt = { maxLength, language: altTextLanguage(options.language, read.text) };
       for (const finding of findings) {
-        const skip = (reason: string) => result.skipped.push({ file, line: finding.line, column: finding.column, reason });
-        const image = await resolveImageFile(finding.src, file, cwd);
-        let alt: string | undefined;
-        let fromCache = false;
-        if ('path' in image) {
-          const sha256 = await hasher.hash(image.path);
-          alt = cache.get(sha256);
-          fromCache = alt !== undefined;
-          if (fromCache) result.fromCache++;
-          else {
-            try {
-              const raw = await generate(finding, image.path, surroundingContext(read.text, finding));
-              failuresInARow = 0;
-              result.generated++;
-              alt = normalizeAltText(raw, { maxLength: options.maxLength });
-              if (alt) cache.set(sha256, alt);
-              else skip(`the model's answer is not usable alt text: ${JSON.stringify(raw.slice(0, 80))}`);
-            } catch (error) {
-              // A broken engine fails every image: stop instead of repeating the same error.
-              if (++failuresInARow >= MAX_FAILURES_IN_A_ROW) throw new Error(`alt text generation keeps failing: ${(error as Error).message}`);
-              skip(`generation failed: ${(error as Error).message}`);
-            }
-          }
-          if (alt) {
-            edits.push(fillAltEdit(finding, alt));
-            pending.push({ imagePath: image.path, sha256, alt });
-          }
-        } else {
-          skip(`not described: ${image.problem}`);
+        const outcome = await proposer.propose(finding, { path: file, text: read.text, rootDir: cwd }, prompt);
+        if ('skip' in outcome) result.skipped.push({ file, line: finding.line, column: finding.column, reason: outcome.skip });
+        else {
+          const { imagePath, sha256, alt } = outcome.proposal;
+          edits.push(fillAltEdit(finding, alt));
+          pending.push({ imagePath, sha256, alt });
         }
-        options.onProgress?.({ done: ++done, total, finding, fromCache });
+        options.onProgress?.({ done: ++done, total, finding, fromCache: 'proposal' in outcome && outcome.fromCache });
       }
       if (edits.length === 0) continue;
       const outcome = options.dryRun ? { current: read, edits } : await editsForCurrentText(file, read, edits);
@@ -163,7 +135,9 @@ export async function fixPaths(patterns: readonly string[], generate: AltTextGen
   } finally {
     // Model results and what was written are kept even when a later image fails (or in a dry
     // run, for the cache): the work is not lost.
-    await cache.save();
+    result.generated = proposer.generated;
+    result.fromCache = proposer.fromCache;
+    await proposer.save();
     for (const { imagePath, sha256, alt } of written) records.record(imagePath, sha256, alt);
     await records.save();
   }

@@ -1,13 +1,12 @@
 import fg, { type Entry } from 'fast-glob';
 import { existsSync } from 'node:fs';
 import { lstat, readFile, realpath, stat } from 'node:fs/promises';
-import { dirname, extname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { ALT_TEXT_EXTENSIONS, ALT_TEXT_DOCUMENT_GLOB, documentKindOfFile } from '../protocol/documentKinds';
 import { decodeDocument, type DecodedDocument } from './documentEncoding';
 import { createGitignoreMatcher, type GitignoreFile } from './gitignoreMatcher';
-import { SCANNED_EXTENSIONS } from './scanDocument';
 
 const ALWAYS_SKIPPED = ['**/node_modules/**', '**/.git/**'];
-const EXTENSION_GLOB = `*.{${SCANNED_EXTENSIONS.map((extension) => extension.slice(1)).join(',')}}`;
 /**
  * Walks never enter symlinked folders (as git, which stores the link): a link to `..` or two
  * links to each other's folders would otherwise make the walk endless.
@@ -44,18 +43,18 @@ async function expandPattern(pattern: string, cwd: string, isIgnored: (path: str
     const path = resolve(cwd, pattern);
     const info = await stat(path).catch((error: NodeJS.ErrnoException) => missingPathError(pattern, path, error));
     if (info.isFile()) {
-      if (!SCANNED_EXTENSIONS.includes(extname(path).toLowerCase())) {
-        throw new Error(`${pattern}: Loupe cannot check alt text in this file type (supported: ${SCANNED_EXTENSIONS.join(' ')}).`);
+      if (!documentKindOfFile(path)) {
+        throw new Error(`${pattern}: Loupe cannot check alt text in this file type (supported: ${ALT_TEXT_EXTENSIONS.join(' ')}).`);
       }
       return [path];
     }
-    glob = `${fg.convertPathToPattern(path)}/**/${EXTENSION_GLOB}`;
+    glob = `${fg.convertPathToPattern(path)}/${ALT_TEXT_DOCUMENT_GLOB}`;
   }
   const entries = await fg(glob, { ...WALK, cwd, absolute: true, onlyFiles: false, objectMode: true });
   const files: string[] = [];
   for (const entry of entries) {
     const file = resolve(entry.path);
-    if (!SCANNED_EXTENSIONS.includes(extname(file).toLowerCase()) || isIgnored(file)) continue;
+    if (!documentKindOfFile(file) || isIgnored(file)) continue;
     if (await isDocumentFile(entry)) files.push(file);
   }
   return files;

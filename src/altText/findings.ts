@@ -3,10 +3,11 @@
  * reports for it. Scanners produce occurrences for every image; only this module decides which
  * of them are findings, so the rules live in one place.
  */
+import type { DocumentKind } from '../protocol/documentKinds';
 
+/** The kind of document an image was found in (protocol/documentKinds.ts); it decides how edits are written. */
+export type { DocumentKind };
 export type Syntax = 'markdown' | 'html' | 'jsx';
-/** The kind of document an image was found in; it decides how edits are written. */
-export type DocumentKind = 'markdown' | 'mdx' | 'html' | 'jsx';
 export type FindingKind = 'empty' | 'missing' | 'placeholder' | 'filename' | 'stale';
 
 /** A place in a document: UTF-16 offset plus 1-based line and column (as VS Code counts them). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,10 @@ export function imageFileCandidates(src: string, documentPath: string, rootDir: 
   return { files: [join(dirname(documentPath), path)] };
 }
 
-/** The image file for `src`, or why there is none. */
+/**
+ * The image file for `src`, or why there is none: the one rule for the quick fixes, the batch,
+ * the CLI, stale checks and "Ask About Image Under Cursor".
+ */
 export async function resolveImageFile(src: string, documentPath: string, rootDir: string): Promise<{ path: string } | { problem: string }> {
   const source = imageFileCandidates(src, documentPath, rootDir);
   if ('problem' in source) return source;
@@ -38,7 +41,19 @@ export async function resolveImageFile(src: string, documentPath: string, rootDi
     const info = await stat(file).catch(() => undefined);
     if (info?.isFile()) return { path: file };
   }
-  const tried = source.files.map((file) => relative(rootDir, file).split(sep).join('/')).join(', ');
+  return notFound(source.files, rootDir);
+}
+
+/** resolveImageFile for a command that picks its file as it runs (a few stat calls, no reads). */
+export function resolveImageFileSync(src: string, documentPath: string, rootDir: string): { path: string } | { problem: string } {
+  const source = imageFileCandidates(src, documentPath, rootDir);
+  if ('problem' in source) return source;
+  const found = source.files.find((file) => statSync(file, { throwIfNoEntry: false })?.isFile());
+  return found ? { path: found } : notFound(source.files, rootDir);
+}
+
+function notFound(files: string[], rootDir: string): { problem: string } {
+  const tried = files.map((file) => relative(rootDir, file).split(sep).join('/')).join(', ');
   return { problem: `image file not found (looked for ${tried})` };
 }
 

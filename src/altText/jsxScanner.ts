@@ -1,5 +1,6 @@
 import { decodeHTMLStrict } from 'entities';
 import type * as TypeScript from 'typescript';
+import type { JsxFlavour } from '../protocol/documentKinds';
 import type { ImageOccurrence } from './findings';
 import { occurrenceFromElement, type ElementAttribute } from './imageElements';
 import { LineIndex } from './sourcePositions';
@@ -18,18 +19,11 @@ function loadTypeScript(): typeof TypeScript {
 const IMAGE_TAGS = new Set(['img', 'Image']);
 const MAY_CONTAIN_IMAGE = /<\s*(img|Image)\b/;
 
-export type JsxFlavour = 'jsx' | 'tsx' | 'ts';
-
-/**
- * `<img>` and `<Image>` elements parsed with the TypeScript compiler. `flavour` 'ts' is a `.ts`
- * file: it is scanned only when it parses cleanly as TSX, since `<Image>x` there is usually a
- * type assertion, not an element.
- */
+/** `<img>` and `<Image>` elements parsed with the TypeScript compiler. */
 export function scanJsx(text: string, file: string, flavour: JsxFlavour): ImageOccurrence[] {
   if (!MAY_CONTAIN_IMAGE.test(text)) return [];
   const ts = loadTypeScript();
   const scriptKind = flavour === 'jsx' ? ts.ScriptKind.JSX : ts.ScriptKind.TSX;
-  if (flavour === 'ts' && hasSyntaxErrorsAsTsx(ts, text)) return [];
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKind);
   const index = new LineIndex(text);
   const occurrences: ImageOccurrence[] = [];
@@ -48,15 +42,6 @@ export function scanJsx(text: string, file: string, flavour: JsxFlavour): ImageO
   };
   visit(source);
   return occurrences;
-}
-
-function hasSyntaxErrorsAsTsx(ts: typeof TypeScript, text: string): boolean {
-  const { diagnostics } = ts.transpileModule(text, {
-    fileName: 'probe.tsx',
-    reportDiagnostics: true,
-    compilerOptions: { jsx: ts.JsxEmit.Preserve, noResolve: true, isolatedModules: true },
-  });
-  return (diagnostics ?? []).some((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error);
 }
 
 function jsxAttribute(ts: typeof TypeScript, property: TypeScript.JsxAttributeLike, source: TypeScript.SourceFile, text: string): ElementAttribute {

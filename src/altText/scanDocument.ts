@@ -1,7 +1,7 @@
-import { extname } from 'node:path';
-import { findingsFor, type DocumentKind, type Finding, type ImageOccurrence } from './findings';
+import { ALT_TEXT_EXTENSIONS, documentKindOfDocument, documentKindOfFile, type DocumentKind, type JsxFlavour } from '../protocol/documentKinds';
+import { findingsFor, type Finding, type ImageOccurrence } from './findings';
 import { scanHtml } from './htmlScanner';
-import { scanJsx, type JsxFlavour } from './jsxScanner';
+import { scanJsx } from './jsxScanner';
 import { scanMarkdown } from './markdownScanner';
 import { assertScannable } from './scanLimits';
 
@@ -11,40 +11,16 @@ export interface ScanTarget {
   jsxFlavour?: JsxFlavour;
 }
 
-const BY_LANGUAGE_ID: Record<string, ScanTarget> = {
-  markdown: { kind: 'markdown' },
-  mdx: { kind: 'mdx' },
-  html: { kind: 'html' },
-  javascriptreact: { kind: 'jsx', jsxFlavour: 'jsx' },
-  javascript: { kind: 'jsx', jsxFlavour: 'jsx' },
-  typescriptreact: { kind: 'jsx', jsxFlavour: 'tsx' },
-  typescript: { kind: 'jsx', jsxFlavour: 'ts' },
-};
-
-const BY_EXTENSION: Record<string, ScanTarget> = {
-  '.md': { kind: 'markdown' },
-  '.markdown': { kind: 'markdown' },
-  '.mdx': { kind: 'mdx' },
-  '.html': { kind: 'html' },
-  '.htm': { kind: 'html' },
-  '.jsx': { kind: 'jsx', jsxFlavour: 'jsx' },
-  '.js': { kind: 'jsx', jsxFlavour: 'jsx' },
-  '.mjs': { kind: 'jsx', jsxFlavour: 'jsx' },
-  '.cjs': { kind: 'jsx', jsxFlavour: 'jsx' },
-  '.tsx': { kind: 'jsx', jsxFlavour: 'tsx' },
-  '.ts': { kind: 'jsx', jsxFlavour: 'ts' },
-  '.mts': { kind: 'jsx', jsxFlavour: 'ts' },
-  '.cts': { kind: 'jsx', jsxFlavour: 'ts' },
-};
-
 const MAY_CONTAIN_IMAGE = /!\[|<\s*(img|image)\b/i;
 
-/** File extensions Loupe scans (with the dot). */
-export const SCANNED_EXTENSIONS = Object.keys(BY_EXTENSION);
-
-/** The scan target for a VS Code language id, else for the file name's extension. */
+/**
+ * The scan target for a VS Code language id (an open document), else for the file name's
+ * extension (a file on disk); the table in protocol/documentKinds.ts decides both.
+ */
 export function scanTargetFor(fileName: string, languageId?: string): ScanTarget | undefined {
-  return (languageId !== undefined ? BY_LANGUAGE_ID[languageId] : undefined) ?? BY_EXTENSION[extname(fileName).toLowerCase()];
+  const entry = languageId !== undefined ? documentKindOfDocument(languageId, fileName) : documentKindOfFile(fileName);
+  if (!entry) return undefined;
+  return entry.jsxFlavour ? { kind: entry.kind, jsxFlavour: entry.jsxFlavour } : { kind: entry.kind };
 }
 
 /**
@@ -73,7 +49,7 @@ export function scanImages(text: string, file: string, target: ScanTarget): Imag
 export function scanDocument(text: string, file: string, languageId?: string): Finding[] {
   const target = scanTargetFor(file, languageId);
   if (!target) {
-    throw new Error(`${file}: Loupe cannot check alt text in this file type (supported: ${SCANNED_EXTENSIONS.join(' ')}).`);
+    throw new Error(`${file}: Loupe cannot check alt text in this file type (supported: ${ALT_TEXT_EXTENSIONS.join(' ')}).`);
   }
   return findingsFor(scanImages(text, file, target));
 }

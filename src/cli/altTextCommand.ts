@@ -3,7 +3,9 @@
  */
 import type { Command } from 'commander';
 import { displayPath, runCheck } from '../altText/cliCheck';
-import { fixPaths } from '../altText/cliFix';
+import { modelIdentity } from '../altText/altCache';
+import type { AltTextGenerator } from '../altText/altProposals';
+import { DEFAULT_MAX_LENGTH, fixPaths } from '../altText/cliFix';
 import { resolveOptions, type PresetName } from '../protocol/options';
 import { EXIT, withEngine } from './engineSession';
 import { positiveInt, preset } from './optionParsers';
@@ -37,7 +39,7 @@ export function registerAltTextCommands(program: Command): void {
     .option('--dry-run', 'show a unified diff instead of writing')
     .option('-m, --model <dir|id>', 'model folder or installed model id')
     .option('-p, --preset <name>', 'speed/detail preset', preset, 'fast')
-    .option('--max-length <n>', 'longest alt text, in characters', positiveInt, 125)
+    .option('--max-length <n>', 'longest alt text, in characters', positiveInt, DEFAULT_MAX_LENGTH)
     .option('--language <code>', 'language of the alt text, e.g. en, de')
     .description('write generated alt text into the documents (review with --dry-run first); exit 2 if a file was left unchanged')
     .action(async (paths: string[], flags: FixFlags) => {
@@ -46,23 +48,29 @@ export function registerAltTextCommands(program: Command): void {
       const cwd = process.cwd();
       let problems = 0;
       const exitCode = await withEngine(async (engine) => {
-        const result = await fixPaths(
-          paths,
-          async (_finding, imagePath, context) =>
+        const generator: AltTextGenerator = {
+          model: () => modelIdentity(modelDir),
+          generate: async (request) =>
             (
               await engine.generate({
                 modelDir,
-                task: 'alt-text',
-                image: { kind: 'path', path: imagePath },
-                documentContext: context,
-                language: flags.language,
+                task: request.task,
+                image: { kind: 'path', path: request.imagePath },
+                documentContext: request.documentContext,
+                language: request.language,
+                altTextMaxLength: request.maxLength,
                 options,
               }).result
             ).text,
+        };
+        const result = await fixPaths(
+          paths,
+          generator,
           {
             cwd,
             dryRun: flags.dryRun,
             maxLength: flags.maxLength,
+            language: flags.language,
             onProgress: ({ done, total, fromCache }) =>
               process.stderr.write(`\r${done}/${total} images${fromCache ? ' (cached)' : ''}   `),
           },

@@ -1,29 +1,26 @@
 /**
  * "Loupe: Generate Missing Alt Text in Workspace": finds every image without useful alt text,
- * describes each distinct image once (content-hash cache), and proposes all changes as ONE
+ * gets proposals from the shared pipeline (altText/altProposals.ts: one model call per distinct
+ * image, the cache the CLI shares), and offers all changes as ONE
  * workspace edit whose entries need confirmation, so VS Code's refactor preview lets the author
  * review and untick each before anything is written.
  */
 import { dirname, relative, sep } from 'node:path';
 import * as vscode from 'vscode';
-import { AltTextCache } from '../altText/altCache';
 import { fillAltEdit } from '../altText/altEdits';
-import { normalizeAltText, surroundingContext } from '../altText/altQuality';
+import { AltTextProposer, GenerationKeepsFailing, type AltProposal, type ProposalOutcome } from '../altText/altProposals';
 import { decodeDocument } from '../altText/documentEncoding';
 import { DocumentError, DocumentParseError } from '../altText/documentErrors';
-import { declaredDocumentLanguage } from '../altText/documentLanguage';
 import { findingsFor, type Finding } from '../altText/findings';
 import { createGitignoreMatcher } from '../altText/gitignoreMatcher';
-import { ImageHasher, resolveImageFile } from '../altText/imageFiles';
 import { scanTargetFor } from '../altText/scanDocument';
 import { LineIndex } from '../altText/sourcePositions';
+import { abortSignalFor } from '../host/altGenerator';
+import { ALT_TEXT_DOCUMENT_GLOB } from '../protocol/documentKinds';
 import { imagesInDocument, scanInBackground, updateAltRecords, workspaceRootOf } from './altTextDiagnostics';
-import { altTextCachePath, type AltTextFeatureDeps } from './altTextQuickFixes';
+import { altTextPrompt, loadAltTextCache, type AltTextFeatureDeps } from './altTextQuickFixes';
 
 const COMMAND = 'loupe.generateMissingAltTextInWorkspace';
-const DOCUMENT_GLOB = '**/*.{md,markdown,mdx,html,htm,jsx,tsx}';
-/** Consecutive model failures after which the engine is assumed unusable (e.g. no model installed). */
-const MAX_CONSECUTIVE_FAILURES = 3;
 
 interface ScannedDocument {
   uri: vscode.Uri;
@@ -32,12 +29,8 @@ interface ScannedDocument {
   findings: Finding[];
 }
 
-interface ProposedAlt {
+interface ProposedAlt extends AltProposal {
   document: ScannedDocument;
-  finding: Finding;
-  imagePath: string;
-  sha256: string;
-  alt: string;
 }
 
 interface Skip {
@@ -62,7 +55,7 @@ export function registerAltTextBatch(context: vscode.ExtensionContext, deps: Alt
   context.subscriptions.push(
     vscode.commands.registerCommand(COMMAND, async () => {
       try {
-        await runBatch(context, deps);
+        await runBatch(deps);
       } catch (error) {
         void vscode.window.showErrorMessage(`Loupe: ${(error as Error).message}`);
       }
@@ -70,14 +63,14 @@ export function registerAltTextBatch(context: vscode.ExtensionContext, deps: Alt
   );
 }
 
-async function runBatch(context: vscode.ExtensionContext, deps: AltTextFeatureDeps): Promise<void> {
+async function runBatch(deps: AltTextFeatureDeps): Promise<void> {
   if (!vscode.workspace.workspaceFolders?.length) {
     void vscode.window.showInformationMessage('Loupe: open a folder first; the batch looks for images in the workspace.');
     return;
   }
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Loupe: alt text', cancellable: true },
-    (progress, token) => generateAll(context, deps, progress, token),
+    (progress, token) => generateAll(deps, progress, token),
   );
   if (result.total === 0 && result.skipped.length === 0) {
     void vscode.window.showInformationMessage('Loupe: every image in the workspace has alt text.');
@@ -93,7 +86,6 @@ async function runBatch(context: vscode.ExtensionContext, deps: AltTextFeatureDe
 }
 
 async function generateAll(
-  context: vscode.ExtensionContext,
   deps: AltTextFeatureDeps,
   progress: vscode.Progress<{ message?: string; increment?: number }>,
   token: vscode.CancellationToken,
@@ -102,62 +94,42 @@ async function generateAll(
   const { documents, skipped } = await scanWorkspace(token);
   const total = documents.reduce((sum, document) => sum + document.findings.length, 0);
   const result: BatchResult = { proposed: [], skipped, total, generated: 0, fromCache: 0, cancelled: false };
-  const cache = await AltTextCache.load(altTextCachePath(context));
-  const hasher = new ImageHasher();
+  const proposer = new AltTextProposer(deps.generateAlt, await loadAltTextCache());
+  const signal = abortSignalFor(token);
   const modelTimes: number[] = [];
   let done = 0;
-  let failures = 0;
 
   try {
     for (const document of documents) {
+      const prompt = altTextPrompt(document.uri, document.text);
       for (const finding of document.findings) {
         if (token.isCancellationRequested) {
           result.cancelled = true;
           return result;
         }
-        const skip = (reason: string) => result.skipped.push({ uri: document.uri, line: finding.line, column: finding.column, reason });
-        const image = await resolveImageFile(finding.src, document.uri.fsPath, document.rootDir);
-        if ('path' in image) {
-          const sha256 = await hasher.hash(image.path);
-          let alt = cache.get(sha256);
-          if (alt !== undefined) result.fromCache++;
-          else {
-            const started = Date.now();
-            try {
-              const raw = await deps.generateAlt(
-                {
-                  imageUri: vscode.Uri.file(image.path),
-                  documentContext: surroundingContext(document.text, finding),
-                  language: batchLanguage(document),
-                  task: 'alt-text',
-                },
-                token,
-              );
-              failures = 0;
-              result.generated++;
-              modelTimes.push(Date.now() - started);
-              alt = normalizeAltText(raw, { maxLength: vscode.workspace.getConfiguration('loupe', document.uri).get<number>('altText.maxLength', 125) });
-              if (alt) cache.set(sha256, alt);
-              else skip(`the model's answer is not usable alt text: ${JSON.stringify(raw.slice(0, 80))}`);
-            } catch (error) {
-              if (token.isCancellationRequested) continue;
-              skip(`generation failed: ${(error as Error).message}`);
-              if (++failures >= MAX_CONSECUTIVE_FAILURES) {
-                result.failure = `alt text generation keeps failing (${(error as Error).message}); stopped`;
-                return result;
-              }
-            }
-          }
-          if (alt) result.proposed.push({ document, finding, imagePath: image.path, sha256, alt });
-        } else {
-          skip(`not described: ${image.problem}`);
+        const started = Date.now();
+        let outcome: ProposalOutcome;
+        try {
+          outcome = await proposer.propose(finding, { path: document.uri.fsPath, text: document.text, rootDir: document.rootDir }, prompt, signal);
+        } catch (error) {
+          if (token.isCancellationRequested) continue;
+          if (!(error instanceof GenerationKeepsFailing)) throw error;
+          result.failure = `${error.message}; stopped`;
+          return result;
+        }
+        if ('skip' in outcome) result.skipped.push({ uri: document.uri, line: finding.line, column: finding.column, reason: outcome.skip });
+        else {
+          result.proposed.push({ document, ...outcome.proposal });
+          if (!outcome.fromCache) modelTimes.push(Date.now() - started);
         }
         done++;
         progress.report({ increment: 100 / total, message: `${done}/${total}${eta(modelTimes, total - done)}` });
       }
     }
   } finally {
-    await cache.save();
+    result.generated = proposer.generated;
+    result.fromCache = proposer.fromCache;
+    await proposer.save();
   }
   return result;
 }
@@ -170,18 +142,13 @@ function eta(modelTimes: number[], remaining: number): string {
   return seconds < 60 ? ` · about ${seconds} s left` : ` · about ${Math.round(seconds / 60)} min left`;
 }
 
-function batchLanguage(document: ScannedDocument): string {
-  const configured = vscode.workspace.getConfiguration('loupe', document.uri).get<string>('altText.language', '').trim();
-  return configured || declaredDocumentLanguage(document.text) || vscode.env.language;
-}
-
 /**
  * Documents with findings, from `findFiles` (which applies files.exclude), without node_modules
  * and whatever the workspace's `.gitignore` files exclude. Open documents are read as edited.
  * Documents over a scan limit or not in UTF-8/UTF-16 are listed as skipped, with the reason.
  */
 async function scanWorkspace(token: vscode.CancellationToken): Promise<{ documents: ScannedDocument[]; skipped: Skip[] }> {
-  const [uris, isIgnored] = await Promise.all([vscode.workspace.findFiles(DOCUMENT_GLOB, undefined, undefined, token), gitignoreMatcher(token)]);
+  const [uris, isIgnored] = await Promise.all([vscode.workspace.findFiles(ALT_TEXT_DOCUMENT_GLOB, undefined, undefined, token), gitignoreMatcher(token)]);
   const documents: ScannedDocument[] = [];
   const skipped: Skip[] = [];
   const candidates = uris

@@ -14,16 +14,17 @@ import { ImageHasher, resolveImageFile } from '../altText/imageFiles';
 import { IsolatedScanner } from '../altText/isolatedScanner';
 import { scanTargetFor, type ScanTarget } from '../altText/scanDocument';
 import { AltTextRecords, DEFAULT_ALT_RECORDS_PATH, staleFindings } from '../altText/staleAlt';
+import { ALT_TEXT_DOCUMENT_GLOB, ALT_TEXT_LANGUAGE_IDS, checkedLanguageId } from '../protocol/documentKinds';
 
-export const ALT_TEXT_LANGUAGES = ['markdown', 'mdx', 'html', 'javascriptreact', 'typescriptreact'];
-/** Without an MDX extension installed, VS Code opens `.mdx` files as plain text: check those too. */
-const MDX_FILES = '**/*.mdx';
-export const ALT_TEXT_SELECTOR: vscode.DocumentSelector = [...ALT_TEXT_LANGUAGES.map((language) => ({ language })), { pattern: MDX_FILES }];
+/** Open documents to check: each language of the table, and its files VS Code opened as plain text (`.mdx` without an MDX extension). */
+export const ALT_TEXT_SELECTOR: vscode.DocumentSelector = [
+  ...ALT_TEXT_LANGUAGE_IDS.map((language) => ({ language })),
+  { language: 'plaintext', pattern: ALT_TEXT_DOCUMENT_GLOB },
+];
 
 /** The language a document is checked as ('mdx' for a plain-text `.mdx`), or undefined. */
 export function checkedLanguage(document: vscode.TextDocument): string | undefined {
-  if (ALT_TEXT_LANGUAGES.includes(document.languageId)) return document.languageId;
-  return document.languageId === 'plaintext' && document.fileName.toLowerCase().endsWith('.mdx') ? 'mdx' : undefined;
+  return checkedLanguageId(document.languageId, document.fileName);
 }
 export const DIAGNOSTIC_SOURCE = 'loupe';
 const CHECKED_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);

@@ -4,15 +4,16 @@
  * cancellable progress notification; the edit is computed again afterwards, since the document
  * may have changed while the model ran.
  */
-import { basename, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { AltTextCache } from '../altText/altCache';
+import { AltTextCache, defaultAltCachePath } from '../altText/altCache';
 import { decorativeEdit, describeDiagramEdits, fillAltEdit, type TextEdit } from '../altText/altEdits';
-import { normalizeAltText, surroundingContext } from '../altText/altQuality';
-import { declaredDocumentLanguage } from '../altText/documentLanguage';
+import { AltTextProposer, describeRequest, type AltTextGenerator, type AltTextTask } from '../altText/altProposals';
+import { altTextLanguage } from '../altText/documentLanguage';
 import { classifyOccurrence, type ImageOccurrence } from '../altText/findings';
 import { sha256File } from '../altText/imageFiles';
-import type { AltGenerationRequest, GenerateAlt } from '../host/altGenerator';
+import { abortSignalFor } from '../host/altGenerator';
+import { altTextSettings } from '../host/settings';
 import {
   ALT_TEXT_SELECTOR,
   DIAGNOSTIC_SOURCE,
@@ -24,26 +25,21 @@ import {
 } from './altTextDiagnostics';
 
 export interface AltTextFeatureDeps {
-  generateAlt: GenerateAlt;
+  generateAlt: AltTextGenerator;
 }
 
 const GENERATE_COMMAND = 'loupe.altText.generateForImage';
 const KEEP_COMMAND = 'loupe.altText.keepAltText';
-type Task = AltGenerationRequest['task'];
 
-/** Loupe's settings for generated text, for one document. */
-export function altTextSettings(document: vscode.TextDocument): { maxLength: number; language: string } {
-  const config = vscode.workspace.getConfiguration('loupe', document.uri);
-  const configured = config.get<string>('altText.language', '').trim();
-  return {
-    maxLength: config.get<number>('altText.maxLength', 125),
-    language: configured || declaredDocumentLanguage(document.getText()) || vscode.env.language,
-  };
+/** What the prompt asks for in one document: the setting's length, and the language by the shared rule. */
+export function altTextPrompt(uri: vscode.Uri, text: string): { maxLength: number; language?: string } {
+  const settings = altTextSettings(uri);
+  return { maxLength: settings.maxLength, language: altTextLanguage(settings.language, text, vscode.env.language) };
 }
 
-/** The content-keyed generation cache shared by quick fixes and the workspace batch. */
-export function altTextCachePath(context: vscode.ExtensionContext): string {
-  return join(context.globalStorageUri.fsPath, 'alt-text-cache.json');
+/** The per-user cache the CLI shares (altCache.ts); a fresh load takes in what the CLI wrote. */
+export function loadAltTextCache(): Promise<AltTextCache> {
+  return AltTextCache.load(defaultAltCachePath());
 }
 
 /** VS Code edits for offset-based text edits, positioned in the document as it is now. */
@@ -121,7 +117,7 @@ async function findImage(document: vscode.TextDocument, offset: number, src?: st
     .sort((a, b) => Math.abs(a.start.offset - offset) - Math.abs(b.start.offset - offset))[0];
 }
 
-async function generateForImage(deps: AltTextFeatureDeps, context: vscode.ExtensionContext, uri: vscode.Uri, offset: number, task: Task): Promise<void> {
+async function generateForImage(deps: AltTextFeatureDeps, uri: vscode.Uri, offset: number, task: AltTextTask): Promise<void> {
   const document = await vscode.workspace.openTextDocument(uri);
   const image = await findImage(document, offset);
   if (!image) {
@@ -133,11 +129,10 @@ async function generateForImage(deps: AltTextFeatureDeps, context: vscode.Extens
     void vscode.window.showErrorMessage(`Loupe cannot describe image "${image.src}": ${file.problem}.`);
     return;
   }
-  const settings = altTextSettings(document);
   const title = task === 'alt-text' ? `Loupe: writing alt text for ${basename(file.path)}` : `Loupe: describing ${basename(file.path)}`;
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (_progress, token) => {
     try {
-      await generateAndApply(deps, context, { document, image, file: file.path, task, settings }, token);
+      await generateAndApply(deps, { document, image, file: file.path, task }, token);
     } catch (error) {
       // A cancelled job may end in an error; the user asked for that, so say nothing.
       if (!token.isCancellationRequested) throw error;
@@ -149,37 +144,31 @@ interface GenerationTarget {
   document: vscode.TextDocument;
   image: ImageOccurrence;
   file: string;
-  task: Task;
-  settings: { maxLength: number; language: string };
+  task: AltTextTask;
 }
 
-async function generateAndApply(deps: AltTextFeatureDeps, context: vscode.ExtensionContext, target: GenerationTarget, token: vscode.CancellationToken): Promise<void> {
-  const { document, image, file, task, settings } = target;
-  const request: AltGenerationRequest = {
-    imageUri: vscode.Uri.file(file),
-    documentContext: surroundingContext(document.getText(), image),
-    language: settings.language,
-    task,
-  };
-  const sha256 = await sha256File(file);
-  let text: string;
-  if (task === 'alt-text') {
-    const cache = await AltTextCache.load(altTextCachePath(context));
-    const cached = cache.get(sha256);
-    text = cached ?? normalizeAltText(await deps.generateAlt(request, token), { maxLength: settings.maxLength });
-    if (token.isCancellationRequested) return;
-    if (!text) {
-      void vscode.window.showWarningMessage(`Loupe: the model gave no usable alt text for ${basename(file)}. Try again, or write it yourself.`);
-      return;
-    }
-    if (!cached) {
-      cache.set(sha256, text);
-      await cache.save();
-    }
-  } else {
-    text = await deps.generateAlt(request, token);
-    if (token.isCancellationRequested) return;
+/** Alt text through the shared pipeline (cache, length, failure rules), or a diagram description. */
+async function generateText(deps: AltTextFeatureDeps, target: GenerationTarget, signal: AbortSignal): Promise<{ text: string; sha256?: string } | { skip: string }> {
+  const { document, image, file, task } = target;
+  const text = document.getText();
+  const prompt = altTextPrompt(document.uri, text);
+  if (task === 'describe-diagram') return { text: await deps.generateAlt.generate(describeRequest(image, file, text, prompt), signal) };
+  const proposer = new AltTextProposer(deps.generateAlt, await loadAltTextCache());
+  const rootDir = workspaceRootOf(document.uri) ?? dirname(document.uri.fsPath);
+  const outcome = await proposer.propose(image, { path: document.uri.fsPath, text, rootDir }, prompt, signal);
+  await proposer.save();
+  return 'skip' in outcome ? outcome : { text: outcome.proposal.alt, sha256: outcome.proposal.sha256 };
+}
+
+async function generateAndApply(deps: AltTextFeatureDeps, target: GenerationTarget, token: vscode.CancellationToken): Promise<void> {
+  const { document, image, file, task } = target;
+  const generated = await generateText(deps, target, abortSignalFor(token));
+  if (token.isCancellationRequested) return;
+  if ('skip' in generated) {
+    void vscode.window.showWarningMessage(`Loupe: no alt text for ${basename(file)}: ${generated.skip}. Try again, or write it yourself.`);
+    return;
   }
+  const { text, sha256 } = generated;
 
   const current = await findImage(document, image.start.offset, image.src);
   if (!current) {
@@ -195,7 +184,7 @@ async function generateAndApply(deps: AltTextFeatureDeps, context: vscode.Extens
   }
   const applied = await vscode.workspace.applyEdit(workspaceEditFor(document, edits));
   const rootDir = workspaceRootOf(document.uri);
-  if (applied && task === 'alt-text' && rootDir) {
+  if (applied && sha256 && rootDir) {
     await updateAltRecords(rootDir, (records) => records.record(file, sha256, text)).catch((error: Error) =>
       vscode.window.showWarningMessage(`Loupe: alt text written, but not recorded for stale checks: ${error.message}`),
     );
@@ -222,9 +211,9 @@ export function registerAltTextQuickFixes(context: vscode.ExtensionContext, deps
     vscode.languages.registerCodeActionsProvider(ALT_TEXT_SELECTOR, new AltTextActionProvider(), {
       providedCodeActionKinds: AltTextActionProvider.kinds,
     }),
-    vscode.commands.registerCommand(GENERATE_COMMAND, async (uri: vscode.Uri, offset: number, task: Task) => {
+    vscode.commands.registerCommand(GENERATE_COMMAND, async (uri: vscode.Uri, offset: number, task: AltTextTask) => {
       try {
-        await generateForImage(deps, context, uri, offset, task);
+        await generateForImage(deps, uri, offset, task);
       } catch (error) {
         void vscode.window.showErrorMessage(`Loupe: ${(error as Error).message}`);
       }

@@ -41,6 +41,8 @@ const AskFields = {
   documentContext: z.string().max(4_000).optional(),
   /** Language the answer should be written in, e.g. "en", "de". */
   language: z.string().max(35).optional(),
+  /** Longest alt text wanted (`loupe.altText.maxLength`, `--max-length`); the prompt asks for it. */
+  altTextMaxLength: z.number().int().positive().max(10_000).optional(),
   /** Run OCR first and put the recognised text into the prompt. */
   ocrGrounding: z.boolean().default(false),
   options: GenerationOptionsSchema,

@@ -50,7 +50,14 @@ export async function startCodeServer(options: { settings: Record<string, unknow
     mkdirSync(join(userDataDir, scope), { recursive: true });
     writeFileSync(join(userDataDir, scope, 'settings.json'), JSON.stringify(options.settings, null, 2));
   }
-  const env = { ...process.env, XDG_CONFIG_HOME: join(root, 'config'), XDG_DATA_HOME: join(root, 'data'), ONNXRUNTIME_NODE_INSTALL: 'skip' };
+  // LOUPE_HOME: the alt-text cache is per user (src/altText/altCache.ts); each session starts empty.
+  const env = {
+    ...process.env,
+    XDG_CONFIG_HOME: join(root, 'config'),
+    XDG_DATA_HOME: join(root, 'data'),
+    LOUPE_HOME: join(root, 'loupe-home'),
+    ONNXRUNTIME_NODE_INSTALL: 'skip',
+  };
   const common = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
 
   const install = spawnSync(codeServerBin, [...common, '--install-extension', vsixPath], { env, encoding: 'utf8', timeout: 180_000 });

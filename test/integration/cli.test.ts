@@ -324,14 +324,21 @@ describe('loupe CLI', () => {
 
     const fixed = await loupe(['alt-text', 'fix', 'page.md'], env, dir);
     assert.equal(fixed.code, 0, fixed.stderr);
+    assert.match(fixed.stderr, /0 generated, 1 from cache/, 'the dry run filled the cache');
     const after = readFileSync(doc, 'utf8');
     assert.notEqual(after, original);
     assert.equal((await loupe(['alt-text', 'check', 'page.md'], env, dir)).code, 0, 'nothing left to flag');
     const again = await loupe(['alt-text', 'fix', 'page.md'], env, dir);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(readFileSync(doc, 'utf8'), after, 'idempotent');
-    // Run from the docs' folder, as in a repository: the cache and records land there.
+    // Run from the docs' folder, as in a repository: the records land there, the cache is per user.
     const records = JSON.parse(readFileSync(join(dir, '.loupe', 'alt-text.json'), 'utf8'));
     assert.deepEqual(Object.keys(records.images), ['images/screenshot.png']);
+    assert.deepEqual(readdirSync(join(dir, '.loupe')), ['alt-text.json']);
+    const cache = JSON.parse(readFileSync(join(emptyHome, 'alt-text-cache.json'), 'utf8'));
+    assert.deepEqual(
+      Object.values(cache.entries).map((entry) => (entry as { maxLength: number }).maxLength),
+      [125],
+    );
   });
 });

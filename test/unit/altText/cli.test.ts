@@ -5,8 +5,9 @@ import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { checkPaths, runCheck } from '../../../src/altText/cliCheck';
-import { fixPaths, type AltTextGenerator } from '../../../src/altText/cliFix';
-import { copyDocsTree } from './fixtureTree';
+import type { AltTextGenerator } from '../../../src/altText/altProposals';
+import { fixPaths } from '../../../src/altText/cliFix';
+import { copyDocsTree, testGenerator } from './fixtureTree';
 
 const EXPECTED_LOCATIONS = [
   'README.md:7:1',
@@ -35,13 +36,16 @@ const EXPECTED_LOCATIONS = [
 
 /** What a model might answer: a name-based description with the usual "Image of" opener. */
 function recordingGenerator(calls: string[]): AltTextGenerator {
-  return async (finding, imagePath, context) => {
-    assert.equal(typeof context, 'string');
-    assert.ok(finding.message.length > 0);
+  return testGenerator(async ({ imagePath, documentContext, maxLength }) => {
+    assert.equal(typeof documentContext, 'string');
+    assert.equal(maxLength, 125);
     calls.push(basename(imagePath));
     return `Image of the ${basename(imagePath, '.png').replace(/[^a-z]+/gi, ' ')} in the Loupe docs`;
-  };
+  });
 }
+
+/** Each test's own cache, relative to its working directory (the default is per user). */
+const CACHE = 'test-alt-cache.json';
 
 describe('loupe alt-text check', () => {
   let tree: Awaited<ReturnType<typeof copyDocsTree>>;
@@ -76,11 +80,13 @@ describe('loupe alt-text check', () => {
   });
 
   it('says when nothing was found (exit 0) and when a pattern names nothing checkable', async () => {
-    const clean = await runCheck(['components/cast.ts'], tree.root);
+    await writeFile(join(tree.root, 'clean.md'), '![A lighthouse at dusk](images/photo.png)\n');
+    const clean = await runCheck(['clean.md'], tree.root);
     assert.deepEqual([clean.found, clean.exitCode, clean.lines], [false, 0, []]);
     await assert.rejects(runCheck(['nope.md'], tree.root), /nope\.md: no such file or folder/);
     await assert.rejects(runCheck(['drafts/**/*.md'], tree.root), /drafts\/\*\*\/\*\.md: no Markdown, MDX, HTML or JSX files match/);
     await assert.rejects(runCheck(['images/logo.png'], tree.root), /images\/logo\.png: Loupe cannot check alt text in this file type/);
+    await assert.rejects(runCheck(['components/cast.ts'], tree.root), /cast\.ts: Loupe cannot check alt text in this file type/);
   });
 
   it('reports a file it cannot parse with exit 2, still checking the others', async () => {
@@ -110,7 +116,7 @@ describe('loupe alt-text fix', () => {
   it('dry run: returns a unified diff, writes only the generation cache', async () => {
     const readme = await readFile(join(tree.root, 'README.md'), 'utf8');
     const calls: string[] = [];
-    const result = await fixPaths(['.'], recordingGenerator(calls), { cwd: tree.root, dryRun: true });
+    const result = await fixPaths(['.'], recordingGenerator(calls), { cwd: tree.root, dryRun: true, cachePath: CACHE, language: 'en' });
     assert.equal(await readFile(join(tree.root, 'README.md'), 'utf8'), readme, 'documents untouched');
     assert.equal(result.written, EXPECTED_LOCATIONS.length);
     // One model call per distinct image content: logo-copy.png has logo.png's bytes.
@@ -123,14 +129,14 @@ describe('loupe alt-text fix', () => {
     assert.match(result.diff, /^\+ {6}<img alt="The logo copy in the Loupe docs\." src="\.\.\/images\/logo-copy\.png" \/>$/m);
     assert.match(result.diff, /^\+!\[The my chart in the Loupe docs\.\]\(<\.\.\/images\/my chart\.png> 'Sales chart'\)$/m);
     assert.match(result.diff, /^\+!\[The diagram in the Loupe docs\.\]\[IMAGE\]$/m);
-    const cache = JSON.parse(await readFile(join(tree.root, '.loupe', 'alt-cache.json'), 'utf8'));
+    const cache = JSON.parse(await readFile(join(tree.root, CACHE), 'utf8'));
     assert.equal(Object.keys(cache.entries).length, 7);
     await assert.rejects(readFile(join(tree.root, '.loupe', 'alt-text.json')), /ENOENT/);
   });
 
   it('applies the fixes from the cache, records them, and a second run changes nothing', async () => {
     const calls: string[] = [];
-    const first = await fixPaths(['.'], recordingGenerator(calls), { cwd: tree.root });
+    const first = await fixPaths(['.'], recordingGenerator(calls), { cwd: tree.root, cachePath: CACHE, language: 'en' });
     assert.deepEqual(calls, [], 'every image came from the dry run cache');
     assert.equal(first.fromCache, EXPECTED_LOCATIONS.length);
     assert.equal(first.changedFiles.length, 7);
@@ -144,7 +150,7 @@ describe('loupe alt-text fix', () => {
     const records = JSON.parse(await readFile(join(tree.root, '.loupe', 'alt-text.json'), 'utf8'));
     assert.equal(records.images['images/chart.png'].alt, 'The chart in the Loupe docs.');
 
-    const second = await fixPaths(['.'], recordingGenerator(calls), { cwd: tree.root });
+    const second = await fixPaths(['.'], recordingGenerator(calls), { cwd: tree.root, cachePath: CACHE, language: 'en' });
     assert.deepEqual([second.diff, second.changedFiles, second.written, calls], ['', [], 0, []]);
   });
 
@@ -157,13 +163,13 @@ describe('loupe alt-text fix', () => {
     assert.equal((await runCheck(['.'], tree.root, { recordsPath: false })).exitCode, 0);
 
     const calls: string[] = [];
-    const notStale = await fixPaths(['.'], recordingGenerator(calls), { cwd: tree.root });
+    const notStale = await fixPaths(['.'], recordingGenerator(calls), { cwd: tree.root, cachePath: CACHE, language: 'en' });
     assert.equal(notStale.written, 0, 'stale alt text is only rewritten with includeStale');
-    const redrawn: AltTextGenerator = async (_finding, imagePath) => {
+    const redrawn = testGenerator(async ({ imagePath }) => {
       calls.push(basename(imagePath));
       return 'The redrawn chart, now in dark blue';
-    };
-    const fixed = await fixPaths(['.'], redrawn, { cwd: tree.root, includeStale: true });
+    });
+    const fixed = await fixPaths(['.'], redrawn, { cwd: tree.root, includeStale: true, cachePath: CACHE, language: 'en' });
     assert.deepEqual([calls, fixed.written], [['chart.png'], 2]);
     assert.match(await readFile(join(tree.root, 'doc.mdx'), 'utf8'), /<Image src="images\/chart.png" alt="The redrawn chart, now in dark blue\." \/>/);
     assert.equal((await runCheck(['.'], tree.root)).exitCode, 0);
@@ -177,17 +183,17 @@ describe('loupe alt-text fix', () => {
       await writeFile(join(dir, '1.md'), '![](a.png)\n');
       await writeFile(join(dir, '2.md'), '![](b.png) ![](c.png) ![](d.png)\n');
       let calls = 0;
-      const flaky: AltTextGenerator = async () => {
+      const flaky = testGenerator(async () => {
         if (++calls === 1) return 'A dark red square';
         throw new Error('model missing');
-      };
-      await assert.rejects(fixPaths(['.'], flaky, { cwd: dir }), /alt text generation keeps failing: model missing/);
+      });
+      await assert.rejects(fixPaths(['.'], flaky, { cwd: dir, cachePath: CACHE }), /alt text generation keeps failing: model missing/);
       assert.equal(calls, 4);
       assert.equal(await readFile(join(dir, '1.md'), 'utf8'), '![A dark red square.](a.png)\n');
       assert.equal(await readFile(join(dir, '2.md'), 'utf8'), '![](b.png) ![](c.png) ![](d.png)\n');
       const records = JSON.parse(await readFile(join(dir, '.loupe', 'alt-text.json'), 'utf8'));
       assert.deepEqual(Object.keys(records.images), ['a.png']);
-      const cache = JSON.parse(await readFile(join(dir, '.loupe', 'alt-cache.json'), 'utf8'));
+      const cache = JSON.parse(await readFile(join(dir, CACHE), 'utf8'));
       assert.equal(Object.keys(cache.entries).length, 1);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -200,12 +206,12 @@ describe('loupe alt-text fix', () => {
       const png = (r: number) => sharp({ create: { width: 4, height: 4, channels: 3, background: { r, g: 0, b: 0 } } }).png().toFile(join(dir, `${r}.png`));
       await Promise.all([png(1), png(2), png(3)]);
       await writeFile(join(dir, 'a.md'), '![](1.png) ![](2.png) ![](3.png) ![](https://example.invalid/x.png) ![](missing.png)\n');
-      const generate: AltTextGenerator = async (_finding, path) => {
+      const generate = testGenerator(async ({ imagePath: path }) => {
         if (path.endsWith('1.png')) throw new Error('engine crashed');
         if (path.endsWith('2.png')) return 'Image.';
         return 'A red square.';
-      };
-      const result = await fixPaths(['a.md'], generate, { cwd: dir });
+      });
+      const result = await fixPaths(['a.md'], generate, { cwd: dir, cachePath: CACHE });
       assert.equal(await readFile(join(dir, 'a.md'), 'utf8'), '![](1.png) ![](2.png) ![A red square.](3.png) ![](https://example.invalid/x.png) ![](missing.png)\n');
       assert.deepEqual(
         result.skipped.map((skip) => `${skip.line}:${skip.column} ${skip.reason}`),

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { applyTextEdits } from '../../../src/altText/altEdits';
-import { fixPaths, type AltTextGenerator } from '../../../src/altText/cliFix';
+import type { AltTextGenerator } from '../../../src/altText/altProposals';
+import { fixPaths } from '../../../src/altText/cliFix';
+import { testGenerator } from './fixtureTree';
 import { rebaseEdits } from '../../../src/altText/rebaseEdits';
 import { replaceFile } from '../../../src/altText/replaceFile';
 
@@ -44,10 +46,10 @@ describe('fix while the documents are being edited', () => {
   /** A model that takes its time, during which the author edits `file` with `edit`. */
   const editingWhileGenerating =
     (file: string, edit: (text: string) => string): AltTextGenerator =>
-    async (_finding, imagePath) => {
-      await writeFile(join(dir, file), edit(await readFile(join(dir, file), 'utf8')));
-      return imagePath.endsWith('a.png') ? 'A blue square' : 'A red square';
-    };
+      testGenerator(async ({ imagePath }) => {
+        await writeFile(join(dir, file), edit(await readFile(join(dir, file), 'utf8')));
+        return imagePath.endsWith('a.png') ? 'A blue square' : 'A red square';
+      });
 
   it('keeps what the author wrote meanwhile and adds the alt text where it belongs', async () => {
     await writeFile(join(dir, 'kept.md'), '# Title\n\n![](a.png)\n\nEnd.\n');

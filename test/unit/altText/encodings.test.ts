@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { runCheck } from '../../../src/altText/cliCheck';
-import { fixPaths, type AltTextGenerator } from '../../../src/altText/cliFix';
+import { fixPaths } from '../../../src/altText/cliFix';
 import { decodeDocument, encodeDocument } from '../../../src/altText/documentEncoding';
 import { DocumentEncodingError } from '../../../src/altText/documentErrors';
+import { testGenerator } from './fixtureTree';
 
-const describeAsSquare: AltTextGenerator = async () => 'A blue square';
+const describeAsSquare = testGenerator(async () => 'A blue square');
 
 const utf16le = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
 const utf16be = (text: string) => Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]);
@@ -71,7 +72,7 @@ describe('document encodings', () => {
     await writeFile(join(dir, 'bom.md'), utf8bom(source));
     const latin1 = Buffer.from('Gr\xfc\xdfe\n\n![](a.png)\n', 'latin1');
     await writeFile(join(dir, 'latin1.md'), latin1);
-    const result = await fixPaths(['le.md', 'be.md', 'bom.md', 'latin1.md'], describeAsSquare, { cwd: dir });
+    const result = await fixPaths(['le.md', 'be.md', 'bom.md', 'latin1.md'], describeAsSquare, { cwd: dir, cachePath: 'cache.json' });
     const fixed = source.replace('![]', '![A blue square.]');
     assert.deepEqual(await readFile(join(dir, 'le.md')), utf16le(fixed));
     assert.deepEqual(await readFile(join(dir, 'be.md')), utf16be(fixed));

@@ -1,6 +1,7 @@
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AltTextGenerator, AltTextRequest } from '../../../src/altText/altProposals';
 import { repoRoot } from '../../support/paths';
 
 export const docsFixture = join(repoRoot, 'test', 'fixtures', 'docs');
@@ -17,4 +18,9 @@ export async function copyDocsTree(): Promise<{ root: string; dispose(): Promise
   await mkdir(join(root, 'node_modules', 'some-package'), { recursive: true });
   await writeFile(join(root, 'node_modules', 'some-package', 'README.md'), '![](logo.png)\n<img src="x.png">\n');
   return { root, dispose: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** A generator for tests: `answer` stands in for the model, under a fixed model identity. */
+export function testGenerator(answer: (request: AltTextRequest) => Promise<string>): AltTextGenerator {
+  return { model: async () => ({ model: 'test-model', precision: 'q4' }), generate: answer };
 }

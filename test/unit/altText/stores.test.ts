@@ -1,23 +1,46 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { AltTextCache } from '../../../src/altText/altCache';
+import { AltTextCache, defaultAltCachePath } from '../../../src/altText/altCache';
 import { createGitignoreMatcher } from '../../../src/altText/gitignoreMatcher';
-import { imageFileCandidates, resolveImageFile, sha256File } from '../../../src/altText/imageFiles';
+import { imageFileCandidates, resolveImageFile, resolveImageFileSync, sha256File } from '../../../src/altText/imageFiles';
 import { AltTextRecords } from '../../../src/altText/staleAlt';
 import { suiteScratchDir } from '../../support/scratchDir';
 
 describe('alt text cache and records', () => {
   const dir = suiteScratchDir('loupe-stores-');
 
-  it('cache: survives a save/load round trip, keyed by content hash', async () => {
+  const key = { sha256: 'a'.repeat(64), model: 'LiquidAI/LFM2-VL-450M@abc', precision: 'q4', maxLength: 125, language: 'en' };
+
+  it('cache: survives a save/load round trip, keyed by image, model, precision, length and language', async () => {
     const path = join(dir(), 'nested', 'cache.json');
     const cache = await AltTextCache.load(path);
-    assert.equal(cache.get('a'.repeat(64)), undefined);
-    cache.set('a'.repeat(64), 'A cat.');
+    assert.equal(cache.get(key), undefined);
+    cache.set(key, 'A cat.');
     await cache.save();
-    assert.equal((await AltTextCache.load(path)).get('a'.repeat(64)), 'A cat.');
+    const loaded = await AltTextCache.load(path);
+    assert.equal(loaded.get(key), 'A cat.');
+    for (const other of [{ model: 'other' }, { precision: 'fp16' }, { maxLength: 80 }, { language: 'de' }, { sha256: 'b'.repeat(64) }]) {
+      assert.equal(loaded.get({ ...key, ...other }), undefined, JSON.stringify(other));
+    }
+  });
+
+  it('cache: two writers (the CLI beside the editor) keep each other\'s answers', async () => {
+    const path = join(dir(), 'shared.json');
+    const [editor, cli] = [await AltTextCache.load(path), await AltTextCache.load(path)];
+    editor.set(key, 'A cat.');
+    cli.set({ ...key, language: 'de' }, 'Eine Katze.');
+    await editor.save();
+    await cli.save();
+    const both = await AltTextCache.load(path);
+    assert.deepEqual([both.get(key), both.get({ ...key, language: 'de' })], ['A cat.', 'Eine Katze.']);
+  });
+
+  it('cache: one file per user, outside any repository', () => {
+    assert.equal(defaultAltCachePath({ LOUPE_HOME: '/srv/loupe' }), join('/srv/loupe', 'alt-text-cache.json'));
+    assert.equal(defaultAltCachePath({}), join(homedir(), '.cache', 'loupe', 'alt-text-cache.json'));
   });
 
   it('records: keys are workspace-relative with / separators', async () => {
@@ -31,7 +54,7 @@ describe('alt text cache and records', () => {
 
   it('a corrupt file is an error naming the file and the way out', async () => {
     const broken = join(dir(), 'broken.json');
-    await writeFile(broken, '{"version": 1, "entries": ');
+    await writeFile(broken, '{"version": 2, "entries": ');
     await assert.rejects(AltTextCache.load(broken), (error: Error) => error.message.includes(broken) && /not valid JSON.*delete it/.test(error.message));
     await writeFile(broken, '{"version": 2, "images": {}}');
     await assert.rejects(AltTextRecords.load(broken, dir()), /broken\.json is not a Loupe alt text record: version/);
@@ -67,6 +90,21 @@ describe('image files', () => {
     // sha256("abc")
     assert.equal(await sha256File(join(dir(), 'a.png')), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     assert.deepEqual(await resolveImageFile('b.png', join(dir(), 'doc.md'), dir()), { problem: 'image file not found (looked for b.png)' });
+  });
+
+  // The quick fix once found <root>/public/img/a.png while Ask About Image Under Cursor looked
+  // only at <root>/img/a.png; both now go through these two, which must agree.
+  it('`/img/a.png` is the same file for the quick fix and Ask About Image Under Cursor', async () => {
+    const site = join(dir(), 'site');
+    await mkdir(join(site, 'public', 'img'), { recursive: true });
+    await mkdir(join(site, 'docs'), { recursive: true });
+    await writeFile(join(site, 'public', 'img', 'a.png'), 'png');
+    const document = join(site, 'docs', 'page.md');
+    const expected = { path: join(site, 'public', 'img', 'a.png') };
+    assert.deepEqual(await resolveImageFile('/img/a.png', document, site), expected);
+    assert.deepEqual(resolveImageFileSync('/img/a.png', document, site), expected);
+    assert.deepEqual(resolveImageFileSync('/img/b.png', document, site), await resolveImageFile('/img/b.png', document, site));
+    assert.deepEqual(resolveImageFileSync('https://example.invalid/a.png', document, site), await resolveImageFile('https://example.invalid/a.png', document, site));
   });
 });
 
