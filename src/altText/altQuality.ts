@@ -4,8 +4,8 @@
  * bounded length, or '' when nothing usable is left (the caller then writes nothing).
  */
 import { isPlaceholderAlt, looksLikeFileName, type ImageOccurrence } from './findings';
+import { DEFAULT_ALT_MAX_LENGTH } from '../protocol/altTextDefaults';
 
-export const DEFAULT_ALT_MAX_LENGTH = 125;
 
 const IMAGE_WORD = String.raw`(?:image|picture|photo(?:graph)?|screen\s?shot|illustration|graphic|pic)`;
 /** "A photo of", "Screenshot showing", "This image shows", "Here is an image of" … */

@@ -13,8 +13,8 @@ import { rebaseEdits } from './rebaseEdits';
 import { replaceFile } from './replaceFile';
 import { scanImages, scanTargetFor } from './scanDocument';
 import { AltTextRecords, DEFAULT_ALT_RECORDS_PATH, staleFindings } from './staleAlt';
+import { DEFAULT_ALT_MAX_LENGTH } from '../protocol/altTextDefaults';
 
-export const DEFAULT_MAX_LENGTH = 125;
 
 export interface FixOptions {
   cwd?: string;
@@ -79,7 +79,7 @@ export async function fixPaths(patterns: readonly string[], generate: AltTextGen
   const records = await AltTextRecords.load(options.recordsPath ?? DEFAULT_ALT_RECORDS_PATH, cwd);
   const hasher = new ImageHasher();
   const proposer = new AltTextProposer(generate, cache, hasher);
-  const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
+  const maxLength = options.maxLength ?? DEFAULT_ALT_MAX_LENGTH;
   const result: FixResult = { files, changedFiles: [], diff: '', written: 0, generated: 0, fromCache: 0, skipped: [], problems: [] };
   const written: Written[] = [];
 

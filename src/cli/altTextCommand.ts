@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { displayPath, runCheck } from '../altText/cliCheck';
 import { modelIdentity } from '../altText/altCache';
 import type { AltTextGenerator } from '../altText/altProposals';
-import { DEFAULT_MAX_LENGTH, fixPaths } from '../altText/cliFix';
+import { fixPaths } from '../altText/cliFix';
+import { DEFAULT_ALT_MAX_LENGTH } from '../protocol/altTextDefaults';
 import { resolveOptions, type PresetName } from '../protocol/options';
 import { EXIT, withEngine } from './engineSession';
 import { positiveInt, preset } from './optionParsers';
@@ -39,7 +40,7 @@ export function registerAltTextCommands(program: Command): void {
     .option('--dry-run', 'show a unified diff instead of writing')
     .option('-m, --model <dir|id>', 'model folder or installed model id')
     .option('-p, --preset <name>', 'speed/detail preset', preset, 'fast')
-    .option('--max-length <n>', 'longest alt text, in characters', positiveInt, DEFAULT_MAX_LENGTH)
+    .option('--max-length <n>', 'longest alt text, in characters', positiveInt, DEFAULT_ALT_MAX_LENGTH)
     .option('--language <code>', 'language of the alt text, e.g. en, de')
     .description('write generated alt text into the documents (review with --dry-run first); exit 2 if a file was left unchanged')
     .action(async (paths: string[], flags: FixFlags) => {

@@ -4,6 +4,7 @@
  * rule. Features never call `getConfiguration('loupe')` themselves.
  */
 import * as vscode from 'vscode';
+import { DEFAULT_ALT_MAX_LENGTH } from '../protocol/altTextDefaults';
 import { PRESET_NAMES, type PresetName } from '../protocol/presetNames';
 import type { Isolation } from './engineClient';
 
@@ -83,7 +84,7 @@ export interface AltTextSettings {
 /** Alt text settings can differ per folder of a multi-root workspace, so they are read for a document. */
 export function altTextSettings(scope?: vscode.Uri): AltTextSettings {
   const config = vscode.workspace.getConfiguration(SECTION, scope);
-  return { maxLength: config.get<number>('altText.maxLength', 125), language: config.get<string>('altText.language', '').trim() };
+  return { maxLength: config.get<number>('altText.maxLength', DEFAULT_ALT_MAX_LENGTH), language: config.get<string>('altText.language', '').trim() };
 }
 
 /** Which settings the engine depends on, and how: kept next to the reads above. */

@@ -6,6 +6,7 @@
  */
 import type { ChatTurn } from '../../protocol/engine';
 import type { Task } from '../../protocol/tasks';
+import { DEFAULT_ALT_MAX_LENGTH } from '../../protocol/altTextDefaults';
 
 export interface PromptInput {
   task: Task;
@@ -29,7 +30,7 @@ const TASK_INSTRUCTIONS: Record<Task, (input: PromptInput) => string> = {
     'Explain this screenshot to a software developer: what application or page it shows, its main parts, ' +
     'and any error, warning or unusual state. Quote visible text exactly.',
   'alt-text': (input) =>
-    `Write alt text for this image: one sentence of at most ${input.altTextMaxLength ?? 125} characters that ` +
+    `Write alt text for this image: one sentence of at most ${input.altTextMaxLength ?? DEFAULT_ALT_MAX_LENGTH} characters that ` +
     'says what the image shows and what it is for. Do not begin with "Image of" or "Picture of" and do not ' +
     'mention file names. Reply with the sentence only.',
   'describe-diagram': () =>

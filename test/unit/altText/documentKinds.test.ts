@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -7,7 +8,9 @@ import { minimatch } from 'minimatch';
 import { runCheck } from '../../../src/altText/cliCheck';
 import { expandDocumentPatterns } from '../../../src/altText/documentFiles';
 import { scanTargetFor } from '../../../src/altText/scanDocument';
-import { ALT_TEXT_DOCUMENT_GLOB, checkedLanguageId, DOCUMENT_KINDS } from '../../../src/protocol/documentKinds';
+import { DEFAULT_ALT_MAX_LENGTH } from '../../../src/protocol/altTextDefaults';
+import { ALT_TEXT_DOCUMENT_GLOB, ALT_TEXT_LANGUAGE_IDS, checkedLanguageId, DOCUMENT_KINDS } from '../../../src/protocol/documentKinds';
+import { repoRoot } from '../../support/paths';
 
 /** An image without alt text, written the way each kind writes it. */
 const IMAGE_BY_KIND = {
@@ -57,5 +60,27 @@ describe('alt-text document kinds: one table for the CLI, the editor and the bat
     assert.ok(!report.files.some((file) => /\.(ts|js)$/.test(file)));
     assert.ok(!report.lines.some((line) => /^(cast\.ts|script\.js):/.test(line)));
     await assert.rejects(runCheck(['cast.ts'], dir), /cast\.ts: Loupe cannot check alt text in this file type/);
+  });
+});
+
+describe('the manifest agrees with the alt-text tables', () => {
+  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+    contributes: { menus: Record<string, { command: string; when?: string }[]>; configuration: { properties: Record<string, { default?: unknown }> } };
+  };
+
+  it('editor menus offer alt-text commands for exactly the table\'s languages', () => {
+    const clauses = Object.values(manifest.contributes.menus)
+      .flat()
+      .map((item) => item.when ?? '')
+      .filter((when) => when.includes('editorLangId'));
+    assert.ok(clauses.length > 0);
+    for (const when of clauses) {
+      const languages = /editorLangId =~ \/\^\(([^)]+)\)\$\//.exec(when)?.[1]?.split('|');
+      assert.deepEqual([...(languages ?? [])].sort(), [...ALT_TEXT_LANGUAGE_IDS].sort(), when);
+    }
+  });
+
+  it('the maxLength setting defaults to the one default', () => {
+    assert.equal(manifest.contributes.configuration.properties['loupe.altText.maxLength']?.default, DEFAULT_ALT_MAX_LENGTH);
   });
 });
