@@ -13,7 +13,8 @@ import { DEFAULT_HUB_ENDPOINT } from '../models/hubClient';
 import { importModelFolder } from '../models/importFolder';
 import type { InstalledMarker } from '../models/installedMarker';
 import { findPrecision, isPrecisionConfirmed, type ModelManifest } from '../models/manifest';
-import { describeProgress, formatBytes, percent, progressBar, type DownloadProgress } from '../models/progress';
+import { describeProgress, percent, progressBar, type DownloadProgress } from '../models/progress';
+import { formatBytes } from '../protocol/byteSizes';
 import { cliStorageDir } from '../models/storageDir';
 import { deleteModel, findInstalled, listInstalled, partialDownloadBytes, selectPrecision } from '../models/store';
 

@@ -4,7 +4,8 @@
  * on macOS. Every way it can fail ends in a message that says what to do. No VS Code API here.
  */
 import { execFile } from 'node:child_process';
-import { MAX_IMAGE_BYTES, formatBytes } from '../protocol/imageFormats';
+import { formatBytes } from '../protocol/byteSizes';
+import { MAX_IMAGE_BYTES } from '../protocol/imageFormats';
 
 const TIMEOUT_MS = 10_000;
 // Room for the largest image Loupe reads in the tools' widest encoding (osascript's hex, 2 x).

@@ -12,7 +12,8 @@ import { isModelError } from '../models/errors';
 import { DEFAULT_HUB_ENDPOINT } from '../models/hubClient';
 import { importModelFolder } from '../models/importFolder';
 import { findPrecision, isPrecisionConfirmed, type ModelManifest } from '../models/manifest';
-import { describeProgress, formatBytes, percent } from '../models/progress';
+import { describeProgress, percent } from '../models/progress';
+import { formatBytes } from '../protocol/byteSizes';
 import { deleteModel, findInstalled, listInstalled, modelInfo, partialDownloadBytes, resolveInstalledModelDir, selectPrecision, type InstalledModel } from '../models/store';
 
 const TOKEN_SECRET = 'loupe.hub.token';

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_MODEL_ID } from './catalog';
 import { findPrecision, isPrecisionConfirmed, type ModelManifest } from './manifest';
-import { formatBytes } from './progress';
+import { formatBytes } from '../protocol/byteSizes';
 import type { InstalledModel } from './store';
 
 export interface ModelChoice {

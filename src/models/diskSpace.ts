@@ -2,7 +2,7 @@
 import { statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ModelError } from './errors';
-import { formatBytes } from './progress';
+import { formatBytes } from '../protocol/byteSizes';
 
 /** Bytes left free after a download, so the disk is not filled to the last block. */
 export const DISK_HEADROOM_BYTES = 64_000_000;

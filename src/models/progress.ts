@@ -1,4 +1,5 @@
 /** Download progress as numbers (for callers) and as words (for the CLI bar and VS Code). */
+import { formatBytes } from '../protocol/byteSizes';
 
 export interface DownloadProgress {
   phase: 'listing' | 'downloading' | 'verifying' | 'done';
@@ -37,16 +38,6 @@ export class SpeedMeter {
   }
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
-}
 
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));

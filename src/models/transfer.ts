@@ -7,7 +7,7 @@ import { open, stat, truncate } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ModelError, isModelError } from './errors';
 import type { HubClient, HubResponse } from './hubClient';
-import { formatBytes } from './progress';
+import { formatBytes } from '../protocol/byteSizes';
 
 export interface TransferRequest {
   url: string;

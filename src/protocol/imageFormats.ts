@@ -11,9 +11,10 @@
  *
  * Bundled into the webview and the engine too, so it imports nothing from Node or VS Code.
  */
+import { formatBytes } from './byteSizes';
 
 /** Largest image file Loupe reads anywhere (panel, CLI, alt text), in bytes. */
-export const MAX_IMAGE_BYTES = 50 * 1024 * 1024;
+export const MAX_IMAGE_BYTES = 50_000_000;
 
 export interface ImageFormat {
   id: string;
@@ -240,7 +241,4 @@ export function checkPanelImage(name: string, bytes: Uint8Array): { format: Imag
   };
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024 * 1024) return `${Number((bytes / 1024).toFixed(1))} KB`;
-  return `${Number((bytes / 1024 / 1024).toFixed(1))} MB`;
-}
+

@@ -17,7 +17,7 @@ describe('an image dropped or picked into the panel', () => {
   it('is refused by its size before a byte of it is read', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'loupe-drop-')), 'huge.png');
     writeFileSync(path, '');
-    truncateSync(path, 60 * 1024 * 1024);
+    truncateSync(path, 60_000_000);
     const fs = fileSystem(path);
     await assert.rejects(readImageFile('huge.png', fs.stat, fs.read), /^Error: huge\.png is 60 MB, more than the 50 MB Loupe reads\./);
     assert.deepEqual(fs.reads, []);

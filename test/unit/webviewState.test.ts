@@ -180,7 +180,7 @@ describe('intake checks', () => {
     assert.ok('error' in unknown && unknown.error.includes('notes.txt') && unknown.error.includes('PNG'));
     const pdf = checkImageFile({ name: 'notes.pdf', type: 'application/pdf', size: 10 });
     assert.ok('error' in pdf && /^notes\.pdf is a PDF document, which Loupe cannot read\. Convert it to PNG/.test(pdf.error));
-    const tooBig = checkImageFile({ name: 'huge.png', type: 'image/png', size: 60 * 1024 * 1024 });
+    const tooBig = checkImageFile({ name: 'huge.png', type: 'image/png', size: 60_000_000 });
     assert.ok('error' in tooBig && /^huge\.png is 60 MB, more than the 50 MB Loupe reads/.test(tooBig.error), JSON.stringify(tooBig));
   });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SpeedMeter, describeProgress, formatBytes, formatDuration, progressBar } from '../../../src/models/progress';
+import { SpeedMeter, describeProgress, formatDuration, progressBar } from '../../../src/models/progress';
+import { formatBytes } from '../../../src/protocol/byteSizes';
 
 describe('progress text', () => {
   it('formats sizes and durations for people', () => {
