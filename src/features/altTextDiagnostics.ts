@@ -15,6 +15,7 @@ import { IsolatedScanner } from '../altText/isolatedScanner';
 import { scanTargetFor, type ScanTarget } from '../altText/scanDocument';
 import { AltTextRecords, DEFAULT_ALT_RECORDS_PATH, staleFindings } from '../altText/staleAlt';
 import { ALT_TEXT_DOCUMENT_GLOB, ALT_TEXT_LANGUAGE_IDS, checkedLanguageId } from '../protocol/documentKinds';
+import { altTextDiagnosticSettings } from '../host/settings';
 
 /** Open documents to check: each language of the table, and its files VS Code opened as plain text (`.mdx` without an MDX extension). */
 export const ALT_TEXT_SELECTOR: vscode.DocumentSelector = [
@@ -114,11 +115,7 @@ export async function updateAltRecords(rootDir: string, change: (records: AltTex
 }
 
 function diagnosticSettings(document: vscode.TextDocument) {
-  const config = vscode.workspace.getConfiguration('loupe', document.uri);
-  return {
-    severity: config.get<string>('altText.diagnostics.severity', 'information'),
-    disabledLanguages: config.get<string[]>('altText.diagnostics.disabledLanguages', []),
-  };
+  return altTextDiagnosticSettings(document.uri);
 }
 
 class AltTextDiagnostics implements vscode.Disposable {

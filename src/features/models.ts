@@ -15,6 +15,7 @@ import { findPrecision, isPrecisionConfirmed, type ModelManifest } from '../mode
 import { describeProgress, percent } from '../models/progress';
 import { formatBytes } from '../protocol/byteSizes';
 import { deleteModel, findInstalled, listInstalled, modelInfo, partialDownloadBytes, resolveInstalledModelDir, selectPrecision, type InstalledModel } from '../models/store';
+import { hubEndpointSetting, modelIdSetting, modelPathSetting, proxySettings, writeSetting } from '../host/settings';
 
 const TOKEN_SECRET = 'loupe.hub.token';
 const acceptanceKey = (modelId: string) => `loupe.licenseAccepted.${modelId}`;
@@ -36,10 +37,9 @@ export async function resolveSelectedModelDir(context: vscode.ExtensionContext):
   return configuredModelPath() ?? resolveInstalledModelDir(modelStorageDir(context), selectedModelId());
 }
 
-/** `loupe.model.path`, which wins over the selected model, but only in a trusted workspace. */
+/** `loupe.model.path` wins over the selected model (a workspace's value only once it is trusted). */
 function configuredModelPath(): string | undefined {
-  const path = vscode.workspace.getConfiguration('loupe').get<string>('model.path', '').trim();
-  return path && vscode.workspace.isTrusted ? path : undefined;
+  return modelPathSetting();
 }
 
 export function registerModelCommands(context: vscode.ExtensionContext, deps: ModelCommandDeps): void {
@@ -61,7 +61,7 @@ export function registerModelCommands(context: vscode.ExtensionContext, deps: Mo
 }
 
 function selectedModelId(): string {
-  return vscode.workspace.getConfiguration('loupe').get<string>('model.id', DEFAULT_MODEL_ID) || DEFAULT_MODEL_ID;
+  return modelIdSetting(DEFAULT_MODEL_ID);
 }
 
 class ModelCommands {
@@ -277,7 +277,7 @@ class ModelCommands {
   }
 
   private async useModel(id: string): Promise<void> {
-    await vscode.workspace.getConfiguration('loupe').update('model.id', id, vscode.ConfigurationTarget.Global);
+    await writeSetting('model.id', id);
     this.deps.onModelChanged();
     const path = configuredModelPath();
     if (path) {
@@ -354,19 +354,9 @@ function downloadDetail(manifest: ModelManifest, storageDir: string): string {
   ].join('\n');
 }
 
-/** `loupe.hub.endpoint` is honoured only in trusted workspaces (it is also a restricted setting). */
+/** `loupe.hub.endpoint` (a workspace's value only once it is trusted). */
 function hubEndpoint(): string {
-  if (!vscode.workspace.isTrusted) return DEFAULT_HUB_ENDPOINT;
-  return vscode.workspace.getConfiguration('loupe').get<string>('hub.endpoint', DEFAULT_HUB_ENDPOINT) || DEFAULT_HUB_ENDPOINT;
-}
-
-/** VS Code's proxy settings; empty ones leave HTTPS_PROXY / HTTP_PROXY / NO_PROXY in charge. */
-function proxySettings(): { proxy?: string; noProxy?: string } {
-  const http = vscode.workspace.getConfiguration('http');
-  if (http.get<string>('proxySupport') === 'off') return {};
-  const proxy = http.get<string>('proxy', '').trim() || undefined;
-  const noProxy = http.get<string[]>('noProxy', []).join(',') || undefined;
-  return { proxy, noProxy };
+  return hubEndpointSetting(DEFAULT_HUB_ENDPOINT);
 }
 
 /**

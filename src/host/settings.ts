@@ -55,16 +55,8 @@ export class Settings {
     await this.globalState.update(CRASH_ISOLATION_KEY, crashed || undefined);
   }
 
-  /** Writes where the value is set now (folder, workspace, else user), so a change is never hidden by a more specific value. */
-  async write(key: string, value: unknown): Promise<void> {
-    const inspected = this.config.inspect(key);
-    const target =
-      inspected?.workspaceFolderValue !== undefined
-        ? vscode.ConfigurationTarget.WorkspaceFolder
-        : inspected?.workspaceValue !== undefined
-          ? vscode.ConfigurationTarget.Workspace
-          : vscode.ConfigurationTarget.Global;
-    await this.config.update(key, value, target);
+  write(key: string, value: unknown): Promise<void> {
+    return writeSetting(key, value);
   }
 
   onDidChange(listener: (change: SettingsChange) => void): vscode.Disposable {
@@ -85,6 +77,60 @@ export interface AltTextSettings {
 export function altTextSettings(scope?: vscode.Uri): AltTextSettings {
   const config = vscode.workspace.getConfiguration(SECTION, scope);
   return { maxLength: config.get<number>('altText.maxLength', DEFAULT_ALT_MAX_LENGTH), language: config.get<string>('altText.language', '').trim() };
+}
+
+/** How alt text findings show in the editor, per document (folders may differ). */
+export function altTextDiagnosticSettings(scope: vscode.Uri): { severity: string; disabledLanguages: string[] } {
+  const config = vscode.workspace.getConfiguration(SECTION, scope);
+  return {
+    severity: config.get<string>('altText.diagnostics.severity', 'information'),
+    disabledLanguages: config.get<string[]>('altText.diagnostics.disabledLanguages', []),
+  };
+}
+
+/** Writes where the value is set now (folder, workspace, else user), so a change is never hidden by a more specific value. */
+export async function writeSetting(key: string, value: unknown): Promise<void> {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const inspected = config.inspect(key);
+  const target =
+    inspected?.workspaceFolderValue !== undefined
+      ? vscode.ConfigurationTarget.WorkspaceFolder
+      : inspected?.workspaceValue !== undefined
+        ? vscode.ConfigurationTarget.Workspace
+        : vscode.ConfigurationTarget.Global;
+  await config.update(key, value, target);
+}
+
+/**
+ * A restricted setting (package.json `restrictedConfigurations`): in an untrusted workspace VS Code
+ * ignores the workspace's value, not the user's own, so the user value still counts there.
+ */
+function restrictedSetting(key: string): string {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  if (vscode.workspace.isTrusted) return (config.get<string>(key) ?? '').trim();
+  return (config.inspect<string>(key)?.globalValue ?? '').trim();
+}
+
+/** `loupe.model.path`: a model folder that wins over the selected model; undefined when unset. */
+export function modelPathSetting(): string | undefined {
+  return restrictedSetting('model.path') || undefined;
+}
+
+export function modelIdSetting(fallback: string): string {
+  return vscode.workspace.getConfiguration(SECTION).get<string>('model.id') || fallback;
+}
+
+export function hubEndpointSetting(fallback: string): string {
+  return restrictedSetting('hub.endpoint') || fallback;
+}
+
+/** VS Code's proxy settings; empty ones leave HTTPS_PROXY / HTTP_PROXY / NO_PROXY in charge. */
+export function proxySettings(): { proxy?: string; noProxy?: string } {
+  const http = vscode.workspace.getConfiguration('http');
+  if (http.get<string>('proxySupport') === 'off') return {};
+  const proxy = http.get<string>('proxy', '').trim() || undefined;
+  const noProxy = http.get<string[]>('noProxy', []).join(',') || undefined;
+  return { proxy, noProxy };
 }
 
 /** Which settings the engine depends on, and how: kept next to the reads above. */
