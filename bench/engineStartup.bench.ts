@@ -9,7 +9,7 @@
 import '../src/engine/onnxPrivacy';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineClient, type GenerateInput, type Isolation } from '../src/host/engineClient';
+import { EngineClient, type GenerateInput, type Isolation } from '../src/client/engineClient';
 import { resolveOptions } from '../src/protocol/options';
 import { enginePath, imageFixture, repoRoot, tinyModelDir } from '../test/support/paths';
 

@@ -9,7 +9,7 @@
 import '../src/engine/onnxPrivacy';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineClient } from '../src/host/engineClient';
+import { EngineClient } from '../src/client/engineClient';
 import { resolveOptions, type PresetName } from '../src/protocol/options';
 import { enginePath, imageFixture, repoRoot } from '../test/support/paths';
 

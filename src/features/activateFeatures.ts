@@ -16,7 +16,7 @@ import { registerModelCommands, resolveSelectedModelDir } from './models';
 import { registerPresetPicker } from './presetPicker';
 import { createAltGenerator } from '../host/altGenerator';
 import { loadMarkerPath } from '../host/crashRecovery';
-import { EngineClient } from '../host/engineClient';
+import { EngineClient } from '../client/engineClient';
 import type { LoupeServices } from '../host/services';
 import type { Settings } from '../host/settings';
 

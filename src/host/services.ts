@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { EngineClient } from './engineClient';
+import type { EngineClient } from '../client/engineClient';
 import type { Settings } from './settings';
 
 /** What feature modules get from activation; created lazily, nothing here loads a model. */

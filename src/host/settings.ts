@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { DEFAULT_ALT_MAX_LENGTH } from '../protocol/altTextDefaults';
 import { PRESET_NAMES, type PresetName } from '../protocol/presetNames';
-import type { Isolation } from './engineClient';
+import type { Isolation } from '../client/engineClient';
 
 const SECTION = 'loupe';
 /** Set when the editor died while a model loaded in a thread (src/host/crashRecovery.ts). */

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { EngineClient } from '../../src/host/engineClient';
+import { EngineClient } from '../../src/client/engineClient';
 import { downloadModel } from '../../src/models/download';
 import { isModelError } from '../../src/models/errors';
 import { importModelFolder } from '../../src/models/importFolder';

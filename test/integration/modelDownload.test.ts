@@ -21,7 +21,7 @@ import type { DownloadProgress } from '../../src/models/progress';
 import { listInstalled, resolveInstalledModelDir } from '../../src/models/store';
 import { runModelsCli } from '../support/modelsCli';
 import { fp32Manifest, repoFromFolder, startLoopbackHub, startLoopbackProxy, type HubRepo, type LoopbackHub } from '../support/loopbackHub';
-import { EngineClient } from '../../src/host/engineClient';
+import { EngineClient } from '../../src/client/engineClient';
 import { resolveOptions } from '../../src/protocol/options';
 import { enginePath, imageFixture, repoRoot, tinyModelDir } from '../support/paths';
 import { suiteScratchDir } from '../support/scratchDir';

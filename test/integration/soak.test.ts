@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { EngineClient, EngineError, type GenerateInput } from '../../src/host/engineClient';
+import { EngineClient, EngineError, type GenerateInput } from '../../src/client/engineClient';
 import { resolveOptions } from '../../src/protocol/options';
 import { enginePath, imageFixture, tinyModelDir } from '../support/paths';
 

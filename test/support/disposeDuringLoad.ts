@@ -5,7 +5,7 @@
  * sibling sessions may still be loading then), and prints how the job ended.
  * argv: modelDir delay
  */
-import { EngineClient } from '../../src/host/engineClient';
+import { EngineClient } from '../../src/client/engineClient';
 import { resolveOptions } from '../../src/protocol/options';
 import { enginePath, imageFixture } from './paths';
 

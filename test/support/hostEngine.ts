@@ -6,7 +6,7 @@
  * telemetry timer would fire. Usage: node --import tsx test/support/hostEngine.ts <holdMs>
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EngineClient, type Isolation } from '../../src/host/engineClient';
+import { EngineClient, type Isolation } from '../../src/client/engineClient';
 import { resolveOptions } from '../../src/protocol/options';
 import { enginePath, imageFixture, tinyModelDir } from './paths';
 

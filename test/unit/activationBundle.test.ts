@@ -18,6 +18,6 @@ it('the activation bundle is under 400 KB and holds no model store, engine clien
   console.log(`activation bundle: ${(bytes / 1024).toFixed(1)} KB`);
   assert.ok(bytes < 400 * 1024, `${bytes} bytes`);
   const inputs = Object.keys(result.metafile.inputs);
-  const forbidden = inputs.filter((input) => /src\/models\/|src\/host\/engineClient|src\/altText\/|node_modules\/(zod|undici|parse5|micromark|typescript)\//.test(input));
+  const forbidden = inputs.filter((input) => /src\/models\/|src\/client\/|src\/altText\/|node_modules\/(zod|undici|parse5|micromark|typescript)\//.test(input));
   assert.deepEqual(forbidden, []);
 });

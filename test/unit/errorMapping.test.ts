@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { exitCodeFor } from '../../src/cli/engineSession';
 import { EngineFailure, toErrorInfo } from '../../src/engine/engineFailure';
 import { ImageInputError } from '../../src/engine/images';
-import { EngineError } from '../../src/host/engineClient';
+import { EngineError } from '../../src/client/engineClient';
 
 describe('engine error mapping', () => {
   it('keeps the code of a typed engine failure', () => {
