@@ -15,10 +15,10 @@ import { findingsFor, type Finding } from '../altText/findings';
 import { createGitignoreMatcher } from '../altText/gitignoreMatcher';
 import { scanTargetFor } from '../altText/scanDocument';
 import { LineIndex } from '../altText/sourcePositions';
-import { abortSignalFor } from '../host/altGenerator';
 import { ALT_TEXT_DOCUMENT_GLOB } from '../protocol/documentKinds';
 import { imagesInDocument, scanInBackground, updateAltRecords, workspaceRootOf } from './altTextDiagnostics';
 import { altTextPrompt, loadAltTextCache, type AltTextFeatureDeps } from './altTextQuickFixes';
+import { withCancellableProgress, type ProgressControl } from './cancellableProgress';
 
 const COMMAND = 'loupe.generateMissingAltTextInWorkspace';
 
@@ -68,10 +68,7 @@ async function runBatch(deps: AltTextFeatureDeps): Promise<void> {
     void vscode.window.showInformationMessage('Loupe: open a folder first; the batch looks for images in the workspace.');
     return;
   }
-  const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'Loupe: alt text', cancellable: true },
-    (progress, token) => generateAll(deps, progress, token),
-  );
+  const result = await withCancellableProgress('Loupe: alt text', (control) => generateAll(deps, control));
   if (result.total === 0 && result.skipped.length === 0) {
     void vscode.window.showInformationMessage('Loupe: every image in the workspace has alt text.');
     return;
@@ -85,17 +82,12 @@ async function runBatch(deps: AltTextFeatureDeps): Promise<void> {
   await reportOutcome(result, accepted);
 }
 
-async function generateAll(
-  deps: AltTextFeatureDeps,
-  progress: vscode.Progress<{ message?: string; increment?: number }>,
-  token: vscode.CancellationToken,
-): Promise<BatchResult> {
-  progress.report({ message: 'finding images without alt text…' });
+async function generateAll(deps: AltTextFeatureDeps, { signal, token, report }: ProgressControl): Promise<BatchResult> {
+  report(undefined, 'finding images without alt text…');
   const { documents, skipped } = await scanWorkspace(token);
   const total = documents.reduce((sum, document) => sum + document.findings.length, 0);
   const result: BatchResult = { proposed: [], skipped, total, generated: 0, fromCache: 0, cancelled: false };
   const proposer = new AltTextProposer(deps.generateAlt, await loadAltTextCache());
-  const signal = abortSignalFor(token);
   const modelTimes: number[] = [];
   let done = 0;
 
@@ -123,7 +115,7 @@ async function generateAll(
           if (!outcome.fromCache) modelTimes.push(Date.now() - started);
         }
         done++;
-        progress.report({ increment: 100 / total, message: `${done}/${total}${eta(modelTimes, total - done)}` });
+        report((100 * done) / total, `${done}/${total}${eta(modelTimes, total - done)}`);
       }
     }
   } finally {

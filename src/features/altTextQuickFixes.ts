@@ -12,7 +12,6 @@ import { AltTextProposer, describeRequest, type AltTextGenerator, type AltTextTa
 import { altTextLanguage } from '../altText/documentLanguage';
 import { classifyOccurrence, type ImageOccurrence } from '../altText/findings';
 import { sha256File } from '../altText/imageFiles';
-import { abortSignalFor } from '../host/altGenerator';
 import { altTextSettings } from '../host/settings';
 import {
   ALT_TEXT_SELECTOR,
@@ -23,6 +22,7 @@ import {
   updateAltRecords,
   workspaceRootOf,
 } from './altTextDiagnostics';
+import { withCancellableProgress } from './cancellableProgress';
 
 export interface AltTextFeatureDeps {
   generateAlt: AltTextGenerator;
@@ -130,12 +130,12 @@ async function generateForImage(deps: AltTextFeatureDeps, uri: vscode.Uri, offse
     return;
   }
   const title = task === 'alt-text' ? `Loupe: writing alt text for ${basename(file.path)}` : `Loupe: describing ${basename(file.path)}`;
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (_progress, token) => {
+  await withCancellableProgress(title, async ({ signal }) => {
     try {
-      await generateAndApply(deps, { document, image, file: file.path, task }, token);
+      await generateAndApply(deps, { document, image, file: file.path, task }, signal);
     } catch (error) {
       // A cancelled job may end in an error; the user asked for that, so say nothing.
-      if (!token.isCancellationRequested) throw error;
+      if (!signal.aborted) throw error;
     }
   });
 }
@@ -160,10 +160,10 @@ async function generateText(deps: AltTextFeatureDeps, target: GenerationTarget, 
   return 'skip' in outcome ? outcome : { text: outcome.proposal.alt, sha256: outcome.proposal.sha256 };
 }
 
-async function generateAndApply(deps: AltTextFeatureDeps, target: GenerationTarget, token: vscode.CancellationToken): Promise<void> {
+async function generateAndApply(deps: AltTextFeatureDeps, target: GenerationTarget, signal: AbortSignal): Promise<void> {
   const { document, image, file, task } = target;
-  const generated = await generateText(deps, target, abortSignalFor(token));
-  if (token.isCancellationRequested) return;
+  const generated = await generateText(deps, target, signal);
+  if (signal.aborted) return;
   if ('skip' in generated) {
     void vscode.window.showWarningMessage(`Loupe: no alt text for ${basename(file)}: ${generated.skip}. Try again, or write it yourself.`);
     return;

@@ -16,6 +16,7 @@ import { describeProgress, percent } from '../models/progress';
 import { formatBytes } from '../protocol/byteSizes';
 import { deleteModel, findInstalled, listInstalled, modelInfo, partialDownloadBytes, resolveInstalledModelDir, selectPrecision, type InstalledModel } from '../models/store';
 import { hubEndpointSetting, modelIdSetting, modelPathSetting, proxySettings, writeSetting } from '../host/settings';
+import { withCancellableProgress } from './cancellableProgress';
 
 const TOKEN_SECRET = 'loupe.hub.token';
 const acceptanceKey = (modelId: string) => `loupe.licenseAccepted.${modelId}`;
@@ -143,7 +144,7 @@ class ModelCommands {
     const token = await this.context.secrets.get(TOKEN_SECRET);
     const hadModel = (await resolveSelectedModelDir(this.context)) !== undefined;
     try {
-      const outcome = await withCancellableProgress(`Downloading ${manifest.label}`, (signal, report) =>
+      const outcome = await withCancellableProgress(`Downloading ${manifest.label}`, ({ signal, report }) =>
         downloadModel({
           manifest,
           storageDir: this.storageDir,
@@ -192,7 +193,7 @@ class ModelCommands {
     const manifest = kind.id ? getManifest(kind.id) : undefined;
     if (manifest && !(await this.acceptLicense(manifest))) return;
     try {
-      const outcome = await withCancellableProgress('Importing model', (signal, report) =>
+      const outcome = await withCancellableProgress('Importing model', ({ signal, report }) =>
         importModelFolder({
           source,
           storageDir: this.storageDir,
@@ -359,25 +360,3 @@ function hubEndpoint(): string {
   return hubEndpointSetting(DEFAULT_HUB_ENDPOINT);
 }
 
-/**
- * A cancellable notification for a long model operation: Cancel aborts the signal, and progress
- * is reported as a percentage that never goes backwards.
- */
-function withCancellableProgress<T>(
-  title: string,
-  work: (signal: AbortSignal, report: (percentDone: number, message: string) => void) => Promise<T>,
-): Thenable<T> {
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, cancellation) => {
-    const controller = new AbortController();
-    const subscription = cancellation.onCancellationRequested(() => controller.abort());
-    let reported = 0;
-    try {
-      return await work(controller.signal, (percentDone, message) => {
-        progress.report({ message, increment: Math.max(0, percentDone - reported) });
-        reported = Math.max(reported, percentDone);
-      });
-    } finally {
-      subscription.dispose();
-    }
-  });
-}

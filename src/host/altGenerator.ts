@@ -44,11 +44,3 @@ export function createAltGenerator(services: LoupeServices): AltTextGenerator {
     },
   };
 }
-
-/** An AbortSignal that follows a VS Code cancellation token, for AltTextGenerator.generate. */
-export function abortSignalFor(token: vscode.CancellationToken): AbortSignal {
-  const controller = new AbortController();
-  if (token.isCancellationRequested) controller.abort();
-  else token.onCancellationRequested(() => controller.abort());
-  return controller.signal;
-}
