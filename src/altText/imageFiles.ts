@@ -7,13 +7,13 @@ import { fileURLToPath } from 'node:url';
 /** Where root-relative sources (`/img/a.png`) may live: the site root, Next.js `public/`, Docusaurus `static/`. */
 const ROOT_FOLDERS = ['', 'public', 'static'];
 
-export type ImageSource = { files: string[] } | { problem: string };
+export type ImageFileCandidates = { files: string[] } | { problem: string };
 
 /**
  * The local files an image source may refer to, most likely first: relative to the document, or
  * for `/…` to the workspace root. Remote, inline and computed sources are explained, not guessed.
  */
-export function imageFileCandidates(src: string, documentPath: string, rootDir: string): ImageSource {
+export function imageFileCandidates(src: string, documentPath: string, rootDir: string): ImageFileCandidates {
   const written = src.trim();
   if (!written) return { problem: 'the image has no src' };
   if (written.startsWith('{')) return { problem: `its src ${written} is a JavaScript expression, so Loupe cannot tell which file it is` };

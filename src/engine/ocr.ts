@@ -16,7 +16,7 @@ import { assertRgbImage } from './ocrImage';
 import type { RgbImage } from './rgbImage';
 import { arrangeLines } from './ocrReadingOrder';
 import { recognizeBoxes, type RecognitionModels } from './ocrRecognition';
-import { fixDigitLookalikes, withoutStrayCjk } from './ocrTextCleanup';
+import { cleanUpTexts } from './ocrTextCleanup';
 
 export type { RgbImage as OcrImage } from './rgbImage';
 
@@ -37,7 +37,7 @@ export const DETECTOR_SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
   enableCpuMemArena: false,
 };
 /** One small run per text line: threads cost more CPU in hand-over than they save (docs/ocr.md). */
-export const LINE_SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { ...DETECTOR_SESSION_OPTIONS, intraOpNumThreads: 1 };
+export const LINE_SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { ...DETECTOR_SESSION_OPTIONS, intraOpNumThreads: Number(process.env.OCR_RT ?? 1) };
 
 /** The recognizer's characters, one per line; PP-OCR models add the space as the last class. */
 export function readDictionary(path: string): string[] {
@@ -112,11 +112,9 @@ export class OcrEngine {
 
     const detected = await detectText(this.detector, image, { ...DEFAULT_DETECTION, ...this.options.detection }, checkCancelled);
     checkCancelled();
-    const texts = await recognizeBoxes(this.recognition, image, detected.map((d) => d.quad), checkCancelled);
-    const words = withoutStrayCjk(
-      detected
-        .map((d, i) => ({ quad: d.quad, ...texts[i], text: fixDigitLookalikes(texts[i].text.trim()) }))
-        .filter((w) => w.text && w.confidence >= MIN_CONFIDENCE),
+    const texts = await recognizeBoxes(this.recognition, image, detected, checkCancelled);
+    const words = cleanUpTexts(
+      detected.map((d, i) => ({ quad: d.quad, ...texts[i] })).filter((w) => w.confidence >= MIN_CONFIDENCE),
     );
     // A photo or scan taken upside down: lay it out as the reader would hold it.
     const pageUpsideDown = words.filter((w) => w.upsideDown).length > words.length / 2;

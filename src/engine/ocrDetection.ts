@@ -45,6 +45,8 @@ const STD = [0.229, 0.224, 0.225];
 
 export interface DetectedBox {
   quad: Quad;
+  /** The rectangle before unclipping: where the model saw text, not the margin grown around it. */
+  core: Quad;
   score: number;
 }
 
@@ -59,10 +61,8 @@ export async function detectText(
   const probabilities = await probabilityMap(session, scaled, settings.tileSide, checkCancelled);
   const boxes = boxesFromProbabilities(probabilities, scaled.width, scaled.height, settings);
   const sx = scaled.width / image.width, sy = scaled.height / image.height;
-  return boxes.map(({ quad, score }) => ({
-    score,
-    quad: quad.map(([x, y]) => [clamp(x / sx, 0, image.width), clamp(y / sy, 0, image.height)]) as Quad,
-  }));
+  const toImage = (quad: Quad) => quad.map(([x, y]) => [clamp(x / sx, 0, image.width), clamp(y / sy, 0, image.height)]) as Quad;
+  return boxes.map(({ quad, core, score }) => ({ score, quad: toImage(quad), core: toImage(core) }));
 }
 
 export function detectionScale(width: number, height: number, settings: DetectionSettings): number {
@@ -166,7 +166,7 @@ export function boxesFromProbabilities(
     if (score < settings.boxThreshold) continue;
     const grown = expandRect(rect, (rect.width * rect.height * settings.unclipRatio) / (2 * (rect.width + rect.height)));
     if (Math.min(grown.width, grown.height) < MIN_BOX_SIDE + 2) continue;
-    boxes.push({ quad: rectToQuad(grown), score });
+    boxes.push({ quad: rectToQuad(grown), core: rectToQuad(rect), score });
   }
   return boxes;
 }

@@ -83,15 +83,12 @@ function bilinear(data: Uint8Array, width: number, height: number, x: number, y:
 }
 
 /**
- * Paints everything within `insetX` columns of the left and right edges and `insetY` rows of
- * the top and bottom in the colour found along the inner rectangle's border (the median,
- * which is the background for text on a plain surface).
+ * The colour along the border of the crop's inner rectangle (`insetX` columns and `insetY` rows
+ * in from its edges): the median, which is the background for text on a plain surface.
  */
-export function fillMargins(crop: Crop, insetX: number, insetY: number): void {
-  const { data, width, height } = crop;
-  const x0 = Math.min(insetX, width >> 1), x1 = Math.max(x0 + 1, width - insetX);
-  const y0 = Math.min(insetY, height >> 1), y1 = Math.max(y0 + 1, height - insetY);
-  if (x0 === 0 && y0 === 0) return;
+export function innerBackground(crop: Crop, insetX: number, insetY: number): number[] {
+  const { data, width } = crop;
+  const { x0, x1, y0, y1 } = inner(crop, insetX, insetY);
   const ring: number[][] = [[], [], []];
   const collect = (x: number, y: number) => {
     for (let c = 0; c < 3; c++) ring[c].push(data[(y * width + x) * 3 + c]);
@@ -104,15 +101,61 @@ export function fillMargins(crop: Crop, insetX: number, insetY: number): void {
     collect(x0, y);
     collect(x1 - 1, y);
   }
-  const background = ring.map((values) => values.sort((a, b) => a - b)[values.length >> 1]);
+  return ring.map((values) => values.sort((a, b) => a - b)[values.length >> 1]);
+}
+
+/** Paints everything outside the crop's inner rectangle in `colour`. */
+export function paintMargins(crop: Crop, insetX: number, insetY: number, colour: number[]): void {
+  const { data, width, height } = crop;
+  const { x0, x1, y0, y1 } = inner(crop, insetX, insetY);
   for (let y = 0; y < height; y++) {
     const inside = y >= y0 && y < y1;
     for (let x = 0; x < width; x++) {
       if (inside && x >= x0 && x < x1) continue;
-      data.set(background, (y * width + x) * 3);
+      data.set(colour, (y * width + x) * 3);
     }
   }
 }
+
+/** Paints columns x0 .. x1 - 1 in `colour`. */
+export function paintColumns(crop: Crop, x0: number, x1: number, colour: number[]): void {
+  for (let y = 0; y < crop.height; y++) for (let x = x0; x < x1; x++) crop.data.set(colour, (y * crop.width + x) * 3);
+}
+
+function inner({ width, height }: Crop, insetX: number, insetY: number) {
+  const x0 = Math.min(insetX, width >> 1), y0 = Math.min(insetY, height >> 1);
+  return { x0, x1: Math.max(x0 + 1, width - insetX), y0, y1: Math.max(y0 + 1, height - insetY) };
+}
+
+/**
+ * Which columns hold ink: a pixel that differs from the background, in any channel (a blue checkbox on a dark theme has little luminance contrast),
+ * by more than INK_LEVEL of the largest such difference.
+ */
+export function inkColumns(crop: Crop, background: number[]): boolean[] {
+  const { data, width, height } = crop;
+  const difference = new Uint8Array(width * height);
+  let contrast = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const d = Math.max(
+        Math.abs(data[i * 3] - background[0]),
+        Math.abs(data[i * 3 + 1] - background[1]),
+        Math.abs(data[i * 3 + 2] - background[2]),
+      );
+      difference[i] = d;
+      contrast = Math.max(contrast, d);
+    }
+  }
+  const ink = new Array<boolean>(width).fill(false);
+  if (contrast < MIN_CONTRAST) return ink;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) if (difference[y * width + x] > INK_LEVEL * contrast) ink[x] = true;
+  }
+  return ink;
+}
+
+const luma = (r: number, g: number, b: number) => 0.299 * r + 0.587 * g + 0.114 * b;
 
 /** Luminance difference from the background that counts as ink, relative to the crop's contrast. */
 const INK_LEVEL = 0.4;
@@ -132,7 +175,7 @@ export function centreOnInk(image: RgbImage, quad: Quad, minShare: number): Quad
   const crop = sampleQuad(image, quad, width, height);
   const luminance = new Float32Array(width * height);
   for (let i = 0; i < luminance.length; i++) {
-    luminance[i] = 0.299 * crop.data[i * 3] + 0.587 * crop.data[i * 3 + 1] + 0.114 * crop.data[i * 3 + 2];
+    luminance[i] = luma(crop.data[i * 3], crop.data[i * 3 + 1], crop.data[i * 3 + 2]);
   }
   const border: number[] = [];
   for (let x = 0; x < width; x++) border.push(luminance[x], luminance[(height - 1) * width + x]);

@@ -10,7 +10,7 @@ import { registerAltTextBatch } from './altTextBatch';
 import { registerAltTextDiagnostics } from './altTextDiagnostics';
 import { registerAltTextQuickFixes } from './altTextQuickFixes';
 import { registerAskPanel } from './askPanel/askPanel';
-import { registerImageSources } from './imageSources';
+import { registerImageCommands } from './imageCommands';
 import { registerModelStatus } from './modelStatus';
 import { registerModelCommands, resolveSelectedModelDir } from './models';
 import { registerPresetPicker } from './presetPicker';
@@ -44,7 +44,7 @@ export function activateFeatures(context: vscode.ExtensionContext, settings: Set
 
   const services: LoupeServices = { engine, log, settings, resolveModelDir: () => resolveSelectedModelDir(context) };
   const panel = registerAskPanel(context, services);
-  registerImageSources(context, services, panel);
+  registerImageCommands(context, services, panel);
   registerModelStatus(context, services);
   registerPresetPicker(context, settings);
   registerModelCommands(context, { onModelChanged: () => engine.unload() });

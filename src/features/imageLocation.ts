@@ -10,7 +10,7 @@ import { resolveImageFileSync } from '../altText/imageFiles';
 
 export type ImageLocation = { kind: 'uri'; uri: vscode.Uri } | { kind: 'bytes'; name: string; bytes: Uint8Array };
 
-export function resolveImageSource(src: string, document: vscode.Uri): ImageLocation {
+export function locateImage(src: string, document: vscode.Uri): ImageLocation {
   const trimmed = src.trim();
   const dataUri = /^data:(image\/[a-z+.-]+)?(;[^,]*)?,(.*)$/is.exec(trimmed);
   if (dataUri) {

@@ -41,7 +41,7 @@ const IMPORT_DEFAULT = /import\s+([A-Za-z_$][\w$]*)\s+from\s+(["'])([^"'\n]+)\2/
  * The path an image's src names. JSX expressions are followed where that is certain: a string
  * literal, `require("…")`, or an identifier default-imported from a file. Undefined otherwise.
  */
-export function imageSourcePath(src: string, documentText: string): string | undefined {
+export function imagePathOfSrc(src: string, documentText: string): string | undefined {
   if (!src.startsWith('{')) return src || undefined;
   const expression = src.slice(1, -1).trim();
   const literal = /^(["'`])([^"'`$]*)\1$/.exec(expression);

@@ -5,8 +5,8 @@
  */
 import * as vscode from 'vscode';
 import type { InsertAction, InsertTargets } from '../protocol/webview';
-import { imageSourcePath, imagesIn, type ImageOccurrence } from './imageReferences';
-import { resolveImageSource, sameResource } from './imageLocation';
+import { imagePathOfSrc, imagesIn, type ImageOccurrence } from './imageReferences';
+import { locateImage, sameResource } from './imageLocation';
 import { altTextSettings } from '../host/settings';
 import { altTextInsertion, formatAsComment, hasCommentSyntax, toMarkdownTable } from './insertionText';
 
@@ -71,10 +71,10 @@ function documentImages(document: vscode.TextDocument): ImageOccurrence[] {
 export function findAltTargetForImage(document: vscode.TextDocument, image: vscode.Uri): AltTextTarget | undefined {
   const text = document.getText();
   const matches = documentImages(document).filter((occurrence) => {
-    const path = imageSourcePath(occurrence.src, text);
+    const path = imagePathOfSrc(occurrence.src, text);
     if (!path) return false;
     try {
-      const location = resolveImageSource(path, document.uri);
+      const location = locateImage(path, document.uri);
       return location.kind === 'uri' && sameResource(location.uri, image);
     } catch {
       return false;

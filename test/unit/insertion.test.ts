@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import MarkdownIt from 'markdown-it';
 import { parse as parseHtml } from 'parse5';
-import { imageAt, imageSourcePath, imagesIn } from '../../src/features/imageReferences';
+import { imageAt, imagePathOfSrc, imagesIn } from '../../src/features/imageReferences';
 import { altTextInsertion, formatAsComment, hasCommentSyntax, toMarkdownTable, type TextEdit } from '../../src/features/insertionText';
 
 const apply = (text: string, edit: TextEdit) => text.slice(0, edit.start) + edit.newText + text.slice(edit.end);
@@ -100,15 +100,15 @@ describe('imageAt', () => {
   });
 });
 
-describe('imageSourcePath', () => {
+describe('imagePathOfSrc', () => {
   it('follows JSX string literals, require() and default imports', () => {
     const text = "import logo from './assets/logo.png';\nimport React from 'react';";
-    assert.equal(imageSourcePath('{logo}', text), './assets/logo.png');
-    assert.equal(imageSourcePath("{require('../b.webp')}", text), '../b.webp');
-    assert.equal(imageSourcePath('{"c.gif"}', text), 'c.gif');
-    assert.equal(imageSourcePath('plain.png', text), 'plain.png');
-    assert.equal(imageSourcePath('{props.src}', text), undefined);
-    assert.equal(imageSourcePath('{`${base}/x.png`}', text), undefined);
+    assert.equal(imagePathOfSrc('{logo}', text), './assets/logo.png');
+    assert.equal(imagePathOfSrc("{require('../b.webp')}", text), '../b.webp');
+    assert.equal(imagePathOfSrc('{"c.gif"}', text), 'c.gif');
+    assert.equal(imagePathOfSrc('plain.png', text), 'plain.png');
+    assert.equal(imagePathOfSrc('{props.src}', text), undefined);
+    assert.equal(imagePathOfSrc('{`${base}/x.png`}', text), undefined);
   });
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_DETECTION, boxesFromProbabilities, detectionScale, tileSpans } from '../../src/engine/ocrDetection';
 import { minAreaRect, quadBounds, rectToQuad, type Point } from '../../src/engine/ocrGeometry';
-import { decodeCtc } from '../../src/engine/ocrRecognition';
+import { decodeCtc } from '../../src/engine/ocrCtc';
 
 describe('OCR detection geometry', () => {
   it('finds the minimum-area rectangle of a rotated rectangle', () => {

@@ -11,8 +11,8 @@ import type { AskPanelController } from './askPanel/askPanel';
 import { loadImageFromUri } from './askPanel/imageIntake';
 import { loadImageFromBytes } from './askPanel/loadedImage';
 import { readClipboardImage } from './clipboardImage';
-import { resolveImageSource } from './imageLocation';
-import { imageAt, imageSourcePath } from './imageReferences';
+import { locateImage } from './imageLocation';
+import { imageAt, imagePathOfSrc } from './imageReferences';
 import { altTargetFor } from './insertion';
 
 /** Explorer commands and the task each starts right away (none: the user chooses in the panel). */
@@ -26,7 +26,7 @@ const FILE_COMMANDS: Record<string, Task | undefined> = {
 
 const IMAGE_PREVIEW_VIEW_TYPE = 'imagePreview.previewEditor';
 
-export function registerImageSources(context: vscode.ExtensionContext, services: LoupeServices, panel: AskPanelController): void {
+export function registerImageCommands(context: vscode.ExtensionContext, services: LoupeServices, panel: AskPanelController): void {
   const guarded = (name: string, run: (...args: unknown[]) => Promise<void>) =>
     vscode.commands.registerCommand(name, async (...args: unknown[]) => {
       try {
@@ -80,11 +80,11 @@ async function askAboutImageUnderCursor(editor: vscode.TextEditor, panel: AskPan
   if (!image) {
     throw new Error(`No image under the cursor in ${name}. Place the cursor on ![…](…), <img src="…"> or <Image src=…>.`);
   }
-  const path = imageSourcePath(image.src, text);
+  const path = imagePathOfSrc(image.src, text);
   if (!path) {
     throw new Error(`Loupe cannot tell which file ${image.src} is (an expression, not an import or a path). Use "Ask About Image" on the file in the Explorer.`);
   }
-  const location = resolveImageSource(path, document.uri);
+  const location = locateImage(path, document.uri);
   const loaded =
     location.kind === 'uri'
       ? await loadImageFromUri(location.uri)
