@@ -319,7 +319,7 @@ describe('model download from a loopback hub', () => {
     const storageDir = storage();
     const error = await rejection(downloadModel(options(server, storageDir, { freeSpace: async () => 1_000 })), 'NO_SPACE');
     assert.match(error.message, /Not enough disk space/);
-    assert.match(error.message, /only 1.0 KB is free/);
+    assert.match(error.message, /only 1 KB is free/);
     assert.equal(server.requests.filter((r) => r.url.includes('/resolve/')).length, 0);
   });
 
