@@ -1,9 +1,13 @@
 /**
  * Activation only registers, and reads nothing from disk: proxies for every command the manifest
- * contributes, the Ask panel's restorer, and a watch for documents Loupe checks for alt text.
- * The first of those uses, or a timer two seconds after start-up (for the status bar), loads the
- * features bundle (src/features/activateFeatures.ts); a command that triggered it is then run
- * again, now by its real handler. No engine starts until a job needs one.
+ * contributes, the Ask panel's restorer, and a watch for documents Loupe checks for alt text. The
+ * features bundle (src/features/activateFeatures.ts) loads right after activation returns, or at
+ * once if one of those is used first; a command that triggered it is then run again by its real
+ * handler. No engine starts until a job needs one.
+ *
+ * Why not later, on first use only: in code-server, loading the features while the Explorer was
+ * in use left its context menu entries dead until the menu was rebuilt (seen in the e2e suite),
+ * and the status bar should say whether a model is installed without waiting for a first use.
  */
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -13,7 +17,6 @@ import { Settings } from './host/settings';
 import { isAltTextDocument } from './protocol/documentKinds';
 
 const ASK_PANEL_VIEW_TYPE = 'loupe.askPanel';
-const STATUS_DELAY_MS = 2_000;
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Loupe', { log: true });
@@ -52,10 +55,7 @@ export function activate(context: vscode.ExtensionContext): void {
       deserializeWebviewPanel: async (panel) => load().adoptPanel(panel),
     }),
   );
-  // Start-up finishes first: then the features load anyway, after a pause, so the status bar can
-  // say whether a model is installed (sooner when a checked document is already open).
-  const documentOpen = vscode.window.visibleTextEditors.some((editor) => isAltTextDocument(editor.document.languageId, editor.document.fileName));
-  const timer = setTimeout(load, documentOpen ? 0 : STATUS_DELAY_MS);
+  const timer = setTimeout(load, 0);
   context.subscriptions.push({ dispose: () => clearTimeout(timer) });
 }
 
