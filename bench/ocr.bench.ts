@@ -139,7 +139,7 @@ async function stageSplit(image: Parameters<OcrEngine['recognize']>[0], count: n
   let boxes = 0;
   for (let i = 0; i < count; i++) {
     const detected = await timed(() => detectText(detector, image, DEFAULT_DETECTION));
-    const read = await timed(() => recognizeBoxes({ recognizer, dictionary }, image, detected.value.map((d) => d.quad), () => {}));
+    const read = await timed(() => recognizeBoxes({ recognizer, dictionary }, image, detected.value, () => {}));
     detection.push(detected.ms);
     recognition.push(read.ms);
     boxes = detected.value.length;
