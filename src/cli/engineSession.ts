@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { EngineClient, EngineError } from '../client/engineClient';
+import { EngineClient } from '../client/engineClient';
+import { EngineError } from '../protocol/engineError';
 import { MAX_QUESTION_CHARS } from '../protocol/engine';
 
 /** Exit codes the CLI promises: scripts and CI branch on them. 130 = 128 + SIGINT, as shells report Ctrl-C. */

@@ -17,6 +17,7 @@ import {
   type OcrResult,
   type PromptPreview,
 } from '../protocol/engine';
+import { EngineError } from '../protocol/engineError';
 
 export type Isolation = 'thread' | 'process';
 export type ModelState = 'unloaded' | 'loading' | 'loaded' | 'busy';
@@ -40,15 +41,6 @@ export interface GenerateHandlers {
   onProgress?(phase: Phase): void;
 }
 
-export class EngineError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'EngineError';
-  }
-}
 
 export interface EngineClientOptions {
   /** Path of the bundled engine (dist/engine.js). */

@@ -13,7 +13,8 @@ import {
   type ParsedEngineRequest,
   type PromptRequest,
 } from '../protocol/engine';
-import { EngineFailure, messageOf, toErrorInfo } from './engineFailure';
+import { EngineError } from '../protocol/engineError';
+import { messageOf, toErrorInfo } from './engineFailure';
 import { decodeImage } from './images';
 import { memoryShortfall } from './memoryCheck';
 import { inspectModelFolder, type ModelFolderInfo } from './vlm/modelFiles';
@@ -120,13 +121,13 @@ export class EngineService {
     this.progress(request.id, 'reading-image');
     const image = await decodeImage(request.image, {}, job.abort.signal);
     const model = await this.modelFor(request.id, request.modelDir);
-    if (job.abort.signal.aborted) throw new EngineFailure('CANCELLED', 'Cancelled while the model was loading.');
+    if (job.abort.signal.aborted) throw new EngineError('CANCELLED', 'Cancelled while the model was loading.');
 
     // The opening turn's task decides the grounding, so a follow-up repeats that turn exactly as
     // the model first saw it (and can continue its cached state).
     const openingTask = request.history[0]?.task ?? request.task;
     const grounding = request.ocrGrounding && OCR_GROUNDED_TASKS.has(openingTask) ? await this.groundingFor(request.id, image, job) : undefined;
-    if (job.abort.signal.aborted) throw new EngineFailure('CANCELLED', 'Cancelled before the answer started.');
+    if (job.abort.signal.aborted) throw new EngineError('CANCELLED', 'Cancelled before the answer started.');
     return { image, model, ocrMs: grounding?.ms, messages: buildMessages({ ...request, ocrText: grounding?.text }) };
   }
 
@@ -196,7 +197,7 @@ export class EngineService {
       this.ocr ??
       OcrEngine.load().catch((error: unknown) => {
         this.ocr = undefined;
-        throw new EngineFailure('MODEL_LOAD_FAILED', `The OCR model could not be loaded: ${messageOf(error)}`);
+        throw new EngineError('MODEL_LOAD_FAILED', `The OCR model could not be loaded: ${messageOf(error)}`);
       });
     this.ocr = loading;
     return loading;
@@ -210,10 +211,10 @@ export class EngineService {
     try {
       folder = await inspectModelFolder(modelDir);
     } catch (error) {
-      throw new EngineFailure('MODEL_MISSING', messageOf(error));
+      throw new EngineError('MODEL_MISSING', messageOf(error));
     }
     const shortfall = memoryShortfall(folder.weightBytes, this.memoryHeadroomBytes);
-    if (shortfall) throw new EngineFailure('INSUFFICIENT_MEMORY', shortfall);
+    if (shortfall) throw new EngineError('INSUFFICIENT_MEMORY', shortfall);
 
     this.send({ type: 'model-state', state: 'loading', modelDir });
     // A crash inside the native runtime during load kills the host too (in thread mode); the
@@ -223,7 +224,7 @@ export class EngineService {
       this.vlm = await loadReleasingOnFailure(() => VisionLanguageModel.load(modelDir, folder.dtypes));
     } catch (error) {
       this.send({ type: 'model-state', state: 'unloaded' });
-      throw new EngineFailure('MODEL_LOAD_FAILED', `The model in ${modelDir} could not be loaded: ${messageOf(error)}`);
+      throw new EngineError('MODEL_LOAD_FAILED', `The model in ${modelDir} could not be loaded: ${messageOf(error)}`);
     } finally {
       if (this.loadMarkerPath) rmSync(this.loadMarkerPath, { force: true });
     }

@@ -13,7 +13,7 @@ import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp'
 import type { ImageInput } from '../protocol/engine';
 import { DECODABLE_FORMATS, MAX_IMAGE_BYTES, formatNames, refusalFor, sizeProblem, sniffImageFormat } from '../protocol/imageFormats';
 import { formatBytes } from '../protocol/byteSizes';
-import { EngineFailure } from './engineFailure';
+import { EngineError } from '../protocol/engineError';
 import type { RgbImage } from './rgbImage';
 import { SVG_RENDER_TIMEOUT_MS, SvgRenderStopped, renderSvgIsolated } from './svgIsolation';
 
@@ -48,7 +48,7 @@ export interface DecodedImage {
 }
 
 /** Input the user can fix: the message names the file, says what is wrong and what to do. */
-export class ImageInputError extends EngineFailure {
+export class ImageInputError extends EngineError {
   constructor(
     readonly source: string,
     message: string,
@@ -196,7 +196,7 @@ async function renderSvg(
   try {
     pixels = await renderSvgIsolated({ svg: bytes, source, maxPixels, density }, signal);
   } catch (error) {
-    if (error instanceof SvgRenderStopped && error.reason === 'cancelled') throw new EngineFailure('CANCELLED', `Stopped while rendering ${source}.`);
+    if (error instanceof SvgRenderStopped && error.reason === 'cancelled') throw new EngineError('CANCELLED', `Stopped while rendering ${source}.`);
     if (error instanceof SvgRenderStopped) {
       throw new ImageInputError(
         source,

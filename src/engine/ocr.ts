@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { OcrLine, OcrResult } from '../protocol/engine';
-import { EngineFailure } from './engineFailure';
+import { EngineError } from '../protocol/engineError';
 import { assertOnnxTelemetryDisabled } from './onnxPrivacy';
 import { NO_SPINNING } from './ortSpinning';
 import { DEFAULT_DETECTION, detectText, type DetectionSettings } from './ocrDetection';
@@ -36,8 +36,10 @@ export const DETECTOR_SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
   extra: NO_SPINNING,
   enableCpuMemArena: false,
 };
-/** One small run per text line: threads cost more CPU in hand-over than they save (docs/ocr.md). */
-export const LINE_SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { ...DETECTOR_SESSION_OPTIONS, intraOpNumThreads: Number(process.env.OCR_RT ?? 1) };
+/** The recognizer reads batches of lines: big enough runs for ORT's threads (docs/ocr.md). */
+export const RECOGNIZER_SESSION_OPTIONS: ort.InferenceSession.SessionOptions = DETECTOR_SESSION_OPTIONS;
+/** The direction classifier is tiny: threads cost more in hand-over than they save. */
+export const CLASSIFIER_SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { ...DETECTOR_SESSION_OPTIONS, intraOpNumThreads: 1 };
 
 /** The recognizer's characters, one per line; PP-OCR models add the space as the last class. */
 export function readDictionary(path: string): string[] {
@@ -83,8 +85,8 @@ export class OcrEngine {
     }
     const created = await Promise.allSettled([
       ort.InferenceSession.create(join(modelsDir, OCR_MODEL_FILES.detector), DETECTOR_SESSION_OPTIONS),
-      ort.InferenceSession.create(join(modelsDir, OCR_MODEL_FILES.recognizer), LINE_SESSION_OPTIONS),
-      ort.InferenceSession.create(join(modelsDir, OCR_MODEL_FILES.directionClassifier), LINE_SESSION_OPTIONS),
+      ort.InferenceSession.create(join(modelsDir, OCR_MODEL_FILES.recognizer), RECOGNIZER_SESSION_OPTIONS),
+      ort.InferenceSession.create(join(modelsDir, OCR_MODEL_FILES.directionClassifier), CLASSIFIER_SESSION_OPTIONS),
     ]);
     const failed = created.find((c) => c.status === 'rejected');
     if (failed) {
@@ -101,10 +103,10 @@ export class OcrEngine {
     try {
       assertRgbImage(image);
     } catch (error) {
-      throw new EngineFailure('BAD_INPUT', (error as Error).message);
+      throw new EngineError('BAD_INPUT', (error as Error).message);
     }
     const checkCancelled = () => {
-      if (signal?.aborted) throw new EngineFailure('CANCELLED', 'Text recognition was cancelled.');
+      if (signal?.aborted) throw new EngineError('CANCELLED', 'Text recognition was cancelled.');
     };
     checkCancelled();
     const empty = { width: image.width, height: image.height, lines: [], text: '' };

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { modelIdentity } from '../altText/altCache';
 import type { AltTextGenerator } from '../altText/altProposals';
 import { resolveOptions } from '../protocol/options';
-import { EngineError } from '../client/engineClient';
+import { EngineError } from '../protocol/engineError';
 import type { LoupeServices } from './services';
 
 /**

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { EngineClient, EngineError, type GenerateInput } from '../../src/client/engineClient';
+import { EngineClient, type GenerateInput } from '../../src/client/engineClient';
+import { EngineError } from '../../src/protocol/engineError';
 import { resolveOptions } from '../../src/protocol/options';
 import { enginePath, imageFixture, tinyModelDir } from '../support/paths';
 

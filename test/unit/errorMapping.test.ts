@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { exitCodeFor } from '../../src/cli/engineSession';
-import { EngineFailure, toErrorInfo } from '../../src/engine/engineFailure';
+import { toErrorInfo } from '../../src/engine/engineFailure';
 import { ImageInputError } from '../../src/engine/images';
-import { EngineError } from '../../src/client/engineClient';
+import { EngineError } from '../../src/protocol/engineError';
 
 describe('engine error mapping', () => {
   it('keeps the code of a typed engine failure', () => {
-    assert.deepEqual(toErrorInfo(new EngineFailure('INSUFFICIENT_MEMORY', 'needs 2 GB')), { code: 'INSUFFICIENT_MEMORY', message: 'needs 2 GB' });
+    assert.deepEqual(toErrorInfo(new EngineError('INSUFFICIENT_MEMORY', 'needs 2 GB')), { code: 'INSUFFICIENT_MEMORY', message: 'needs 2 GB' });
   });
 
   it('reports image problems as BAD_INPUT with the original message', () => {

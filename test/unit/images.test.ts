@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
-import { EngineFailure } from '../../src/engine/engineFailure';
+import { EngineError } from '../../src/protocol/engineError';
 import { ImageInputError, decodeImage, neutralizeSvgReferences, type DecodedImage } from '../../src/engine/images';
 import { SvgRenderStopped, renderSvgIsolated } from '../../src/engine/svgIsolation';
 import { imageFixture } from '../support/paths';
@@ -258,7 +258,7 @@ describe('SVG', () => {
       const started = performance.now();
       setTimeout(() => stop.abort(), 300);
       await assert.rejects(decodeImage({ kind: 'bytes', name: 'bomb.svg', bytes: bomb() }, {}, stop.signal), (error: unknown) => {
-        assert.ok(error instanceof EngineFailure && error.code === 'CANCELLED', String(error));
+        assert.ok(error instanceof EngineError && error.code === 'CANCELLED', String(error));
         return true;
       });
       assert.ok(performance.now() - started < 5_000, 'stopped promptly');

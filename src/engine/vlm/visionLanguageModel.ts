@@ -19,7 +19,7 @@ import type { GenerationOptions, VisionBudget } from '../../protocol/options';
 import type { ChatMessage } from './prompts';
 import { controlTokenPattern, neutralizeMessages } from './controlTokens';
 import { ConversationCache, imageKey, type CacheUse, type StoredConversation } from './conversationCache';
-import { EngineFailure } from '../engineFailure';
+import { EngineError } from '../../protocol/engineError';
 import { encoderFitProblem, planImage, useUpstreamPreprocessing, type Lfm2VlKnobs } from './lfm2VlPreprocessing';
 import { assertOnnxTelemetryDisabled } from '../onnxPrivacy';
 import { NO_SPINNING } from '../ortSpinning';
@@ -151,7 +151,7 @@ export class VisionLanguageModel {
     if (this.lfm2VlDefaults) {
       const knobs = this.processor.image_processor as unknown as Lfm2VlKnobs;
       const problem = encoderFitProblem(image.width, image.height, planImage(image.width, image.height, knobs), knobs);
-      if (problem) throw new EngineFailure('BAD_INPUT', problem);
+      if (problem) throw new EngineError('BAD_INPUT', problem);
     }
     const safe = neutralizeMessages(messages, this.controlTokens);
     const prompt = this.processor.apply_chat_template(safe as never, { add_generation_prompt: true }) as string;
@@ -183,7 +183,7 @@ export class VisionLanguageModel {
     const { inputs, inputIds } = prepared;
     const room = this.contextLength - inputIds.length;
     if (room < 1) {
-      throw new EngineFailure(
+      throw new EngineError(
         'BAD_INPUT',
         `The question and image take ${inputIds.length} tokens, more than the model's ${this.contextLength}. ` +
           'Use the "fast" preset, a smaller image, or start a new conversation.',

@@ -5,7 +5,8 @@
  * the small AnswerEngine interface (EngineClient implements it); no VS Code API here.
  */
 import { randomUUID } from 'node:crypto';
-import { EngineError, type GenerateHandlers, type GenerateInput, type GenerateResult, type Job } from '../../client/engineClient';
+import { type GenerateHandlers, type GenerateInput, type GenerateResult, type Job } from '../../client/engineClient';
+import { EngineError } from '../../protocol/engineError';
 import type { ErrorCode, ImageInput, OcrResult } from '../../protocol/engine';
 import { resolveOptions } from '../../protocol/options';
 import type { Task } from '../../protocol/tasks';

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { AnswerSession, type AnswerEngine, type AskRequest } from '../../../src/features/askPanel/answerSession';
-import { EngineError, type GenerateHandlers, type GenerateInput, type GenerateResult, type Job } from '../../../src/client/engineClient';
+import { type GenerateHandlers, type GenerateInput, type GenerateResult, type Job } from '../../../src/client/engineClient';
+import { EngineError } from '../../../src/protocol/engineError';
 import type { ImageInput, OcrResult } from '../../../src/protocol/engine';
 import type { HostToWebview } from '../../../src/protocol/webview';
 
