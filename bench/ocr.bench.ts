@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import {
   DETECTOR_SESSION_OPTIONS,
-  LINE_SESSION_OPTIONS,
+  RECOGNIZER_SESSION_OPTIONS,
   OCR_MODEL_FILES,
   OcrEngine,
   defaultOcrModelsDir,
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
 async function stageSplit(image: Parameters<OcrEngine['recognize']>[0], count: number) {
   const dir = defaultOcrModelsDir();
   const detector = await ort.InferenceSession.create(join(dir, OCR_MODEL_FILES.detector), DETECTOR_SESSION_OPTIONS);
-  const recognizer = await ort.InferenceSession.create(join(dir, OCR_MODEL_FILES.recognizer), LINE_SESSION_OPTIONS);
+  const recognizer = await ort.InferenceSession.create(join(dir, OCR_MODEL_FILES.recognizer), RECOGNIZER_SESSION_OPTIONS);
   const dictionary = readDictionary(join(dir, OCR_MODEL_FILES.dictionary));
   const detection: number[] = [];
   const recognition: number[] = [];

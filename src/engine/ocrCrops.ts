@@ -7,8 +7,6 @@ import { distance, padQuad, type Point, type Quad } from './ocrGeometry';
 import { centreOnInk, inkColumns, innerBackground, paintColumns, paintMargins, quadSize, sampleQuad, type Crop } from './ocrImage';
 import type { RgbImage } from './rgbImage';
 
-const env = (name: string, fallback: number) => (process.env[name] !== undefined ? Number(process.env[name]) : fallback);
-
 export const REC_HEIGHT = 48;
 /**
  * Margins around each box, in box heights, filled with the box's background colour. Detection
@@ -16,20 +14,14 @@ export const REC_HEIGHT = 48;
  * letters ("Iagree", "Unabletosavefile") without room around the text. Real pixels there would
  * bring in checkbox and input borders ("[14"), hence the fill. Tuned in docs/ocr.md.
  */
-const MARGIN_X = env('OCR_MX', 0.5);
-const MARGIN_Y = env('OCR_MY', 0.2);
+const MARGIN_X = 0.5;
+const MARGIN_Y = 0.2;
 /**
  * Weak detections come with slack above and below the text, which shrinks it in the crop.
  * Boxes are cut down to the rows with ink, but to no less than this share of their height
  * (words without ascenders or descenders must not be blown up).
  */
-const MIN_INK_SHARE = env('OCR_INK', 0.8);
-/**
- * Past the ends of the detector's text core, ink separated from the text by a gap wider than
- * this (in core heights) is something else: a checkbox or an input border the unclipped box
- * reaches into. Letters are closer than that, even a leading quote.
- */
-const MAX_EDGE_GAP = env('OCR_GAP', 0.5);
+const MIN_INK_SHARE = 0.8;
 /** A box this much taller than wide holds vertical text: read it turned a quarter. */
 const VERTICAL_RATIO = 1.5;
 
@@ -54,11 +46,9 @@ export function lineCrop(image: RgbImage, box: LineBox): Crop {
   const insetX = Math.round(MARGIN_X * boxHeight * scale);
   const insetY = Math.round((MARGIN_Y * REC_HEIGHT) / (1 + 2 * MARGIN_Y));
   const background = innerBackground(crop, insetX, insetY);
-  if (MAX_EDGE_GAP < 10) {
-    const [from, to] = coreSpan(quad, core);
-    const boxWidth = cropWidth - 2 * insetX;
-    clearCutClutter(crop, background, insetX, insetX + from * boxWidth, insetX + to * boxWidth);
-  }
+  const [from, to] = coreSpan(quad, core);
+  const boxWidth = cropWidth - 2 * insetX;
+  clearCutClutter(crop, background, insetX, insetX + from * boxWidth, insetX + to * boxWidth);
   paintMargins(crop, insetX, insetY, background);
   return crop;
 }

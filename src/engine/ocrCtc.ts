@@ -5,12 +5,10 @@
  * text, holds spaces back, after a colon most of all ("Size:12"); docs/ocr.md has the figures.
  */
 
-const env = (name: string, fallback: number) => (process.env[name] !== undefined ? Number(process.env[name]) : fallback);
-
 /** A blank step whose space probability exceeds this is read as a space. */
-const SPACE_PROBABILITY = env('OCR_SPACE', 0.15);
+const SPACE_PROBABILITY = 0.15;
 /** The same after a colon: where no space follows one, the model gives it at most ~0.03. */
-const SPACE_AFTER_COLON_PROBABILITY = env('OCR_SPACE_COLON', 0.05);
+const SPACE_AFTER_COLON_PROBABILITY = 0.05;
 /** No space is put in before these. */
 const CLOSING = /[:;,.!?)\]}%]/;
 

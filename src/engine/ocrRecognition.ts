@@ -1,6 +1,6 @@
 /**
  * PP-OCR text recognition for detected boxes: crop each box (ocrCrops.ts), run the recognizer
- * on batches of crops of similar width and decode its CTC output greedily. Boxes the direction
+ * on batches of crops of equal padded width and decode its CTC output (ocrCtc.ts). Boxes the direction
  * classifier calls upside down are read both ways and keep the more confident reading.
  */
 import * as ort from 'onnxruntime-node';
@@ -8,8 +8,6 @@ import { lineCrop, REC_HEIGHT, squeezedCrop, turnedCrop, type LineBox } from './
 import type { Crop } from './ocrImage';
 import { decodeCtc } from './ocrCtc';
 import type { RgbImage } from './rgbImage';
-
-const env = (name: string, fallback: number) => (process.env[name] !== undefined ? Number(process.env[name]) : fallback);
 
 export interface RecognizedText {
   text: string;
@@ -27,14 +25,21 @@ export interface RecognitionModels {
   dictionary: readonly string[];
 }
 
-/** Crops per recognizer run, as PaddleOCR's rec_batch_num. */
-const REC_BATCH = env('OCR_BATCH', 6);
-/** Batches are padded to their widest crop, and to at least this (PaddleOCR: 320). */
-const REC_MIN_WIDTH = env('OCR_MINW', 96);
-/** Recognizer runs at once (each on one thread). */
-const REC_PARALLEL = env('OCR_PAR', 1);
-const QUANT = env('OCR_QUANT', 0);
-const PAD_EDGE = env('OCR_PADEDGE', 0) === 1;
+/** Crops per recognizer run, as PaddleOCR's rec_batch_num: enough work for two threads. */
+const REC_BATCH = 6;
+/**
+ * Each crop is padded (PaddleOCR's zero, mid-grey) to a multiple of this width, and only crops
+ * of the same padded width share a run. Padded to a wider neighbour, as PaddleOCR batches, a
+ * line reads differently depending on what else is on the page (docs/ocr.md).
+ */
+const REC_WIDTH_STEP = 32;
+/** Narrow crops are padded to this: a lone digit reads more reliably with some room (PaddleOCR: 320). */
+const REC_MIN_WIDTH = 96;
+/**
+ * A reading at least this confident is taken to be upright, and the direction classifier is not
+ * asked: over the evaluation set turned 180 degrees, no reading reached 0.97 (docs/ocr.md).
+ */
+const UPRIGHT_CONFIDENCE = 0.97;
 const CLS_WIDTH = 192;
 const CLS_BATCH = 6;
 /** The mobile classifier says "180" with 0.9+ for some upright words, hence the second opinion. */
@@ -50,7 +55,8 @@ export async function recognizeBoxes(
   const results = await recognize(models, crops, false, checkCancelled);
   if (!models.directionClassifier) return results;
 
-  const suspects = await upsideDownCandidates(models.directionClassifier, crops, checkCancelled);
+  const doubtful = results.flatMap((r, i) => (r.confidence < UPRIGHT_CONFIDENCE ? [i] : []));
+  const suspects = await upsideDownCandidates(models.directionClassifier, crops, doubtful, checkCancelled);
   // Mostly upside down: the whole image probably is. Decide for all boxes at once, which is
   // steadier than box by box (a misread line can still be fairly confident).
   const wholePage = suspects.length > boxes.length / 2;
@@ -66,44 +72,42 @@ export async function recognizeBoxes(
 const meanConfidence = (readings: RecognizedText[]) =>
   readings.reduce((sum, r) => sum + r.confidence, 0) / Math.max(1, readings.length);
 
-/** Indexes of the crops the direction classifier thinks are upside down. */
-async function upsideDownCandidates(classifier: ort.InferenceSession, crops: Crop[], checkCancelled: () => void): Promise<number[]> {
+/** Those of the `indexes` whose crops the direction classifier thinks are upside down. */
+async function upsideDownCandidates(
+  classifier: ort.InferenceSession,
+  crops: Crop[],
+  indexes: number[],
+  checkCancelled: () => void,
+): Promise<number[]> {
   const candidates: number[] = [];
-  for (let start = 0; start < crops.length; start += CLS_BATCH) {
+  for (let start = 0; start < indexes.length; start += CLS_BATCH) {
     checkCancelled();
-    const batch = crops.slice(start, start + CLS_BATCH).map((crop) => squeezedCrop(crop, CLS_WIDTH));
-    const input = toTensor(batch, CLS_WIDTH);
+    const batch = indexes.slice(start, start + CLS_BATCH);
+    const input = toTensor(batch.map((i) => squeezedCrop(crops[i], CLS_WIDTH)), CLS_WIDTH);
     const outputs = await classifier.run({ [classifier.inputNames[0]]: input });
     input.dispose();
     const probabilities = outputs[classifier.outputNames[0]].data as Float32Array;
-    batch.forEach((_, i) => {
-      if (probabilities[i * 2 + 1] > CLS_THRESHOLD) candidates.push(start + i);
+    batch.forEach((index, n) => {
+      if (probabilities[n * 2 + 1] > CLS_THRESHOLD) candidates.push(index);
     });
   }
   return candidates;
 }
 
-/**
- * Crops sorted by width and read REC_BATCH at a time, each batch padded to its widest crop, as
- * PaddleOCR does: one run per crop costs about twice the CPU time.
- */
+/** Crops of equal padded width read REC_BATCH at a time. */
 async function recognize(models: RecognitionModels, crops: Crop[], upsideDown: boolean, checkCancelled: () => void): Promise<RecognizedText[]> {
   const { recognizer, dictionary } = models;
-  const order = crops.map((_, i) => i).sort((a, b) => crops[a].width - crops[b].width);
+  const paddedWidth = (crop: Crop) => Math.max(REC_MIN_WIDTH, Math.ceil(crop.width / REC_WIDTH_STEP) * REC_WIDTH_STEP);
   const batches: number[][] = [];
-  if (QUANT > 0) {
-    const padded = (i: number) => Math.max(REC_MIN_WIDTH, Math.ceil(crops[i].width / QUANT) * QUANT);
-    for (const i of order) {
-      const last = batches.at(-1);
-      if (last && last.length < REC_BATCH && padded(last[0]) === padded(i)) last.push(i);
-      else batches.push([i]);
-    }
-  } else for (let start = 0; start < order.length; start += REC_BATCH) batches.push(order.slice(start, start + REC_BATCH));
+  for (const index of crops.map((_, i) => i).sort((a, b) => crops[a].width - crops[b].width)) {
+    const last = batches.at(-1);
+    if (last && last.length < REC_BATCH && paddedWidth(crops[last[0]]) === paddedWidth(crops[index])) last.push(index);
+    else batches.push([index]);
+  }
   const results: RecognizedText[] = new Array(crops.length);
-  const readBatch = async (batch: number[]) => {
+  for (const batch of batches) {
     checkCancelled();
-    const width = Math.max(REC_MIN_WIDTH, ...batch.map((i) => (QUANT > 0 ? Math.ceil(crops[i].width / QUANT) * QUANT : crops[i].width)));
-    const input = toTensor(batch.map((i) => crops[i]), width);
+    const input = toTensor(batch.map((i) => crops[i]), paddedWidth(crops[batch[0]]));
     const outputs = await recognizer.run({ [recognizer.inputNames[0]]: input });
     input.dispose();
     const output = outputs[recognizer.outputNames[0]];
@@ -116,12 +120,7 @@ async function recognize(models: RecognitionModels, crops: Crop[], upsideDown: b
       const probabilities = data.subarray(n * steps * classes, (n + 1) * steps * classes);
       results[index] = { ...decodeCtc(probabilities, steps, classes, dictionary), upsideDown };
     });
-  };
-  let next = 0;
-  const worker = async () => {
-    while (next < batches.length) await readBatch(batches[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(REC_PARALLEL, batches.length) }, worker));
+  }
   return results;
 }
 
@@ -137,7 +136,6 @@ function toTensor(crops: Crop[], width: number): ort.Tensor {
         for (let x = 0; x < crop.width; x++) {
           data[base + y * width + x] = crop.data[(y * crop.width + x) * 3 + source] / 127.5 - 1;
         }
-        if (PAD_EDGE) data.fill(data[base + y * width + crop.width - 1], base + y * width + crop.width, base + (y + 1) * width);
       }
     }
   });
