@@ -78,4 +78,25 @@ describe('CTC decoding', () => {
     assert.equal(text, 'aab b');
     assert.ok(Math.abs(confidence - 0.9) < 1e-6);
   });
+
+  it('reads a blank step as a space where the space class is likely enough, after a colon sooner', () => {
+    const dictionary = ['a', ':', '.', ' '];
+    const classes = dictionary.length + 1;
+    // Each step: [class, its probability, probability of the space class beside a blank winner].
+    const decode = (steps: [number, number][]) => {
+      const probabilities = new Float32Array(steps.length * classes);
+      steps.forEach(([k, space], t) => {
+        probabilities[t * classes + k] = 1 - space;
+        probabilities[t * classes + classes - 1] += space;
+      });
+      return decodeCtc(probabilities, steps.length, classes, dictionary).text;
+    };
+    assert.equal(decode([[1, 0], [0, 0.2], [1, 0]]), 'a a');
+    assert.equal(decode([[1, 0], [0, 0.1], [1, 0]]), 'aa');
+    assert.equal(decode([[2, 0], [0, 0.1], [1, 0]]), ': a');
+    assert.equal(decode([[2, 0], [0, 0.03], [1, 0]]), ':a');
+    // Not before closing punctuation, not at either end.
+    assert.equal(decode([[1, 0], [0, 0.4], [3, 0]]), 'a.');
+    assert.equal(decode([[0, 0.4], [1, 0], [0, 0.4]]), 'a');
+  });
 });
