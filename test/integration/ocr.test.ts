@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { OcrEngine, type OcrImage } from '../../src/engine/ocr';
+import { OcrEngine, type OcrImage } from '../../src/engine/ocr/ocrEngine';
 import type { OcrResult } from '../../src/protocol/engine';
 import { loadOcrFixtures, type OcrFixture } from '../support/ocrFixtures';
 import { characterErrorRate, normaliseWhitespace, wordRecall } from '../support/ocrMetrics';

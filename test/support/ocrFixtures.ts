@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { OcrImage } from '../../src/engine/ocr';
+import type { OcrImage } from '../../src/engine/ocr/ocrEngine';
 import { repoRoot } from './paths';
 
 export const ocrFixtureDir = join(repoRoot, 'test', 'fixtures', 'ocr');

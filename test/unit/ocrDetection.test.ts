@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_DETECTION, boxesFromProbabilities, detectionScale, tileSpans } from '../../src/engine/ocrDetection';
-import { minAreaRect, quadBounds, rectToQuad, type Point } from '../../src/engine/ocrGeometry';
-import { decodeCtc } from '../../src/engine/ocrCtc';
+import { DEFAULT_DETECTION, boxesFromProbabilities, detectionScale, tileSpans } from '../../src/engine/ocr/ocrDetection';
+import { minAreaRect, quadBounds, rectToQuad, type Point } from '../../src/engine/ocr/ocrGeometry';
+import { decodeCtc } from '../../src/engine/ocr/ocrCtc';
 
 describe('OCR detection geometry', () => {
   it('finds the minimum-area rectangle of a rotated rectangle', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildMessages } from '../../src/engine/vlm/prompts';
-import { coarsePosition, formatOcrForPrompt } from '../../src/engine/ocrGrounding';
+import { coarsePosition, formatOcrForPrompt } from '../../src/engine/ocr/ocrGrounding';
 import type { OcrLine, OcrResult } from '../../src/protocol/engine';
 
 function line(text: string, x: number, y: number, block: number, w = 100, h = 20): OcrLine {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { OcrEngine, type OcrImage } from '../../src/engine/ocr';
+import { OcrEngine, type OcrImage } from '../../src/engine/ocr/ocrEngine';
 
 async function render(width: number, height: number, background: string, body: string): Promise<OcrImage> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="${background}"/>${body}</svg>`;

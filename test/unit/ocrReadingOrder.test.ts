@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { arrangeLines, type RecognizedBox } from '../../src/engine/ocrReadingOrder';
+import { arrangeLines, type RecognizedBox } from '../../src/engine/ocr/ocrReadingOrder';
 
 /** A detected box around text `h` pixels tall, with the slack detection leaves around it. */
 function box(text: string, x: number, y: number, w: number, h = 16): RecognizedBox {

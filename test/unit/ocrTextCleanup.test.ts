@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cleanUpTexts, fixLookalikes } from '../../src/engine/ocrTextCleanup';
+import { cleanUpTexts, fixLookalikes } from '../../src/engine/ocr/ocrTextCleanup';
 
 describe('OCR text clean-up', () => {
   it('turns letters inside numbers and a lone "l" into digits', () => {

@@ -6,7 +6,7 @@
  * menu items) end up in one line, left to right. Wide vertical gaps and column changes start a
  * new block.
  */
-import type { OcrLine } from '../protocol/engine';
+import type { OcrLine } from '../../protocol/engine';
 import { boxToQuad, quadBounds, type AxisBox, type Quad } from './ocrGeometry';
 
 export interface RecognizedBox {

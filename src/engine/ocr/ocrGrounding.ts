@@ -5,7 +5,7 @@
  * from the image, so it is untrusted: control and bidi characters are removed here, special
  * tokens are neutralised by the prompt builder.
  */
-import type { OcrLine, OcrResult } from '../protocol/engine';
+import type { OcrLine, OcrResult } from '../../protocol/engine';
 
 const ROWS = ['top', 'middle', 'bottom'] as const;
 const COLUMNS = ['left', 'center', 'right'] as const;

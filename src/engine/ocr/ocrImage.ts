@@ -4,7 +4,7 @@
  * given height, as the recognizer and the direction classifier want their input.
  */
 import { distance, type Point, type Quad } from './ocrGeometry';
-import type { RgbImage } from './rgbImage';
+import type { RgbImage } from '../rgbImage';
 
 export function assertRgbImage(image: RgbImage): void {
   const { width, height, data } = image;
