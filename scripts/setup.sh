@@ -10,7 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 # Chromium (e2e, OCR fixtures), libkrb5-dev (code-server's native build), python3-torch/onnx
 # (fixture regeneration check), python3-torchvision (preprocessing references), fonts the OCR
 # evaluation set was rendered with, strace and iproute2 (the network-namespace privacy test).
-apt_packages=(chromium libkrb5-dev build-essential python3 python3-torch python3-torchvision python3-onnx fonts-dejavu-core unzip strace iproute2)
+apt_packages=(chromium libkrb5-dev build-essential python3 python3-torch python3-torchvision python3-onnx fonts-dejavu-core fonts-liberation unzip strace iproute2)
 missing=()
 for pkg in "${apt_packages[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,7 +1,7 @@
 /**
  * The recognizer's view of one detected box: the box straightened into an upright strip 48 px
- * high, with room around the text painted in the background colour, and nothing in that strip
- * that the detector did not take for text.
+ * high, with room around the text painted in the background colour and what the grown box cut
+ * into beside the text (a checkbox's edge) painted over.
  */
 import { distance, padQuad, type Point, type Quad } from './ocrGeometry';
 import { centreOnInk, inkColumns, innerBackground, paintColumns, paintMargins, quadSize, sampleQuad, type Crop } from './ocrImage';
