@@ -4,7 +4,10 @@ import fg from 'fast-glob';
 import { spawnSync } from 'node:child_process';
 
 const suites = process.argv.slice(2);
-const patterns = suites.length ? suites.map((s) => `test/${s}/**/*.test.ts`) : ['test/unit/**/*.test.ts'];
+// A suite name ("unit") runs that folder; a path to a .ts file runs just that file.
+const patterns = suites.length
+  ? suites.map((s) => (s.endsWith('.ts') ? s : `test/${s}/**/*.test.ts`))
+  : ['test/unit/**/*.test.ts'];
 const files = (await fg(patterns)).sort();
 if (files.length === 0) {
   console.error(`no test files match ${patterns.join(' ')}`);

@@ -9,8 +9,7 @@ import { positiveInt, preset } from './optionParsers';
 import type { Task } from '../protocol/tasks';
 import type { GenerationStats } from '../protocol/engine';
 import { normalizeAltText } from '../altText/altQuality';
-import { inspectImage } from '../engine/images';
-import { EXIT, checkQuestion, fail, stopOnInterrupt, withEngine } from './engineSession';
+import { checkImageOrExit, checkQuestion, stopOnInterrupt, withEngine } from './engineSession';
 import { resolveCliModel } from './modelResolution';
 
 interface AskFlags {
@@ -44,8 +43,7 @@ function formatStats(stats: GenerationStats): string {
 async function runAsk(task: Task, imagePath: string, question: string, flags: AskFlags): Promise<number> {
   checkQuestion(question);
   const path = resolve(imagePath);
-  // A bad image is reported before anything about models: it is the user's most likely mistake.
-  await inspectImage({ kind: 'path', path }).catch((error: Error) => fail(error.message, EXIT.badInput));
+  await checkImageOrExit(path);
   const modelDir = await resolveCliModel(flags.model);
   const options = resolveOptions(flags.preset, flags.maxNewTokens ? { maxNewTokens: flags.maxNewTokens } : {}, task);
   // Alt text is post-processed as a whole (one sentence, length cap), so it is not streamed.

@@ -8,8 +8,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import type { ChatTurn, GenerationStats } from '../protocol/engine';
 import { PRESET_NAMES, resolveOptions, type PresetName } from '../protocol/options';
-import { inspectImage } from '../engine/images';
-import { EXIT, checkQuestion, fail, stopOnInterrupt, withEngine } from './engineSession';
+import { checkImageOrExit, checkQuestion, stopOnInterrupt, withEngine } from './engineSession';
 import { resolveCliModel } from './modelResolution';
 import { preset } from './optionParsers';
 
@@ -27,7 +26,7 @@ function statsLine(stats: GenerationStats): string {
 
 async function runChat(imagePath: string, flags: ChatFlags): Promise<number> {
   const path = resolve(imagePath);
-  await inspectImage({ kind: 'path', path }).catch((error: Error) => fail(error.message, EXIT.badInput));
+  await checkImageOrExit(path);
   const modelDir = await resolveCliModel(flags.model);
   const interactive = process.stdin.isTTY === true;
   const lines = createInterface({ input: process.stdin, output: interactive ? process.stderr : undefined, terminal: interactive });
@@ -35,6 +34,7 @@ async function runChat(imagePath: string, flags: ChatFlags): Promise<number> {
     lines.setPrompt('you> ');
     lines.prompt();
   }
+  const options = resolveOptions(flags.preset, {}, 'question');
   return withEngine(async (engine) => {
     const history: ChatTurn[] = [];
     for await (const line of lines) {
@@ -42,7 +42,7 @@ async function runChat(imagePath: string, flags: ChatFlags): Promise<number> {
       if (question) {
         checkQuestion(question);
         const job = engine.generate(
-          { modelDir, task: 'question', question, history, image: { kind: 'path', path }, ocrGrounding: flags.ocr !== false, options: resolveOptions(flags.preset, {}, 'question') },
+          { modelDir, task: 'question', question, history, image: { kind: 'path', path }, ocrGrounding: flags.ocr !== false, options },
           { onToken: (text) => !flags.json && process.stdout.write(text) },
         );
         stopOnInterrupt(job);

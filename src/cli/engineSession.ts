@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { EngineClient } from '../client/engineClient';
 import { EngineError } from '../protocol/engineError';
 import { MAX_QUESTION_CHARS } from '../protocol/engine';
+import { inspectImage } from '../engine/images';
 
 /** Exit codes the CLI promises: scripts and CI branch on them. 130 = 128 + SIGINT, as shells report Ctrl-C. */
 export const EXIT = { ok: 0, engineFailure: 1, badInput: 2, interrupted: 130 } as const;
@@ -14,11 +15,22 @@ let interrupted = false;
  * second Ctrl-C gets Node's default: quit at once.
  */
 export function stopOnInterrupt(job: { cancel(): void }): void {
+  // One handler per process for the job running now: `loupe chat` runs many jobs in turn.
+  const listening = currentJob !== undefined;
+  currentJob = job;
+  if (listening) return;
   process.once('SIGINT', () => {
     interrupted = true;
     process.stderr.write('\nloupe: stopping (Ctrl-C again to quit at once)\n');
-    job.cancel();
+    currentJob?.cancel();
   });
+}
+
+let currentJob: { cancel(): void } | undefined;
+
+/** A bad image is reported before anything about models: it is the user's most likely mistake. */
+export async function checkImageOrExit(path: string): Promise<void> {
+  await inspectImage({ kind: 'path', path }).catch((error: Error) => fail(error.message, EXIT.badInput));
 }
 
 export function exitCodeFor(error: unknown): number {

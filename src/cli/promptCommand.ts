@@ -8,8 +8,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { PromptPreview } from '../protocol/engine';
 import { PRESET_NAMES, resolveOptions, type PresetName } from '../protocol/options';
 import { TASKS, type Task } from '../protocol/tasks';
-import { inspectImage } from '../engine/images';
-import { EXIT, checkQuestion, fail, stopOnInterrupt, withEngine } from './engineSession';
+import { checkImageOrExit, checkQuestion, stopOnInterrupt, withEngine } from './engineSession';
 import { resolveCliModel } from './modelResolution';
 import { preset } from './optionParsers';
 
@@ -44,7 +43,7 @@ function summary(preview: PromptPreview): string {
 async function runPrompt(imagePath: string, question: string | undefined, flags: PromptFlags): Promise<number> {
   checkQuestion(question ?? '');
   const path = resolve(imagePath);
-  await inspectImage({ kind: 'path', path }).catch((error: Error) => fail(error.message, EXIT.badInput));
+  await checkImageOrExit(path);
   const modelDir = await resolveCliModel(flags.model);
   const chosenTask = flags.task ?? (question ? 'question' : 'explain-screenshot');
   const options = resolveOptions(flags.preset, {}, chosenTask);

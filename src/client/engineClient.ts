@@ -1,6 +1,6 @@
 /**
- * The host's handle on the engine: spawns it (worker thread or child process), queues jobs one at
- * a time, streams their events back, cancels, and restarts the engine if it dies — failing only the
+ * The engine's client, for the extension host and the CLI alike: spawns the engine (child process
+ * or worker thread), queues jobs one at a time, streams their events back, cancels, and restarts the engine if it dies — failing only the
  * job that was running, with a message that says what happened.
  */
 import { fork, type ChildProcess } from 'node:child_process';

@@ -2,7 +2,6 @@
  * The engine's message loop: validates requests, runs one job at a time, owns all model memory
  * (lazy load, unload when idle or when another model is selected) and reports typed errors.
  */
-import { createHash } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { InterruptableStoppingCriteria } from '@huggingface/transformers';
 import {
@@ -20,11 +19,10 @@ import { memoryShortfall } from './memoryCheck';
 import { inspectModelFolder, type ModelFolderInfo } from './vlm/modelFiles';
 import { OcrEngine } from './ocr/ocrEngine';
 import { formatOcrForPrompt } from './ocr/ocrGrounding';
-import { assertOnnxTelemetryDisabled } from './onnxPrivacy';
 import { OCR_GROUNDED_TASKS, buildMessages } from './vlm/prompts';
 import { loadReleasingOnFailure, nativeCreationsSettled } from './sessionTracker';
 import type { EngineTransport } from './transport';
-import type { RgbImage } from './rgbImage';
+import { pixelDigest, type RgbImage } from './rgbImage';
 import { VisionLanguageModel } from './vlm/visionLanguageModel';
 
 const OCR_PROMPT_BUDGET_CHARS = 2_000;
@@ -49,7 +47,6 @@ export class EngineService {
   constructor(private readonly transport: EngineTransport) {}
 
   start(): void {
-    assertOnnxTelemetryDisabled();
     this.transport.onMessage((message) => this.receive(message));
     this.transport.send({ type: 'ready' });
   }
@@ -133,7 +130,7 @@ export class EngineService {
 
   /** OCR text for the prompt; the last image's is kept, so follow-ups and new tasks on it skip OCR. */
   private async groundingFor(id: string, image: RgbImage, job: RunningJob): Promise<{ text: string; ms?: number }> {
-    const key = createHash('sha256').update(`${image.width}x${image.height}\0`).update(image.data).digest('hex');
+    const key = pixelDigest(image);
     if (this.lastGrounding?.key === key) return { text: this.lastGrounding.text };
     this.progress(id, 'ocr');
     const result = await (await this.ocrEngine()).recognize(image, job.abort.signal);
@@ -205,7 +202,8 @@ export class EngineService {
 
   private async modelFor(id: string, modelDir: string): Promise<VisionLanguageModel> {
     if (this.vlm?.modelDir === modelDir) return this.vlm;
-    await this.unload();
+    // Another model replaces this one; the OCR models serve both and stay.
+    await this.unloadVlm();
     this.progress(id, 'loading-model');
     let folder: ModelFolderInfo;
     try {
@@ -232,13 +230,18 @@ export class EngineService {
     return this.vlm;
   }
 
-  /** Frees all model memory: the VLM and the OCR models go together. */
+  /** Frees all model memory (idle, on request, at shutdown): the VLM and the OCR models go together. */
   private async unload(): Promise<void> {
-    const [vlm, ocr] = [this.vlm, this.ocr];
-    this.vlm = undefined;
+    const ocr = this.ocr;
     this.ocr = undefined;
     await (await ocr?.catch(() => undefined))?.dispose();
+    await this.unloadVlm();
+  }
+
+  private async unloadVlm(): Promise<void> {
+    const vlm = this.vlm;
     if (!vlm) return;
+    this.vlm = undefined;
     await vlm.dispose();
     this.send({ type: 'model-state', state: 'unloaded' });
   }

@@ -56,7 +56,8 @@ export function renderSvgIsolated(request: SvgRenderRequest, signal?: AbortSigna
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort);
     child.on('message', (result: SvgRenderResult) =>
-      finish(() => ('error' in result ? reject(new Error(result.error)) : resolve({ ...result.pixels, data: new Uint8Array(result.pixels.data) }))),
+      // The advanced serialisation hands over a Uint8Array already: no copy of the pixels.
+      finish(() => ('error' in result ? reject(new Error(result.error)) : resolve(result.pixels))),
     );
     child.on('error', (error) => finish(() => reject(error)));
     child.on('exit', (code, killedBy) => finish(() => reject(new Error(`the SVG renderer stopped (${killedBy ?? `exit code ${code}`})`))));

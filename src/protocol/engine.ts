@@ -1,7 +1,8 @@
 /**
- * Messages between the host-side engine client (src/host/engineClient.ts) and the engine
- * (src/engine/), which runs in a worker thread or a child process. Both ends validate what they
- * receive with these schemas; the TypeScript types are inferred from them, so they cannot drift.
+ * Messages between the engine client (src/client/engineClient.ts, used by the extension host and
+ * the CLI) and the engine (src/engine/), which runs in a child process or a worker thread. Both
+ * ends validate what they receive with these schemas; the TypeScript types are inferred from them,
+ * so they cannot drift.
  */
 import { z } from 'zod';
 import { GenerationOptionsSchema } from './options';

@@ -157,7 +157,7 @@ export function inkColumns(crop: Crop, background: number[]): boolean[] {
 
 const luma = (r: number, g: number, b: number) => 0.299 * r + 0.587 * g + 0.114 * b;
 
-/** Luminance difference from the background that counts as ink, relative to the crop's contrast. */
+/** Difference from the background (in the most different channel) that counts as ink, relative to the crop's contrast. */
 const INK_LEVEL = 0.4;
 /** Crops with less contrast than this (0..255) are left alone: no text to measure. */
 const MIN_CONTRAST = 40;

@@ -5,10 +5,9 @@
  * task on the same picture. One conversation and one image at a time, so memory stays bounded;
  * a different image, preset or model (a new VisionLanguageModel) drops them, as does unloading.
  */
-import { createHash } from 'node:crypto';
 import type { VisionBudget } from '../../protocol/options';
 import type { ChatMessage } from './prompts';
-import type { RgbImage } from '../rgbImage';
+import { pixelDigest, type RgbImage } from '../rgbImage';
 
 export type CacheUse = 'none' | 'vision' | 'conversation';
 
@@ -26,10 +25,7 @@ export interface StoredConversation {
 
 /** Image content and vision budget: the same key means the same vision features. */
 export function imageKey(image: RgbImage, vision: VisionBudget): string {
-  return createHash('sha256')
-    .update(`${image.width}x${image.height}\0${JSON.stringify(vision)}\0`)
-    .update(image.data)
-    .digest('hex');
+  return `${pixelDigest(image)}:${JSON.stringify(vision)}`;
 }
 
 export class ConversationCache {

@@ -26,7 +26,10 @@ export interface ModelFolderInfo {
  */
 export async function inspectModelFolder(modelDir: string): Promise<ModelFolderInfo> {
   const dtypes = (await readInstalledMarker(modelDir))?.dtype ?? (await plainFolderDtypes(modelDir));
-  const graphs = GRAPH_NAMES.map((graph) => ({ graph, dtype: dtypes[graph], path: graphFile(graph, dtypes[graph]), file: graphFile(graph, dtypes[graph]) }));
+  const graphs = GRAPH_NAMES.map((graph) => {
+    const file = graphFile(graph, dtypes[graph]);
+    return { graph, dtype: dtypes[graph], path: file, file };
+  });
   const report = await validateModelFolder(modelDir, { graphs });
   let weightBytes = 0;
   for (const file of new Set(report.graphs.flatMap((graph) => [graph.file, ...graph.externalData]))) weightBytes += (await stat(join(modelDir, file))).size;

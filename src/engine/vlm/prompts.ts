@@ -2,7 +2,7 @@
  * Every prompt Loupe sends lives here. Messages are rendered by the model's own chat template
  * (tokenizer_config.json), never by string concatenation, so each model family gets its format.
  * User text in them is neutralised against the model's control tokens where the tokenizer is
- * known (src/engine/controlTokens.ts, applied by the VLM).
+ * known (src/engine/vlm/controlTokens.ts, applied by the VLM).
  */
 import type { ChatTurn } from '../../protocol/engine';
 import type { Task } from '../../protocol/tasks';
@@ -14,7 +14,7 @@ export interface PromptInput {
   history: ChatTurn[];
   documentContext?: string;
   language?: string;
-  /** OCR lines with coarse positions (src/engine/ocrGrounding.ts). */
+  /** OCR lines with coarse positions (src/engine/ocr/ocrGrounding.ts). */
   ocrText?: string;
   altTextMaxLength?: number;
 }

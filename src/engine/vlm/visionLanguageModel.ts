@@ -60,8 +60,6 @@ type Model = Awaited<ReturnType<typeof AutoModelForImageTextToText.from_pretrain
 interface PreparedInputs {
   inputs: Record<string, unknown> & { pixel_values: { dims: number[] } };
   inputIds: BigInt64Array;
-  imageTokens: number;
-  room: number;
 }
 
 export class VisionLanguageModel {
@@ -98,7 +96,7 @@ export class VisionLanguageModel {
   private visionKey?: string;
   private visionReused = false;
 
-  /** `dtypes`: the ONNX precision of each graph (src/engine/modelFiles.ts). */
+  /** `dtypes`: the ONNX precision of each graph (src/engine/vlm/modelFiles.ts). */
   static async load(modelDir: string, dtypes: Record<string, GraphDtype>): Promise<VisionLanguageModel> {
     assertOnnxTelemetryDisabled();
     const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')) as {
@@ -127,7 +125,7 @@ export class VisionLanguageModel {
 
   /** What the model would be given for this question: `loupe prompt`. */
   async preview(messages: ChatMessage[], image: RgbImage, options: GenerationOptions): Promise<PromptPreview> {
-    const { inputIds, imageTokens } = await this.prepare(messages, image, options);
+    const { inputIds } = await this.prepare(messages, image, options);
     const tokenizer = this.processor.tokenizer as unknown as { decode(ids: bigint[], o: object): string };
     const text = tokenizer.decode(Array.from(inputIds), { skip_special_tokens: false });
     const knobs = this.processor.image_processor as unknown as Lfm2VlKnobs;
@@ -135,7 +133,7 @@ export class VisionLanguageModel {
     return {
       text: text.replace(/(?:<image>){2,}/g, (run) => `<image>x${run.length / '<image>'.length}`),
       promptTokens: inputIds.length,
-      imageTokens,
+      imageTokens: this.countImageTokens(inputIds),
       tiles: plan?.tiles ?? 1,
       image: { width: image.width, height: image.height },
       ...(plan && {
@@ -158,10 +156,13 @@ export class VisionLanguageModel {
     const raw = new RawImage(image.data, image.width, image.height, 3);
     // The chat template already starts with the BOS token; adding it again would shift the prompt.
     const inputs = (await this.processor(raw, prompt, { add_special_tokens: false })) as PreparedInputs['inputs'];
-    const inputIds = (inputs.input_ids as { data: BigInt64Array }).data;
-    let imageTokens = 0;
-    for (const id of inputIds) if (id === this.imageTokenId) imageTokens++;
-    return { inputs, inputIds, imageTokens, room: this.contextLength - inputIds.length };
+    return { inputs, inputIds: (inputs.input_ids as { data: BigInt64Array }).data };
+  }
+
+  private countImageTokens(ids: BigInt64Array): number {
+    let count = 0;
+    for (const id of ids) if (id === this.imageTokenId) count++;
+    return count;
   }
 
   /**
@@ -221,12 +222,10 @@ export class VisionLanguageModel {
       transcript: [...messages, { role: 'assistant', content: stream.text }],
       tiles: prepared.tiles,
     });
-    let imageTokens = 0;
-    for (const id of inputIds) if (id === this.imageTokenId) imageTokens++;
     return {
       text: stream.text,
       promptTokens: inputIds.length,
-      imageTokens,
+      imageTokens: this.countImageTokens(inputIds),
       tiles: prepared.tiles,
       generatedTokens: stream.count,
       timeToFirstTokenMs: (firstTokenAt || finished) - started,
