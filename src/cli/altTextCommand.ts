@@ -3,16 +3,15 @@
  */
 import type { Command } from 'commander';
 import { displayPath, runCheck } from '../altText/cliCheck';
-import { modelIdentity } from '../altText/altCache';
-import type { AltTextGenerator } from '../altText/altProposals';
+import { altTextGeneratorFor } from '../client/visionModel';
 import { fixPaths } from '../altText/cliFix';
 import { DEFAULT_ALT_MAX_LENGTH } from '../protocol/altTextDefaults';
 import { resolveOptions, type PresetName } from '../protocol/options';
-import { EXIT, withEngine } from './engineSession';
+import { EXIT, withVisionModel } from './engineSession';
 import { positiveInt, preset } from './optionParsers';
-import { resolveCliModel } from './modelResolution';
+import { withRemoteFlags, type RemoteFlags } from './remoteFlags';
 
-interface FixFlags {
+interface FixFlags extends RemoteFlags {
   dryRun?: boolean;
   model?: string;
   preset: PresetName;
@@ -34,9 +33,7 @@ export function registerAltTextCommands(program: Command): void {
       process.exitCode = report.exitCode;
     });
 
-  altText
-    .command('fix')
-    .argument('<paths...>', 'files, folders or globs')
+  withRemoteFlags(altText.command('fix').argument('<paths...>', 'files, folders or globs'))
     .option('--dry-run', 'show a unified diff instead of writing')
     .option('-m, --model <dir|id>', 'model folder or installed model id')
     .option('-p, --preset <name>', 'speed/detail preset', preset, 'fast')
@@ -44,26 +41,11 @@ export function registerAltTextCommands(program: Command): void {
     .option('--language <code>', 'language of the alt text, e.g. en, de')
     .description('write generated alt text into the documents (review with --dry-run first); exit 2 if a file was left unchanged')
     .action(async (paths: string[], flags: FixFlags) => {
-      const modelDir = await resolveCliModel(flags.model);
       const options = resolveOptions(flags.preset, {}, 'alt-text');
       const cwd = process.cwd();
       let problems = 0;
-      const exitCode = await withEngine(async (engine) => {
-        const generator: AltTextGenerator = {
-          model: () => modelIdentity(modelDir),
-          generate: async (request) =>
-            (
-              await engine.generate({
-                modelDir,
-                task: request.task,
-                image: { kind: 'path', path: request.imagePath },
-                documentContext: request.documentContext,
-                language: request.language,
-                altTextMaxLength: request.maxLength,
-                options,
-              }).result
-            ).text,
-        };
+      const exitCode = await withVisionModel(flags, async (model) => {
+        const generator = altTextGeneratorFor(model, options);
         const result = await fixPaths(
           paths,
           generator,

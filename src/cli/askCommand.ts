@@ -9,10 +9,10 @@ import { positiveInt, preset } from './optionParsers';
 import type { Task } from '../protocol/tasks';
 import type { GenerationStats } from '../protocol/engine';
 import { normalizeAltText } from '../altText/altQuality';
-import { checkImageOrExit, checkQuestion, stopOnInterrupt, withEngine } from './engineSession';
-import { resolveCliModel } from './modelResolution';
+import { checkImageOrExit, checkQuestion, stopOnInterrupt, withEngine, withVisionModel } from './engineSession';
+import { withRemoteFlags, type RemoteFlags } from './remoteFlags';
 
-interface AskFlags {
+interface AskFlags extends RemoteFlags {
   model?: string;
   preset: PresetName;
   maxNewTokens?: number;
@@ -21,11 +21,11 @@ interface AskFlags {
 }
 
 function withAskFlags(command: Command): Command {
-  return command
+  return withRemoteFlags(command)
     .option('-m, --model <dir|id>', 'model folder or installed model id (default: $LOUPE_MODEL, then the default model)')
     .option('-p, --preset <name>', `speed/detail preset: ${PRESET_NAMES.join(', ')}`, preset, 'balanced')
     .option('--max-new-tokens <n>', 'longest answer, in tokens', positiveInt)
-    .option('--no-ocr', 'do not give OCR text to the model')
+    .option('--no-ocr', 'do not give OCR text to the local model')
     .option('--json', 'print one JSON object with the answer and timings instead of streaming');
 }
 
@@ -44,13 +44,12 @@ async function runAsk(task: Task, imagePath: string, question: string, flags: As
   checkQuestion(question);
   const path = resolve(imagePath);
   await checkImageOrExit(path);
-  const modelDir = await resolveCliModel(flags.model);
   const options = resolveOptions(flags.preset, flags.maxNewTokens ? { maxNewTokens: flags.maxNewTokens } : {}, task);
   // Alt text is post-processed as a whole (one sentence, length cap), so it is not streamed.
   const stream = !flags.json && task !== 'alt-text';
-  return withEngine(async (engine) => {
-    const job = engine.generate(
-      { modelDir, task, question, image: { kind: 'path', path }, ocrGrounding: flags.ocr !== false, options },
+  return withVisionModel(flags, async (model) => {
+    const job = model.ask(
+      { task, question, image: { kind: 'path', path }, ocrGrounding: flags.ocr !== false, options },
       {
         onToken: (text) => stream && process.stdout.write(text),
         // Loading a real model takes seconds; say so rather than sit silent.

@@ -8,11 +8,11 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import type { ChatTurn, GenerationStats } from '../protocol/engine';
 import { PRESET_NAMES, resolveOptions, type PresetName } from '../protocol/options';
-import { checkImageOrExit, checkQuestion, stopOnInterrupt, withEngine } from './engineSession';
-import { resolveCliModel } from './modelResolution';
+import { checkImageOrExit, checkQuestion, stopOnInterrupt, withVisionModel } from './engineSession';
 import { preset } from './optionParsers';
+import { withRemoteFlags, type RemoteFlags } from './remoteFlags';
 
-interface ChatFlags {
+interface ChatFlags extends RemoteFlags {
   model?: string;
   preset: PresetName;
   json?: boolean;
@@ -27,22 +27,22 @@ function statsLine(stats: GenerationStats): string {
 async function runChat(imagePath: string, flags: ChatFlags): Promise<number> {
   const path = resolve(imagePath);
   await checkImageOrExit(path);
-  const modelDir = await resolveCliModel(flags.model);
-  const interactive = process.stdin.isTTY === true;
-  const lines = createInterface({ input: process.stdin, output: interactive ? process.stderr : undefined, terminal: interactive });
-  if (interactive) {
-    lines.setPrompt('you> ');
-    lines.prompt();
-  }
   const options = resolveOptions(flags.preset, {}, 'question');
-  return withEngine(async (engine) => {
+  return withVisionModel(flags, async (model) => {
+    // Read stdin only once the model is chosen: choosing may prompt for a server's key.
+    const interactive = process.stdin.isTTY === true;
+    const lines = createInterface({ input: process.stdin, output: interactive ? process.stderr : undefined, terminal: interactive });
+    if (interactive) {
+      lines.setPrompt('you> ');
+      lines.prompt();
+    }
     const history: ChatTurn[] = [];
     for await (const line of lines) {
       const question = line.trim();
       if (question) {
         checkQuestion(question);
-        const job = engine.generate(
-          { modelDir, task: 'question', question, history, image: { kind: 'path', path }, ocrGrounding: flags.ocr !== false, options },
+        const job = model.ask(
+          { task: 'question', question, history, image: { kind: 'path', path }, ocrGrounding: flags.ocr !== false, options },
           { onToken: (text) => !flags.json && process.stdout.write(text) },
         );
         stopOnInterrupt(job);
@@ -60,9 +60,7 @@ async function runChat(imagePath: string, flags: ChatFlags): Promise<number> {
 }
 
 export function registerChatCommand(program: Command): void {
-  program
-    .command('chat')
-    .argument('<image>')
+  withRemoteFlags(program.command('chat').argument('<image>'))
     .option('-m, --model <dir|id>', 'model folder or installed model id (default: $LOUPE_MODEL, then the default model)')
     .option('-p, --preset <name>', `speed/detail preset: ${PRESET_NAMES.join(', ')}`, preset, 'balanced')
     .option('--no-ocr', 'do not give OCR text to the model')

@@ -1,5 +1,11 @@
 import { join } from 'node:path';
 import { EngineClient } from '../client/engineClient';
+import { LocalVisionModel, type VisionModel } from '../client/visionModel';
+import { listModels } from '../remote/openAiChat';
+import { RemoteError } from '../remote/remoteErrors';
+import { ConsentRefused } from '../remote/remoteVisionModel';
+import { openRemoteModel, promptApiKey, remoteEndpoint, type RemoteFlags } from './remoteFlags';
+import { resolveCliModel } from './modelResolution';
 import { EngineError } from '../protocol/engineError';
 import { MAX_QUESTION_CHARS } from '../protocol/engine';
 import { inspectImage } from '../engine/images';
@@ -33,9 +39,23 @@ export async function checkImageOrExit(path: string): Promise<void> {
   await inspectImage({ kind: 'path', path }).catch((error: Error) => fail(error.message, EXIT.badInput));
 }
 
+/** Problems the user fixes by changing the command or its input exit 2; failures of the engine or server exit 1. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof EngineError && (error.code === 'BAD_INPUT' || error.code === 'MODEL_MISSING')) return EXIT.badInput;
+  if (error instanceof RemoteError && (error.kind === 'auth' || error.kind === 'model-missing' || error.kind === 'too-large')) return EXIT.badInput;
+  if (error instanceof ConsentRefused) return EXIT.badInput;
   return EXIT.engineFailure;
+}
+
+/** What to do about a server's refusal, in CLI terms. */
+const REMOTE_HINTS: Partial<Record<RemoteError['kind'], string>> = {
+  auth: ' Set LOUPE_API_KEY to a key the server accepts.',
+  'model-missing': ' Pass one of them with --remote-model.',
+};
+
+function report(error: unknown): void {
+  const hint = error instanceof RemoteError ? (REMOTE_HINTS[error.kind] ?? '') : '';
+  process.stderr.write(`loupe: ${(error as Error).message}${hint}\n`);
 }
 
 /** The CLI runs the same bundled engine as the extension, in a worker thread. */
@@ -51,10 +71,39 @@ export async function withEngine(run: (engine: EngineClient) => Promise<void>): 
     return interrupted ? EXIT.interrupted : EXIT.ok;
   } catch (error) {
     if (interrupted) return EXIT.interrupted;
-    process.stderr.write(`loupe: ${(error as Error).message}\n`);
+    report(error);
     return exitCodeFor(error);
   } finally {
     await engine.dispose();
+  }
+}
+
+/**
+ * Runs one command against the model the flags choose: a server (--endpoint, $LOUPE_ENDPOINT),
+ * else the local model (--model, $LOUPE_MODEL, the default) in a fresh engine.
+ */
+export async function withVisionModel(flags: RemoteFlags & { model?: string }, run: (model: VisionModel) => Promise<void>): Promise<number> {
+  const endpoint = remoteEndpoint(flags);
+  if (!endpoint) {
+    const modelDir = await resolveCliModel(flags.model);
+    return withEngine((engine) => run(new LocalVisionModel(engine, modelDir)));
+  }
+  let apiKey = process.env.LOUPE_API_KEY || undefined;
+  // Servers often need no key (Ollama, LM Studio); ask for one only when this one says so.
+  if (!apiKey && process.stdin.isTTY) {
+    const needsKey = await listModels(endpoint).then(
+      () => false,
+      (error: unknown) => error instanceof RemoteError && error.kind === 'auth',
+    );
+    if (needsKey) apiKey = await promptApiKey(new URL(endpoint.baseUrl).host);
+  }
+  try {
+    await run(openRemoteModel(endpoint, apiKey, flags));
+    return interrupted ? EXIT.interrupted : EXIT.ok;
+  } catch (error) {
+    if (interrupted) return EXIT.interrupted;
+    report(error);
+    return exitCodeFor(error);
   }
 }
 

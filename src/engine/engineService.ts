@@ -19,7 +19,7 @@ import { memoryShortfall } from './memoryCheck';
 import { inspectModelFolder, type ModelFolderInfo } from './vlm/modelFiles';
 import { OcrEngine } from './ocr/ocrEngine';
 import { formatOcrForPrompt } from './ocr/ocrGrounding';
-import { OCR_GROUNDED_TASKS, buildMessages } from './vlm/prompts';
+import { OCR_GROUNDED_TASKS, buildMessages } from '../prompts/taskPrompts';
 import { loadReleasingOnFailure, nativeCreationsSettled } from './sessionTracker';
 import type { EngineTransport } from './transport';
 import { pixelDigest, type RgbImage } from './rgbImage';

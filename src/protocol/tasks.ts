@@ -1,4 +1,4 @@
-/** What the user wants from an image; each task has its own prompt (src/engine/vlm/prompts.ts). */
+/** What the user wants from an image; each task has its own prompt (src/prompts/taskPrompts.ts). */
 export const TASKS = ['explain-screenshot', 'alt-text', 'describe-diagram', 'chart-to-table', 'extract-text', 'question'] as const;
 export type Task = (typeof TASKS)[number];
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { AutoTokenizer, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { controlTokenPattern, neutralizeControlTokens, neutralizeMessages } from '../../src/engine/vlm/controlTokens';
-import { buildMessages } from '../../src/engine/vlm/prompts';
+import { buildMessages } from '../../src/prompts/taskPrompts';
 import { tinyModelDir } from '../support/paths';
 
 /** SmolVLM's (Idefics3) control tokens, which an LFM2 hand list never knew. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildMessages } from '../../src/engine/vlm/prompts';
+import { buildMessages } from '../../src/prompts/taskPrompts';
 import { coarsePosition, formatOcrForPrompt } from '../../src/engine/ocr/ocrGrounding';
 import type { OcrLine, OcrResult } from '../../src/protocol/engine';
 

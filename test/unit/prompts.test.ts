@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildMessages } from '../../src/engine/vlm/prompts';
+import { buildMessages } from '../../src/prompts/taskPrompts';
 import { TASKS } from '../../src/protocol/tasks';
 
 const userText = (messages: ReturnType<typeof buildMessages>, index = 0) => {

@@ -6,7 +6,7 @@
  * text, so every model family is covered without a hand-kept list. A zero-width space after the
  * first character keeps the text readable while the tokenizer no longer matches the token.
  */
-import type { ChatMessage } from './prompts';
+import type { ChatMessage } from '../../prompts/taskPrompts';
 
 interface AddedToken {
   content: string;

@@ -6,7 +6,7 @@
  * a different image, preset or model (a new VisionLanguageModel) drops them, as does unloading.
  */
 import type { VisionBudget } from '../../protocol/options';
-import type { ChatMessage } from './prompts';
+import type { ChatMessage } from '../../prompts/taskPrompts';
 import { pixelDigest, type RgbImage } from '../rgbImage';
 
 export type CacheUse = 'none' | 'vision' | 'conversation';

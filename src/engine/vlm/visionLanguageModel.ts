@@ -16,7 +16,7 @@ import {
 } from '@huggingface/transformers';
 import type { PromptPreview } from '../../protocol/engine';
 import type { GenerationOptions, VisionBudget } from '../../protocol/options';
-import type { ChatMessage } from './prompts';
+import type { ChatMessage } from '../../prompts/taskPrompts';
 import { controlTokenPattern, neutralizeMessages } from './controlTokens';
 import { ConversationCache, imageKey, type CacheUse, type StoredConversation } from './conversationCache';
 import { EngineError } from '../../protocol/engineError';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { fixPaths } from '../../../src/altText/cliFix';
-import { buildMessages } from '../../../src/engine/vlm/prompts';
+import { buildMessages } from '../../../src/prompts/taskPrompts';
 import { EngineRequestSchema } from '../../../src/protocol/engine';
 import { resolveOptions } from '../../../src/protocol/options';
 import { testGenerator } from './fixtureTree';

@@ -2,11 +2,11 @@
  * Every prompt Loupe sends lives here. Messages are rendered by the model's own chat template
  * (tokenizer_config.json), never by string concatenation, so each model family gets its format.
  * User text in them is neutralised against the model's control tokens where the tokenizer is
- * known (src/engine/vlm/controlTokens.ts, applied by the VLM).
+ * known (src/engine/vlm/controlTokens.ts, applied by the local VLM; a server applies its own template).
  */
-import type { ChatTurn } from '../../protocol/engine';
-import type { Task } from '../../protocol/tasks';
-import { DEFAULT_ALT_MAX_LENGTH } from '../../protocol/altTextDefaults';
+import type { ChatTurn } from '../protocol/engine';
+import type { Task } from '../protocol/tasks';
+import { DEFAULT_ALT_MAX_LENGTH } from '../protocol/altTextDefaults';
 
 export interface PromptInput {
   task: Task;

@@ -1,0 +1,77 @@
+/**
+ * A server that speaks OpenAI's chat-completions protocol (vLLM, SGLang, LM Studio, llama.cpp's
+ * server, Ollama's /v1): where it is, which model to ask, and what the user allowed for it.
+ * Images leave the machine only through one of these, and only as the rules here permit.
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+export const EndpointSchema = z.object({
+  /** The user's name for it, shown in the status bar and the model picker. */
+  name: z.string().min(1).max(80),
+  /** Base URL up to and including the API version, e.g. http://127.0.0.1:11434/v1. */
+  baseUrl: z.string().min(1),
+  /** The model id the server knows (GET {baseUrl}/models lists them). */
+  model: z.string().min(1).max(300),
+  /** Extra request headers (a proxy's, an organisation id). Never the API key: that is a secret. */
+  headers: z.record(z.string(), z.string()).default({}),
+  /** Plain http to a host other than this machine: refused unless the user allows it here. */
+  allowHttp: z.boolean().default(false),
+});
+export type Endpoint = z.infer<typeof EndpointSchema>;
+
+/** Where to reach an endpoint, after its base URL was checked. */
+export interface EndpointTarget {
+  url: URL;
+  /** host[:port], as messages and consent prompts name it. */
+  host: string;
+  loopback: boolean;
+}
+
+export class EndpointRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EndpointRefused';
+  }
+}
+
+/** localhost, 127.0.0.0/8 and ::1: traffic that never leaves the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(host);
+  return false;
+}
+
+/**
+ * The base URL parsed and checked: http(s) only, no credentials in it (they would end up in
+ * logs), and plain http only to this machine unless the user allowed it for this endpoint.
+ */
+export function endpointTarget(endpoint: Pick<Endpoint, 'baseUrl' | 'allowHttp'>): EndpointTarget {
+  let url: URL;
+  try {
+    url = new URL(endpoint.baseUrl);
+  } catch {
+    throw new EndpointRefused(`"${endpoint.baseUrl}" is not a URL. Give the server's base URL, e.g. http://127.0.0.1:11434/v1.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new EndpointRefused(`${url.protocol} URLs are not supported; give an http:// or https:// base URL.`);
+  }
+  if (url.username || url.password) {
+    throw new EndpointRefused('Put the API key in Loupe\'s key store (or LOUPE_API_KEY), not in the URL.');
+  }
+  const loopback = isLoopbackHost(url.hostname);
+  if (url.protocol === 'http:' && !loopback && !endpoint.allowHttp) {
+    throw new EndpointRefused(
+      `${url.host} would receive images over plain http, readable by anyone on the network. Use https, or allow http for this endpoint if the network is yours.`,
+    );
+  }
+  url.pathname = url.pathname.replace(/\/+$/, '');
+  return { url, host: url.host, loopback };
+}
+
+/** `{baseUrl}/{path}` keeping the base URL's own path (…/v1 + chat/completions). */
+export function endpointUrl(target: EndpointTarget, path: string): string {
+  return `${target.url.origin}${target.url.pathname}/${path}${target.url.search}`;
+}
