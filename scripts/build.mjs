@@ -58,8 +58,21 @@ async function build() {
       sourcemap: production ? false : 'linked',
       logLevel: 'warning',
     }),
+    // The alt text batch's review list (src/features/altTextReview.ts).
+    esbuild.build({
+      entryPoints: ['webview-ui/altReview/main.ts'],
+      outfile: 'dist/altReview.js',
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+      minify: production,
+      sourcemap: production ? false : 'linked',
+      logLevel: 'warning',
+    }),
   ]);
   await copyFile('webview-ui/panel.css', 'dist/webview.css');
+  await copyFile('webview-ui/altReview/altReview.css', 'dist/altReview.css');
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) await build();

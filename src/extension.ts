@@ -54,6 +54,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerWebviewPanelSerializer(ASK_PANEL_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel) => load().adoptPanel(panel),
     }),
+    // The side-bar chat (package.json `views`): the same webview as the panel, resolved when first shown.
+    vscode.window.registerWebviewViewProvider('loupe.chat', { resolveWebviewView: (view) => load().adoptView(view) }),
   );
   const timer = setTimeout(load, 0);
   context.subscriptions.push({ dispose: () => clearTimeout(timer) });

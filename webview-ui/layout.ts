@@ -9,15 +9,34 @@ const CHIP_TASKS: Task[] = ['explain-screenshot', 'alt-text', 'describe-diagram'
 
 const TEMPLATE = `
 <header class="status-line">
-  <span id="model-status" class="model-status"></span>
+  <span class="model-state">
+    <span id="status-dot" class="status-dot" aria-hidden="true"></span>
+    <span id="model-status" role="status" aria-live="polite" aria-atomic="true"></span>
+  </span>
   <label class="preset">Preset
-    <select id="preset" title="Speed/detail trade-off (also: Loupe: Select Speed/Detail Preset)">
+    <select id="preset" aria-describedby="preset-hint">
       <option value="fast">Fast</option>
       <option value="balanced">Balanced</option>
       <option value="detailed">Detailed</option>
     </select>
   </label>
+  <span id="preset-hint" class="visually-hidden">Speed and detail for this chat only; the loupe.preset setting is the default for new chats.</span>
 </header>
+
+<!-- First in the page after the header, so the question box is the second Tab stop; CSS keeps it at the bottom. -->
+<form id="ask-form" class="ask" aria-label="Ask">
+  <div id="readout" class="readout" aria-hidden="true"></div>
+  <label for="question" class="visually-hidden">Question about the image</label>
+  <textarea id="question" rows="2" maxlength="${MAX_QUESTION_CHARS}" aria-describedby="ask-hint"
+    placeholder="Ask about the image, or a follow-up (Enter sends, Shift+Enter adds a line)"></textarea>
+  <div class="button-row">
+    <button type="submit" id="ask" aria-describedby="ask-hint">Ask</button>
+    <button type="button" id="stop" class="secondary" hidden>Stop</button>
+    <button type="button" id="attach" class="secondary" title="Choose an image file to ask about">Attach image…</button>
+    <button type="button" id="new-conversation" class="link">New conversation</button>
+  </div>
+  <p id="ask-hint" class="hint" hidden></p>
+</form>
 
 <section id="no-model" class="banner" hidden>
   <p><strong>No model is installed yet.</strong> Loupe answers with a vision model that runs on this
@@ -49,43 +68,22 @@ const TEMPLATE = `
       <button type="button" id="clear-image" class="link">Remove</button>
     </figcaption>
   </figure>
+  <div id="image-error" class="error" role="alert" hidden></div>
 </section>
 
-<section class="tasks" aria-label="Tasks">
+<section class="tasks" aria-label="Tasks" aria-describedby="ask-hint">
   ${CHIP_TASKS.map((task) => `<button type="button" class="chip" data-task="${task}">${TASK_LABELS[task]}</button>`).join('\n  ')}
 </section>
 
-<section id="conversation" class="conversation" aria-live="polite" aria-label="Conversation"></section>
-<div id="error" class="error" role="alert" hidden>
-  <p id="error-text"></p>
-  <div id="error-actions" class="button-row"></div>
-</div>
-<div id="notice" class="notice" role="status"></div>
-
-<section id="actions" class="actions button-row" aria-label="Use the answer" hidden>
-  <button type="button" data-insert="cursor">Insert at cursor</button>
-  <button type="button" class="secondary" data-insert="replace">Replace selection</button>
-  <button type="button" class="secondary" data-insert="copy">Copy</button>
-  <button type="button" class="secondary" data-insert="altText">Use as alt text</button>
-  <button type="button" class="secondary" data-insert="comment">Insert as comment</button>
-  <button type="button" class="secondary" data-insert="table">Insert as table</button>
-</section>
-
-<form id="ask-form" class="ask">
-  <div id="readout" class="readout"></div>
-  <label for="question" class="visually-hidden">Question about the image</label>
-  <textarea id="question" rows="2" maxlength="${MAX_QUESTION_CHARS}"
-    placeholder="Ask about the image, or a follow-up (Enter sends, Shift+Enter adds a line)"></textarea>
-  <div class="button-row">
-    <button type="submit" id="ask">Ask</button>
-    <button type="button" id="stop" class="secondary" hidden>Stop</button>
-    <button type="button" id="new-conversation" class="link">New conversation</button>
-  </div>
-</form>
+<section id="conversation" class="conversation" aria-label="Conversation"></section>
+<div id="error" class="error" role="alert" hidden></div>
+<div id="notice" class="notice" role="status" aria-live="polite"></div>
+<div id="announcer" class="visually-hidden" role="status" aria-live="polite"></div>
 `;
 
 export interface PanelElements {
   modelStatus: HTMLElement;
+  statusDot: HTMLElement;
   preset: HTMLSelectElement;
   noModel: HTMLElement;
   dropZone: HTMLElement;
@@ -99,16 +97,16 @@ export interface PanelElements {
   conversation: HTMLElement;
   readout: HTMLElement;
   error: HTMLElement;
-  errorText: HTMLElement;
-  errorActions: HTMLElement;
+  imageError: HTMLElement;
   notice: HTMLElement;
-  actions: HTMLElement;
-  insertButtons: HTMLButtonElement[];
+  announcer: HTMLElement;
   commandButtons: HTMLButtonElement[];
   askForm: HTMLFormElement;
   question: HTMLTextAreaElement;
   ask: HTMLButtonElement;
   stop: HTMLButtonElement;
+  attach: HTMLButtonElement;
+  askHint: HTMLElement;
   newConversation: HTMLButtonElement;
   pasteKey: HTMLElement;
 }
@@ -122,6 +120,7 @@ export function buildLayout(root: HTMLElement): PanelElements {
   };
   return {
     modelStatus: byId('model-status'),
+    statusDot: byId('status-dot'),
     preset: byId('preset'),
     noModel: byId('no-model'),
     dropZone: byId('drop-zone'),
@@ -135,16 +134,16 @@ export function buildLayout(root: HTMLElement): PanelElements {
     conversation: byId('conversation'),
     readout: byId('readout'),
     error: byId('error'),
-    errorText: byId('error-text'),
-    errorActions: byId('error-actions'),
+    imageError: byId('image-error'),
     notice: byId('notice'),
-    actions: byId('actions'),
-    insertButtons: [...root.querySelectorAll<HTMLButtonElement>('[data-insert]')],
+    announcer: byId('announcer'),
     commandButtons: [...root.querySelectorAll<HTMLButtonElement>('#no-model [data-command]')],
     askForm: byId('ask-form'),
     question: byId('question'),
     ask: byId('ask'),
     stop: byId('stop'),
+    attach: byId('attach'),
+    askHint: byId('ask-hint'),
     newConversation: byId('new-conversation'),
     pasteKey: root.querySelector<HTMLElement>('.paste-key')!,
   };

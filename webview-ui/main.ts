@@ -1,22 +1,24 @@
 /**
- * Entry of the Ask panel's webview: restores the saved state, says `ready` to the host, applies
- * host messages, and turns user actions into messages. Rendering is batched per animation frame.
- * The image arrives as bytes and is shown from a blob: URL; the saved state keeps only its id and
- * a thumbnail, and a recreated webview asks the host for the bytes again.
+ * Entry of the Ask panel's webview (the editor-tab panel and the side-bar chat show the same
+ * page): restores the saved state, says `ready` to the host, applies host messages, and turns
+ * user actions into messages. Rendering is batched per animation frame. The image arrives as
+ * bytes and is shown from a blob: URL; the saved state keeps only its id and a thumbnail, and a
+ * recreated webview asks the host for the bytes again.
  */
 import type { PresetName } from '../src/protocol/options';
 import type { Task } from '../src/protocol/tasks';
-import type { InsertAction, PanelCommand } from '../src/protocol/webview';
-import { AnswerView } from './answerView';
+import type { PanelAction, PanelCommand } from '../src/protocol/webview';
+import { AnswerView, type AnswerAction } from './answerView';
 import { onHostMessage, postToHost, savedState, saveState } from './hostBridge';
 import { setupIntake } from './intake';
 import { buildLayout, type PanelElements } from './layout';
 import { renderOcrOverlay } from './ocrOverlay';
-import { applyHostMessage, beginAsk, formatReadout, newConversation, restoreState, type PanelState } from './panelState';
+import { applyHostMessage, beginAsk, effectivePreset, formatReadout, newConversation, restoreState, retryLast, type PanelError, type PanelState } from './panelState';
 import { makeThumbnail } from './thumbnail';
+import { renderAnswerActions } from './answerActions';
 
 const elements = buildLayout(document.getElementById('app')!);
-const answers = new AnswerView(elements.conversation, (href) => postToHost({ type: 'openLink', href }));
+const answers = new AnswerView(elements.conversation, (href) => postToHost({ type: 'openLink', href }), onAnswerAction);
 let state: PanelState = restoreState(savedState());
 /** The full image, as the host sent it; blob URLs do not outlive the webview, so it is not saved. */
 let fullImage: { id: string; url: string } | undefined;
@@ -26,9 +28,11 @@ let fullImage: { id: string; url: string } | undefined;
 let renderQueued = false;
 /** The question text last written into the box, so typing is never overwritten by a render. */
 let shownDraft = '';
-/** The OCR result and error last drawn; state updates keep these objects while they are current. */
+/** The OCR result and errors last drawn; state updates keep these objects while they are current. */
 let shownOcr: PanelState['ocr'];
-let shownError: PanelState['error'];
+const shownErrors = new Map<HTMLElement, PanelError | undefined>();
+/** The turns last handed to the host to keep for this image. */
+let keptTurns: PanelState['turns'] | undefined = state.turns;
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
 
 function update(next: PanelState): void {
@@ -40,6 +44,7 @@ function update(next: PanelState): void {
       render(elements, state);
     });
   }
+  keepConversation();
   // Saving copies the whole state (conversation, thumbnail); during a stream once a second is enough.
   saveTimer ??= setTimeout(() => {
     saveTimer = undefined;
@@ -47,11 +52,18 @@ function update(next: PanelState): void {
   }, state.pending ? 1000 : 0);
 }
 
+/** Finished turns go to the host, which keeps them per image content across reloads and image switches. */
+function keepConversation(): void {
+  if (state.pending || state.turns === keptTurns || !state.image?.hash) return;
+  keptTurns = state.turns;
+  postToHost({ type: 'saveConversation', hash: state.image.hash, turns: state.turns.slice(-64) });
+}
+
 function ask(task: Task, question: string): void {
   const started = beginAsk(state, task, question, Date.now());
   if (!started) return;
   update(started.state);
-  postToHost({ type: 'ask', task, question: question.trim(), preset: state.preset, history: started.history });
+  postToHost({ type: 'ask', task, question: question.trim(), preset: effectivePreset(state), history: started.history });
 }
 
 function stop(): void {
@@ -60,9 +72,26 @@ function stop(): void {
   postToHost({ type: 'stop' });
 }
 
+function focusQuestion(): void {
+  elements.question.focus();
+}
+
+/** Says something once to screen readers, without moving focus. */
+function announce(text: string): void {
+  elements.announcer.textContent = '';
+  // A separate frame, so the same sentence twice is announced twice.
+  requestAnimationFrame(() => (elements.announcer.textContent = text));
+}
+
 onHostMessage((message) => {
   if (message.type === 'image') showFullImage(message.image);
+  if (message.type === 'imageRefused') showFullImage(null);
+  if (message.type === 'focusQuestion') focusQuestion();
+  const before = state;
   update(applyHostMessage(state, message, Date.now()));
+  if (message.type === 'done' && before.pending) {
+    announce(message.cutAtTokens && !message.cancelled ? `Answer cut at ${message.cutAtTokens} tokens. Continue is under the answer.` : message.cancelled ? 'Answer stopped.' : 'Answer finished.');
+  }
   if (message.type === 'image' && message.ask) ask(message.ask.task, message.ask.question);
 });
 
@@ -75,20 +104,43 @@ function showFullImage(image: { id: string; mime: string; bytes: Uint8Array<Arra
 // ---- user actions -----------------------------------------------------------------------------
 
 setupIntake(elements.dropZone, {
-  onImageData: (name, bytes) => postToHost({ type: 'imageData', name, bytes }),
-  onUris: (uris) => postToHost({ type: 'droppedUris', uris: uris.slice(0, 20) }),
-  onError: (text) => update({ ...state, notice: { level: 'error', text } }),
+  onImageData: (name, bytes) => {
+    clearError();
+    postToHost({ type: 'imageData', name, bytes });
+  },
+  onUris: (uris) => {
+    clearError();
+    postToHost({ type: 'droppedUris', uris: uris.slice(0, 20) });
+  },
+  // Refused before it reached the host: the old image goes too, as when the host refuses one.
+  onError: (text) => {
+    if (state.image) postToHost({ type: 'clearImage' });
+    showFullImage(null);
+    update({ ...newConversation(state), image: null, error: { message: text, actions: [{ label: 'Choose another image…', command: 'pickImage' }], at: 'image' } });
+  },
 });
 
-const pickImage = () => postToHost({ type: 'pickImage' });
+/** The next action makes an error shown for an earlier one stale. */
+function clearError(): void {
+  if (state.error) update({ ...state, error: undefined });
+}
+
+const pickImage = () => {
+  clearError();
+  postToHost({ type: 'pickImage' });
+};
 elements.dropZone.addEventListener('click', pickImage);
 elements.dropZone.addEventListener('keydown', (event) => {
   if (event.key !== 'Enter' && event.key !== ' ') return;
   event.preventDefault();
   pickImage();
 });
+elements.attach.addEventListener('click', pickImage);
 elements.replaceImage.addEventListener('click', pickImage);
-elements.clearImage.addEventListener('click', () => postToHost({ type: 'clearImage' }));
+elements.clearImage.addEventListener('click', () => {
+  clearError();
+  postToHost({ type: 'clearImage' });
+});
 elements.thumbnail.addEventListener('load', () => {
   const image = state.image;
   // Only the full image tells its size and makes the thumbnail; a restored thumbnail shows meanwhile.
@@ -97,13 +149,14 @@ elements.thumbnail.addEventListener('load', () => {
   update({ ...state, imageSize: { width, height }, image: { ...image, thumbnail: image.thumbnail ?? makeThumbnail(elements.thumbnail) } });
 });
 
+// A chip runs its task as a new turn; what is typed in the box stays there for later.
 for (const chip of elements.chips) {
-  chip.addEventListener('click', () => ask(chip.dataset.task as Task, elements.question.value));
+  chip.addEventListener('click', () => ask(chip.dataset.task as Task, ''));
 }
 elements.askForm.addEventListener('submit', (event) => {
   event.preventDefault();
   const question = elements.question.value;
-  if (!question.trim()) return elements.question.focus();
+  if (!question.trim()) return focusQuestion();
   ask('question', question);
 });
 elements.question.addEventListener('keydown', (event) => {
@@ -123,25 +176,39 @@ document.addEventListener('keydown', (event) => {
 elements.newConversation.addEventListener('click', () => {
   if (state.pending) stop();
   update(newConversation(state));
-  elements.question.focus();
+  focusQuestion();
 });
-elements.preset.addEventListener('change', () => {
-  const preset = elements.preset.value as PresetName;
-  update({ ...state, preset });
-  postToHost({ type: 'setPreset', preset });
-});
-for (const button of elements.insertButtons) {
-  button.addEventListener('click', () => {
-    const answer = lastAnswer(state);
-    if (answer) postToHost({ type: 'insert', action: button.dataset.insert as InsertAction, text: answer });
-  });
-}
+// This chat's own choice: the loupe.preset setting (the default, also for alt text fixes) stays as it is.
+elements.preset.addEventListener('change', () => update({ ...state, preset: elements.preset.value as PresetName }));
 for (const button of elements.commandButtons) {
   button.addEventListener('click', () => postToHost({ type: 'runCommand', command: button.dataset.command as PanelCommand }));
 }
-elements.errorActions.addEventListener('click', (event) => {
-  const command = (event.target as HTMLElement).closest<HTMLElement>('[data-command]')?.dataset.command;
-  if (command) postToHost({ type: 'runCommand', command: command as PanelCommand });
+for (const slot of [elements.error, elements.imageError]) {
+  slot.addEventListener('click', (event) => {
+    const command = (event.target as HTMLElement).closest<HTMLElement>('[data-action]')?.dataset.action as PanelAction['command'] | undefined;
+    if (!command) return;
+    // The fix is under way: the error it answers is no longer news.
+    update({ ...state, error: undefined });
+    if (command === 'pickImage') postToHost({ type: 'pickImage' });
+    else postToHost({ type: 'runCommand', command });
+  });
+}
+
+function onAnswerAction(action: AnswerAction): void {
+  if (action.kind === 'continue') return ask('question', 'Continue');
+  if (action.kind === 'retry') {
+    const retry = retryLast(state);
+    if (!retry) return;
+    state = retry.state;
+    return ask(retry.task, retry.question);
+  }
+  const text = state.turns[action.index]?.text;
+  if (text) postToHost({ type: 'insert', action: action.action, text });
+}
+
+// Opening the panel or the side-bar chat puts the keyboard in the question box: typing is never lost.
+window.addEventListener('focus', () => {
+  if (!document.activeElement || document.activeElement === document.body) focusQuestion();
 });
 
 // Elapsed time keeps moving between tokens (and before the first one).
@@ -150,11 +217,6 @@ setInterval(() => {
 }, 250);
 
 // ---- rendering --------------------------------------------------------------------------------
-
-function lastAnswer(current: PanelState): string | undefined {
-  const last = current.turns.at(-1);
-  return last?.role === 'assistant' && last.text ? last.text : undefined;
-}
 
 const MODEL_STATE_LABELS = {
   missing: 'No model installed',
@@ -172,14 +234,17 @@ function render(ui: PanelElements, current: PanelState): void {
   if (atBottom) scroller.scrollTop = scroller.scrollHeight;
 }
 
+/** Sets text only when it changed: a live region re-announces every write. */
+function setText(element: HTMLElement, text: string): void {
+  if (element.textContent !== text) element.textContent = text;
+}
+
 function renderContent(ui: PanelElements, current: PanelState): void {
   const status = current.modelStatus;
-  ui.modelStatus.textContent = status
-    ? [MODEL_STATE_LABELS[status.state], status.modelName].filter(Boolean).join(' · ')
-    : 'Connecting…';
-  ui.modelStatus.dataset.state = status?.state ?? 'unknown';
+  setText(ui.modelStatus, status ? [MODEL_STATE_LABELS[status.state], status.modelName].filter(Boolean).join(' · ') : 'Connecting…');
+  ui.statusDot.dataset.state = status?.state ?? 'unknown';
   ui.noModel.hidden = status?.state !== 'missing';
-  ui.preset.value = current.preset;
+  ui.preset.value = effectivePreset(current);
   ui.pasteKey.textContent = current.isMac ? '⌘V' : 'Ctrl+V';
 
   const image = current.image;
@@ -197,6 +262,10 @@ function renderContent(ui: PanelElements, current: PanelState): void {
   const busy = !!current.pending;
   for (const chip of ui.chips) chip.disabled = busy || !image;
   ui.ask.disabled = busy || !image;
+  // Disabled controls say why in words on the page, not only in a tooltip.
+  const why = !image ? 'Add an image first: paste it, drop it, or use Attach image…' : busy ? 'Loupe is answering; Stop it (Esc) to ask something else.' : '';
+  ui.askHint.hidden = !why;
+  setText(ui.askHint, why);
   ui.stop.hidden = !busy;
   ui.stop.disabled = !!current.pending?.stopping;
   ui.stop.textContent = current.pending?.stopping ? 'Stopping…' : 'Stop';
@@ -204,67 +273,38 @@ function renderContent(ui: PanelElements, current: PanelState): void {
   if (current.draft !== shownDraft) ui.question.value = shownDraft = current.draft;
 
   answers.render(current.turns, current.pending);
+  renderAnswerActions(answers.answers(), current.targets, busy);
   ui.readout.textContent = formatReadout(current, Date.now());
 
-  ui.error.hidden = !current.error;
-  ui.errorText.textContent = current.error?.message ?? '';
-  if (current.error !== shownError) {
-    shownError = current.error;
-    ui.errorActions.replaceChildren(
-      ...(current.error?.actions ?? []).map(({ label, command }) => {
-        const button = document.createElement('button');
-        button.type = 'button';
-        button.dataset.command = command;
-        button.textContent = label;
-        return button;
-      }),
-    );
-  }
+  renderError(ui.imageError, current.error?.at === 'image' ? current.error : undefined);
+  renderError(ui.error, current.error?.at === 'answer' ? current.error : undefined);
   ui.notice.textContent = current.notice?.text ?? '';
   ui.notice.dataset.level = current.notice?.level ?? 'info';
-
-  renderActions(ui, current);
 }
 
-function renderActions(ui: PanelElements, current: PanelState): void {
-  const answer = lastAnswer(current);
-  ui.actions.hidden = !answer || !!current.pending;
-  const { targets } = current;
-  const lastTask = current.turns.at(-1)?.task;
-  const into = targets.editor ? ` (${targets.editor})` : '';
-  for (const button of ui.insertButtons) {
-    const action = button.dataset.insert as InsertAction;
-    switch (action) {
-      case 'cursor':
-        button.disabled = !targets.editor;
-        button.title = targets.editor ? `Into ${targets.editor}` : 'Open a text editor first';
-        break;
-      case 'comment':
-        button.disabled = !targets.editor || !targets.commentable;
-        button.title = !targets.editor
-          ? 'Open a text editor first'
-          : targets.commentable
-            ? `As a ${targets.languageId} comment above the cursor${into}`
-            : `Loupe knows no comment syntax for ${targets.languageId}`;
-        break;
-      case 'replace':
-        button.disabled = !targets.editor || !targets.hasSelection;
-        button.title = targets.hasSelection ? `Replace the selection${into}` : 'Select text in an editor first';
-        break;
-      case 'altText':
-        button.hidden = !targets.altText;
-        button.title = targets.altText ? `Alt text of ${targets.altText}` : '';
-        break;
-      case 'table':
-        button.hidden = lastTask !== 'chart-to-table';
-        button.disabled = !targets.editor;
-        break;
-      case 'copy':
-        break;
-    }
-  }
+/** The one way errors look: the message and the buttons that fix it, in the slot next to what failed. */
+function renderError(slot: HTMLElement, error: PanelError | undefined): void {
+  if (shownErrors.get(slot) === error) return;
+  shownErrors.set(slot, error);
+  slot.hidden = !error;
+  if (!error) return slot.replaceChildren();
+  const text = document.createElement('p');
+  text.textContent = error.message;
+  const actions = document.createElement('div');
+  actions.className = 'button-row';
+  actions.append(
+    ...error.actions.map(({ label, command }) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.dataset.action = command;
+      button.textContent = label;
+      return button;
+    }),
+  );
+  slot.replaceChildren(text, actions);
 }
 
 postToHost({ type: 'ready', imageId: state.image?.id });
 if (state.image) postToHost({ type: 'requestImage', id: state.image.id });
 render(elements, state);
+focusQuestion();

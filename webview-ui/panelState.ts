@@ -5,15 +5,10 @@
 import type { ChatTurn, OcrResult } from '../src/protocol/engine';
 import type { PresetName } from '../src/protocol/options';
 import { TASK_LABELS, type Task } from '../src/protocol/tasks';
-import type { InsertTargets, ModelStatus, PanelCommand, ParsedHostToWebview } from '../src/protocol/webview';
+import type { InsertTargets, ModelStatus, PanelAction, ParsedHostToWebview, SavedTurn } from '../src/protocol/webview';
 
-export interface Turn {
-  role: 'user' | 'assistant';
-  text: string;
-  task: Task;
-  /** Assistant turns: finished normally, stopped by the user, or an OCR result. */
-  outcome?: 'done' | 'stopped' | 'ocr';
-}
+/** A finished turn; the same shape the host keeps per image (SavedTurnSchema). */
+export type Turn = SavedTurn;
 
 /** The answer being produced right now. Times are milliseconds since it was asked. */
 export interface PendingAnswer {
@@ -34,13 +29,16 @@ export interface AnswerStats {
   firstTokenMs: number;
   totalMs: number;
   cancelled: boolean;
+  cutAtTokens?: number;
   imageTokens?: number;
   ocrMs?: number;
 }
 
+/** One presentation for every error, shown next to what failed: the image, or the answer. */
 export interface PanelError {
   message: string;
-  actions: { label: string; command: PanelCommand }[];
+  actions: PanelAction[];
+  at: 'image' | 'answer';
 }
 
 /** The image as the saved state keeps it: the host holds the bytes, the webview an id and a thumbnail. */
@@ -48,6 +46,8 @@ export interface ShownImage {
   id: string;
   name: string;
   origin: string;
+  /** sha256 of the bytes: the host keeps this picture's conversation under it. */
+  hash?: string;
   /** A small data URL made from the full image once it was shown (webview-ui/thumbnail.ts). */
   thumbnail?: string;
 }
@@ -62,7 +62,8 @@ export interface PanelState {
   notice?: { level: 'info' | 'error'; text: string };
   /** Recognised lines of the current image, drawn over the preview. */
   ocr?: OcrResult;
-  preset: PresetName;
+  /** This chat's own choice; undefined follows the `loupe.preset` setting (never written from here). */
+  preset?: PresetName;
   draft: string;
   modelStatus?: ModelStatus;
   targets: InsertTargets;
@@ -70,7 +71,12 @@ export interface PanelState {
 }
 
 export function initialState(): PanelState {
-  return { image: null, turns: [], preset: 'balanced', draft: '', targets: { hasSelection: false }, isMac: false };
+  return { image: null, turns: [], draft: '', targets: { hasSelection: false }, isMac: false };
+}
+
+/** The preset the next question uses: this chat's choice, else the setting. */
+export function effectivePreset(state: Pick<PanelState, 'preset' | 'modelStatus'>): PresetName {
+  return state.preset ?? state.modelStatus?.preset ?? 'balanced';
 }
 
 /** A saved state from an older or damaged session is replaced rather than trusted. */
@@ -85,8 +91,21 @@ export function restoreState(saved: unknown): PanelState {
 }
 
 /**
- * What the user asked, as the turn shown and the request sent. A task (a chip) starts a new
- * conversation about the image; a free question follows up on the turns so far.
+ * The turns sent as history with a new question: the thread since the last task chip (a chip's
+ * answer starts a fresh prompt for the model, while the earlier turns stay on screen).
+ */
+export function threadOf(turns: readonly Turn[]): ChatTurn[] {
+  let start = 0;
+  turns.forEach((turn, i) => {
+    if (turn.role === 'user' && turn.task !== 'question') start = i;
+  });
+  return turns.slice(start).map(({ role, text, task }) => ({ role, text, task }));
+}
+
+/**
+ * What the user asked, as the turn shown and the request sent. Every ask is a new turn below the
+ * earlier ones. A task chip starts a new thread for the model and leaves what is typed in the box
+ * alone; a free question follows up on the current thread and takes the box's text.
  */
 export function beginAsk(
   state: PanelState,
@@ -95,16 +114,15 @@ export function beginAsk(
   now: number,
 ): { state: PanelState; history: ChatTurn[] } | undefined {
   if (state.pending || !state.image) return undefined;
-  const base = task === 'question' ? state : newConversation(state);
-  const history: ChatTurn[] = base.turns.map(({ role, text, task: turnTask }) => ({ role, text, task: turnTask }));
-  const shown = question.trim() || TASK_LABELS[task];
+  const history = task === 'question' ? threadOf(state.turns) : [];
+  const shown = task === 'question' ? question.trim() : TASK_LABELS[task];
   return {
     history,
     state: {
-      ...base,
-      turns: [...base.turns, { role: 'user', text: shown, task }],
+      ...state,
+      turns: [...state.turns, { role: 'user', text: shown, task, question: task === 'question' ? question.trim() : '' }],
       pending: { task, text: '', tokens: 0, askedAt: now },
-      draft: '',
+      draft: task === 'question' ? '' : state.draft,
       error: undefined,
       notice: undefined,
       lastStats: undefined,
@@ -112,21 +130,23 @@ export function beginAsk(
   };
 }
 
+/** Retry the latest answer: its question comes off the list, to be asked again as it was. */
+export function retryLast(state: PanelState): { state: PanelState; task: Task; question: string } | undefined {
+  const answer = state.turns.at(-1);
+  const asked = state.turns.at(-2);
+  if (state.pending || answer?.role !== 'assistant' || asked?.role !== 'user') return undefined;
+  return { state: { ...state, turns: state.turns.slice(0, -2) }, task: asked.task, question: asked.question ?? (asked.task === 'question' ? asked.text : '') };
+}
+
 export function newConversation(state: PanelState): PanelState {
-  return { ...state, turns: [], pending: undefined, error: undefined, lastStats: undefined, ocr: undefined };
+  return { ...state, turns: [], pending: undefined, error: undefined, notice: undefined, lastStats: undefined, ocr: undefined };
 }
 
 /** Applies one validated host message. `now` is `Date.now()`, passed in so tests control time. */
 export function applyHostMessage(state: PanelState, message: ParsedHostToWebview, now: number): PanelState {
   switch (message.type) {
     case 'init': {
-      const next = {
-        ...state,
-        modelStatus: message.modelStatus,
-        targets: message.targets,
-        isMac: message.isMac,
-        preset: state.image || state.turns.length ? state.preset : message.modelStatus.preset,
-      };
+      const next = { ...state, modelStatus: message.modelStatus, targets: message.targets, isMac: message.isMac };
       const waiting = state.pending;
       if (!waiting || (waiting.requestId !== undefined && waiting.requestId === message.activeRequestId)) return next;
       // The answer this webview was showing no longer exists (VS Code reloaded meanwhile): keep what arrived.
@@ -136,16 +156,21 @@ export function applyHostMessage(state: PanelState, message: ParsedHostToWebview
       return { ...next, pending: undefined, turns, notice: { level: 'info', text: 'The answer was interrupted; ask again to continue.' } };
     }
     case 'modelStatus':
-      return { ...state, modelStatus: message.modelStatus, preset: message.modelStatus.preset };
+      return { ...state, modelStatus: message.modelStatus };
     case 'targets':
       return { ...state, targets: message.targets };
     case 'image': {
       // The same image again: the bytes a recreated webview asked for.
       if (state.image?.id === message.image?.id) return state;
       // The host cancels an answer about the previous image; its late messages no longer match.
-      const image = message.image && { id: message.image.id, name: message.image.name, origin: message.image.origin };
-      return { ...newConversation(state), image, imageSize: undefined, notice: undefined };
+      const image = message.image && { id: message.image.id, name: message.image.name, origin: message.image.origin, hash: message.image.hash };
+      // The same picture shown before brings its conversation back.
+      return { ...newConversation(state), turns: message.conversation ?? [], image, imageSize: undefined };
     }
+    case 'imageRefused':
+      return { ...newConversation(state), image: null, imageSize: undefined, error: { message: message.message, actions: message.actions, at: 'image' } };
+    case 'focusQuestion':
+      return state;
     case 'started':
       if (!state.pending) return state;
       return { ...state, pending: { ...state.pending, requestId: message.requestId } };
@@ -183,19 +208,22 @@ export function applyHostMessage(state: PanelState, message: ParsedHostToWebview
     case 'done': {
       if (!isCurrent(state, message.requestId)) return state;
       const { stats } = message;
+      const pending = state.pending!;
+      const cutAtTokens = message.cancelled ? undefined : message.cutAtTokens;
       return {
         ...state,
         pending: undefined,
-        turns: [
-          ...state.turns,
-          { role: 'assistant', text: message.text, task: state.pending!.task, outcome: message.cancelled ? 'stopped' : 'done' },
-        ],
+        turns: [...state.turns, { role: 'assistant', text: message.text, task: pending.task, outcome: message.cancelled ? 'stopped' : 'done', cutAtTokens }],
         lastStats: {
           tokens: stats.generatedTokens,
           tokensPerSecond: stats.tokensPerSecond,
-          firstTokenMs: stats.timeToFirstTokenMs,
-          totalMs: stats.totalMs,
+          // The figure shown while streaming (asked -> first token seen, as the user waited for it);
+          // the engine's own counts from the start of decoding only, after loading and image encoding.
+          // Total is measured the same way, so it is never shorter than the first token.
+          firstTokenMs: pending.firstTokenMs ?? stats.timeToFirstTokenMs,
+          totalMs: now - pending.askedAt,
           cancelled: message.cancelled,
+          cutAtTokens,
           imageTokens: stats.imageTokens,
           ocrMs: stats.ocrMs,
         },
@@ -211,13 +239,13 @@ export function applyHostMessage(state: PanelState, message: ParsedHostToWebview
         lastStats: undefined,
       };
     case 'failed': {
-      const error = { message: message.message, actions: message.actions };
+      const error: PanelError = { message: message.message, actions: message.actions, at: 'answer' };
       if (message.requestId !== undefined && !isCurrent(state, message.requestId)) return state;
       if (!state.pending) return { ...state, error };
-      // The question goes back into the box, so trying again is one key press.
+      // The question goes back into the box (unless something else was typed meanwhile), so trying again is one key press.
       const lastUser = state.turns.at(-1);
       const turns = lastUser?.role === 'user' ? state.turns.slice(0, -1) : state.turns;
-      const draft = lastUser?.role === 'user' && lastUser.task === 'question' ? lastUser.text : state.draft;
+      const draft = lastUser?.role === 'user' && lastUser.task === 'question' && !state.draft.trim() ? lastUser.text : state.draft;
       if (message.code === 'CANCELLED') return { ...state, pending: undefined, turns, draft, notice: { level: 'info', text: 'Stopped.' } };
       return { ...state, pending: undefined, turns, draft, error };
     }
@@ -251,6 +279,7 @@ export function formatReadout(state: Pick<PanelState, 'pending' | 'lastStats' | 
     `first token ${seconds(lastStats.firstTokenMs)}`,
     `total ${seconds(lastStats.totalMs)}`,
   ];
+  if (lastStats.cutAtTokens) parts.push(`cut at ${lastStats.cutAtTokens} tokens`);
   if (lastStats.cancelled) parts.push('stopped');
   return parts.join(' · ');
 }

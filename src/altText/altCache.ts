@@ -18,6 +18,8 @@ export interface AltCacheKey extends ModelIdentity {
   /** The prompt's inputs beyond the image: the longest alt text asked for and its language. */
   maxLength: number;
   language: string;
+  /** "Refine alt text": the alt text the answer improves on (another prompt, so another entry). */
+  refines?: string;
 }
 
 const EntrySchema = z.object({
@@ -27,6 +29,7 @@ const EntrySchema = z.object({
   precision: z.string(),
   maxLength: z.number(),
   language: z.string(),
+  refines: z.string().optional(),
   createdAt: z.string(),
 });
 const AltCacheSchema = z.object({
@@ -54,7 +57,10 @@ export async function modelIdentity(modelDir: string): Promise<ModelIdentity> {
 }
 
 function entryId(key: AltCacheKey): string {
-  return createHash('sha256').update(JSON.stringify([key.sha256, key.model, key.precision, key.maxLength, key.language])).digest('hex');
+  const parts: (string | number)[] = [key.sha256, key.model, key.precision, key.maxLength, key.language];
+  // Only refinements add a part, so entries written before refinements existed keep their ids.
+  if (key.refines !== undefined) parts.push(key.refines);
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
 /**

@@ -28,6 +28,8 @@ export interface AltTextGenerator {
   model(): Promise<ModelIdentity>;
   /** The raw answer; `signal` cancels it. */
   generate(request: AltTextRequest, signal?: AbortSignal): Promise<string>;
+  /** Requests it answers at once: 1 for the local engine, more for a server that batches. */
+  concurrency?: number;
 }
 
 /** A document whose findings get alt text: its path, its text (for context) and its workspace root. */
@@ -45,6 +47,31 @@ export interface AltProposal<T extends ImageOccurrence = Finding> {
 }
 
 export type ProposalOutcome<T extends ImageOccurrence = Finding> = { proposal: AltProposal<T>; fromCache: boolean } | { skip: string };
+
+/** What the prompt asks for: length and language, and for "Refine alt text" the alt text to improve on. */
+/** One image to propose alt text for: `propose`'s arguments, for `proposeMany`. */
+export interface ProposalRequest<T extends ImageOccurrence = Finding> {
+  finding: T;
+  document: ProposalDocument;
+  prompt: ProposalPrompt;
+}
+
+export interface ProposalPrompt {
+  language?: string;
+  maxLength: number;
+  /** The image's current alt text: the model gets it as context and is asked for a better one. */
+  refine?: string;
+}
+
+/**
+ * The prose around the image, and for a refinement the current alt text. The engine's prompt has
+ * one slot for document context, so the current alt text is named there, as what to improve on.
+ */
+function proposalContext(text: string, image: ImageOccurrence, refine: string | undefined): string {
+  const context = surroundingContext(text, image);
+  if (refine === undefined) return context;
+  return `${context}\nThe image's current alt text, to be improved (more specific, what the image shows and is for): "${refine.trim()}"`;
+}
 
 /** Consecutive model failures after which the engine is assumed unusable (no model installed, …). */
 const MAX_FAILURES_IN_A_ROW = 3;
@@ -75,13 +102,14 @@ export class AltTextProposer {
   async propose<T extends ImageOccurrence>(
     finding: T,
     document: ProposalDocument,
-    prompt: { language?: string; maxLength: number },
+    prompt: ProposalPrompt,
     signal?: AbortSignal,
   ): Promise<ProposalOutcome<T>> {
+    const { refine, ...asked } = prompt;
     const image = await resolveImageFile(finding.src, document.path, document.rootDir);
     if ('problem' in image) return { skip: `not described: ${image.problem}` };
     const sha256 = await this.hasher.hash(image.path);
-    const key = { ...(await this.modelIdentity()), sha256, maxLength: prompt.maxLength, language: prompt.language ?? '' };
+    const key = { ...(await this.modelIdentity()), sha256, maxLength: asked.maxLength, language: asked.language ?? '', ...(refine === undefined ? {} : { refines: refine }) };
     const cached = this.cache.get(key);
     if (cached !== undefined) {
       this.fromCache++;
@@ -90,7 +118,7 @@ export class AltTextProposer {
     let raw: string;
     try {
       raw = await this.generator.generate(
-        { imagePath: image.path, task: 'alt-text', documentContext: surroundingContext(document.text, finding), ...prompt },
+        { imagePath: image.path, task: 'alt-text', documentContext: proposalContext(document.text, finding, refine), ...asked },
         signal,
       );
     } catch (error) {
@@ -101,10 +129,43 @@ export class AltTextProposer {
     }
     this.failuresInARow = 0;
     this.generated++;
-    const alt = normalizeAltText(raw, { maxLength: prompt.maxLength });
+    const alt = normalizeAltText(raw, { maxLength: asked.maxLength });
     if (!alt) return { skip: `the model's answer is not usable alt text: ${JSON.stringify(raw.slice(0, 80))}` };
     this.cache.set(key, alt);
     return { proposal: { finding, imagePath: image.path, sha256, alt }, fromCache: false };
+  }
+
+  /**
+   * Proposals for many images, in the order given, with as many model calls in flight as the
+   * generator takes (a server answers several at once). After GenerationKeepsFailing no new ones
+   * start. Every promise is marked handled, so a caller may stop awaiting at the first failure.
+   */
+  proposeMany<T extends ImageOccurrence>(requests: readonly ProposalRequest<T>[], signal?: AbortSignal): Promise<ProposalOutcome<T>>[] {
+    const limit = Math.max(1, this.generator.concurrency ?? 1);
+    let running = 0;
+    const waiting: (() => void)[] = [];
+    let stopped: GenerationKeepsFailing | undefined;
+    const acquire = () => (running < limit ? (running++, Promise.resolve()) : new Promise<void>((resolve) => waiting.push(resolve)));
+    const release = () => {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    };
+    return requests.map((request) => {
+      const outcome = acquire().then(async () => {
+        try {
+          if (stopped) throw stopped;
+          return await this.propose(request.finding, request.document, request.prompt, signal);
+        } catch (error) {
+          if (error instanceof GenerationKeepsFailing) stopped ??= error;
+          throw error;
+        } finally {
+          release();
+        }
+      });
+      outcome.catch(() => undefined);
+      return outcome;
+    });
   }
 
   save(): Promise<void> {

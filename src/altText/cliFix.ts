@@ -100,20 +100,27 @@ export async function fixPaths(patterns: readonly string[], generate: AltTextGen
 
   const total = documents.reduce((sum, document) => sum + document.findings.length, 0);
   let done = 0;
+  // All images are asked for up front (as many at once as the model takes); documents are written
+  // in order as soon as their own images are answered.
+  const outcomes = proposer.proposeMany(
+    documents.flatMap(({ file, read, findings }) => {
+      const prompt = { maxLength, language: altTextLanguage(options.language, read.text) };
+      return findings.map((finding) => ({ finding, document: { path: file, text: read.text, rootDir: cwd }, prompt }));
+    }),
+  );
   try {
     for (const { file, read, findings } of documents) {
       const edits: TextEdit[] = [];
       const pending: Written[] = [];
-      const prompt = { maxLength, language: altTextLanguage(options.language, read.text) };
       for (const finding of findings) {
-        const outcome = await proposer.propose(finding, { path: file, text: read.text, rootDir: cwd }, prompt);
+        const outcome = await outcomes[done++]!;
         if ('skip' in outcome) result.skipped.push({ file, line: finding.line, column: finding.column, reason: outcome.skip });
         else {
           const { imagePath, sha256, alt } = outcome.proposal;
           edits.push(fillAltEdit(finding, alt));
           pending.push({ imagePath, sha256, alt });
         }
-        options.onProgress?.({ done: ++done, total, finding, fromCache: 'proposal' in outcome && outcome.fromCache });
+        options.onProgress?.({ done, total, finding, fromCache: 'proposal' in outcome && outcome.fromCache });
       }
       if (edits.length === 0) continue;
       const outcome = options.dryRun ? { current: read, edits } : await editsForCurrentText(file, read, edits);

@@ -135,7 +135,8 @@ export function findingMessage(kind: FindingKind, occurrence: Pick<ImageOccurren
   const image = occurrence.src ? `"${occurrence.src}"` : 'this image';
   switch (kind) {
     case 'empty':
-      return `Image ${image} has empty alt text: describe what it shows (or make it an HTML <img alt=""> if it is decorative).`;
+      // Markdown cannot mark an image decorative (`![](x)` reads as a forgotten alt): say what the fix does.
+      return `Image ${image} has empty alt text: describe what it shows. If it is decorative, the "Mark as decorative" fix writes it as <img alt=""> (Markdown has no decorative image syntax).`;
     case 'missing':
       return `Image ${image} has no alt attribute: describe what it shows, or add alt="" if it is decorative.`;
     case 'placeholder':

@@ -33,7 +33,7 @@ export function registerAltTextCommands(program: Command): void {
       process.exitCode = report.exitCode;
     });
 
-  withRemoteFlags(altText.command('fix').argument('<paths...>', 'files, folders or globs'))
+  withRemoteFlags(altText.command('fix').argument('<paths...>', 'files, folders or globs'), { concurrency: true })
     .option('--dry-run', 'show a unified diff instead of writing')
     .option('-m, --model <dir|id>', 'model folder or installed model id')
     .option('-p, --preset <name>', 'speed/detail preset', preset, 'fast')

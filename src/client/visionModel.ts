@@ -43,6 +43,7 @@ export class LocalVisionModel implements VisionModel {
 /** The alt-text pipeline's view of a vision model (src/altText/altProposals.ts): one answer per image, cancellable. */
 export function altTextGeneratorFor(model: VisionModel, options: GenerationOptions): AltTextGenerator {
   return {
+    concurrency: model.concurrency,
     model: () => model.identity(),
     generate: async (request, signal) => {
       const job = model.ask({

@@ -14,6 +14,8 @@ import { registerImageCommands } from './imageCommands';
 import { registerModelStatus } from './modelStatus';
 import { registerModelCommands, resolveSelectedModelDir } from './models';
 import { registerPresetPicker } from './presetPicker';
+import { registerRestrictedSettingsNotice } from './restrictedSettingsNotice';
+import { registerWelcome } from './welcome';
 import { createAltGenerator } from '../host/altGenerator';
 import { loadMarkerPath } from '../host/crashRecovery';
 import { EngineClient } from '../client/engineClient';
@@ -23,6 +25,8 @@ import type { Settings } from '../host/settings';
 export interface Features {
   /** Restores an Ask panel VS Code kept across a reload. */
   adoptPanel(panel: vscode.WebviewPanel): void;
+  /** Gives the side-bar chat view its page. */
+  adoptView(view: vscode.WebviewView): void;
 }
 
 export function activateFeatures(context: vscode.ExtensionContext, settings: Settings, log: vscode.LogOutputChannel): Features {
@@ -48,10 +52,12 @@ export function activateFeatures(context: vscode.ExtensionContext, settings: Set
   registerModelStatus(context, services);
   registerPresetPicker(context, settings);
   registerModelCommands(context, { onModelChanged: () => engine.unload() });
+  registerRestrictedSettingsNotice(context);
+  registerWelcome(context);
 
   const generateAlt = createAltGenerator(services);
   registerAltTextDiagnostics(context);
   registerAltTextQuickFixes(context, { generateAlt });
   registerAltTextBatch(context, { generateAlt });
-  return { adoptPanel: (webviewPanel) => panel.adopt(webviewPanel) };
+  return { adoptPanel: (webviewPanel) => panel.adopt(webviewPanel), adoptView: (view) => panel.adoptView(view) };
 }

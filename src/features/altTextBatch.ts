@@ -1,23 +1,28 @@
 /**
- * "Loupe: Generate Missing Alt Text in Workspace": finds every image without useful alt text,
- * gets proposals from the shared pipeline (altText/altProposals.ts: one model call per distinct
- * image, the cache the CLI shares), and offers all changes as ONE
- * workspace edit whose entries need confirmation, so VS Code's refactor preview lets the author
- * review and untick each before anything is written.
+ * "Loupe: Generate Missing Alt Text in Workspace": checks for a model first, finds every image
+ * without useful alt text, gets proposals from the shared pipeline (altText/altProposals.ts: one
+ * model call per distinct image, the cache the CLI shares), and shows them in a review list
+ * (altTextReview.ts) where all start accepted, each in full and editable. Apply writes the
+ * accepted ones and saves the files it changed.
  */
 import { dirname, relative, sep } from 'node:path';
 import * as vscode from 'vscode';
-import { fillAltEdit } from '../altText/altEdits';
+import { fillAltEdit, type TextEdit } from '../altText/altEdits';
 import { AltTextProposer, GenerationKeepsFailing, type AltProposal, type ProposalOutcome } from '../altText/altProposals';
 import { decodeDocument } from '../altText/documentEncoding';
 import { DocumentError, DocumentParseError } from '../altText/documentErrors';
 import { findingsFor, type Finding } from '../altText/findings';
 import { createGitignoreMatcher } from '../altText/gitignoreMatcher';
+import { rebaseEdits } from '../altText/rebaseEdits';
 import { scanTargetFor } from '../altText/scanDocument';
 import { LineIndex } from '../altText/sourcePositions';
 import { ALT_TEXT_DOCUMENT_GLOB } from '../protocol/documentKinds';
-import { imagesInDocument, scanInBackground, updateAltRecords, workspaceRootOf } from './altTextDiagnostics';
+import type { ReviewDecision } from '../protocol/altReview';
+import { altTextSettings } from '../host/settings';
+import { scanInBackground, updateAltRecords, workspaceRootOf } from './altTextDiagnostics';
+import { ensureAltTextModel, showAltTextError } from './altTextErrors';
 import { altTextPrompt, loadAltTextCache, type AltTextFeatureDeps } from './altTextQuickFixes';
+import { reviewProposals } from './altTextReview';
 import { withCancellableProgress, type ProgressControl } from './cancellableProgress';
 
 const COMMAND = 'loupe.generateMissingAltTextInWorkspace';
@@ -31,6 +36,7 @@ interface ScannedDocument {
 
 interface ProposedAlt extends AltProposal {
   document: ScannedDocument;
+  fromCache: boolean;
 }
 
 interface Skip {
@@ -55,31 +61,57 @@ export function registerAltTextBatch(context: vscode.ExtensionContext, deps: Alt
   context.subscriptions.push(
     vscode.commands.registerCommand(COMMAND, async () => {
       try {
-        await runBatch(deps);
+        await runBatch(context.extensionUri, deps);
       } catch (error) {
-        void vscode.window.showErrorMessage(`Loupe: ${(error as Error).message}`);
+        await showAltTextError(error);
       }
     }),
   );
 }
 
-async function runBatch(deps: AltTextFeatureDeps): Promise<void> {
+async function runBatch(extensionUri: vscode.Uri, deps: AltTextFeatureDeps): Promise<void> {
   if (!vscode.workspace.workspaceFolders?.length) {
     void vscode.window.showInformationMessage('Loupe: open a folder first; the batch looks for images in the workspace.');
     return;
   }
+  // Before any scanning: without a model the whole run would end in the same error.
+  if (!(await ensureAltTextModel(deps.generateAlt))) return;
   const result = await withCancellableProgress('Loupe: alt text', (control) => generateAll(deps, control));
   if (result.total === 0 && result.skipped.length === 0) {
     void vscode.window.showInformationMessage('Loupe: every image in the workspace has alt text.');
     return;
   }
-  result.proposed = await withoutChangedDocuments(result);
-  let accepted: ProposedAlt[] = [];
+  let outcome: ApplyOutcome = { written: [], edited: 0, declined: 0 };
   if (result.proposed.length > 0) {
-    const applied = await vscode.workspace.applyEdit(proposalEdit(result.proposed), { isRefactoring: true });
-    if (applied) accepted = await recordAccepted(result.proposed);
+    const decisions = await reviewProposals(extensionUri, result.proposed.map(reviewEntry), {
+      skipped: result.skipped.length,
+      maxLength: altTextSettings(result.proposed[0].document.uri).maxLength,
+    });
+    if (!decisions) {
+      void vscode.window.showInformationMessage(`Loupe: review closed; nothing was written. The ${plural(result.proposed.length, 'proposal')} stay cached: running the command again shows them at once.`);
+      return;
+    }
+    outcome = await applyDecisions(result, decisions);
   }
-  await reportOutcome(result, accepted);
+  await reportOutcome(result, outcome);
+}
+
+function reviewEntry(proposal: ProposedAlt, id: number) {
+  const { document, finding } = proposal;
+  return {
+    item: {
+      id,
+      location: `${vscode.workspace.asRelativePath(document.uri)}:${finding.line}`,
+      src: finding.src,
+      proposal: proposal.alt,
+      currentAlt: finding.alt?.trim() ? finding.alt : undefined,
+      fromCache: proposal.fromCache,
+    },
+    imagePath: proposal.imagePath,
+    uri: document.uri,
+    line: finding.line,
+    column: finding.column,
+  };
 }
 
 async function generateAll(deps: AltTextFeatureDeps, { signal, token, report }: ProgressControl): Promise<BatchResult> {
@@ -88,35 +120,34 @@ async function generateAll(deps: AltTextFeatureDeps, { signal, token, report }: 
   const total = documents.reduce((sum, document) => sum + document.findings.length, 0);
   const result: BatchResult = { proposed: [], skipped, total, generated: 0, fromCache: 0, cancelled: false };
   const proposer = new AltTextProposer(deps.generateAlt, await loadAltTextCache());
-  const modelTimes: number[] = [];
+  const started = Date.now();
   let done = 0;
+  // Every image is asked for at once; the proposer keeps as many in flight as the model takes.
+  const requests = documents.flatMap((document) => {
+    const prompt = altTextPrompt(document.uri, document.text);
+    return document.findings.map((finding) => ({ finding, document: { path: document.uri.fsPath, text: document.text, rootDir: document.rootDir }, prompt, owner: document }));
+  });
+  const outcomes = proposer.proposeMany(requests, signal);
 
   try {
-    for (const document of documents) {
-      const prompt = altTextPrompt(document.uri, document.text);
-      for (const finding of document.findings) {
-        if (token.isCancellationRequested) {
-          result.cancelled = true;
-          return result;
-        }
-        const started = Date.now();
-        let outcome: ProposalOutcome;
-        try {
-          outcome = await proposer.propose(finding, { path: document.uri.fsPath, text: document.text, rootDir: document.rootDir }, prompt, signal);
-        } catch (error) {
-          if (token.isCancellationRequested) continue;
-          if (!(error instanceof GenerationKeepsFailing)) throw error;
-          result.failure = `${error.message}; stopped`;
-          return result;
-        }
-        if ('skip' in outcome) result.skipped.push({ uri: document.uri, line: finding.line, column: finding.column, reason: outcome.skip });
-        else {
-          result.proposed.push({ document, ...outcome.proposal });
-          if (!outcome.fromCache) modelTimes.push(Date.now() - started);
-        }
-        done++;
-        report((100 * done) / total, `${done}/${total}${eta(modelTimes, total - done)}`);
+    for (const [index, { finding, owner: document }] of requests.entries()) {
+      if (token.isCancellationRequested) {
+        result.cancelled = true;
+        return result;
       }
+      let outcome: ProposalOutcome;
+      try {
+        outcome = await outcomes[index]!;
+      } catch (error) {
+        if (token.isCancellationRequested) continue;
+        if (!(error instanceof GenerationKeepsFailing)) throw error;
+        result.failure = `${error.message}; stopped`;
+        return result;
+      }
+      if ('skip' in outcome) result.skipped.push({ uri: document.uri, line: finding.line, column: finding.column, reason: outcome.skip });
+      else result.proposed.push({ document, ...outcome.proposal, fromCache: outcome.fromCache });
+      done++;
+      report((100 * done) / total, `${done}/${total}${eta(Date.now() - started, proposer.generated, total - done)}`);
     }
   } finally {
     result.generated = proposer.generated;
@@ -126,11 +157,10 @@ async function generateAll(deps: AltTextFeatureDeps, { signal, token, report }: 
   return result;
 }
 
-/** "· about 2 min left", from the average model time so far (cached images cost nothing). */
-function eta(modelTimes: number[], remaining: number): string {
-  if (modelTimes.length === 0 || remaining === 0) return '';
-  const average = modelTimes.reduce((sum, ms) => sum + ms, 0) / modelTimes.length;
-  const seconds = Math.round((average * remaining) / 1000);
+/** "· about 2 min left", from the time per model answer so far (cached images cost nothing; a server answers several at once). */
+function eta(elapsedMs: number, generated: number, remaining: number): string {
+  if (generated === 0 || remaining === 0) return '';
+  const seconds = Math.round((elapsedMs / generated) * remaining / 1000);
   return seconds < 60 ? ` · about ${seconds} s left` : ` · about ${Math.round(seconds / 60)} min left`;
 }
 
@@ -190,79 +220,109 @@ async function documentText(uri: vscode.Uri): Promise<string | undefined> {
   return decodeDocument(bytes, uri.fsPath).text;
 }
 
+interface ApplyOutcome {
+  /** The proposals written, with the text written. */
+  written: { item: ProposedAlt; alt: string }[];
+  /** How many of them the author edited before applying. */
+  edited: number;
+  /** How many the author skipped. */
+  declined: number;
+}
+
 /**
- * Proposals whose document changed while the model worked would land at wrong offsets: those
- * are dropped (and reported as skipped) rather than applied.
+ * Writes the accepted proposals, one edit per document, and saves what it changed. A document
+ * edited meanwhile (while the model worked or the author reviewed) still gets its edits when the
+ * lines they touch are as they were (rebaseEdits); otherwise it is left alone and listed as skipped.
+ * Records for stale checks are kept for the alt texts written as Loupe proposed them.
  */
-async function withoutChangedDocuments(result: BatchResult): Promise<ProposedAlt[]> {
-  const unchanged = new Map<ScannedDocument, boolean>();
-  const kept: ProposedAlt[] = [];
-  for (const item of result.proposed) {
-    if (!unchanged.has(item.document)) {
-      unchanged.set(item.document, (await documentText(item.document.uri).catch(() => undefined)) === item.document.text);
+async function applyDecisions(result: BatchResult, decisions: ReviewDecision[]): Promise<ApplyOutcome> {
+  const outcome: ApplyOutcome = { written: [], edited: 0, declined: 0 };
+  const byDocument = new Map<ScannedDocument, { item: ProposedAlt; alt: string; edit: TextEdit }[]>();
+  for (const decision of decisions) {
+    const item = result.proposed[decision.id];
+    if (!item) continue;
+    const alt = decision.alt.replace(/\s+/g, ' ').trim();
+    if (!decision.accepted || alt === '') {
+      outcome.declined++;
+      continue;
     }
-    if (unchanged.get(item.document)) kept.push(item);
-    else result.skipped.push({ uri: item.document.uri, line: item.finding.line, column: item.finding.column, reason: 'the file changed while Loupe was working; run the command again' });
+    const list = byDocument.get(item.document) ?? [];
+    list.push({ item, alt, edit: fillAltEdit(item.finding, alt) });
+    byDocument.set(item.document, list);
   }
-  return kept;
-}
-
-/** One edit, every entry needing confirmation: VS Code opens the refactor preview for review. */
-function proposalEdit(proposed: ProposedAlt[]): vscode.WorkspaceEdit {
   const edit = new vscode.WorkspaceEdit();
-  const indexes = new Map<ScannedDocument, LineIndex>();
-  for (const { document, finding, alt } of proposed) {
-    let index = indexes.get(document);
-    if (!index) indexes.set(document, (index = new LineIndex(document.text)));
-    const { start, end, newText } = fillAltEdit(finding, alt);
-    const from = index.point(start);
-    const to = index.point(end);
-    edit.replace(document.uri, new vscode.Range(from.line - 1, from.column - 1, to.line - 1, to.column - 1), newText, {
-      needsConfirmation: true,
-      label: `Alt text: ${alt}`,
-      description: `${vscode.workspace.asRelativePath(document.uri)}:${finding.line}`,
-    });
+  const toSave: vscode.Uri[] = [];
+  const applied: { item: ProposedAlt; alt: string }[] = [];
+  for (const [document, items] of byDocument) {
+    const now = await documentText(document.uri).catch(() => undefined);
+    const rebased = now === undefined ? undefined : rebaseEdits(document.text, now, items.map((entry) => entry.edit));
+    if (!rebased || now === undefined) {
+      for (const { item } of items) {
+        result.skipped.push({ uri: document.uri, line: item.finding.line, column: item.finding.column, reason: 'not written: the file was edited where Loupe writes while you reviewed; run the command again (the answers are cached)' });
+      }
+      continue;
+    }
+    const open = vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === document.uri.toString());
+    // Unsaved changes of the author's stay theirs to save; otherwise the file is written now.
+    if (!open?.isDirty) toSave.push(document.uri);
+    const index = new LineIndex(now);
+    for (const { start, end, newText } of rebased) {
+      const from = index.point(start);
+      const to = index.point(end);
+      edit.replace(document.uri, new vscode.Range(from.line - 1, from.column - 1, to.line - 1, to.column - 1), newText);
+    }
+    applied.push(...items.map(({ item, alt }) => ({ item, alt })));
   }
-  return edit;
+  if (applied.length === 0) return outcome;
+  if (!(await vscode.workspace.applyEdit(edit))) throw new Error('VS Code did not apply the alt text edit; nothing was written');
+  for (const uri of toSave) await (await vscode.workspace.openTextDocument(uri)).save();
+  outcome.written = applied;
+  outcome.edited = applied.filter(({ item, alt }) => alt !== item.alt).length;
+  await recordWritten(applied.filter(({ item, alt }) => alt === item.alt).map(({ item }) => item));
+  return outcome;
 }
 
-/** Records, for stale checks, only the alt texts the author kept in the preview, and returns those. */
-async function recordAccepted(proposed: ProposedAlt[]): Promise<ProposedAlt[]> {
-  const accepted: ProposedAlt[] = [];
+/** Records, for stale checks, the alt texts Loupe wrote as proposed (an edited one is the author's). */
+async function recordWritten(items: ProposedAlt[]): Promise<void> {
   const byRoot = new Map<string, ProposedAlt[]>();
-  for (const item of proposed) {
-    const document = await vscode.workspace.openTextDocument(item.document.uri);
-    const kept = (await imagesInDocument(document)).some((image) => image.src === item.finding.src && image.alt === item.alt);
-    if (!kept) continue;
-    accepted.push(item);
-    byRoot.set(item.document.rootDir, [...(byRoot.get(item.document.rootDir) ?? []), item]);
-  }
-  for (const [rootDir, items] of byRoot) {
+  for (const item of items) byRoot.set(item.document.rootDir, [...(byRoot.get(item.document.rootDir) ?? []), item]);
+  for (const [rootDir, rootItems] of byRoot) {
     await updateAltRecords(rootDir, (records) => {
-      for (const { imagePath, sha256, alt } of items) records.record(imagePath, sha256, alt);
-    });
+      for (const { imagePath, sha256, alt } of rootItems) records.record(imagePath, sha256, alt);
+    }).catch((error: Error) => vscode.window.showWarningMessage(`Loupe: alt text written, but not recorded for stale checks: ${error.message}`));
   }
-  return accepted;
 }
 
-async function reportOutcome(result: BatchResult, accepted: ProposedAlt[]): Promise<void> {
-  const files = new Set(accepted.map((item) => item.document.uri.toString())).size;
-  const parts = [`added alt text to ${accepted.length} of ${plural(result.total, 'image')} in ${plural(files, 'file')}`];
-  const leftOut = result.proposed.length - accepted.length;
-  if (leftOut > 0) parts.push(`${leftOut} left out in the preview`);
+async function reportOutcome(result: BatchResult, outcome: ApplyOutcome): Promise<void> {
+  const files = new Set(outcome.written.map(({ item }) => item.document.uri.toString())).size;
+  const parts = [`added alt text to ${outcome.written.length} of ${plural(result.total, 'image')} in ${plural(files, 'file')}`];
+  if (outcome.edited > 0) parts.push(`${outcome.edited} edited by you`);
+  if (outcome.declined > 0) parts.push(`${outcome.declined} skipped in the review`);
   if (result.cancelled) parts.push('stopped early at your request');
   if (result.failure) parts.push(result.failure);
-  if (result.skipped.length > 0) parts.push(`${result.skipped.length} skipped`);
+  if (result.skipped.length > 0) parts.push(`${result.skipped.length} not described`);
   const message = `Loupe: ${parts.join('; ')} (${result.generated} described by the model, ${result.fromCache} from the cache).`;
   if (result.skipped.length === 0) {
     void vscode.window.showInformationMessage(message);
     return;
   }
   const choice = await vscode.window.showWarningMessage(message, 'Show Skipped');
-  if (choice !== 'Show Skipped') return;
-  const lines = result.skipped.map((skip) => `${relative(workspaceRootOf(skip.uri) ?? '', skip.uri.fsPath)}:${skip.line}:${skip.column}: ${skip.reason}`);
-  const report = await vscode.workspace.openTextDocument({ content: `Images Loupe did not describe\n\n${lines.join('\n')}\n`, language: 'plaintext' });
-  await vscode.window.showTextDocument(report);
+  if (choice === 'Show Skipped') await showSkipped(result.skipped);
+}
+
+/** The images Loupe did not describe, as a list whose entries open the image's place. */
+async function showSkipped(skipped: Skip[]): Promise<void> {
+  const picked = await vscode.window.showQuickPick(
+    skipped.map((skip) => ({
+      label: `${relative(workspaceRootOf(skip.uri) ?? dirname(skip.uri.fsPath), skip.uri.fsPath).split(sep).join('/')}:${skip.line}:${skip.column}`,
+      detail: skip.reason,
+      skip,
+    })),
+    { title: `Loupe: ${plural(skipped.length, 'image')} without alt text from Loupe`, placeHolder: 'Choose one to open it at the image', matchOnDetail: true },
+  );
+  if (!picked) return;
+  const position = new vscode.Position(picked.skip.line - 1, Math.max(0, picked.skip.column - 1));
+  await vscode.window.showTextDocument(picked.skip.uri, { selection: new vscode.Range(position, position) });
 }
 
 function plural(count: number, noun: string): string {

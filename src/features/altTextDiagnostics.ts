@@ -5,6 +5,7 @@
  * host's thread), and shows the result. Also exports the small VS Code helpers that the quick
  * fixes and the workspace batch share.
  */
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
@@ -15,7 +16,7 @@ import { IsolatedScanner } from '../altText/isolatedScanner';
 import { scanTargetFor, type ScanTarget } from '../altText/scanDocument';
 import { AltTextRecords, DEFAULT_ALT_RECORDS_PATH, staleFindings } from '../altText/staleAlt';
 import { ALT_TEXT_DOCUMENT_GLOB, ALT_TEXT_LANGUAGE_IDS, checkedLanguageId } from '../protocol/documentKinds';
-import { altTextDiagnosticSettings } from '../host/settings';
+import { altTextDiagnosticSettings, recordWrittenAltSetting, writeSetting } from '../host/settings';
 
 /** Open documents to check: each language of the table, and its files VS Code opened as plain text (`.mdx` without an MDX extension). */
 export const ALT_TEXT_SELECTOR: vscode.DocumentSelector = [
@@ -107,11 +108,36 @@ export function altRecordsPath(rootDir: string): string {
   return join(rootDir, DEFAULT_ALT_RECORDS_PATH);
 }
 
-/** Loads the workspace's alt text records fresh, applies `change`, and saves them. */
+/**
+ * Loads the workspace's alt text records fresh, applies `change`, and saves them, unless
+ * `loupe.altText.recordWrittenAlt` is off for that folder. The first time the file is created
+ * the author is told what it is and that it is meant to be committed.
+ */
 export async function updateAltRecords(rootDir: string, change: (records: AltTextRecords) => void): Promise<void> {
-  const records = await AltTextRecords.load(altRecordsPath(rootDir), rootDir);
+  if (!recordWrittenAltSetting(vscode.Uri.file(rootDir))) return;
+  const path = altRecordsPath(rootDir);
+  const existed = existsSync(path);
+  const records = await AltTextRecords.load(path, rootDir);
   change(records);
   await records.save();
+  // Not left to the file watcher, which can miss a file in a folder just created (`.loupe/`).
+  recordsWritten?.();
+  if (!existed && existsSync(path)) void announceRecords(path);
+}
+
+/** Set by registerAltTextDiagnostics: re-checks open documents against the records just written. */
+let recordsWritten: (() => void) | undefined;
+
+async function announceRecords(path: string): Promise<void> {
+  const open = 'Open File';
+  const stop = 'Stop Recording';
+  const choice = await vscode.window.showInformationMessage(
+    `Loupe created ${vscode.workspace.asRelativePath(path)}: it records which alt text Loupe wrote for which image, so whoever changes one of those images later (you or a teammate) is warned that its alt text may be stale. Commit it to share the warnings. Loupe's cache of answers is per user, outside the workspace.`,
+    open,
+    stop,
+  );
+  if (choice === open) await vscode.window.showTextDocument(vscode.Uri.file(path));
+  if (choice === stop) await writeSetting('altText.recordWrittenAlt', false);
 }
 
 function diagnosticSettings(document: vscode.TextDocument) {
@@ -238,6 +264,8 @@ export function registerAltTextDiagnostics(context: vscode.ExtensionContext): vo
     diagnostics.invalidateRecords();
     diagnostics.scheduleAll();
   };
+  recordsWritten = onRecordsChanged;
+  context.subscriptions.push({ dispose: () => (recordsWritten = undefined) });
   context.subscriptions.push(
     diagnostics,
     recordsWatcher,

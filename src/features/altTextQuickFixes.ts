@@ -1,16 +1,19 @@
 /**
- * Quick fixes on images: "Generate alt text (local model)", "Mark as decorative", "Describe
- * diagram", and for stale alt text "Keep alt text (image reviewed)". Generation runs in a
- * cancellable progress notification; the edit is computed again afterwards, since the document
- * may have changed while the model ran.
+ * Quick fixes on images: "Generate alt text (local model)", "Refine alt text (local model)" (the
+ * current alt text is the model's starting point), "Mark as decorative", "Describe diagram" (a
+ * long description, and alt text when the image has none), and for stale alt text "Keep alt text
+ * (image reviewed)". Generated alt text is reviewed before it is written: an input box shows the
+ * proposal in full, editable; Enter writes it, Escape writes nothing. The proposals come from the
+ * batch's pipeline and cache (altProposals.ts). The edit is computed again after the review, since
+ * the document may have changed meanwhile.
  */
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { AltTextCache, defaultAltCachePath } from '../altText/altCache';
 import { decorativeEdit, describeDiagramEdits, fillAltEdit, type TextEdit } from '../altText/altEdits';
-import { AltTextProposer, describeRequest, type AltTextGenerator, type AltTextTask } from '../altText/altProposals';
+import { AltTextProposer, describeRequest, type AltTextGenerator } from '../altText/altProposals';
 import { altTextLanguage } from '../altText/documentLanguage';
-import { classifyOccurrence, type ImageOccurrence } from '../altText/findings';
+import { classifyOccurrence, isPlaceholderAlt, looksLikeFileName, type ImageOccurrence } from '../altText/findings';
 import { sha256File } from '../altText/imageFiles';
 import { altTextSettings } from '../host/settings';
 import {
@@ -22,7 +25,11 @@ import {
   updateAltRecords,
   workspaceRootOf,
 } from './altTextDiagnostics';
+import { ensureAltTextModel, showAltTextError } from './altTextErrors';
 import { withCancellableProgress } from './cancellableProgress';
+
+/** What a quick fix asks the model for. */
+type QuickFixTask = 'alt-text' | 'refine' | 'describe-diagram';
 
 export interface AltTextFeatureDeps {
   generateAlt: AltTextGenerator;
@@ -68,6 +75,14 @@ class AltTextActionProvider implements vscode.CodeActionProvider {
       const stale = diagnostics.some((d) => d.code === 'stale');
       const args = [document.uri, image.start.offset];
 
+      const hasAlt = image.altState === 'text' && Boolean(image.alt?.trim());
+      if (hasAlt) {
+        // Placeholder and file-name alt texts are findings: refining them fixes the finding.
+        const refine = new vscode.CodeAction('Refine alt text (local model)', kind ? vscode.CodeActionKind.QuickFix : vscode.CodeActionKind.RefactorRewrite);
+        refine.command = { command: GENERATE_COMMAND, title: refine.title, arguments: [...args, 'refine'] };
+        if (kind) refine.diagnostics = diagnostics;
+        actions.push(refine);
+      }
       if (kind || stale) {
         const generate = new vscode.CodeAction(stale ? 'Regenerate alt text (local model)' : 'Generate alt text (local model)', vscode.CodeActionKind.QuickFix);
         generate.command = { command: GENERATE_COMMAND, title: generate.title, arguments: [...args, 'alt-text'] };
@@ -91,6 +106,8 @@ class AltTextActionProvider implements vscode.CodeActionProvider {
       if (image.describe) {
         const describe = new vscode.CodeAction('Describe diagram (local model)', kind ? vscode.CodeActionKind.QuickFix : vscode.CodeActionKind.RefactorRewrite);
         describe.command = { command: GENERATE_COMMAND, title: describe.title, arguments: [...args, 'describe-diagram'] };
+        // It writes alt text too when the image lacks it, so it fixes the finding.
+        if (kind) describe.diagnostics = diagnostics;
         actions.push(describe);
       }
     }
@@ -117,7 +134,7 @@ async function findImage(document: vscode.TextDocument, offset: number, src?: st
     .sort((a, b) => Math.abs(a.start.offset - offset) - Math.abs(b.start.offset - offset))[0];
 }
 
-async function generateForImage(deps: AltTextFeatureDeps, uri: vscode.Uri, offset: number, task: AltTextTask): Promise<void> {
+async function generateForImage(deps: AltTextFeatureDeps, uri: vscode.Uri, offset: number, task: QuickFixTask): Promise<void> {
   const document = await vscode.workspace.openTextDocument(uri);
   const image = await findImage(document, offset);
   if (!image) {
@@ -129,65 +146,155 @@ async function generateForImage(deps: AltTextFeatureDeps, uri: vscode.Uri, offse
     void vscode.window.showErrorMessage(`Loupe cannot describe image "${image.src}": ${file.problem}.`);
     return;
   }
-  const title = task === 'alt-text' ? `Loupe: writing alt text for ${basename(file.path)}` : `Loupe: describing ${basename(file.path)}`;
-  await withCancellableProgress(title, async ({ signal }) => {
+  if (!(await ensureAltTextModel(deps.generateAlt))) return;
+  const target: GenerationTarget = { document, image, file: file.path, task };
+  const title = task === 'describe-diagram' ? `Loupe: describing ${basename(file.path)}` : `Loupe: writing alt text for ${basename(file.path)}`;
+  const generated = await withCancellableProgress(title, async ({ signal }) => {
     try {
-      await generateAndApply(deps, { document, image, file: file.path, task }, signal);
+      return await generateTexts(deps, target, signal);
     } catch (error) {
       // A cancelled job may end in an error; the user asked for that, so say nothing.
-      if (!signal.aborted) throw error;
+      if (signal.aborted) return undefined;
+      throw error;
     }
   });
+  if (!generated) return;
+  if ('skip' in generated) {
+    void vscode.window.showWarningMessage(`Loupe: no alt text for ${basename(file.path)}: ${generated.skip}. Try again, or write it yourself.`);
+    return;
+  }
+  let alt: string | undefined;
+  if (generated.alt !== undefined) {
+    alt = await reviewAlt(target, generated.alt, generated.fromCache);
+    if (alt === undefined) return;
+  }
+  await writeTexts(target, { ...generated, alt });
 }
 
 interface GenerationTarget {
   document: vscode.TextDocument;
   image: ImageOccurrence;
   file: string;
-  task: AltTextTask;
+  task: QuickFixTask;
 }
 
-/** Alt text through the shared pipeline (cache, length, failure rules), or a diagram description. */
-async function generateText(deps: AltTextFeatureDeps, target: GenerationTarget, signal: AbortSignal): Promise<{ text: string; sha256?: string } | { skip: string }> {
+interface GeneratedTexts {
+  /** Alt text to write (from the cache or the model), when the task writes alt text. */
+  alt?: string;
+  /** What Loupe proposed, to tell an edited alt text (the author's, not recorded) from Loupe's. */
+  proposed?: string;
+  sha256?: string;
+  fromCache: boolean;
+  /** "Describe diagram": the long description. */
+  description?: string;
+}
+
+/**
+ * Alt text through the shared pipeline (cache, length, failure rules): for "Describe diagram" too
+ * when the image has no useful alt text, so the finding goes away with the description.
+ */
+async function generateTexts(deps: AltTextFeatureDeps, target: GenerationTarget, signal: AbortSignal): Promise<GeneratedTexts | { skip: string }> {
   const { document, image, file, task } = target;
   const text = document.getText();
   const prompt = altTextPrompt(document.uri, text);
-  if (task === 'describe-diagram') return { text: await deps.generateAlt.generate(describeRequest(image, file, text, prompt), signal) };
-  const proposer = new AltTextProposer(deps.generateAlt, await loadAltTextCache());
-  const rootDir = workspaceRootOf(document.uri) ?? dirname(document.uri.fsPath);
-  const outcome = await proposer.propose(image, { path: document.uri.fsPath, text, rootDir }, prompt, signal);
-  await proposer.save();
-  return 'skip' in outcome ? outcome : { text: outcome.proposal.alt, sha256: outcome.proposal.sha256 };
+  const result: GeneratedTexts = { fromCache: false };
+  if (task !== 'describe-diagram' || classifyOccurrence(image)) {
+    const proposer = new AltTextProposer(deps.generateAlt, await loadAltTextCache());
+    const rootDir = workspaceRootOf(document.uri) ?? dirname(document.uri.fsPath);
+    const refine = task === 'refine' ? image.alt : undefined;
+    const outcome = await proposer.propose(image, { path: document.uri.fsPath, text, rootDir }, { ...prompt, refine }, signal);
+    await proposer.save();
+    if ('skip' in outcome) return outcome;
+    Object.assign(result, { alt: outcome.proposal.alt, proposed: outcome.proposal.alt, sha256: outcome.proposal.sha256, fromCache: outcome.fromCache });
+  }
+  if (task === 'describe-diagram') result.description = await deps.generateAlt.generate(describeRequest(image, file, text, prompt), signal);
+  return result;
 }
 
-async function generateAndApply(deps: AltTextFeatureDeps, target: GenerationTarget, signal: AbortSignal): Promise<void> {
+/**
+ * The proposal in an input box: in full, editable, Enter writes it, Escape writes nothing. Chosen
+ * over writing first and offering Undo: nothing unreviewed lands in the file (or is auto-saved),
+ * the keyboard flow is the palette's, and a screen reader reads the title, hint and text.
+ */
+async function reviewAlt(target: GenerationTarget, proposal: string, fromCache: boolean): Promise<string | undefined> {
   const { document, image, file, task } = target;
-  const generated = await generateText(deps, target, signal);
-  if (signal.aborted) return;
-  if ('skip' in generated) {
-    void vscode.window.showWarningMessage(`Loupe: no alt text for ${basename(file)}: ${generated.skip}. Try again, or write it yourself.`);
-    return;
-  }
-  const { text, sha256 } = generated;
+  const { maxLength } = altTextSettings(document.uri);
+  const where = `${vscode.workspace.asRelativePath(document.uri)}:${image.start.line}`;
+  const origin = fromCache ? 'from the cache' : 'proposed by the local model';
+  const now = task === 'refine' && image.alt ? `Now: "${image.alt.trim()}". ` : '';
+  const next = task === 'describe-diagram' ? ' The diagram description is written with it.' : '';
+  const value = await vscode.window.showInputBox({
+    title: `Alt text for ${basename(file)} (${where})`,
+    value: proposal,
+    prompt: `${now}${origin[0].toUpperCase()}${origin.slice(1)}: edit it if needed. Enter writes it into the document, Escape writes nothing.${next}`,
+    ignoreFocusOut: true,
+    validateInput: (text) => altTextAdvice(text, maxLength),
+  });
+  return value === undefined ? undefined : value.replace(/\s+/g, ' ').trim() || undefined;
+}
 
+/** What the checks would say about alt text typed into the review: an empty one is not written. */
+function altTextAdvice(text: string, maxLength: number): vscode.InputBoxValidationMessage | undefined {
+  const alt = text.trim();
+  if (!alt) return { message: 'Alt text cannot be empty here; for a decorative image use the "Mark as decorative" quick fix.', severity: vscode.InputBoxValidationSeverity.Error };
+  if (isPlaceholderAlt(alt)) return { message: `"${alt}" is a placeholder: Loupe will flag it. Say what the image shows.`, severity: vscode.InputBoxValidationSeverity.Warning };
+  if (looksLikeFileName(alt)) return { message: 'A file name tells a reader nothing: Loupe will flag it. Say what the image shows.', severity: vscode.InputBoxValidationSeverity.Warning };
+  if (alt.length > maxLength) return { message: `${alt.length} characters, longer than loupe.altText.maxLength (${maxLength}).`, severity: vscode.InputBoxValidationSeverity.Info };
+  return undefined;
+}
+
+async function writeTexts(target: GenerationTarget, texts: GeneratedTexts): Promise<void> {
+  const { document, image, file } = target;
   const current = await findImage(document, image.start.offset, image.src);
   if (!current) {
-    void vscode.window.showWarningMessage(`Loupe: image "${image.src}" was removed while the model was working; nothing changed.`);
+    void vscode.window.showWarningMessage(`Loupe: image "${image.src}" was removed meanwhile; nothing changed.`);
     return;
   }
   let edits: TextEdit[];
   try {
-    edits = task === 'alt-text' ? [fillAltEdit(current, text)] : describeDiagramEdits(document.getText(), current, text);
+    edits = [
+      ...(texts.alt !== undefined ? [fillAltEdit(current, texts.alt)] : []),
+      ...(texts.description !== undefined ? describeDiagramEdits(document.getText(), current, texts.description) : []),
+    ];
   } catch (error) {
     void vscode.window.showErrorMessage(`Loupe: ${(error as Error).message}`);
     return;
   }
-  const applied = await vscode.workspace.applyEdit(workspaceEditFor(document, edits));
+  if (!(await vscode.workspace.applyEdit(workspaceEditFor(document, edits)))) return;
   const rootDir = workspaceRootOf(document.uri);
-  if (applied && sha256 && rootDir) {
-    await updateAltRecords(rootDir, (records) => records.record(file, sha256, text)).catch((error: Error) =>
+  // Only Loupe's own words are recorded for stale checks; an edited alt text is the author's.
+  if (texts.alt !== undefined && texts.alt === texts.proposed && texts.sha256 && rootDir) {
+    const { alt, sha256 } = texts;
+    await updateAltRecords(rootDir, (records) => records.record(file, sha256, alt)).catch((error: Error) =>
       vscode.window.showWarningMessage(`Loupe: alt text written, but not recorded for stale checks: ${error.message}`),
     );
+  }
+  if (texts.description !== undefined) await showDescription(document, edits, texts.alt !== undefined);
+}
+
+/**
+ * The description was written without a separate review (it is long, Markdown, and reads best in
+ * place): it is selected in the editor, and one Undo takes it back (with the alt text).
+ */
+async function showDescription(document: vscode.TextDocument, edits: TextEdit[], withAlt: boolean): Promise<void> {
+  const version = document.version;
+  // Where the last edit's text ended up: earlier edits moved it by their change in length.
+  const sorted = [...edits].sort((a, b) => a.start - b.start);
+  const last = sorted[sorted.length - 1];
+  const shift = sorted.slice(0, -1).reduce((sum, edit) => sum + edit.newText.length - (edit.end - edit.start), 0);
+  const start = document.positionAt(last.start + shift);
+  const end = document.positionAt(last.start + shift + last.newText.length);
+  const editor = await vscode.window.showTextDocument(document, { selection: new vscode.Range(start, end) });
+  editor.revealRange(new vscode.Range(start, end), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  const undo = 'Undo';
+  const choice = await vscode.window.showInformationMessage(
+    `Loupe wrote ${withAlt ? 'alt text and ' : ''}a diagram description (selected). Review it; Undo takes ${withAlt ? 'both' : 'it'} back.`,
+    undo,
+  );
+  // Only when nothing else changed the document since: Undo must not take back someone else's edit.
+  if (choice === undo && document.version === version) {
+    await vscode.window.showTextDocument(document);
+    await vscode.commands.executeCommand('undo');
   }
 }
 
@@ -211,11 +318,11 @@ export function registerAltTextQuickFixes(context: vscode.ExtensionContext, deps
     vscode.languages.registerCodeActionsProvider(ALT_TEXT_SELECTOR, new AltTextActionProvider(), {
       providedCodeActionKinds: AltTextActionProvider.kinds,
     }),
-    vscode.commands.registerCommand(GENERATE_COMMAND, async (uri: vscode.Uri, offset: number, task: AltTextTask) => {
+    vscode.commands.registerCommand(GENERATE_COMMAND, async (uri: vscode.Uri, offset: number, task: QuickFixTask) => {
       try {
         await generateForImage(deps, uri, offset, task);
       } catch (error) {
-        void vscode.window.showErrorMessage(`Loupe: ${(error as Error).message}`);
+        await showAltTextError(error);
       }
     }),
     vscode.commands.registerCommand(KEEP_COMMAND, async (uri: vscode.Uri, offset: number) => {

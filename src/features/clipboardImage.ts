@@ -4,6 +4,8 @@
  * on macOS. Every way it can fail ends in a message that says what to do. No VS Code API here.
  */
 import { execFile } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { formatBytes } from '../protocol/byteSizes';
 import { MAX_IMAGE_BYTES } from '../protocol/imageFormats';
 
@@ -50,6 +52,23 @@ export async function readClipboardImage(platform: NodeJS.Platform = process.pla
   }
 }
 
+/**
+ * Whether this machine has a way to read the clipboard at all, without running anything (a few
+ * stat calls): Windows and macOS always do; Linux needs a display and wl-paste or xclip on PATH.
+ * It says nothing about what the clipboard holds.
+ */
+export async function clipboardImageReaderAvailable(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  if (platform === 'win32' || platform === 'darwin') return true;
+  if (platform !== 'linux' && platform !== 'freebsd' && platform !== 'openbsd') return false;
+  const onPath = async (tool: string) => {
+    for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
+      if (await access(join(dir, tool), constants.X_OK).then(() => true, () => false)) return true;
+    }
+    return false;
+  };
+  return Boolean((env.WAYLAND_DISPLAY && (await onPath('wl-paste'))) || (env.DISPLAY && (await onPath('xclip'))));
+}
+
 async function readLinux(env: NodeJS.ProcessEnv, runTool: Run): Promise<Uint8Array> {
   const missing: string[] = [];
   if (env.WAYLAND_DISPLAY) {
@@ -74,7 +93,7 @@ async function readLinux(env: NodeJS.ProcessEnv, runTool: Run): Promise<Uint8Arr
   }
   if (!env.WAYLAND_DISPLAY && !env.DISPLAY) {
     throw new ClipboardImageError(
-      'No desktop clipboard is reachable from where VS Code runs its extensions (no DISPLAY or WAYLAND_DISPLAY: a remote, container or server session?). ' +
+      'Loupe cannot reach a clipboard here: VS Code runs its extensions on a machine without a desktop (a remote, container or browser session). ' +
         PASTE_INSTEAD,
     );
   }

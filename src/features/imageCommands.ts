@@ -1,7 +1,8 @@
 /**
  * Ways an image reaches the Ask panel from VS Code: Explorer context commands (one per task), the
  * image preview's editor title button, the image reference under the cursor in Markdown / HTML /
- * JSX / TSX, and the OS clipboard.
+ * JSX / TSX, and the OS clipboard. From the command palette, a task command without an image asks
+ * for one and then runs the task.
  */
 import * as vscode from 'vscode';
 import { surroundingContext } from '../altText/altQuality';
@@ -10,21 +11,28 @@ import type { Task } from '../protocol/tasks';
 import type { AskPanelController } from './askPanel/askPanel';
 import { loadImageFromUri } from './askPanel/imageIntake';
 import { loadImageFromBytes } from './askPanel/loadedImage';
-import { readClipboardImage } from './clipboardImage';
+import { chooseImage } from './chooseImage';
+import { ClipboardImageError, clipboardImageReaderAvailable, readClipboardImage } from './clipboardImage';
 import { locateImage } from './imageLocation';
 import { imageAt, imagePathOfSrc } from './imageReferences';
 import { altTargetFor } from './insertion';
 
-/** Explorer commands and the task each starts right away (none: the user chooses in the panel). */
-const FILE_COMMANDS: Record<string, Task | undefined> = {
-  'loupe.askAboutImage': undefined,
-  'loupe.explainScreenshot': 'explain-screenshot',
-  'loupe.describeDiagram': 'describe-diagram',
-  'loupe.generateAltText': 'alt-text',
-  'loupe.extractText': 'extract-text',
+/** Explorer commands, the task each starts right away (none: the user chooses in the panel), and what the picker calls it. */
+const FILE_COMMANDS: Record<string, { task?: Task; action: string }> = {
+  'loupe.askAboutImage': { action: 'Ask About Image' },
+  'loupe.explainScreenshot': { task: 'explain-screenshot', action: 'Explain Screenshot' },
+  'loupe.describeDiagram': { task: 'describe-diagram', action: 'Describe Diagram' },
+  'loupe.generateAltText': { task: 'alt-text', action: 'Generate Alt Text' },
+  'loupe.extractText': { task: 'extract-text', action: 'Extract Text' },
 };
 
-const IMAGE_PREVIEW_VIEW_TYPE = 'imagePreview.previewEditor';
+/**
+ * Context keys the walkthrough's steps complete on (package.json `completionEvents`): an image was
+ * asked about, text was extracted. VS Code remembers a completed step, so they need not persist.
+ */
+function markWalkthroughStep(task: Task | undefined): void {
+  void vscode.commands.executeCommand('setContext', task === 'extract-text' ? 'loupe.extractedText' : 'loupe.askedAboutImage', true);
+}
 
 export function registerImageCommands(context: vscode.ExtensionContext, services: LoupeServices, panel: AskPanelController): void {
   const guarded = (name: string, run: (...args: unknown[]) => Promise<void>) =>
@@ -37,12 +45,13 @@ export function registerImageCommands(context: vscode.ExtensionContext, services
       }
     });
 
-  for (const [command, task] of Object.entries(FILE_COMMANDS)) {
+  for (const [command, { task, action }] of Object.entries(FILE_COMMANDS)) {
     context.subscriptions.push(
       guarded(command, async (clicked, selected) => {
-        const uri = imageUriFrom(clicked, selected) ?? activeImagePreview();
-        if (!uri) return panel.show();
+        const uri = imageUriFrom(clicked, selected) ?? (await chooseImage(action));
+        if (!uri) return;
         await panel.show({ image: await loadImageFromUri(uri), ask: task && { task } });
+        markWalkthroughStep(task);
       }),
     );
   }
@@ -52,11 +61,32 @@ export function registerImageCommands(context: vscode.ExtensionContext, services
       const editor = vscode.window.activeTextEditor;
       if (!editor) throw new Error('Open a Markdown, HTML, JSX or TSX file and place the cursor on an image first.');
       await askAboutImageUnderCursor(editor, panel);
+      markWalkthroughStep(undefined);
     }),
-    guarded('loupe.explainClipboardScreenshot', async () => {
-      const bytes = await readClipboardImage();
-      await panel.show({ image: loadImageFromBytes('clipboard.png', bytes, 'Clipboard'), ask: { task: 'explain-screenshot' } });
+    vscode.commands.registerCommand('loupe.explainClipboardScreenshot', async () => {
+      let bytes: Uint8Array;
+      try {
+        bytes = await readClipboardImage();
+      } catch (error) {
+        services.log.warn(`loupe.explainClipboardScreenshot: ${String(error)}`);
+        const message = error instanceof ClipboardImageError ? error.message : 'Loupe could not read an image from the clipboard. Paste it into the Loupe panel with Ctrl/Cmd+V instead.';
+        const answer = await vscode.window.showErrorMessage(`Loupe: ${message}`, 'Open Ask Panel');
+        if (answer) await panel.show();
+        return;
+      }
+      try {
+        await panel.show({ image: loadImageFromBytes('clipboard.png', bytes, 'Clipboard'), ask: { task: 'explain-screenshot' } });
+        markWalkthroughStep('explain-screenshot');
+      } catch (error) {
+        services.log.warn(`loupe.explainClipboardScreenshot: ${String(error)}`);
+        void vscode.window.showErrorMessage(`Loupe: the clipboard image cannot be used: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }),
+  );
+  // The palette lists the clipboard command only where a clipboard can be read (package.json `when`).
+  void clipboardImageReaderAvailable().then(
+    (available) => vscode.commands.executeCommand('setContext', 'loupe.clipboardImageReader', available),
+    (error: unknown) => services.log.warn(`Loupe: could not tell whether the clipboard can be read: ${String(error)}`),
   );
 }
 
@@ -64,12 +94,6 @@ export function registerImageCommands(context: vscode.ExtensionContext, services
 function imageUriFrom(clicked: unknown, selected: unknown): vscode.Uri | undefined {
   const candidates = [clicked, ...(Array.isArray(selected) ? selected : [])];
   return candidates.find((candidate): candidate is vscode.Uri => candidate instanceof vscode.Uri);
-}
-
-/** The image open in VS Code's built-in image preview, when that is the active tab. */
-function activeImagePreview(): vscode.Uri | undefined {
-  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  return input instanceof vscode.TabInputCustom && input.viewType === IMAGE_PREVIEW_VIEW_TYPE ? input.uri : undefined;
 }
 
 async function askAboutImageUnderCursor(editor: vscode.TextEditor, panel: AskPanelController): Promise<void> {

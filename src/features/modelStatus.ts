@@ -12,6 +12,7 @@ import type { ModelStatus } from '../protocol/webview';
 export class ModelStatusSource implements vscode.Disposable {
   private status: ModelStatus;
   private installed?: { modelDir: string | undefined; name?: string };
+  private modelReady?: boolean;
   private readonly changed = new vscode.EventEmitter<ModelStatus>();
   readonly onDidChange = this.changed.event;
   private readonly subscriptions: vscode.Disposable[];
@@ -49,6 +50,13 @@ export class ModelStatusSource implements vscode.Disposable {
   }
 
   private publish(): void {
+    // The walkthrough's "Get a model" step completes on this (package.json `completionEvents`);
+    // set only once the lookup has answered, so a slow lookup never ticks the step falsely.
+    const ready = this.installed && Boolean(this.installed.modelDir);
+    if (ready !== undefined && ready !== this.modelReady) {
+      this.modelReady = ready;
+      void vscode.commands.executeCommand('setContext', 'loupe.modelReady', ready);
+    }
     const engine = this.services.engine.state;
     const modelDir = engine.modelDir ?? this.installed?.modelDir;
     const next: ModelStatus = {

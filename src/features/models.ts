@@ -3,7 +3,7 @@
  * progress notification), import a folder, delete, show info, and store a hub token. Models live
  * under the extension's global storage; the work itself is done by src/models/.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_MODEL_ID, findManifest, getManifest, listManifests } from '../models/catalog';
 import { licenseText, modelChoices, UNCONFIRMED_NOTE } from '../models/choice';
@@ -46,6 +46,7 @@ function configuredModelPath(): string | undefined {
 export function registerModelCommands(context: vscode.ExtensionContext, deps: ModelCommandDeps): void {
   const storageDir = modelStorageDir(context);
   const commands = new ModelCommands(context, storageDir, deps);
+  void commands.refreshInstalledContext();
   context.subscriptions.push(
     vscode.commands.registerCommand('loupe.selectModel', () => commands.select()),
     vscode.commands.registerCommand('loupe.downloadModel', (id?: unknown) => commands.download(typeof id === 'string' ? id : undefined)),
@@ -72,14 +73,29 @@ class ModelCommands {
     private readonly deps: ModelCommandDeps,
   ) {}
 
+  /** `loupe.modelsInstalled`: the palette offers Delete Model only when there is one to delete. */
+  async refreshInstalledContext(): Promise<void> {
+    const installed = await listInstalled(this.storageDir).catch(() => []);
+    await vscode.commands.executeCommand('setContext', 'loupe.modelsInstalled', installed.length > 0);
+  }
+
   async select(): Promise<void> {
     const installed = await listInstalled(this.storageDir);
-    const current = selectedModelId();
+    const path = configuredModelPath();
+    const selected = selectedModelId();
+    // "current" is the model answers come from: loupe.model.path's folder when set, else the
+    // selected model if it is installed. A selected model that is not downloaded is not current.
+    const current = path ? undefined : installed.some((model) => model.modelId === selected) ? selected : undefined;
+    const pathItem = path
+      ? [{ label: `$(folder-opened) ${basename(path)}`, description: 'current · from the loupe.model.path setting', detail: `${path}. Clear the setting to use one of the models below.`, id: '', isInstalled: true, isPath: true }]
+      : [];
     const items = [
+      ...pathItem,
       ...modelChoices(listManifests(), installed).map((choice) => ({
         label: `${choice.installed ? '$(check) ' : '$(cloud-download) '}${choice.label}`,
         description: [
           choice.id === current ? 'current' : '',
+          choice.id === selected && choice.id !== current && !choice.installed ? 'selected, not downloaded' : '',
           choice.installed ? 'installed' : choice.sizeText,
           choice.speed,
           choice.recommended ? 'recommended' : '',
@@ -95,8 +111,12 @@ class ModelCommands {
         .filter((model) => !findManifest(model.modelId))
         .map((model) => ({ label: `$(folder) ${model.marker.label}`, description: model.modelId === current ? 'current · imported' : 'imported', detail: model.dir, id: model.modelId, isInstalled: true })),
     ];
-    const picked = await vscode.window.showQuickPick(items, { title: 'Loupe: choose a model', matchOnDetail: true });
+    const picked = await vscode.window.showQuickPick<(typeof items)[number] & { isPath?: boolean }>(items, { title: 'Loupe: choose a model', matchOnDetail: true });
     if (!picked) return;
+    if (picked.isPath) {
+      await vscode.commands.executeCommand('workbench.action.openSettings', 'loupe.model.path');
+      return;
+    }
     if (!picked.isInstalled) {
       const manifest = getManifest(picked.id);
       const answer = await vscode.window.showInformationMessage(`${manifest.label} is not downloaded yet.`, { modal: true, detail: downloadDetail(manifest, this.storageDir) }, 'Download');
@@ -157,6 +177,7 @@ class ModelCommands {
           onProgress: (p) => report(percent(p), describeProgress(p)),
         }),
       );
+      void this.refreshInstalledContext();
       if (options.useWhenDone || !hadModel || manifest.id === selectedModelId()) {
         await this.useModel(manifest.id);
       } else {
@@ -203,6 +224,7 @@ class ModelCommands {
           onProgress: (done, total) => report(total > 0 ? (done / total) * 100 : 100, `${formatBytes(done)} of ${formatBytes(total)}`),
         }),
       );
+      void this.refreshInstalledContext();
       const answer = await vscode.window.showInformationMessage(`Imported ${outcome.marker.label} as ${outcome.marker.modelId}.`, 'Use It Now');
       if (answer) await this.useModel(outcome.marker.modelId);
     } catch (error) {
@@ -224,6 +246,7 @@ class ModelCommands {
     try {
       await deleteModel(this.storageDir, model.modelId);
       void vscode.window.showInformationMessage(`Loupe: deleted ${model.marker.label}.`);
+      void this.refreshInstalledContext();
     } catch (error) {
       void vscode.window.showErrorMessage(`Loupe: ${(error as Error).message}`);
     }

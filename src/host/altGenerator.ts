@@ -13,7 +13,7 @@ import type { LoupeServices } from './services';
 export function createAltGenerator(services: LoupeServices): AltTextGenerator {
   const modelDir = async () => {
     const dir = await services.resolveModelDir();
-    if (!dir) throw new EngineError('MODEL_MISSING', 'No model is installed. Run "Loupe: Select Model" to download one.');
+    if (!dir) throw new EngineError('MODEL_MISSING', 'No model is installed. Run "Loupe: Download Model" to get one, or set loupe.model.path to a model folder.');
     return dir;
   };
   return {

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { DEFAULT_ALT_MAX_LENGTH } from '../protocol/altTextDefaults';
 import { PRESET_NAMES, type PresetName } from '../protocol/presetNames';
 import type { Isolation } from '../client/engineClient';
+import type { Endpoint } from '../remote/endpoint';
 
 const SECTION = 'loupe';
 /** Set when the editor died while a model loaded in a thread (src/host/crashRecovery.ts). */
@@ -88,6 +89,11 @@ export function altTextDiagnosticSettings(scope: vscode.Uri): { severity: string
   };
 }
 
+/** `loupe.altText.recordWrittenAlt`: whether Loupe keeps `.loupe/alt-text.json` (stale alt checks) in this folder. */
+export function recordWrittenAltSetting(scope: vscode.Uri): boolean {
+  return vscode.workspace.getConfiguration(SECTION, scope).get<boolean>('altText.recordWrittenAlt', true);
+}
+
 /** Writes where the value is set now (folder, workspace, else user), so a change is never hidden by a more specific value. */
 export async function writeSetting(key: string, value: unknown): Promise<void> {
   const config = vscode.workspace.getConfiguration(SECTION);
@@ -101,14 +107,90 @@ export async function writeSetting(key: string, value: unknown): Promise<void> {
   await config.update(key, value, target);
 }
 
+/** package.json `restrictedConfigurations`, without the section (test/unit/contributions.test.ts checks). */
+export const RESTRICTED_SETTINGS = ['model.path', 'hub.endpoint'] as const;
+type RestrictedSetting = (typeof RESTRICTED_SETTINGS)[number];
+
 /**
- * A restricted setting (package.json `restrictedConfigurations`): in an untrusted workspace VS Code
- * ignores the workspace's value, not the user's own, so the user value still counts there.
+ * A restricted setting: in an untrusted workspace VS Code ignores the workspace's and folders'
+ * values, not the user's own, so the user value still counts there (Restricted Mode with a model
+ * folder in user settings must keep using it).
  */
-function restrictedSetting(key: string): string {
+function restrictedSetting(key: RestrictedSetting): string {
   const config = vscode.workspace.getConfiguration(SECTION);
   if (vscode.workspace.isTrusted) return (config.get<string>(key) ?? '').trim();
   return (config.inspect<string>(key)?.globalValue ?? '').trim();
+}
+
+/** A workspace or folder value of a restricted setting that Restricted Mode is ignoring now. */
+export interface IgnoredSetting {
+  /** "loupe.model.path" */
+  key: string;
+  value: string;
+  /** Where it is set: "workspace" or the folder's name. */
+  where: string;
+}
+
+/**
+ * Restricted settings whose workspace or folder values are ignored because the workspace is not
+ * trusted. VS Code leaves those values out of `inspect()` in Restricted Mode, so the settings files
+ * themselves are read: the workspace file's `settings` and each folder's .vscode/settings.json.
+ */
+export async function ignoredWorkspaceSettings(): Promise<IgnoredSetting[]> {
+  if (vscode.workspace.isTrusted) return [];
+  const sources: { where: string; uri: vscode.Uri; inSettings: boolean }[] = (vscode.workspace.workspaceFolders ?? []).map((folder) => ({
+    where: folder.name,
+    uri: vscode.Uri.joinPath(folder.uri, '.vscode', 'settings.json'),
+    inSettings: false,
+  }));
+  const workspaceFile = vscode.workspace.workspaceFile;
+  if (workspaceFile && workspaceFile.scheme !== 'untitled') sources.unshift({ where: 'workspace', uri: workspaceFile, inSettings: true });
+  const ignored: IgnoredSetting[] = [];
+  for (const source of sources) {
+    const text = await Promise.resolve(vscode.workspace.fs.readFile(source.uri)).then((bytes) => new TextDecoder().decode(bytes), () => undefined);
+    const parsed = text === undefined ? undefined : parseJsonc(text);
+    const values = (source.inSettings ? (parsed as { settings?: unknown } | undefined)?.settings : parsed) as Record<string, unknown> | undefined;
+    for (const key of RESTRICTED_SETTINGS) {
+      const value = values?.[`${SECTION}.${key}`];
+      if (typeof value === 'string' && value.trim()) ignored.push({ key: `${SECTION}.${key}`, value: value.trim(), where: source.where });
+    }
+  }
+  return ignored;
+}
+
+const JSON_STRING = /"(?:[^"\\]|\\.)*"/y;
+const TRAILING_COMMA = /,\s*[}\]]/y;
+
+/** VS Code's settings files are JSON with comments and trailing commas; undefined when unreadable. */
+export function parseJsonc(text: string): unknown {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (char === '"') {
+      JSON_STRING.lastIndex = i;
+      const end = JSON_STRING.exec(text)?.[0] ?? text.slice(i);
+      out += end;
+      i += end.length - 1;
+    } else if (char === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+      out += '\n';
+    } else if (char === '/' && text[i + 1] === '*') {
+      const close = text.indexOf('*/', i + 2);
+      i = close < 0 ? text.length : close + 1;
+    } else if (char === ',' && ((TRAILING_COMMA.lastIndex = i), TRAILING_COMMA.test(text))) {
+      // A trailing comma: dropped.
+    } else out += char;
+  }
+  try {
+    return JSON.parse(out);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether to offer the Getting Started walkthrough on the first start (`loupe.welcome.offerWalkthrough`). */
+export function offerWalkthroughSetting(): boolean {
+  return vscode.workspace.getConfiguration(SECTION).get<boolean>('welcome.offerWalkthrough', true);
 }
 
 /** `loupe.model.path`: a model folder that wins over the selected model; undefined when unset. */
@@ -136,4 +218,28 @@ export function proxySettings(): { proxy?: string; noProxy?: string } {
 /** Which settings the engine depends on, and how: kept next to the reads above. */
 export function classifyChange(affects: (key: string) => boolean): SettingsChange {
   return { affects, restartsEngine: affects('engine.isolation'), reconfiguresEngine: affects('engine.idleUnloadMinutes') };
+}
+
+/**
+ * `loupe.endpoints` as written; src/remote/endpoint.ts parses it (zod stays out of the activation
+ * shell, which imports this file). An untrusted workspace cannot add servers images go to.
+ */
+export function endpointsSetting(): unknown[] {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const raw = vscode.workspace.isTrusted ? config.get<unknown[]>('endpoints', []) : (config.inspect<unknown[]>('endpoints')?.globalValue ?? []);
+  return Array.isArray(raw) ? raw : [];
+}
+
+/** `loupe.answerFrom`: the endpoint name answers come from; empty for the model on this machine. */
+export function answerFromSetting(): string {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const value = vscode.workspace.isTrusted ? config.get<string>('answerFrom') : config.inspect<string>('answerFrom')?.globalValue;
+  return (value ?? '').trim();
+}
+
+/** Adds or replaces an endpoint (by name) in the user's settings, and answers from it. */
+export async function saveEndpoint(endpoint: Endpoint): Promise<void> {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const user = (config.inspect<Endpoint[]>('endpoints')?.globalValue ?? []).filter((entry) => entry?.name !== endpoint.name);
+  await config.update('endpoints', [...user, endpoint], vscode.ConfigurationTarget.Global);
 }

@@ -22,6 +22,9 @@ export const ImageBytesSchema = z
 /** The host names each image it holds; the webview keeps only this id (and a thumbnail) in its state. */
 export const ImageIdSchema = z.uuid();
 
+/** sha256 of an image's bytes, hex: conversations are kept per image content. */
+export const ImageHashSchema = z.string().regex(/^[0-9a-f]{64}$/);
+
 const fileName = z.string().min(1).max(260);
 
 /** The image the panel is about, with its bytes. */
@@ -32,6 +35,7 @@ export const PanelImageSchema = z.object({
   origin: z.string().max(1_000),
   mime: z.enum(PANEL_MIME_TYPES as [string, ...string[]]),
   bytes: ImageBytesSchema,
+  hash: ImageHashSchema,
 });
 export type PanelImage = z.infer<typeof PanelImageSchema>;
 
@@ -39,8 +43,12 @@ export const INSERT_ACTIONS = ['cursor', 'replace', 'copy', 'altText', 'comment'
 export type InsertAction = (typeof INSERT_ACTIONS)[number];
 
 /** Commands the webview may ask the host to run; nothing outside this list. */
-export const PANEL_COMMANDS = ['loupe.downloadModel', 'loupe.selectModel', 'loupe.importModel', 'loupe.selectPreset'] as const;
+export const PANEL_COMMANDS = ['loupe.downloadModel', 'loupe.selectModel', 'loupe.importModel', 'loupe.selectPreset', 'workbench.trust.manage'] as const;
 export type PanelCommand = (typeof PANEL_COMMANDS)[number];
+
+/** What an error's buttons do: a VS Code command, or the panel's own "choose another image". */
+export const ERROR_ACTIONS = [...PANEL_COMMANDS, 'pickImage'] as const;
+export type ErrorAction = (typeof ERROR_ACTIONS)[number];
 
 export const MODEL_STATES = ['missing', 'unloaded', 'loading', 'loaded', 'busy'] as const;
 export const ModelStatusSchema = z.object({
@@ -65,7 +73,23 @@ export const InsertTargetsSchema = z.object({
 export type InsertTargets = z.input<typeof InsertTargetsSchema>;
 
 const requestId = z.string().min(1).max(100);
-const ActionSchema = z.object({ label: z.string().max(100), command: z.enum(PANEL_COMMANDS) });
+const ActionSchema = z.object({ label: z.string().max(100), command: z.enum(ERROR_ACTIONS) });
+export type PanelAction = z.infer<typeof ActionSchema>;
+
+/** A finished turn as kept per image (the webview's Turn, validated where it crosses). */
+export const SavedTurnSchema = z.object({
+  role: z.enum(['user', 'assistant']),
+  text: z.string().max(MAX_INSERT_CHARS),
+  task: z.enum(TASKS),
+  outcome: z.enum(['done', 'stopped', 'ocr']).optional(),
+  /** User turns: the question as sent ('' for a task chip), so Retry can ask it again. */
+  question: z.string().max(MAX_QUESTION_CHARS).optional(),
+  /** Assistant turns: the answer reached the token limit and can be continued. */
+  cutAtTokens: z.number().int().positive().optional(),
+});
+export type SavedTurn = z.infer<typeof SavedTurnSchema>;
+/** Most turns kept per image. */
+export const MAX_SAVED_TURNS = 64;
 
 // ---- webview -> host ------------------------------------------------------------------------
 
@@ -93,7 +117,8 @@ export const WebviewToHostSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('runCommand'), command: z.enum(PANEL_COMMANDS) }),
   /** A link in an answer was clicked; the host asks before opening anything. */
   z.object({ type: z.literal('openLink'), href: z.string().max(4_000) }),
-  z.object({ type: z.literal('setPreset'), preset: z.enum(PRESET_NAMES) }),
+  /** The finished turns about an image, kept (per image content) across reloads and image switches. */
+  z.object({ type: z.literal('saveConversation'), hash: ImageHashSchema, turns: z.array(SavedTurnSchema).max(MAX_SAVED_TURNS) }),
 ]);
 export type WebviewToHost = z.infer<typeof WebviewToHostSchema>;
 
@@ -118,7 +143,13 @@ export const HostToWebviewSchema = z.discriminatedUnion('type', [
     type: z.literal('image'),
     image: PanelImageSchema.nullable(),
     ask: z.object({ task: z.enum(TASKS), question: z.string().max(MAX_QUESTION_CHARS) }).optional(),
+    /** The turns kept for this image's content from an earlier time it was shown. */
+    conversation: z.array(SavedTurnSchema).max(MAX_SAVED_TURNS).optional(),
   }),
+  /** An image was refused at intake: the panel shows no image (not the previous one) and says why. */
+  z.object({ type: z.literal('imageRefused'), message: z.string().max(4_000), actions: z.array(ActionSchema).max(4).default([]) }),
+  /** Put the keyboard focus in the question box (the chat was opened by its keybinding or command). */
+  z.object({ type: z.literal('focusQuestion') }),
   z.object({ type: z.literal('started'), requestId, task: z.enum(TASKS) }),
   z.object({ type: z.literal('progress'), requestId, phase: z.enum(PHASES) }),
   z.object({ type: z.literal('token'), requestId, index: z.number().int().nonnegative(), text: z.string() }),
@@ -133,7 +164,15 @@ export const HostToWebviewSchema = z.discriminatedUnion('type', [
     firstTokenMs: z.number().nonnegative().optional(),
   }),
   /** The final text is authoritative: it replaces whatever was streamed. */
-  z.object({ type: z.literal('done'), requestId, text: z.string(), cancelled: z.boolean(), stats: GenerationStatsSchema }),
+  z.object({
+    type: z.literal('done'),
+    requestId,
+    text: z.string(),
+    cancelled: z.boolean(),
+    stats: GenerationStatsSchema,
+    /** The answer stopped because it reached this many new tokens (the preset's limit), not because it was complete. */
+    cutAtTokens: z.number().int().positive().optional(),
+  }),
   z.object({ type: z.literal('ocrDone'), requestId, result: OcrResultSchema }),
   z.object({
     type: z.literal('failed'),

@@ -75,3 +75,15 @@ export function endpointTarget(endpoint: Pick<Endpoint, 'baseUrl' | 'allowHttp'>
 export function endpointUrl(target: EndpointTarget, path: string): string {
   return `${target.url.origin}${target.url.pathname}/${path}${target.url.search}`;
 }
+
+/** Endpoints from settings; entries that do not parse are returned as problems, not dropped silently. */
+export function parseEndpoints(raw: readonly unknown[], setting = 'loupe.endpoints'): { endpoints: Endpoint[]; problems: string[] } {
+  const endpoints: Endpoint[] = [];
+  const problems: string[] = [];
+  for (const [index, entry] of raw.entries()) {
+    const parsed = EndpointSchema.safeParse(entry);
+    if (parsed.success) endpoints.push(parsed.data);
+    else problems.push(`${setting}[${index}]: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'entry'} ${issue.message}`).join('; ')}`);
+  }
+  return { endpoints, problems };
+}

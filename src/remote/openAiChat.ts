@@ -202,6 +202,10 @@ export async function streamChat(chat: ChatRequest): Promise<ChatResult> {
   if (!done && !finishReason) {
     throw new RemoteError('stream-cut', `${target.host} ended the answer without finishing it (the stream was cut after ${deltas} tokens).`, { partialText: text });
   }
+  // SGLang ends a request it dropped (out of memory, a limit) with finish_reason "abort".
+  if (finishReason === 'abort') {
+    throw new RemoteError('server', `${target.host} aborted the answer after ${deltas} tokens; its log says why.`, { partialText: text });
+  }
   return result(false);
 }
 

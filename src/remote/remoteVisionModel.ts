@@ -12,6 +12,7 @@ import { endpointTarget, type Endpoint, type EndpointTarget } from './endpoint';
 import { imageDataUrl } from './remoteImage';
 import { listModels, streamChat, type OpenAiMessage, type Timeouts } from './openAiChat';
 import { RemoteError } from './remoteErrors';
+import { RequestLimiter } from './requestLimiter';
 
 /** Asked once per endpoint before the first image goes to a host other than this machine. */
 export type ConsentPrompt = (target: EndpointTarget, endpoint: Endpoint) => Promise<boolean>;
@@ -49,11 +50,14 @@ export class RemoteVisionModel implements VisionModel {
   readonly concurrency: number;
   private readonly target: EndpointTarget;
   private consented: Promise<void> | undefined;
+  /** Every request of this model goes through it: at most `concurrency` in flight, 429s honoured. */
+  private readonly limiter: RequestLimiter;
 
   constructor(private readonly options: RemoteVisionModelOptions) {
     this.target = endpointTarget(options.endpoint);
     this.description = `${options.endpoint.model} at ${this.target.host}`;
     this.concurrency = options.concurrency ?? DEFAULT_REMOTE_CONCURRENCY;
+    this.limiter = new RequestLimiter(this.concurrency);
   }
 
   identity(): Promise<ModelIdentity> {
@@ -91,16 +95,22 @@ export class RemoteVisionModel implements VisionModel {
     });
     handlers.onProgress?.('generating');
     let index = 0;
-    const chat = await streamChat({
-      endpoint: this.options.endpoint,
-      apiKey: this.options.apiKey,
-      messages: openAiMessages(messages, imageUrl),
-      maxTokens: input.options.maxNewTokens,
-      sampling: input.options.sampling,
-      signal,
-      timeouts: this.options.timeouts,
-      onToken: (text) => handlers.onToken?.(text, index++),
-    }).catch((error: unknown) => this.explainMissingModel(error));
+    const chat = await this.limiter
+      .run(
+        () =>
+          streamChat({
+            endpoint: this.options.endpoint,
+            apiKey: this.options.apiKey,
+            messages: openAiMessages(messages, imageUrl),
+            maxTokens: input.options.maxNewTokens,
+            sampling: input.options.sampling,
+            signal,
+            timeouts: this.options.timeouts,
+            onToken: (text) => handlers.onToken?.(text, index++),
+          }),
+        signal,
+      )
+      .catch((error: unknown) => this.explainMissingModel(error));
     const generatedTokens = chat.completionTokens ?? chat.deltas;
     return {
       text: chat.text,

@@ -24,6 +24,7 @@ import {
   failOnPanelError,
   focusTab,
   goToLine,
+  inputBoxTitled,
   openFile,
   openWorkbench,
   quickOpen,
@@ -130,7 +131,7 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
   it('Insert at cursor writes the answer into the Markdown file', async () => {
     const panel = askPanel(page);
     const before = readme();
-    await panel.locator('[data-insert="cursor"]').click();
+    await panel.locator('.turn.assistant').last().locator('[data-insert="cursor"]').click();
     await panel.locator('#notice', { hasText: 'Inserted into README.md' }).waitFor();
     const after = await waitFor('README.md to be saved with the answer', async () => readme(), (text) => text !== before);
     const firstDifference = [...before].findIndex((char, i) => after[i] !== char);
@@ -216,7 +217,7 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
     await goToLine(page, IMAGE_LINE);
     await runCommand(page, 'Loupe: Ask About Image Under Cursor');
     const panel = askPanel(page);
-    const altButton = panel.locator('[data-insert="altText"]');
+    const altButton = panel.locator('.turn.assistant').last().locator('[data-insert="altText"]');
     await panel.locator('#preset').selectOption('fast');
     await panel.locator('.chip[data-task="alt-text"]').click();
     await waitForAnswerStart(panel);
@@ -230,6 +231,8 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
     const [image] = imagesIn(after, 'README.md', 'markdown');
     assert.equal(image?.src, 'shot.png', 'the image still points at the same file');
     assert.ok(image.alt && image.alt.trim().length > 0, `alt text filled: ${JSON.stringify(image.alt)}`);
+    // Exactly the string the panel showed as the answer (defect 10).
+    assert.equal(image.alt, (await panel.locator('.turn.assistant').last().locator('.turn-body').innerText()).trim());
     const otherLines = (text: string) => text.split('\n').filter((_, i) => i !== IMAGE_LINE - 1);
     assert.deepEqual(otherLines(after), otherLines(before), 'only the image line changed');
     await screenshot(page, '10-alt-text');
@@ -239,6 +242,9 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
     await focusTab(page, 'README.md');
     const before = readme();
     await applyQuickFix(page, HTML_IMAGE_LINE, 'Generate alt text (local model)');
+    // The proposal is reviewed in an input box first (altTextQuickFixes.ts): Enter writes it.
+    await inputBoxTitled(page, /^Alt text for /);
+    await page.keyboard.press('Enter');
     const after = await waitFor('README.md to be saved with the generated alt', async () => readme(), (text) => text !== before, 180_000);
     const html = imagesIn(after, 'README.md', 'markdown').find((image) => image.syntax === 'html');
     assert.equal(html?.altState, 'text', `the <img> has an alt attribute: ${after.split('\n')[HTML_IMAGE_LINE - 1]}`);

@@ -26,6 +26,8 @@ export const E2E_SETTINGS: Record<string, unknown> = {
   'extensions.autoCheckUpdates': false,
   'extensions.autoUpdate': false,
   'update.mode': 'none',
+  // The one-time "Get Started" offer would cover other toasts; test/e2e/onboarding.test.ts turns it on.
+  'loupe.welcome.offerWalkthrough': false,
 };
 
 /** Debian's Chromium, headless, with nothing reaching beyond loopback. */
@@ -104,9 +106,9 @@ export async function explorerRow(page: Page, name: string) {
 }
 
 /**
- * Right-clicks a file in the Explorer and picks a context menu entry. The menu is rebuilt when an
- * extension activates meanwhile, which can take the entry away under the click: then it is
- * opened again.
+ * Right-clicks a file in the Explorer and picks a context menu entry, opening the "Loupe" submenu
+ * first when the entry is in it. The menu is rebuilt when an extension activates meanwhile, which
+ * can take the entry away under the click: then it is opened again.
  */
 export async function explorerContextCommand(page: Page, fileName: string, menuLabel: string): Promise<void> {
   const row = await explorerRow(page, fileName);
@@ -115,9 +117,10 @@ export async function explorerContextCommand(page: Page, fileName: string, menuL
   for (;;) {
     await row.click({ button: 'right' });
     try {
+      if (!(await item.isVisible())) await explorerLoupeSubmenu(page).click({ timeout: 10_000 });
       await item.click({ timeout: 10_000 });
       // A click that lands while the menu is rebuilt does nothing and leaves the menu open.
-      await page.locator('.monaco-menu').waitFor({ state: 'hidden', timeout: 5_000 });
+      await page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 5_000 });
       return;
     } catch (error) {
       await page.keyboard.press('Escape');
@@ -245,3 +248,47 @@ export async function askAboutPreviewedImage(page: Page, fileName: string): Prom
   await quickOpen(page, fileName);
   await page.locator('.editor-group-container.active .editor-actions .action-item', { has: page.locator('[aria-label="Ask About Image"]') }).click();
 }
+
+/** The "Loupe" entry of the Explorer's context menu, which opens Loupe's submenu. */
+export function explorerLoupeSubmenu(page: Page): Locator {
+  return page.locator('.monaco-menu .action-item .action-label', { hasText: /^Loupe$/ }).first();
+}
+
+/**
+ * Waits for an input box (a quick input without a list) whose title matches, as Loupe's alt text
+ * review opens, and returns its text, its hint and the field itself.
+ */
+export async function inputBoxTitled(page: Page, title: RegExp, timeoutMs = 180_000): Promise<{ value: string; prompt: string; input: Locator }> {
+  const widget = page.locator('.quick-input-widget');
+  await widget.locator('.quick-input-title', { hasText: title }).waitFor({ timeout: timeoutMs });
+  const input = widget.locator('input.input');
+  return { value: await input.inputValue(), prompt: await widget.locator('.quick-input-message').innerText(), input };
+}
+
+/** The side-bar chat's webview host frame (a webview VIEW: VS Code marks it purpose=webviewView). */
+export const SIDE_BAR_CHAT_IFRAME = 'iframe.webview.ready[src*="extensionId=loupe-dev.loupe"][src*="purpose=webviewView"]';
+
+/** The side-bar chat's document. */
+export function sideBarChat(page: Page): FrameLocator {
+  return page.frameLocator(SIDE_BAR_CHAT_IFRAME).frameLocator('#active-frame');
+}
+
+/** Picks a file in the file dialog VS Code opens in code-server (its own, typed path). */
+export async function pickFileInDialog(page: Page, path: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible', timeout: LONG });
+  // The dialog completes and filters as the path is typed; Enter before it settles is ignored.
+  await input.fill(path);
+  await waitFor(
+    `the file dialog to take ${path}`,
+    async () => {
+      if (await input.isHidden()) return true;
+      if ((await input.inputValue()) !== path) await input.fill(path);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await input.press('Enter').catch(() => undefined);
+      return input.waitFor({ state: 'hidden', timeout: 2_000 }).then(() => true, () => false);
+    },
+    Boolean,
+  );
+}
+

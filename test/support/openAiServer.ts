@@ -33,6 +33,9 @@ export interface OpenAiServer {
   /** Tokens written to the socket per request, in order. */
   written: number[];
   models: string[];
+  /** Chat requests being answered now, and the most at once. */
+  inFlight: number;
+  peakInFlight: number;
   reply: (request: RecordedRequest, index: number) => Reply | Promise<Reply>;
   close(): Promise<void>;
 }
@@ -88,6 +91,8 @@ export async function startOpenAiServer(options: { models?: string[]; host?: str
     requests: [],
     written: [],
     models: options.models ?? ['lfm2-vl-test'],
+    inFlight: 0,
+    peakInFlight: 0,
     reply: () => ({ kind: 'stream', tokens: ['Hello', ', ', 'wörld', ' ✓'] }),
     close: async () => undefined,
   };
@@ -118,6 +123,9 @@ export async function startOpenAiServer(options: { models?: string[]; host?: str
       res.writeHead(404).end('{"error":{"message":"no such route"}}');
       return;
     }
+    state.inFlight += 1;
+    state.peakInFlight = Math.max(state.peakInFlight, state.inFlight);
+    res.on('close', () => (state.inFlight -= 1));
     const reply = await state.reply(recorded, index);
     if (reply.kind === 'status') {
       res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ClipboardImageError, parseAppleScriptData, readClipboardImage } from '../../src/features/clipboardImage';
+import { ClipboardImageError, clipboardImageReaderAvailable, parseAppleScriptData, readClipboardImage } from '../../src/features/clipboardImage';
 
 const hasXclip = (() => {
   try {
@@ -19,7 +19,7 @@ describe('readClipboardImage on Linux', () => {
   it('says the clipboard is unreachable when there is no display at all', async () => {
     await assert.rejects(readClipboardImage('linux', { PATH: process.env.PATH }), (error: Error) => {
       assert.ok(error instanceof ClipboardImageError);
-      assert.match(error.message, /no DISPLAY or WAYLAND_DISPLAY/);
+      assert.match(error.message, /cannot reach a clipboard here: .*without a desktop/);
       assert.match(error.message, /Ctrl\/Cmd\+V/);
       return true;
     });
@@ -36,6 +36,31 @@ describe('readClipboardImage on Linux', () => {
       assert.match(error.message, /Could not read the clipboard with xclip: .*display/i);
       return true;
     });
+  });
+});
+
+describe('clipboardImageReaderAvailable (what hides the clipboard command)', () => {
+  const toolDir = (...tools: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'loupe-tools-'));
+    for (const tool of tools) {
+      writeFileSync(join(dir, tool), '#!/bin/sh\n');
+      chmodSync(join(dir, tool), 0o755);
+    }
+    return dir;
+  };
+
+  it('needs a display and its tool on Linux', async () => {
+    assert.equal(await clipboardImageReaderAvailable('linux', { PATH: toolDir('xclip') }), false, 'no display');
+    assert.equal(await clipboardImageReaderAvailable('linux', { PATH: toolDir(), DISPLAY: ':0' }), false, 'no xclip');
+    assert.equal(await clipboardImageReaderAvailable('linux', { PATH: toolDir('wl-paste'), DISPLAY: ':0' }), false, 'wl-paste without Wayland');
+    assert.equal(await clipboardImageReaderAvailable('linux', { PATH: toolDir('xclip'), DISPLAY: ':0' }), true);
+    assert.equal(await clipboardImageReaderAvailable('linux', { PATH: `${toolDir()}:${toolDir('wl-paste')}`, WAYLAND_DISPLAY: 'wayland-0' }), true);
+  });
+
+  it('counts on the built-in tools of Windows and macOS', async () => {
+    assert.equal(await clipboardImageReaderAvailable('win32', {}), true);
+    assert.equal(await clipboardImageReaderAvailable('darwin', {}), true);
+    assert.equal(await clipboardImageReaderAvailable('aix', {}), false);
   });
 });
 

@@ -21,7 +21,7 @@ describe('WebviewToHostSchema', () => {
       { type: 'insert', action: 'altText', text: 'A cat' },
       { type: 'runCommand', command: 'loupe.downloadModel' },
       { type: 'openLink', href: 'https://example.com' },
-      { type: 'setPreset', preset: 'detailed' },
+      { type: 'saveConversation', hash: 'a'.repeat(64), turns: [{ role: 'user', text: 'Alt text', task: 'alt-text', question: '' }] },
     ];
     for (const message of messages) assert.ok(WebviewToHostSchema.safeParse(message).success, JSON.stringify(message));
   });
@@ -29,6 +29,8 @@ describe('WebviewToHostSchema', () => {
   it('rejects what a compromised webview could try', () => {
     const attempts = [
       { type: 'runCommand', command: 'workbench.action.terminal.new' },
+      // The panel's own choice of preset is never written to the user's settings.
+      { type: 'setPreset', preset: 'detailed' },
       { type: 'imageData', name: 'x.png', bytes: 'data:image/png;base64,iVBORw0KGgo=' },
       { type: 'imageData', name: 'x.png', bytes: [0x89, 0x50] },
       { type: 'imageData', name: 'x.png', bytes: new Uint8Array(0) },
@@ -69,12 +71,15 @@ describe('HostToWebviewSchema', () => {
     const stats = { promptTokens: 10, imageTokens: 96, tiles: 1, generatedTokens: 3, timeToFirstTokenMs: 5, tokensPerSecond: 100, totalMs: 30 };
     const sequence = [
       { type: 'init', modelStatus: { state: 'loaded', modelName: 'tiny', preset: 'fast' }, targets: { hasSelection: false }, isMac: false },
-      { type: 'image', image: { id, name: 'a.png', origin: 'a.png', mime: 'image/png', bytes }, ask: { task: 'alt-text', question: '' } },
+      { type: 'image', image: { id, name: 'a.png', origin: 'a.png', mime: 'image/png', bytes, hash: 'b'.repeat(64) }, ask: { task: 'alt-text', question: '' } },
       { type: 'image', image: null },
       { type: 'started', requestId: 'r1', task: 'alt-text' },
       { type: 'progress', requestId: 'r1', phase: 'encoding-image' },
       { type: 'token', requestId: 'r1', index: 1, text: 'A' },
       { type: 'done', requestId: 'r1', text: 'A cat', cancelled: false, stats },
+      { type: 'done', requestId: 'r1', text: 'A cat', cancelled: false, stats, cutAtTokens: 3 },
+      { type: 'imageRefused', message: 'a.png is damaged.', actions: [{ label: 'Choose another image…', command: 'pickImage' }] },
+      { type: 'focusQuestion' },
     ];
     for (const message of sequence) assert.ok(HostToWebviewSchema.safeParse(message).success, JSON.stringify(message));
     const failed = HostToWebviewSchema.parse({ type: 'failed', message: 'No model' });

@@ -3,10 +3,10 @@ import { describe, it } from 'node:test';
 import { HostToWebviewSchema, type HostToWebview } from '../../src/protocol/webview';
 import { checkImageFile, urisFromDrop } from '../../webview-ui/intake';
 import { lineRect } from '../../webview-ui/ocrOverlay';
-import { applyHostMessage, beginAsk, formatReadout, initialState, restoreState, type PanelState } from '../../webview-ui/panelState';
+import { applyHostMessage, beginAsk, formatReadout, initialState, restoreState, retryLast, type PanelState } from '../../webview-ui/panelState';
 
 const IMAGE_ID = '6f1c2a7e-3b4d-4c5e-8f90-123456789abc';
-const image = { id: IMAGE_ID, name: 'shot.png', origin: 'docs/shot.png', mime: 'image/png', bytes: new Uint8Array([0x89, 0x50, 0x4e, 0x47]) };
+const image = { id: IMAGE_ID, name: 'shot.png', origin: 'docs/shot.png', mime: 'image/png', bytes: new Uint8Array([0x89, 0x50, 0x4e, 0x47]), hash: 'a'.repeat(64) };
 const stats = (generatedTokens: number) => ({
   promptTokens: 120,
   imageTokens: 96,
@@ -43,7 +43,8 @@ describe('panel state', () => {
       ['user', 'Alt text', 'alt-text'],
       ['assistant', 'A cat.', 'alt-text'],
     ]);
-    assert.equal(formatReadout(state, 5_000), '3 tokens · 25.0 tok/s · first token 400 ms · total 2.0 s');
+    // First token and total as the user waited for them (the same first token as while streaming).
+    assert.equal(formatReadout(state, 5_000), '3 tokens · 25.0 tok/s · first token 500 ms · total 700 ms');
   });
 
   it('sends the earlier turns as history with a follow-up question', () => {
@@ -59,13 +60,63 @@ describe('panel state', () => {
     assert.equal(beginAsk(followUp.state, 'question', 'again', 0), undefined, 'one question at a time');
   });
 
-  it('a task chip starts a new conversation', () => {
+  it('a task chip starts a new turn below the earlier ones, a fresh thread for the model, and leaves the typed text alone', () => {
     let state = beginAsk(withImage(), 'question', 'What is it?', 0)!.state;
     state = apply(state, { type: 'started', requestId: 'r1', task: 'question' });
     state = apply(state, { type: 'done', requestId: 'r1', text: 'A form.', cancelled: false, stats: stats(2) });
+    state = { ...state, draft: 'half-typed follow-up' };
     const chip = beginAsk(state, 'alt-text', '', 0)!;
     assert.deepEqual(chip.history, []);
-    assert.deepEqual(chip.state.turns.map((t) => t.text), ['Alt text']);
+    assert.deepEqual(chip.state.turns.map((t) => t.text), ['What is it?', 'A form.', 'Alt text']);
+    assert.equal(chip.state.draft, 'half-typed follow-up');
+    // A follow-up after the chip continues the chip's thread, not the earlier one.
+    let after = apply(chip.state, { type: 'started', requestId: 'r2', task: 'alt-text' });
+    after = apply(after, { type: 'done', requestId: 'r2', text: 'A sign-in form.', cancelled: false, stats: stats(4) });
+    assert.deepEqual(beginAsk(after, 'question', 'Shorter?', 0)!.history.map((t) => t.text), ['Alt text', 'A sign-in form.']);
+  });
+
+  it('the first-token time after the answer is the one shown while it streamed', () => {
+    let state = beginAsk(withImage(), 'question', 'What is it?', 1_000)!.state;
+    state = apply(state, { type: 'started', requestId: 'r1', task: 'question' }, 1_010);
+    state = apply(state, { type: 'token', requestId: 'r1', index: 1, text: 'A' }, 1_953);
+    const streaming = formatReadout(state, 2_000);
+    state = apply(state, { type: 'done', requestId: 'r1', text: 'A form.', cancelled: false, stats: { ...stats(2), timeToFirstTokenMs: 49 } }, 2_500);
+    const first = (text: string) => /first token ([^·]+)/.exec(text)?.[1]?.trim();
+    assert.equal(first(streaming), '953 ms');
+    assert.equal(first(formatReadout(state, 2_600)), '953 ms');
+  });
+
+  it('flags an answer cut at the token limit, and Continue follows up on it', () => {
+    let state = beginAsk(withImage(), 'describe-diagram', '', 0)!.state;
+    state = apply(state, { type: 'started', requestId: 'r1', task: 'describe-diagram' });
+    state = apply(state, { type: 'done', requestId: 'r1', text: 'The diagram shows', cancelled: false, stats: stats(8), cutAtTokens: 8 });
+    assert.equal(state.turns.at(-1)?.cutAtTokens, 8);
+    assert.match(formatReadout(state, 0), /cut at 8 tokens/);
+    const next = beginAsk(state, 'question', 'Continue', 0)!;
+    assert.deepEqual(next.history.map((t) => t.text), ['Describe diagram', 'The diagram shows']);
+  });
+
+  it('Retry asks the latest question again in place of its answer', () => {
+    let state = beginAsk(withImage(), 'question', 'What is it?', 0)!.state;
+    state = apply(state, { type: 'started', requestId: 'r1', task: 'question' });
+    state = apply(state, { type: 'done', requestId: 'r1', text: 'A form.', cancelled: false, stats: stats(2) });
+    const retry = retryLast(state)!;
+    assert.deepEqual(retry.state.turns, []);
+    assert.deepEqual([retry.task, retry.question], ['question', 'What is it?']);
+  });
+
+  it('a refused image clears the old one and shows the error at the image', () => {
+    const state = apply(withImage(), { type: 'imageRefused', message: 'bad.png is damaged.', actions: [{ label: 'Choose another image…', command: 'pickImage' }] });
+    assert.equal(state.image, null);
+    assert.deepEqual(state.error, { message: 'bad.png is damaged.', actions: [{ label: 'Choose another image…', command: 'pickImage' }], at: 'image' });
+    assert.equal(beginAsk(state, 'alt-text', '', 0), undefined);
+  });
+
+  it('the same picture brings back the conversation the host kept for it', () => {
+    const turns = [{ role: 'user' as const, text: 'Alt text', task: 'alt-text' as const, question: '' }, { role: 'assistant' as const, text: 'A form.', task: 'alt-text' as const, outcome: 'done' as const }];
+    const state = apply(initialState(), { type: 'image', image, conversation: turns });
+    assert.deepEqual(state.turns, turns);
+    assert.equal(state.image?.hash, image.hash);
   });
 
   it('cannot ask without an image', () => {
@@ -109,9 +160,9 @@ describe('panel state', () => {
 
   it('keeps the image id, name and origin in the saved state, never its bytes', () => {
     const state = withImage();
-    assert.deepEqual(state.image, { id: IMAGE_ID, name: 'shot.png', origin: 'docs/shot.png' });
+    assert.deepEqual(state.image, { id: IMAGE_ID, name: 'shot.png', origin: 'docs/shot.png', hash: image.hash });
     const saved = JSON.stringify({ ...state, image: { ...state.image!, thumbnail: 'data:image/webp;base64,UklGRg==' } });
-    assert.deepEqual(restoreState(JSON.parse(saved)).image, { id: IMAGE_ID, name: 'shot.png', origin: 'docs/shot.png', thumbnail: 'data:image/webp;base64,UklGRg==' });
+    assert.deepEqual(restoreState(JSON.parse(saved)).image, { id: IMAGE_ID, name: 'shot.png', origin: 'docs/shot.png', hash: image.hash, thumbnail: 'data:image/webp;base64,UklGRg==' });
   });
 
   it('drops a saved state from before image ids: the host could not send that image back', () => {

@@ -10,7 +10,8 @@ import { EngineError } from '../../protocol/engineError';
 import type { ErrorCode, ImageInput, OcrResult } from '../../protocol/engine';
 import { resolveOptions } from '../../protocol/options';
 import type { Task } from '../../protocol/tasks';
-import type { HostToWebview, PanelCommand, WebviewToHost } from '../../protocol/webview';
+import { normalizeAltText } from '../../altText/altQuality';
+import type { HostToWebview, PanelAction, WebviewToHost } from '../../protocol/webview';
 import type { Post } from './webviewConnection';
 
 export interface AnswerEngine {
@@ -22,6 +23,8 @@ export interface AnswerSettings {
   ocrGrounding: boolean;
   /** Language alt text is written in (the setting, else VS Code's display language). */
   altTextLanguage: string;
+  /** Longest alt text: an alt-text answer is shown exactly as "Use as alt text" will write it. */
+  altTextMaxLength: number;
 }
 
 export interface AnswerSessionDeps {
@@ -29,6 +32,8 @@ export interface AnswerSessionDeps {
   resolveModelDir(): Promise<string | undefined>;
   /** Read for each answer, so a changed setting applies to the next one. */
   settings(): AnswerSettings;
+  /** Whether the workspace is trusted (Restricted Mode ignores a workspace's model setting). */
+  isTrusted?(): boolean;
   now?(): number;
 }
 
@@ -52,7 +57,11 @@ interface RunningAnswer {
   stopRequested: boolean;
 }
 
-const ACTIONS_BY_ERROR: Partial<Record<ErrorCode, { label: string; command: PanelCommand }[]>> = {
+const CHOOSE_IMAGE: PanelAction = { label: 'Choose another image…', command: 'pickImage' };
+const TRUST_FOLDER: PanelAction = { label: 'Trust folder…', command: 'workbench.trust.manage' };
+
+const ACTIONS_BY_ERROR: Partial<Record<ErrorCode, PanelAction[]>> = {
+  BAD_INPUT: [CHOOSE_IMAGE],
   MODEL_MISSING: [
     { label: 'Download model…', command: 'loupe.downloadModel' },
     { label: 'Select model…', command: 'loupe.selectModel' },
@@ -86,7 +95,7 @@ export class AnswerSession {
       return post({ type: 'failed', message: 'Loupe is still answering the previous question. Stop it first, or wait.', actions: [] });
     }
     const { image } = subject;
-    if (!image) return post({ type: 'failed', message: 'Add an image first: paste it, drop it, or choose a file.', actions: [] });
+    if (!image) return post({ type: 'failed', message: 'Add an image first: paste it, drop it, or choose a file.', actions: [{ label: 'Choose an image…', command: 'pickImage' }] });
     const running: RunningAnswer = { requestId: randomUUID(), task: request.task, text: '', tokens: 0, askedAt: this.now(), stopRequested: false };
     this.running = running;
     post({ type: 'started', requestId: running.requestId, task: request.task });
@@ -95,7 +104,7 @@ export class AnswerSession {
       if (request.task === 'extract-text') await this.extractText(running, input, post);
       else await this.generate(running, input, request, subject.documentContext, post);
     } catch (error) {
-      post(failure(running.requestId, error));
+      post(failure(running.requestId, error, this.deps.isTrusted?.() ?? true));
     } finally {
       if (this.running === running) this.running = undefined;
     }
@@ -111,6 +120,7 @@ export class AnswerSession {
       );
     }
     const settings = this.deps.settings();
+    const options = resolveOptions(request.preset, {}, request.task);
     const job = this.deps.engine.generate(
       {
         modelDir,
@@ -121,7 +131,7 @@ export class AnswerSession {
         documentContext,
         language: request.task === 'alt-text' ? settings.altTextLanguage : undefined,
         ocrGrounding: settings.ocrGrounding,
-        options: resolveOptions(request.preset, {}, request.task),
+        options,
       },
       {
         onToken: (text, index) => {
@@ -135,7 +145,19 @@ export class AnswerSession {
     );
     running.job = job;
     const result = await job.result;
-    post({ type: 'done', requestId: running.requestId, text: result.text, cancelled: result.cancelled, stats: result.stats });
+    // The engine stops at the preset's limit or at the model's end of answer; reaching the limit
+    // means the answer was cut, and the panel offers to continue it.
+    const cut = !result.cancelled && result.stats.generatedTokens >= options.maxNewTokens;
+    // Alt text is shown exactly as "Use as alt text" writes it (one cleaned sentence, within the limit).
+    const text = request.task === 'alt-text' && !result.cancelled ? normalizeAltText(result.text, { maxLength: settings.altTextMaxLength }) || result.text : result.text;
+    post({
+      type: 'done',
+      requestId: running.requestId,
+      text,
+      cancelled: result.cancelled,
+      stats: result.stats,
+      cutAtTokens: cut ? options.maxNewTokens : undefined,
+    });
   }
 
   /** "Extract text" is real OCR: exact text plus line boxes for the preview overlay. */
@@ -170,9 +192,12 @@ export class AnswerSession {
   }
 }
 
-function failure(requestId: string, error: unknown): HostToWebview {
+function failure(requestId: string, error: unknown, trusted: boolean): HostToWebview {
   if (error instanceof EngineError) {
-    return { type: 'failed', requestId, code: error.code, message: error.message, actions: ACTIONS_BY_ERROR[error.code] ?? [] };
+    const actions = [...(ACTIONS_BY_ERROR[error.code] ?? [])];
+    // In Restricted Mode a model folder set for this workspace is ignored: trusting it may be the fix.
+    if (error.code === 'MODEL_MISSING' && !trusted) actions.push(TRUST_FOLDER);
+    return { type: 'failed', requestId, code: error.code, message: error.message, actions };
   }
   return { type: 'failed', requestId, message: error instanceof Error ? error.message : String(error), actions: [] };
 }

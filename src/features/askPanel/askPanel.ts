@@ -1,8 +1,10 @@
 /**
- * The Ask panel's controller: wires the panel host, the webview connection, the image, the answer
- * session and the insert targets together, and handles each webview message by handing it to the
- * part that owns it. The decisions live in those parts (most without VS Code, unit-tested); this
- * is the VS Code glue.
+ * The Ask panel's controller: wires a surface (the editor-tab panel or the side-bar chat view,
+ * both showing the same webview code), the webview connection, the image, the answer session and
+ * the insert targets together, and handles each webview message by handing it to the part that
+ * owns it. The decisions live in those parts (most without VS Code, unit-tested); this is the
+ * VS Code glue. registerAskPanel makes one controller per surface and routes requests from
+ * commands to the one the user is looking at.
  */
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -13,13 +15,16 @@ import { findAltTargetForImage, insertAnswer, type AltTextTarget } from '../inse
 import { modelStatusSource, type ModelStatusSource } from '../modelStatus';
 import { openAnswerLink } from './answerLinks';
 import { AnswerSession } from './answerSession';
+import { ConversationStore } from './conversationStore';
+import { checkDecodable, ImageRefused } from './imageCheck';
 import { loadDroppedImage, pickImage } from './imageIntake';
 import { PanelImageStore } from './imageStore';
 import { InsertTargetsTracker } from './insertTargets';
 import { loadImageFromBytes, type LoadedImage } from './loadedImage';
 import { messageRouter, type PanelHandlers } from './messageRouter';
-import { PanelHost } from './panelHost';
+import { PanelHost, type PanelEvents } from './panelHost';
 import { PanelImages } from './panelImages';
+import { CHAT_VIEW_ID, ViewHost } from './viewHost';
 import { WebviewConnection } from './webviewConnection';
 
 export interface ShowRequest {
@@ -39,11 +44,18 @@ export interface AskPanelController {
 export interface AskPanelRegistration extends AskPanelController {
   /** Takes over a panel VS Code restored after a reload (the activation shell owns the serializer). */
   adopt(panel: vscode.WebviewPanel): void;
+  /** Gives the side-bar chat view its page (the activation shell owns the view provider). */
+  adoptView(view: vscode.WebviewView): void;
 }
 
-class AskPanel implements AskPanelRegistration, vscode.Disposable {
+interface Surface extends vscode.Disposable {
+  readonly visible: boolean;
+  reveal(): void | Thenable<void>;
+}
+
+class AskPanel implements vscode.Disposable {
   private readonly connection = new WebviewConnection();
-  private readonly host: PanelHost;
+  readonly surface: Surface;
   private readonly images: PanelImages;
   private readonly answers: AnswerSession;
   private readonly targets: InsertTargetsTracker;
@@ -53,18 +65,25 @@ class AskPanel implements AskPanelRegistration, vscode.Disposable {
 
   constructor(
     context: vscode.ExtensionContext,
-    private readonly services: LoupeServices,
+    services: LoupeServices,
     private readonly status: ModelStatusSource,
+    private readonly conversations: ConversationStore,
+    makeSurface: (connection: WebviewConnection, events: PanelEvents) => Surface,
+    storageName: string,
   ) {
     const storage = (context.storageUri ?? context.globalStorageUri).fsPath;
-    this.images = new PanelImages(new PanelImageStore(join(storage, 'ask-panel')), (message) => services.log.warn(message));
+    this.images = new PanelImages(new PanelImageStore(join(storage, storageName)), (message) => services.log.warn(message));
     this.answers = new AnswerSession({
       engine: services.engine,
       resolveModelDir: () => services.resolveModelDir(),
-      settings: () => ({ ocrGrounding: services.settings.ocrGrounding, altTextLanguage: services.settings.altText().language || vscode.env.language }),
+      settings: () => {
+        const altText = services.settings.altText();
+        return { ocrGrounding: services.settings.ocrGrounding, altTextLanguage: altText.language || vscode.env.language, altTextMaxLength: altText.maxLength };
+      },
+      isTrusted: () => vscode.workspace.isTrusted,
     });
-    const receive = messageRouter(this.handlers(), services.log, (text) => this.post({ type: 'notice', level: 'error', text }));
-    this.host = new PanelHost(context.extensionUri, this.connection, {
+    const receive = messageRouter(this.handlers(), services.log, (text) => this.post({ type: 'failed', message: text, actions: [] }));
+    this.surface = makeSurface(this.connection, {
       onMessage: (raw) => void receive(raw),
       onClosed: () => {
         this.answers.stop();
@@ -75,20 +94,18 @@ class AskPanel implements AskPanelRegistration, vscode.Disposable {
       () => this.currentAltTarget(),
       (targets) => this.connection.isReady && this.post({ type: 'targets', targets }),
     );
-    this.subscriptions = [this.host, this.targets, status.onDidChange((modelStatus) => this.post({ type: 'modelStatus', modelStatus }))];
+    this.subscriptions = [this.surface, this.targets, status.onDidChange((modelStatus) => this.post({ type: 'modelStatus', modelStatus }))];
   }
 
   async show(request: ShowRequest = {}): Promise<void> {
     if (request.image) {
       const ask = request.ask && { task: request.ask.task, question: request.ask.question ?? '' };
-      this.setImage(request.image, ask, request.altTarget, request.documentContext);
+      await this.setImage(request.image, ask, request.altTarget, request.documentContext);
     }
-    this.host.reveal();
+    await this.surface.reveal();
     this.sync();
-  }
-
-  adopt(panel: vscode.WebviewPanel): void {
-    this.host.adopt(panel);
+    // Opened to ask something: typing goes straight into the question box.
+    if (!request.image) this.post({ type: 'focusQuestion' });
   }
 
   private handlers(): PanelHandlers {
@@ -96,26 +113,28 @@ class AskPanel implements AskPanelRegistration, vscode.Disposable {
       ready: (message) => this.onReady(message.imageId),
       requestImage: async (message) => {
         const reply = await this.images.requested(message.id);
-        if (reply) this.post(reply);
+        if (reply) this.post(this.withConversation(reply));
       },
       pickImage: async () => {
-        const picked = await pickImage(this.images.current?.uri ? vscode.Uri.parse(this.images.current.uri) : undefined);
+        const picked = await this.intake(() => pickImage(this.images.current?.uri ? vscode.Uri.parse(this.images.current.uri) : undefined));
         if (!picked) return;
-        this.setImage(picked);
+        await this.setImage(picked);
         this.sync();
       },
-      imageData: (message) => {
-        this.setImage(loadImageFromBytes(message.name, message.bytes, 'Pasted image'));
+      imageData: async (message) => {
+        const image = await this.intake(async () => loadImageFromBytes(message.name, message.bytes, 'Pasted image'));
+        if (!image) return;
+        await this.setImage(image);
         this.sync();
       },
       droppedUris: async (message) => {
-        this.setImage(await loadDroppedImage(message.uris));
+        const image = await this.intake(() => loadDroppedImage(message.uris));
+        if (!image) return;
+        await this.setImage(image);
         this.sync();
       },
       clearImage: () => {
-        this.answers.stop();
-        this.images.clear();
-        this.altTarget = undefined;
+        this.clearImage();
         this.sync();
       },
       ask: async (message) => {
@@ -134,7 +153,9 @@ class AskPanel implements AskPanelRegistration, vscode.Disposable {
         this.status.refresh();
       },
       openLink: (message) => openAnswerLink(message.href),
-      setPreset: (message) => this.services.settings.write('preset', message.preset),
+      saveConversation: async (message) => {
+        await this.conversations.save(message.hash, message.turns);
+      },
     };
   }
 
@@ -154,20 +175,62 @@ class AskPanel implements AskPanelRegistration, vscode.Disposable {
     this.status.refresh();
   }
 
-  private setImage(image: LoadedImage, ask?: { task: Task; question: string }, altTarget?: AltTextTarget, documentContext?: string): void {
+  /**
+   * Reads an image the user gave; when it cannot be read, the old image goes too (the next
+   * question must not be about the wrong picture) and the panel says why, next to the image.
+   */
+  private async intake(read: () => Promise<LoadedImage | undefined>): Promise<LoadedImage | undefined> {
+    try {
+      return await read();
+    } catch (error) {
+      this.refuse(error instanceof Error ? error.message : String(error));
+      return undefined;
+    }
+  }
+
+  private refuse(message: string): void {
+    this.clearImage();
+    this.sync();
+    this.post({ type: 'imageRefused', message, actions: [{ label: 'Choose another image…', command: 'pickImage' }] });
+  }
+
+  private clearImage(): void {
+    this.answers.stop();
+    this.images.clear();
+    this.altTarget = undefined;
+    this.documentContext = undefined;
+  }
+
+  /** Accepts an image only once it decodes; returns whether it was accepted. */
+  private async setImage(image: LoadedImage, ask?: { task: Task; question: string }, altTarget?: AltTextTarget, documentContext?: string): Promise<boolean> {
+    try {
+      await checkDecodable(image);
+    } catch (error) {
+      if (!(error instanceof ImageRefused)) throw error;
+      this.refuse(error.message);
+      return false;
+    }
     // An answer about the previous image is no longer wanted.
     this.answers.stop();
     this.images.set(image, ask);
     this.altTarget = altTarget;
     this.documentContext = documentContext;
+    return true;
   }
 
   /** Brings a ready webview up to date: the image (when it shows another one) and the insert targets. */
   private sync(): void {
     if (!this.connection.isReady) return;
     const update = this.images.update();
-    if (update) this.post(update);
+    if (update) this.post(this.withConversation(update));
     this.targets.post();
+  }
+
+  /** An image message carries the conversation kept for that picture, if any. */
+  private withConversation(message: Extract<HostToWebview, { type: 'image' }>): HostToWebview {
+    const hash = message.image?.hash;
+    const conversation = hash ? this.conversations.get(hash) : undefined;
+    return conversation ? { ...message, conversation } : message;
   }
 
   /** The explicit target, else a reference to the same file in the editor the answer would go into. */
@@ -189,11 +252,24 @@ class AskPanel implements AskPanelRegistration, vscode.Disposable {
 }
 
 /**
- * Registers the panel and its command; returns the controller other features use, and `adopt`
- * for the serializer the activation shell (src/extension.ts) registers for ASK_PANEL_VIEW_TYPE.
+ * Registers the editor-tab panel and the side-bar chat and their command; returns the controller
+ * other features use, with `adopt` / `adoptView` for the serializer and view provider the
+ * activation shell (src/extension.ts) registers. A request from a command (an image from the
+ * Explorer) goes to the side-bar chat when it is showing, else to the panel.
  */
 export function registerAskPanel(context: vscode.ExtensionContext, services: LoupeServices): AskPanelRegistration {
-  const panel = new AskPanel(context, services, modelStatusSource(context, services));
-  context.subscriptions.push(panel, vscode.commands.registerCommand('loupe.openPanel', () => panel.show()));
-  return panel;
+  const status = modelStatusSource(context, services);
+  const conversations = new ConversationStore(context.workspaceState);
+  let viewHost: ViewHost | undefined;
+  let panelHost: PanelHost | undefined;
+  const panel = new AskPanel(context, services, status, conversations, (connection, events) => (panelHost = new PanelHost(context.extensionUri, connection, events)), 'ask-panel');
+  const chat = new AskPanel(context, services, status, conversations, (connection, events) => (viewHost = new ViewHost(context.extensionUri, connection, events)), 'chat-view');
+  context.subscriptions.push(panel, chat, vscode.commands.registerCommand('loupe.openPanel', () => panel.show()));
+  return {
+    show: (request) => (chat.surface.visible ? chat : panel).show(request),
+    adopt: (webviewPanel) => panelHost!.adopt(webviewPanel),
+    adoptView: (view) => viewHost!.resolve(view),
+  };
 }
+
+export { CHAT_VIEW_ID };

@@ -2,7 +2,7 @@
  * An image as the Ask panel's host holds it: checked bytes, an id the webview refers to it by, and
  * where it came from. No VS Code API here.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { checkImageBytes } from '../imageBytes';
 
 export interface LoadedImage {
@@ -12,6 +12,8 @@ export interface LoadedImage {
   /** A Uint8Array that owns its whole buffer (see ownBytes). */
   bytes: Uint8Array<ArrayBuffer>;
   mime: string;
+  /** sha256 of the bytes, hex: the same picture keeps its conversation whatever its name or route. */
+  hash: string;
   /** Shown to the user: a workspace-relative path, "Clipboard", "Pasted image". */
   origin: string;
   /** The file it was read from (a URI string), when it was one. */
@@ -21,7 +23,8 @@ export interface LoadedImage {
 /** Checks bytes claimed to be an image named `name`; throws with a message that says what is wrong. */
 export function loadImageFromBytes(name: string, bytes: Uint8Array, origin: string, uri?: string): LoadedImage {
   const format = checkImageBytes(name, bytes);
-  return { id: randomUUID(), name, bytes: ownBytes(bytes), mime: format.mime, origin, uri };
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  return { id: randomUUID(), name, bytes: ownBytes(bytes), mime: format.mime, hash, origin, uri };
 }
 
 /**

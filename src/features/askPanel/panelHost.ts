@@ -26,11 +26,16 @@ export class PanelHost implements vscode.Disposable {
     private readonly events: PanelEvents,
   ) {}
 
+  get visible(): boolean {
+    return !!this.panel?.visible;
+  }
+
   /** Shows the panel, creating it beside the editor (so the editor the answer goes into stays visible). */
   reveal(): void {
     if (this.panel) return this.panel.reveal(this.panel.viewColumn, false);
+    const { options, panelOptions } = webviewOptions(this.extension);
     this.adopt(
-      vscode.window.createWebviewPanel(ASK_PANEL_VIEW_TYPE, 'Loupe', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, webviewOptions(this.extension)),
+      vscode.window.createWebviewPanel(ASK_PANEL_VIEW_TYPE, 'Loupe', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, { ...options, ...panelOptions }),
     );
   }
 
@@ -39,13 +44,8 @@ export class PanelHost implements vscode.Disposable {
     this.disposePanelSubscriptions();
     this.panel = panel;
     panel.iconPath = vscode.Uri.joinPath(this.extension, 'media', 'icon.png');
-    panel.webview.options = webviewOptions(this.extension);
-    panel.webview.html = panelHtml({
-      cspSource: panel.webview.cspSource,
-      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extension, 'dist', 'webview.js')).toString(),
-      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extension, 'dist', 'webview.css')).toString(),
-      nonce: randomBytes(16).toString('base64'),
-    });
+    panel.webview.options = webviewOptions(this.extension).options;
+    panel.webview.html = webviewPage(this.extension, panel.webview);
     this.connection.attach(panel.webview);
     this.panelSubscriptions = [
       panel.webview.onDidReceiveMessage((message: unknown) => this.events.onMessage(message)),
@@ -73,12 +73,25 @@ export class PanelHost implements vscode.Disposable {
   }
 }
 
-function webviewOptions(extension: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+/** The options both the panel and the side-bar view use. */
+export function webviewOptions(extension: vscode.Uri): { options: vscode.WebviewOptions; panelOptions: vscode.WebviewPanelOptions } {
   return {
-    enableScripts: true,
-    enableCommandUris: false,
-    retainContextWhenHidden: false,
-    // Only the extension's own bundles and icons; never the workspace.
-    localResourceRoots: [vscode.Uri.joinPath(extension, 'dist'), vscode.Uri.joinPath(extension, 'media')],
+    options: {
+      enableScripts: true,
+      enableCommandUris: false,
+      // Only the extension's own bundles and icons; never the workspace.
+      localResourceRoots: [vscode.Uri.joinPath(extension, 'dist'), vscode.Uri.joinPath(extension, 'media')],
+    },
+    panelOptions: { retainContextWhenHidden: false },
   };
+}
+
+/** The page both surfaces show: the same webview code (webview-ui/) in either. */
+export function webviewPage(extension: vscode.Uri, webview: vscode.Webview): string {
+  return panelHtml({
+    cspSource: webview.cspSource,
+    scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(extension, 'dist', 'webview.js')).toString(),
+    styleUri: webview.asWebviewUri(vscode.Uri.joinPath(extension, 'dist', 'webview.css')).toString(),
+    nonce: randomBytes(16).toString('base64'),
+  });
 }

@@ -103,5 +103,5 @@ export class PanelImages {
 }
 
 function toMessageImage(image: LoadedImage): NonNullable<ImageMessage['image']> {
-  return { id: image.id, name: image.name, origin: image.origin, mime: image.mime, bytes: image.bytes };
+  return { id: image.id, name: image.name, origin: image.origin, mime: image.mime, bytes: image.bytes, hash: image.hash };
 }

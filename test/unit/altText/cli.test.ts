@@ -59,7 +59,7 @@ describe('loupe alt-text check', () => {
     assert.deepEqual(report.lines.map((line) => /^[^:]+:\d+:\d+/.exec(line)![0]), EXPECTED_LOCATIONS);
     assert.equal(
       report.lines[0],
-      'README.md:7:1: Image "images/screenshot.png" has empty alt text: describe what it shows (or make it an HTML <img alt=""> if it is decorative).',
+      'README.md:7:1: Image "images/screenshot.png" has empty alt text: describe what it shows. If it is decorative, the "Mark as decorative" fix writes it as <img alt=""> (Markdown has no decorative image syntax).',
     );
     assert.equal(report.lines[19], 'page.html:11:16: Image "images/architecture.png" has no alt attribute: describe what it shows, or add alt="" if it is decorative.');
     assert.equal(report.lines[21], 'page.html:22:5: Alt text "diagram.svg" of image "images/diagram.png" is a file name: describe what the image shows.');

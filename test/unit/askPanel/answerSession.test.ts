@@ -56,7 +56,7 @@ function session(engine: AnswerEngine, modelDir: string | null = '/models/tiny')
   return new AnswerSession({
     engine,
     resolveModelDir: async () => modelDir ?? undefined,
-    settings: () => ({ ocrGrounding: true, altTextLanguage: 'de' }),
+    settings: () => ({ ocrGrounding: true, altTextLanguage: 'de', altTextMaxLength: 125 }),
   });
 }
 
@@ -86,6 +86,22 @@ describe('answer session', () => {
     const engine = new WordEngine(['Ein Formular.']);
     await session(engine).ask(request('alt-text'), { image }, recorder().post);
     assert.equal(engine.inputs[0]!.language, 'de');
+  });
+
+  it('an alt-text answer is shown exactly as "Use as alt text" writes it', async () => {
+    const { posted, post } = recorder();
+    await session(new WordEngine(['Alt text: ', 'A login form with two fields. ', 'It also has a button.'])).ask(request('alt-text'), { image }, post);
+    assert.equal((posted.at(-1) as Extract<HostToWebview, { type: 'done' }>).text, 'A login form with two fields.');
+  });
+
+  it('says when the answer stopped at the token limit, not when it ended by itself or was stopped', async () => {
+    // WordEngine counts characters as tokens; alt text allows 64 new tokens.
+    const long = recorder();
+    await session(new WordEngine(['A login form ', 'with an email field, ', 'a password field ', 'and a green button.'])).ask(request('alt-text'), { image }, long.post);
+    assert.equal((long.posted.at(-1) as Extract<HostToWebview, { type: 'done' }>).cutAtTokens, 64);
+    const short = recorder();
+    await session(new WordEngine(['A form.'])).ask(request('alt-text'), { image }, short.post);
+    assert.equal((short.posted.at(-1) as Extract<HostToWebview, { type: 'done' }>).cutAtTokens, undefined);
   });
 
   it('one answer at a time', async () => {
@@ -132,7 +148,7 @@ describe('answer session', () => {
 
   it('a snapshot says where the running answer stands, for a webview reloaded mid-stream', async () => {
     let now = 1_000;
-    const answers = new AnswerSession({ engine: new WordEngine(['a', 'b', 'c', 'd'], 5), resolveModelDir: async () => '/m', settings: () => ({ ocrGrounding: false, altTextLanguage: 'en' }), now: () => now });
+    const answers = new AnswerSession({ engine: new WordEngine(['a', 'b', 'c', 'd'], 5), resolveModelDir: async () => '/m', settings: () => ({ ocrGrounding: false, altTextLanguage: 'en', altTextMaxLength: 125 }), now: () => now });
     assert.equal(answers.snapshot(), undefined);
     let snapshot: HostToWebview | undefined;
     await answers.ask(request('question', 'q'), { image }, (message) => {

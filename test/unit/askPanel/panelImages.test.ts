@@ -106,7 +106,7 @@ describe('panel images', () => {
     await loaded;
     assert.equal(after.update(), undefined, 'the webview already shows it');
     const reply = await requested;
-    assert.deepEqual(reply?.image, { id: image.id, name: 'shot.png', origin: 'docs/shot.png', mime: 'image/png', bytes: image.bytes });
+    assert.deepEqual(reply?.image, { id: image.id, name: 'shot.png', origin: 'docs/shot.png', mime: 'image/png', bytes: image.bytes, hash: image.hash });
     assert.equal(after.current?.uri, 'file:///w/docs/shot.png');
   });
 

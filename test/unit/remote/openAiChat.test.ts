@@ -126,6 +126,14 @@ describe('streamChat against a loopback OpenAI-compatible server', () => {
     assert.match(error.message, /after 2 tokens/);
   });
 
+  it('an answer the server aborted is an error, not a short answer', async () => {
+    server.reply = () => ({ kind: 'stream', tokens: ['one '], finishReason: 'abort' });
+    const error = await remoteError(streamChat({ endpoint: endpointFor(server), messages: [{ role: 'user', content: 'hi' }], maxTokens: 8, sampling: greedy }));
+    assert.equal(error.kind, 'server');
+    assert.match(error.message, /aborted the answer after 1 tokens/);
+    assert.equal(error.details.partialText, 'one ');
+  });
+
   it('times out a server that never answers, and one that goes silent mid-answer', async () => {
     server.reply = () => ({ kind: 'hang' });
     const first = await remoteError(streamChat({ endpoint: endpointFor(server), messages: [{ role: 'user', content: 'hi' }], maxTokens: 8, sampling: greedy, timeouts: { firstByteMs: 300 } }));

@@ -1,0 +1,50 @@
+/**
+ * Conversations kept per image content (sha256 of the bytes) in the workspace's state, so the
+ * same picture brings its turns back after a window reload or after another image was shown in
+ * between, whichever route it came by. Only the most recent images are kept. No VS Code API here:
+ * `Memento` is the small part of vscode.Memento this needs.
+ */
+import { z } from 'zod';
+import { MAX_SAVED_TURNS, SavedTurnSchema, type SavedTurn } from '../../protocol/webview';
+
+export interface Memento {
+  get<T>(key: string): T | undefined;
+  update(key: string, value: unknown): Thenable<void>;
+}
+
+const KEY = 'loupe.chat.conversations';
+/** Images whose conversations are kept; the oldest goes first. */
+const MAX_IMAGES = 20;
+/** Keeps workspace state small: a kept conversation is for reading back, not an archive. */
+const MAX_CHARS = 200_000;
+
+const StoredSchema = z.array(z.object({ hash: z.string(), turns: z.array(SavedTurnSchema).max(MAX_SAVED_TURNS) }));
+type Stored = z.infer<typeof StoredSchema>;
+
+export class ConversationStore {
+  constructor(private readonly memento: Memento) {}
+
+  get(hash: string): SavedTurn[] | undefined {
+    return this.all().find((entry) => entry.hash === hash)?.turns;
+  }
+
+  save(hash: string, turns: SavedTurn[]): Thenable<void> {
+    const others = this.all().filter((entry) => entry.hash !== hash);
+    const kept = trimToChars(turns, MAX_CHARS);
+    const next: Stored = kept.length ? [...others, { hash, turns: kept }] : others;
+    return this.memento.update(KEY, next.slice(-MAX_IMAGES));
+  }
+
+  private all(): Stored {
+    const parsed = StoredSchema.safeParse(this.memento.get(KEY) ?? []);
+    return parsed.success ? parsed.data : [];
+  }
+}
+
+/** The newest turns that fit in `max` characters. */
+function trimToChars(turns: SavedTurn[], max: number): SavedTurn[] {
+  let total = 0;
+  let start = turns.length;
+  while (start > 0 && total + turns[start - 1]!.text.length <= max) total += turns[--start]!.text.length;
+  return turns.slice(start);
+}

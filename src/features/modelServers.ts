@@ -1,0 +1,137 @@
+/**
+ * Model servers in the editor: add one (URL, key if the server asks, model from its list, name),
+ * set or clear its key, and answer from it or from the model on this machine. Endpoints live in
+ * user settings (`loupe.endpoints`), keys in SecretStorage (src/host/endpointKeys.ts).
+ */
+import * as vscode from 'vscode';
+import { EndpointKeys } from '../host/endpointKeys';
+import { answerFromSetting, endpointsSetting, saveEndpoint, writeSetting } from '../host/settings';
+import { EndpointRefused, endpointTarget, parseEndpoints, type Endpoint } from '../remote/endpoint';
+import { listModels } from '../remote/openAiChat';
+import { RemoteError } from '../remote/remoteErrors';
+
+const EXAMPLE_URL = 'http://127.0.0.1:11434/v1';
+
+export function registerModelServerCommands(context: vscode.ExtensionContext, keys: EndpointKeys): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('loupe.addModelServer', () => addModelServer(keys)),
+    vscode.commands.registerCommand('loupe.setModelServerKey', () => setModelServerKey(keys)),
+  );
+}
+
+async function askBaseUrl(): Promise<{ baseUrl: string; allowHttp: boolean } | undefined> {
+  const baseUrl = await vscode.window.showInputBox({
+    title: 'Loupe: add a model server (1/3)',
+    prompt: 'Base URL of an OpenAI-compatible server: Ollama, LM Studio, vLLM, SGLang or llama.cpp\'s server',
+    placeHolder: EXAMPLE_URL,
+    value: EXAMPLE_URL,
+    ignoreFocusOut: true,
+    validateInput: (value) => {
+      try {
+        endpointTarget({ baseUrl: value.trim(), allowHttp: true });
+        return undefined;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    },
+  });
+  if (!baseUrl) return undefined;
+  const target = endpointTarget({ baseUrl: baseUrl.trim(), allowHttp: true });
+  if (target.url.protocol === 'https:' || target.loopback) return { baseUrl: baseUrl.trim(), allowHttp: false };
+  const allow = 'Allow plain http';
+  const answer = await vscode.window.showWarningMessage(
+    `${target.host} is reached over plain http.`,
+    { modal: true, detail: 'Images and questions would cross the network unencrypted. Allow it only on a network you trust, or use https.' },
+    allow,
+  );
+  return answer === allow ? { baseUrl: baseUrl.trim(), allowHttp: true } : undefined;
+}
+
+/** The server's model list, asking for a key when the server wants one. */
+async function modelsOf(endpoint: Pick<Endpoint, 'baseUrl' | 'allowHttp' | 'headers' | 'model'>): Promise<{ models: string[]; key?: string } | undefined> {
+  let key: string | undefined;
+  for (;;) {
+    try {
+      return { models: await listModels(endpoint, key), key };
+    } catch (error) {
+      if (!(error instanceof RemoteError) || error.kind !== 'auth') {
+        const retry = 'Enter the model id';
+        const answer = await vscode.window.showWarningMessage(`Could not list the server's models: ${(error as Error).message}`, retry);
+        return answer === retry ? { models: [], key } : undefined;
+      }
+      key = await vscode.window.showInputBox({
+        title: 'Loupe: the server asks for an API key',
+        prompt: 'Stored in VS Code\'s secret storage (your OS keychain), never in settings.',
+        password: true,
+        ignoreFocusOut: true,
+      });
+      if (!key) return undefined;
+    }
+  }
+}
+
+async function addModelServer(keys: EndpointKeys): Promise<void> {
+  const location = await askBaseUrl();
+  if (!location) return;
+  const listed = await modelsOf({ ...location, headers: {}, model: '-' });
+  if (!listed) return;
+  const model =
+    listed.models.length > 0
+      ? (await vscode.window.showQuickPick(listed.models, { title: 'Loupe: add a model server (2/3): which model answers?', ignoreFocusOut: true }))
+      : await vscode.window.showInputBox({ title: 'Loupe: add a model server (2/3)', prompt: 'The model id the server knows', ignoreFocusOut: true });
+  if (!model) return;
+  const host = endpointTarget(location).host;
+  const name = await vscode.window.showInputBox({
+    title: 'Loupe: add a model server (3/3)',
+    prompt: 'A name for it, shown in the status bar and the model picker',
+    value: `${model} @ ${host}`,
+    ignoreFocusOut: true,
+    validateInput: (value) => (value.trim() ? undefined : 'Give it a name.'),
+  });
+  if (!name) return;
+  const endpoint: Endpoint = { name: name.trim(), baseUrl: location.baseUrl, model, headers: {}, allowHttp: location.allowHttp };
+  await keys.set(endpoint.name, listed.key);
+  await saveEndpoint(endpoint);
+  await writeSetting('answerFrom', endpoint.name);
+  void vscode.window.showInformationMessage(`Loupe answers from ${model} at ${host} now. "Loupe: Select Model" switches back to the model on this machine.`);
+}
+
+async function pickEndpoint(title: string): Promise<Endpoint | undefined> {
+  const { endpoints } = parseEndpoints(endpointsSetting());
+  if (endpoints.length === 0) {
+    const add = 'Add Model Server…';
+    if ((await vscode.window.showInformationMessage('No model servers are configured.', add)) === add) await vscode.commands.executeCommand('loupe.addModelServer');
+    return undefined;
+  }
+  const active = answerFromSetting();
+  const picked = await vscode.window.showQuickPick(
+    endpoints.map((endpoint) => ({ label: endpoint.name, description: endpoint.name === active ? 'answering now' : undefined, detail: `${endpoint.model} at ${endpoint.baseUrl}`, endpoint })),
+    { title },
+  );
+  return picked?.endpoint;
+}
+
+async function setModelServerKey(keys: EndpointKeys): Promise<void> {
+  const endpoint = await pickEndpoint('Loupe: set the API key of a model server');
+  if (!endpoint) return;
+  const key = await vscode.window.showInputBox({
+    title: `Loupe: API key for ${endpoint.name}`,
+    prompt: 'Stored in VS Code\'s secret storage, never in settings. Leave empty to remove it.',
+    password: true,
+    ignoreFocusOut: true,
+  });
+  if (key === undefined) return;
+  await keys.set(endpoint.name, key);
+  void vscode.window.showInformationMessage(key.trim() ? `Stored the key for ${endpoint.name}.` : `Removed the key for ${endpoint.name}.`);
+}
+
+/** Why an endpoint in the settings cannot be used, for the status bar and errors; undefined when it can. */
+export function endpointProblem(endpoint: Endpoint): string | undefined {
+  try {
+    endpointTarget(endpoint);
+    return undefined;
+  } catch (error) {
+    if (error instanceof EndpointRefused) return error.message;
+    throw error;
+  }
+}

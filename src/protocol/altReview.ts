@@ -1,0 +1,63 @@
+/**
+ * Messages between the workspace alt text batch (src/features/altTextReview.ts) and its review
+ * list (webview-ui/altReview/). Both ends validate what they receive: the host does not trust the
+ * webview's sandbox, and the webview shows nothing it cannot parse. Bundled into the webview too,
+ * so it imports nothing from Node or VS Code.
+ */
+import { z } from 'zod';
+
+/** Longest alt text the review accepts back (the setting's maximum is far lower; people may paste more). */
+export const MAX_REVIEW_ALT_CHARS = 2_000;
+/** More proposals than this in one batch would be a review nobody finishes; the host splits nothing, it refuses. */
+export const MAX_REVIEW_ITEMS = 5_000;
+
+export const ReviewItemSchema = z.object({
+  /** Index into the host's list of proposals. */
+  id: z.number().int().nonnegative(),
+  /** "docs/guide.md:5", workspace-relative, for the user and the jump to the place. */
+  location: z.string().min(1).max(2_000),
+  /** The image reference as written in the document. */
+  src: z.string().max(2_000),
+  /** The image as a webview resource (thumbnail); empty when it cannot be shown. */
+  imageUri: z.string().max(8_000),
+  /** The model's proposal (post-processed, escaped only when written). */
+  proposal: z.string().min(1).max(MAX_REVIEW_ALT_CHARS),
+  /** The alt text the image has now ("screenshot"), when it has one. */
+  currentAlt: z.string().max(MAX_REVIEW_ALT_CHARS).optional(),
+  fromCache: z.boolean(),
+});
+export type ReviewItem = z.infer<typeof ReviewItemSchema>;
+
+export const HostToReviewSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('items'),
+    items: z.array(ReviewItemSchema).max(MAX_REVIEW_ITEMS),
+    /** Images the batch could not describe (listed by "Show Skipped" afterwards). */
+    skipped: z.number().int().nonnegative(),
+    /** `loupe.altText.maxLength`: the counter under each field shows it. */
+    maxLength: z.number().int().positive(),
+  }),
+]);
+export type HostToReview = z.infer<typeof HostToReviewSchema>;
+
+export const ReviewDecisionSchema = z.object({
+  id: z.number().int().nonnegative(),
+  accepted: z.boolean(),
+  /** The text to write, as the author left it in the field. */
+  alt: z.string().max(MAX_REVIEW_ALT_CHARS),
+});
+export type ReviewDecision = z.infer<typeof ReviewDecisionSchema>;
+
+export const ReviewToHostSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('apply'), decisions: z.array(ReviewDecisionSchema).max(MAX_REVIEW_ITEMS) }),
+  z.object({ type: z.literal('cancel') }),
+  /** Show this proposal's place in the document (file:line). */
+  z.object({ type: z.literal('reveal'), id: z.number().int().nonnegative() }),
+]);
+export type ReviewToHost = z.infer<typeof ReviewToHostSchema>;
+
+/** Alt text the author must not apply as is: empty (decorative images have their own quick fix). */
+export function reviewAltProblem(alt: string): string | undefined {
+  return alt.trim() === '' ? 'empty: write alt text, or Skip this image (for a decorative image use the "Mark as decorative" quick fix)' : undefined;
+}
