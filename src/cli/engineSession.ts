@@ -98,7 +98,7 @@ export async function withVisionModel(flags: RemoteFlags & { model?: string }, r
     if (needsKey) apiKey = await promptApiKey(new URL(endpoint.baseUrl).host);
   }
   try {
-    await run(openRemoteModel(endpoint, apiKey, flags));
+    await run(openRemoteModel(endpoint, apiKey));
     return interrupted ? EXIT.interrupted : EXIT.ok;
   } catch (error) {
     if (interrupted) return EXIT.interrupted;

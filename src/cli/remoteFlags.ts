@@ -11,8 +11,8 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { EndpointRefused, EndpointSchema, endpointTarget, type Endpoint, type EndpointTarget } from '../remote/endpoint';
-import { RemoteVisionModel, DEFAULT_REMOTE_CONCURRENCY } from '../remote/remoteVisionModel';
+import { DEFAULT_REMOTE_CONCURRENCY, EndpointRefused, EndpointSchema, endpointTarget, type Endpoint, type EndpointTarget } from '../remote/endpoint';
+import { RemoteVisionModel } from '../remote/remoteVisionModel';
 import { positiveInt } from './optionParsers';
 import { EXIT, fail } from './engineSession';
 
@@ -41,7 +41,7 @@ export function remoteEndpoint(flags: RemoteFlags, env: NodeJS.ProcessEnv = proc
   }
   const model = flags.remoteModel ?? env.LOUPE_REMOTE_MODEL;
   if (!model) fail(`Name the model to ask at ${baseUrl} with --remote-model (or $LOUPE_REMOTE_MODEL); its /models lists them.`, EXIT.badInput);
-  const endpoint = EndpointSchema.parse({ name: baseUrl, baseUrl, model, allowHttp: flags.allowHttp === true });
+  const endpoint = EndpointSchema.parse({ name: baseUrl, baseUrl, model, allowHttp: flags.allowHttp === true, concurrency: flags.concurrency });
   try {
     endpointTarget(endpoint);
   } catch (error) {
@@ -106,6 +106,6 @@ export async function promptApiKey(host: string): Promise<string | undefined> {
   return (await ask(`loupe: API key for ${host} (not shown; set LOUPE_API_KEY to skip this): `, true)) || undefined;
 }
 
-export function openRemoteModel(endpoint: Endpoint, apiKey: string | undefined, flags: RemoteFlags): RemoteVisionModel {
-  return new RemoteVisionModel({ endpoint, apiKey, consent: cliConsent(), concurrency: flags.concurrency });
+export function openRemoteModel(endpoint: Endpoint, apiKey: string | undefined): RemoteVisionModel {
+  return new RemoteVisionModel({ endpoint, apiKey, consent: cliConsent() });
 }

@@ -26,7 +26,7 @@ export class LocalVisionModel implements VisionModel {
   readonly concurrency = 1;
 
   constructor(
-    private readonly engine: EngineClient,
+    private readonly engine: Pick<EngineClient, 'generate'>,
     private readonly modelDir: string,
     readonly description = 'the model on this machine',
   ) {}

@@ -17,6 +17,9 @@ import { registerPresetPicker } from './presetPicker';
 import { registerRestrictedSettingsNotice } from './restrictedSettingsNotice';
 import { registerWelcome } from './welcome';
 import { createAltGenerator } from '../host/altGenerator';
+import { EndpointKeys } from '../host/endpointKeys';
+import { VisionModels } from '../host/visionModels';
+import { registerModelServerCommands } from './modelServers';
 import { loadMarkerPath } from '../host/crashRecovery';
 import { EngineClient } from '../client/engineClient';
 import type { LoupeServices } from '../host/services';
@@ -46,12 +49,16 @@ export function activateFeatures(context: vscode.ExtensionContext, settings: Set
     }),
   );
 
-  const services: LoupeServices = { engine, log, settings, resolveModelDir: () => resolveSelectedModelDir(context) };
+  const resolveModelDir = () => resolveSelectedModelDir(context);
+  const endpointKeys = new EndpointKeys(context.secrets);
+  const visionModels = new VisionModels(engine, resolveModelDir, endpointKeys, context.globalState);
+  const services: LoupeServices = { engine, log, settings, resolveModelDir, visionModels };
   const panel = registerAskPanel(context, services);
   registerImageCommands(context, services, panel);
   registerModelStatus(context, services);
   registerPresetPicker(context, settings);
-  registerModelCommands(context, { onModelChanged: () => engine.unload() });
+  registerModelCommands(context, { onModelChanged: () => engine.unload(), endpointKeys });
+  registerModelServerCommands(context, endpointKeys);
   registerRestrictedSettingsNotice(context);
   registerWelcome(context);
 

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { EndpointKeys } from '../host/endpointKeys';
 import { answerFromSetting, endpointsSetting, saveEndpoint, writeSetting } from '../host/settings';
-import { EndpointRefused, endpointTarget, parseEndpoints, type Endpoint } from '../remote/endpoint';
+import { DEFAULT_REMOTE_CONCURRENCY, endpointTarget, parseEndpoints, type Endpoint } from '../remote/endpoint';
 import { listModels } from '../remote/openAiChat';
 import { RemoteError } from '../remote/remoteErrors';
 
@@ -89,10 +89,10 @@ async function addModelServer(keys: EndpointKeys): Promise<void> {
     validateInput: (value) => (value.trim() ? undefined : 'Give it a name.'),
   });
   if (!name) return;
-  const endpoint: Endpoint = { name: name.trim(), baseUrl: location.baseUrl, model, headers: {}, allowHttp: location.allowHttp };
+  const endpoint: Endpoint = { name: name.trim(), baseUrl: location.baseUrl, model, headers: {}, allowHttp: location.allowHttp, concurrency: DEFAULT_REMOTE_CONCURRENCY };
   await keys.set(endpoint.name, listed.key);
   await saveEndpoint(endpoint);
-  await writeSetting('answerFrom', endpoint.name);
+  await useServerModel(endpoint, model);
   void vscode.window.showInformationMessage(`Loupe answers from ${model} at ${host} now. "Loupe: Select Model" switches back to the model on this machine.`);
 }
 
@@ -125,13 +125,40 @@ async function setModelServerKey(keys: EndpointKeys): Promise<void> {
   void vscode.window.showInformationMessage(key.trim() ? `Stored the key for ${endpoint.name}.` : `Removed the key for ${endpoint.name}.`);
 }
 
-/** Why an endpoint in the settings cannot be used, for the status bar and errors; undefined when it can. */
-export function endpointProblem(endpoint: Endpoint): string | undefined {
-  try {
-    endpointTarget(endpoint);
-    return undefined;
-  } catch (error) {
-    if (error instanceof EndpointRefused) return error.message;
-    throw error;
-  }
+/** A model a server offers, as the model picker lists it beside the models on this machine. */
+export interface ServerModelItem extends vscode.QuickPickItem {
+  server: { endpoint: Endpoint; model?: string };
+}
+
+const LIST_TIMEOUT_MS = 5_000;
+
+/** Each configured server's models (one request per server, in parallel); a server that does not answer is one item saying why. */
+export async function serverModelItems(keys: EndpointKeys): Promise<ServerModelItem[]> {
+  const { endpoints } = parseEndpoints(endpointsSetting());
+  const active = answerFromSetting();
+  const perServer = await Promise.all(
+    endpoints.map(async (endpoint): Promise<ServerModelItem[]> => {
+      let host = endpoint.baseUrl;
+      try {
+        host = endpointTarget(endpoint).host;
+        const models = await listModels(endpoint, await keys.get(endpoint.name), AbortSignal.timeout(LIST_TIMEOUT_MS));
+        const ids = models.includes(endpoint.model) ? models : [endpoint.model, ...models];
+        return ids.map((model) => ({
+          label: `$(cloud) ${model}`,
+          description: [endpoint.name === active && model === endpoint.model ? 'current' : '', `at ${host}`].filter(Boolean).join(' · '),
+          detail: `Model server "${endpoint.name}": images you ask about are sent to ${host}.`,
+          server: { endpoint, model },
+        }));
+      } catch (error) {
+        return [{ label: `$(warning) ${endpoint.name}`, description: `at ${host} · not answering`, detail: (error as Error).message, server: { endpoint } }];
+      }
+    }),
+  );
+  return perServer.flat();
+}
+
+/** Answers from `model` on this server from now on. */
+export async function useServerModel(endpoint: Endpoint, model: string): Promise<void> {
+  if (model !== endpoint.model) await saveEndpoint({ ...endpoint, model });
+  await writeSetting('answerFrom', endpoint.name);
 }

@@ -5,6 +5,8 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { LoupeServices } from '../host/services';
+import { answerSource } from '../host/visionModels';
+import { endpointTarget } from '../remote/endpoint';
 import { readInstalledMarker } from '../models/installedMarker';
 import type { ModelStatus } from '../protocol/webview';
 
@@ -49,14 +51,27 @@ export class ModelStatusSource implements vscode.Disposable {
       .finally(() => this.publish());
   }
 
+  /** A model server answers: its model and host, always "ready" (the server loads its own models). */
+  private serverStatus(): ModelStatus | undefined {
+    const source = answerSource();
+    const preset = this.services.settings.preset;
+    if (source.kind === 'local') return undefined;
+    if (source.kind === 'missing-server') return { state: 'missing', modelName: `server "${source.name}" not configured`, preset };
+    let host: string;
+    try {
+      host = endpointTarget(source.endpoint).host;
+    } catch {
+      return { state: 'missing', modelName: `server "${source.endpoint.name}" refused (see loupe.endpoints)`, preset };
+    }
+    return { state: 'loaded', modelName: `${source.endpoint.model} at ${host}`, server: host, preset };
+  }
+
   private publish(): void {
+    const server = this.serverStatus();
+    if (server) return this.announce(server, server.state === 'loaded');
     // The walkthrough's "Get a model" step completes on this (package.json `completionEvents`);
     // set only once the lookup has answered, so a slow lookup never ticks the step falsely.
     const ready = this.installed && Boolean(this.installed.modelDir);
-    if (ready !== undefined && ready !== this.modelReady) {
-      this.modelReady = ready;
-      void vscode.commands.executeCommand('setContext', 'loupe.modelReady', ready);
-    }
     const engine = this.services.engine.state;
     const modelDir = engine.modelDir ?? this.installed?.modelDir;
     const next: ModelStatus = {
@@ -64,6 +79,14 @@ export class ModelStatusSource implements vscode.Disposable {
       modelName: modelDir === this.installed?.modelDir ? this.installed?.name : modelDir && basename(modelDir),
       preset: this.services.settings.preset,
     };
+    this.announce(next, ready);
+  }
+
+  private announce(next: ModelStatus, ready: boolean | undefined): void {
+    if (ready !== undefined && ready !== this.modelReady) {
+      this.modelReady = ready;
+      void vscode.commands.executeCommand('setContext', 'loupe.modelReady', ready);
+    }
     if (JSON.stringify(next) === JSON.stringify(this.status)) return;
     this.status = next;
     this.changed.fire(next);
@@ -100,6 +123,9 @@ const STATE_TEXT: Record<ModelStatus['state'], { icon: string; word: string; too
   busy: { icon: '$(loading~spin)', word: 'busy', tooltip: 'The model is answering.' },
 };
 
+/** Answers come from a model server: said plainly, since images go there. */
+const SERVER_TEXT = { icon: '$(cloud)', word: 'server', tooltip: 'Answers come from a model server: the images you ask about are sent to it.' };
+
 /** The status bar item: click opens the Ask panel. */
 export function registerModelStatus(context: vscode.ExtensionContext, services: LoupeServices): void {
   const source = modelStatusSource(context, services);
@@ -107,7 +133,7 @@ export function registerModelStatus(context: vscode.ExtensionContext, services: 
   item.name = 'Loupe model';
   item.command = 'loupe.openPanel';
   const show = (status: ModelStatus) => {
-    const text = STATE_TEXT[status.state];
+    const text = status.server ? SERVER_TEXT : STATE_TEXT[status.state];
     item.text = [`${text.icon} Loupe: ${text.word}`, status.modelName, status.preset].filter(Boolean).join(' · ');
     item.tooltip = [text.tooltip, status.modelName && `Model: ${status.modelName}`, `Preset: ${status.preset}`, 'Click to open the Ask panel.']
       .filter(Boolean)

@@ -15,8 +15,10 @@ import { findPrecision, isPrecisionConfirmed, type ModelManifest } from '../mode
 import { describeProgress, percent } from '../models/progress';
 import { formatBytes } from '../protocol/byteSizes';
 import { deleteModel, findInstalled, listInstalled, modelInfo, partialDownloadBytes, resolveInstalledModelDir, selectPrecision, type InstalledModel } from '../models/store';
-import { hubEndpointSetting, modelIdSetting, modelPathSetting, proxySettings, writeSetting } from '../host/settings';
+import { answerFromSetting, hubEndpointSetting, modelIdSetting, modelPathSetting, proxySettings, writeSetting } from '../host/settings';
 import { withCancellableProgress } from './cancellableProgress';
+import type { EndpointKeys } from '../host/endpointKeys';
+import { serverModelItems, useServerModel, type ServerModelItem } from './modelServers';
 
 const TOKEN_SECRET = 'loupe.hub.token';
 const acceptanceKey = (modelId: string) => `loupe.licenseAccepted.${modelId}`;
@@ -24,6 +26,40 @@ const acceptanceKey = (modelId: string) => `loupe.licenseAccepted.${modelId}`;
 export interface ModelCommandDeps {
   /** The selected model changed or is about to be deleted: unload it from the engine. */
   onModelChanged(): void;
+  /** Keys of model servers, whose models the picker lists beside the local ones. */
+  endpointKeys: EndpointKeys;
+}
+
+const ADD_SERVER: vscode.QuickPickItem & { addServer: true } = { addServer: true, label: '$(add) Add Model Server…', detail: 'Ollama, LM Studio, vLLM, SGLang or llama.cpp\'s server, on this machine or another.' };
+
+/**
+ * The models on this machine at once, then each configured server's models as their lists
+ * arrive (a slow server does not hold up choosing a local model).
+ */
+function pickWithServers<T extends vscode.QuickPickItem>(local: T[], keys: EndpointKeys): Promise<T | ServerModelItem | typeof ADD_SERVER | undefined> {
+  type Item = T | ServerModelItem | vscode.QuickPickItem;
+  const pick = vscode.window.createQuickPick<Item>();
+  pick.title = 'Loupe: choose a model';
+  pick.matchOnDetail = true;
+  const separator = (label: string): vscode.QuickPickItem => ({ label, kind: vscode.QuickPickItemKind.Separator });
+  const withServers = (servers: Item[]) => [separator('On this machine'), ...local, separator('Model servers'), ...servers, ADD_SERVER];
+  pick.items = withServers([]);
+  pick.busy = true;
+  void serverModelItems(keys).then((servers) => {
+    pick.items = withServers(servers);
+    pick.busy = false;
+  });
+  return new Promise((resolve) => {
+    pick.onDidAccept(() => {
+      resolve(pick.selectedItems[0] as T | ServerModelItem | undefined);
+      pick.dispose();
+    });
+    pick.onDidHide(() => {
+      resolve(undefined);
+      pick.dispose();
+    });
+    pick.show();
+  });
 }
 
 export function modelStorageDir(context: vscode.ExtensionContext): string {
@@ -85,7 +121,8 @@ class ModelCommands {
     const selected = selectedModelId();
     // "current" is the model answers come from: loupe.model.path's folder when set, else the
     // selected model if it is installed. A selected model that is not downloaded is not current.
-    const current = path ? undefined : installed.some((model) => model.modelId === selected) ? selected : undefined;
+    const fromServer = answerFromSetting() !== '';
+    const current = path || fromServer ? undefined : installed.some((model) => model.modelId === selected) ? selected : undefined;
     const pathItem = path
       ? [{ label: `$(folder-opened) ${basename(path)}`, description: 'current · from the loupe.model.path setting', detail: `${path}. Clear the setting to use one of the models below.`, id: '', isInstalled: true, isPath: true }]
       : [];
@@ -111,8 +148,17 @@ class ModelCommands {
         .filter((model) => !findManifest(model.modelId))
         .map((model) => ({ label: `$(folder) ${model.marker.label}`, description: model.modelId === current ? 'current · imported' : 'imported', detail: model.dir, id: model.modelId, isInstalled: true })),
     ];
-    const picked = await vscode.window.showQuickPick<(typeof items)[number] & { isPath?: boolean }>(items, { title: 'Loupe: choose a model', matchOnDetail: true });
+    const picked = await pickWithServers<(typeof items)[number] & { isPath?: boolean }>(items, this.deps.endpointKeys);
     if (!picked) return;
+    if ('server' in picked) {
+      if (picked.server.model) await useServerModel(picked.server.endpoint, picked.server.model);
+      else await vscode.commands.executeCommand('workbench.action.openSettingsJson', { revealSetting: { key: 'loupe.endpoints' } });
+      return;
+    }
+    if ('addServer' in picked) {
+      await vscode.commands.executeCommand('loupe.addModelServer');
+      return;
+    }
     if (picked.isPath) {
       await vscode.commands.executeCommand('workbench.action.openSettings', 'loupe.model.path');
       return;
@@ -301,6 +347,8 @@ class ModelCommands {
   }
 
   private async useModel(id: string): Promise<void> {
+    // A model on this machine chosen: answers stop going to a server.
+    if (answerFromSetting()) await writeSetting('answerFrom', '');
     await writeSetting('model.id', id);
     this.deps.onModelChanged();
     const path = configuredModelPath();

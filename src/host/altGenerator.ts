@@ -1,31 +1,30 @@
 import * as vscode from 'vscode';
-import { modelIdentity } from '../altText/altCache';
 import type { AltTextGenerator } from '../altText/altProposals';
 import { resolveOptions } from '../protocol/options';
-import { EngineError } from '../protocol/engineError';
+import { answerSource } from './visionModels';
 import type { LoupeServices } from './services';
 
 /**
- * The engine-backed generator the alt text quick fixes and the workspace batch use (the CLI's is
- * in cli/altTextCommand.ts; both are altText/altProposals.ts's AltTextGenerator). Images are read
+ * The generator the alt text quick fixes and the workspace batch use, asking whichever vision
+ * model answers now (the CLI's is client/visionModel.ts's altTextGeneratorFor). Images are read
  * through `workspace.fs`; the raw answer is returned and altProposals post-processes it.
  */
 export function createAltGenerator(services: LoupeServices): AltTextGenerator {
-  const modelDir = async () => {
-    const dir = await services.resolveModelDir();
-    if (!dir) throw new EngineError('MODEL_MISSING', 'No model is installed. Run "Loupe: Download Model" to get one, or set loupe.model.path to a model folder.');
-    return dir;
-  };
   return {
-    model: async () => modelIdentity(await modelDir()),
+    // The batch asks this many at once: a server answers several together, the local engine one.
+    get concurrency() {
+      const source = answerSource();
+      return source.kind === 'server' ? source.endpoint.concurrency : 1;
+    },
+    model: async () => (await services.visionModels.current()).identity(),
     async generate(request, signal) {
       const { settings } = services;
+      const model = await services.visionModels.current();
       const imageUri = vscode.Uri.file(request.imagePath);
       const bytes = await vscode.workspace.fs.readFile(imageUri);
       const name = imageUri.path.split('/').pop() || 'image';
       const diagram = request.task === 'describe-diagram';
-      const job = services.engine.generate({
-        modelDir: await modelDir(),
+      const job = model.ask({
         task: request.task,
         image: { kind: 'bytes', name, bytes },
         documentContext: request.documentContext,

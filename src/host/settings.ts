@@ -108,8 +108,9 @@ export async function writeSetting(key: string, value: unknown): Promise<void> {
 }
 
 /** package.json `restrictedConfigurations`, without the section (test/unit/contributions.test.ts checks). */
-export const RESTRICTED_SETTINGS = ['model.path', 'hub.endpoint'] as const;
-type RestrictedSetting = (typeof RESTRICTED_SETTINGS)[number];
+export const RESTRICTED_SETTINGS = ['model.path', 'hub.endpoint', 'endpoints', 'answerFrom'] as const;
+/** The restricted settings that hold one string; `endpoints` is a list (endpointsSetting). */
+type RestrictedSetting = Exclude<(typeof RESTRICTED_SETTINGS)[number], 'endpoints'>;
 
 /**
  * A restricted setting: in an untrusted workspace VS Code ignores the workspace's and folders'
@@ -153,6 +154,7 @@ export async function ignoredWorkspaceSettings(): Promise<IgnoredSetting[]> {
     for (const key of RESTRICTED_SETTINGS) {
       const value = values?.[`${SECTION}.${key}`];
       if (typeof value === 'string' && value.trim()) ignored.push({ key: `${SECTION}.${key}`, value: value.trim(), where: source.where });
+      if (Array.isArray(value) && value.length > 0) ignored.push({ key: `${SECTION}.${key}`, value: `${value.length} model server${value.length === 1 ? '' : 's'}`, where: source.where });
     }
   }
   return ignored;
@@ -232,9 +234,7 @@ export function endpointsSetting(): unknown[] {
 
 /** `loupe.answerFrom`: the endpoint name answers come from; empty for the model on this machine. */
 export function answerFromSetting(): string {
-  const config = vscode.workspace.getConfiguration(SECTION);
-  const value = vscode.workspace.isTrusted ? config.get<string>('answerFrom') : config.inspect<string>('answerFrom')?.globalValue;
-  return (value ?? '').trim();
+  return restrictedSetting('answerFrom');
 }
 
 /** Adds or replaces an endpoint (by name) in the user's settings, and answers from it. */

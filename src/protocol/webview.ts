@@ -43,7 +43,7 @@ export const INSERT_ACTIONS = ['cursor', 'replace', 'copy', 'altText', 'comment'
 export type InsertAction = (typeof INSERT_ACTIONS)[number];
 
 /** Commands the webview may ask the host to run; nothing outside this list. */
-export const PANEL_COMMANDS = ['loupe.downloadModel', 'loupe.selectModel', 'loupe.importModel', 'loupe.selectPreset', 'workbench.trust.manage'] as const;
+export const PANEL_COMMANDS = ['loupe.downloadModel', 'loupe.selectModel', 'loupe.importModel', 'loupe.selectPreset', 'loupe.setModelServerKey', 'workbench.trust.manage'] as const;
 export type PanelCommand = (typeof PANEL_COMMANDS)[number];
 
 /** What an error's buttons do: a VS Code command, or the panel's own "choose another image". */
@@ -55,6 +55,8 @@ export const ModelStatusSchema = z.object({
   state: z.enum(MODEL_STATES),
   /** Folder name or manifest id of the model in use. */
   modelName: z.string().max(200).optional(),
+  /** host[:port] of the model server answers come from; absent for the model on this machine. */
+  server: z.string().max(300).optional(),
   preset: z.enum(PRESET_NAMES),
 });
 export type ModelStatus = z.infer<typeof ModelStatusSchema>;

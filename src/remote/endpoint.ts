@@ -6,6 +6,9 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
+/** Requests in flight at once to one server unless its endpoint says otherwise. */
+export const DEFAULT_REMOTE_CONCURRENCY = 4;
+
 export const EndpointSchema = z.object({
   /** The user's name for it, shown in the status bar and the model picker. */
   name: z.string().min(1).max(80),
@@ -17,6 +20,8 @@ export const EndpointSchema = z.object({
   headers: z.record(z.string(), z.string()).default({}),
   /** Plain http to a host other than this machine: refused unless the user allows it here. */
   allowHttp: z.boolean().default(false),
+  /** Requests in flight at once (the alt-text batch and `loupe alt-text fix`); the server's batching decides what pays. */
+  concurrency: z.number().int().min(1).max(64).default(DEFAULT_REMOTE_CONCURRENCY),
 });
 export type Endpoint = z.infer<typeof EndpointSchema>;
 

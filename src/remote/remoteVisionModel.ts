@@ -28,12 +28,8 @@ export interface RemoteVisionModelOptions {
   endpoint: Endpoint;
   apiKey?: string;
   consent: ConsentPrompt;
-  /** Requests in flight at once (the batch and `alt-text fix`); default 4. */
-  concurrency?: number;
   timeouts?: Partial<Timeouts>;
 }
-
-export const DEFAULT_REMOTE_CONCURRENCY = 4;
 
 function openAiMessages(messages: ChatMessage[], imageUrl: string): OpenAiMessage[] {
   return messages.map((message) => ({
@@ -56,7 +52,7 @@ export class RemoteVisionModel implements VisionModel {
   constructor(private readonly options: RemoteVisionModelOptions) {
     this.target = endpointTarget(options.endpoint);
     this.description = `${options.endpoint.model} at ${this.target.host}`;
-    this.concurrency = options.concurrency ?? DEFAULT_REMOTE_CONCURRENCY;
+    this.concurrency = options.endpoint.concurrency;
     this.limiter = new RequestLimiter(this.concurrency);
   }
 

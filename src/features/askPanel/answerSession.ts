@@ -1,21 +1,24 @@
 /**
  * The panel's answers: one at a time, streamed from the engine into the webview, stoppable, and
  * resumable by a webview that was reloaded mid-stream (a snapshot of where the answer stands).
- * Engine failures become messages with the actions that fix them. The engine is reached through
- * the small AnswerEngine interface (EngineClient implements it); no VS Code API here.
+ * Failures become messages with the actions that fix them. Answers come from a VisionModel (the
+ * engine on this machine or a model server), OCR from the engine; no VS Code API here.
  */
 import { randomUUID } from 'node:crypto';
-import { type GenerateHandlers, type GenerateInput, type GenerateResult, type Job } from '../../client/engineClient';
+import type { Job } from '../../client/engineClient';
+import type { VisionModel } from '../../client/visionModel';
 import { EngineError } from '../../protocol/engineError';
 import type { ErrorCode, ImageInput, OcrResult } from '../../protocol/engine';
 import { resolveOptions } from '../../protocol/options';
 import type { Task } from '../../protocol/tasks';
 import { normalizeAltText } from '../../altText/altQuality';
+import { RemoteError } from '../../remote/remoteErrors';
+import { ConsentRefused } from '../../remote/remoteVisionModel';
 import type { HostToWebview, PanelAction, WebviewToHost } from '../../protocol/webview';
 import type { Post } from './webviewConnection';
 
-export interface AnswerEngine {
-  generate(input: GenerateInput, handlers: GenerateHandlers): Job<GenerateResult>;
+/** OCR always runs on this machine (it ships with Loupe); answers come from `visionModel`. */
+export interface OcrEngine {
   ocr(image: ImageInput): Job<OcrResult>;
 }
 
@@ -28,8 +31,9 @@ export interface AnswerSettings {
 }
 
 export interface AnswerSessionDeps {
-  engine: AnswerEngine;
-  resolveModelDir(): Promise<string | undefined>;
+  engine: OcrEngine;
+  /** The model that answers now (on this machine or a server); throws MODEL_MISSING when there is none. */
+  visionModel(): Promise<VisionModel>;
   /** Read for each answer, so a changed setting applies to the next one. */
   settings(): AnswerSettings;
   /** Whether the workspace is trusted (Restricted Mode ignores a workspace's model setting). */
@@ -59,6 +63,15 @@ interface RunningAnswer {
 
 const CHOOSE_IMAGE: PanelAction = { label: 'Choose another image…', command: 'pickImage' };
 const TRUST_FOLDER: PanelAction = { label: 'Trust folder…', command: 'workbench.trust.manage' };
+
+const SELECT_MODEL: PanelAction = { label: 'Select model…', command: 'loupe.selectModel' };
+
+/** A model server's failures: fix the key, pick another model, or answer on this machine instead. */
+const ACTIONS_BY_REMOTE_ERROR: Partial<Record<RemoteError['kind'], PanelAction[]>> = {
+  auth: [{ label: 'Set API key…', command: 'loupe.setModelServerKey' }, SELECT_MODEL],
+  'too-large': [CHOOSE_IMAGE],
+  'rate-limited': [],
+};
 
 const ACTIONS_BY_ERROR: Partial<Record<ErrorCode, PanelAction[]>> = {
   BAD_INPUT: [CHOOSE_IMAGE],
@@ -111,19 +124,12 @@ export class AnswerSession {
   }
 
   private async generate(running: RunningAnswer, image: ImageInput, request: AskRequest, documentContext: string | undefined, post: Post): Promise<void> {
-    const modelDir = await this.deps.resolveModelDir();
+    const model = await this.deps.visionModel();
     if (running.stopRequested) throw new EngineError('CANCELLED', 'Stopped before it started.');
-    if (!modelDir) {
-      throw new EngineError(
-        'MODEL_MISSING',
-        'No model is installed. Download one (it is checked and then used offline), select one you have, or set "loupe.model.path" to a model folder.',
-      );
-    }
     const settings = this.deps.settings();
     const options = resolveOptions(request.preset, {}, request.task);
-    const job = this.deps.engine.generate(
+    const job = model.ask(
       {
-        modelDir,
         task: request.task,
         question: request.question,
         image,
@@ -199,5 +205,7 @@ function failure(requestId: string, error: unknown, trusted: boolean): HostToWeb
     if (error.code === 'MODEL_MISSING' && !trusted) actions.push(TRUST_FOLDER);
     return { type: 'failed', requestId, code: error.code, message: error.message, actions };
   }
+  if (error instanceof RemoteError) return { type: 'failed', requestId, message: error.message, actions: ACTIONS_BY_REMOTE_ERROR[error.kind] ?? [SELECT_MODEL] };
+  if (error instanceof ConsentRefused) return { type: 'failed', requestId, message: error.message, actions: [SELECT_MODEL] };
   return { type: 'failed', requestId, message: error instanceof Error ? error.message : String(error), actions: [] };
 }

@@ -75,7 +75,7 @@ class AskPanel implements vscode.Disposable {
     this.images = new PanelImages(new PanelImageStore(join(storage, storageName)), (message) => services.log.warn(message));
     this.answers = new AnswerSession({
       engine: services.engine,
-      resolveModelDir: () => services.resolveModelDir(),
+      visionModel: () => services.visionModels.current(),
       settings: () => {
         const altText = services.settings.altText();
         return { ocrGrounding: services.settings.ocrGrounding, altTextLanguage: altText.language || vscode.env.language, altTextMaxLength: altText.maxLength };

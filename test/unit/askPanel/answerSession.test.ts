@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { AnswerSession, type AnswerEngine, type AskRequest } from '../../../src/features/askPanel/answerSession';
+import { AnswerSession, type AskRequest } from '../../../src/features/askPanel/answerSession';
 import { type GenerateHandlers, type GenerateInput, type GenerateResult, type Job } from '../../../src/client/engineClient';
+import { LocalVisionModel, type VisionModel } from '../../../src/client/visionModel';
+import { RemoteError } from '../../../src/remote/remoteErrors';
 import { EngineError } from '../../../src/protocol/engineError';
 import type { ImageInput, OcrResult } from '../../../src/protocol/engine';
 import type { HostToWebview } from '../../../src/protocol/webview';
@@ -15,7 +17,7 @@ import type { HostToWebview } from '../../../src/protocol/webview';
 const STATS = { promptTokens: 40, imageTokens: 64, tiles: 1, timeToFirstTokenMs: 5, tokensPerSecond: 100, totalMs: 50 };
 
 /** Makes one word per `tokenMs`; a cancelled job ends with what was streamed, as EngineClient does. */
-class WordEngine implements AnswerEngine {
+class WordEngine {
   readonly inputs: GenerateInput[] = [];
   failure?: EngineError;
 
@@ -52,10 +54,14 @@ class WordEngine implements AnswerEngine {
 const image = { name: 'shot.png', bytes: new Uint8Array([1, 2, 3]) };
 const request = (task: AskRequest['task'], question = ''): AskRequest => ({ task, question, preset: 'fast', history: [] });
 
-function session(engine: AnswerEngine, modelDir: string | null = '/models/tiny') {
+function session(engine: WordEngine, modelDir: string | null = '/models/tiny', model?: VisionModel) {
   return new AnswerSession({
     engine,
-    resolveModelDir: async () => modelDir ?? undefined,
+    visionModel: async () => {
+      if (model) return model;
+      if (!modelDir) throw new EngineError('MODEL_MISSING', 'No model is installed.');
+      return new LocalVisionModel(engine, modelDir);
+    },
     settings: () => ({ ocrGrounding: true, altTextLanguage: 'de', altTextMaxLength: 125 }),
   });
 }
@@ -148,7 +154,8 @@ describe('answer session', () => {
 
   it('a snapshot says where the running answer stands, for a webview reloaded mid-stream', async () => {
     let now = 1_000;
-    const answers = new AnswerSession({ engine: new WordEngine(['a', 'b', 'c', 'd'], 5), resolveModelDir: async () => '/m', settings: () => ({ ocrGrounding: false, altTextLanguage: 'en', altTextMaxLength: 125 }), now: () => now });
+    const words = new WordEngine(['a', 'b', 'c', 'd'], 5);
+    const answers = new AnswerSession({ engine: words, visionModel: async () => new LocalVisionModel(words, '/m'), settings: () => ({ ocrGrounding: false, altTextLanguage: 'en', altTextMaxLength: 125 }), now: () => now });
     assert.equal(answers.snapshot(), undefined);
     let snapshot: HostToWebview | undefined;
     await answers.ask(request('question', 'q'), { image }, (message) => {
@@ -164,6 +171,20 @@ describe('answer session', () => {
     const failed = posted.at(-1) as Extract<HostToWebview, { type: 'failed' }>;
     assert.equal(failed.code, 'MODEL_MISSING');
     assert.deepEqual(failed.actions?.map((action) => action.command), ['loupe.downloadModel', 'loupe.selectModel']);
+  });
+
+  it('a model server\'s refusal of the key offers to set it, in the server\'s words', async () => {
+    const refusing: VisionModel = {
+      description: 'm at gpu:8000',
+      concurrency: 4,
+      identity: async () => ({ model: 'm@gpu:8000', precision: 'server' }),
+      ask: () => ({ id: 'r', result: Promise.reject(new RemoteError('auth', 'gpu:8000 refused the request (401).')), cancel: () => undefined }),
+    };
+    const { posted, post } = recorder();
+    await session(new WordEngine(['x']), null, refusing).ask(request('question', 'q'), { image }, post);
+    const failed = posted.at(-1) as Extract<HostToWebview, { type: 'failed' }>;
+    assert.equal(failed.message, 'gpu:8000 refused the request (401).');
+    assert.deepEqual(failed.actions?.map((action) => action.command), ['loupe.setModelServerKey', 'loupe.selectModel']);
   });
 
   it('engine failures keep their code and get actions; other errors their message', async () => {
