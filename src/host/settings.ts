@@ -3,6 +3,7 @@
  * the manifest's defaults, which changes need the engine reconfigured or restarted, and one write
  * rule. Features never call `getConfiguration('loupe')` themselves.
  */
+import { parse as parseJsoncText, type ParseError } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { DEFAULT_ALT_MAX_LENGTH } from '../protocol/altTextDefaults';
 import { PRESET_NAMES, type PresetName } from '../protocol/presetNames';
@@ -160,34 +161,11 @@ export async function ignoredWorkspaceSettings(): Promise<IgnoredSetting[]> {
   return ignored;
 }
 
-const JSON_STRING = /"(?:[^"\\]|\\.)*"/y;
-const TRAILING_COMMA = /,\s*[}\]]/y;
-
 /** VS Code's settings files are JSON with comments and trailing commas; undefined when unreadable. */
 export function parseJsonc(text: string): unknown {
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i]!;
-    if (char === '"') {
-      JSON_STRING.lastIndex = i;
-      const end = JSON_STRING.exec(text)?.[0] ?? text.slice(i);
-      out += end;
-      i += end.length - 1;
-    } else if (char === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-      out += '\n';
-    } else if (char === '/' && text[i + 1] === '*') {
-      const close = text.indexOf('*/', i + 2);
-      i = close < 0 ? text.length : close + 1;
-    } else if (char === ',' && ((TRAILING_COMMA.lastIndex = i), TRAILING_COMMA.test(text))) {
-      // A trailing comma: dropped.
-    } else out += char;
-  }
-  try {
-    return JSON.parse(out);
-  } catch {
-    return undefined;
-  }
+  const errors: ParseError[] = [];
+  const value: unknown = parseJsoncText(text, errors, { allowTrailingComma: true });
+  return errors.length === 0 ? value : undefined;
 }
 
 /** Whether to offer the Getting Started walkthrough on the first start (`loupe.welcome.offerWalkthrough`). */
