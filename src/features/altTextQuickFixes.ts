@@ -1,5 +1,5 @@
 /**
- * Quick fixes on images: "Generate alt text (local model)", "Refine alt text (local model)" (the
+ * Quick fixes on images: "Generate alt text (local model)", "Refine alt text (local model)" (or the model server's name; the
  * current alt text is the model's starting point), "Mark as decorative", "Describe diagram" (a
  * long description, and alt text when the image has none), and for stale alt text "Keep alt text
  * (image reviewed)". Generated alt text is reviewed before it is written: an input box shows the
@@ -16,6 +16,7 @@ import { altTextLanguage } from '../altText/documentLanguage';
 import { classifyOccurrence, isPlaceholderAlt, looksLikeFileName, type ImageOccurrence } from '../altText/findings';
 import { sha256File } from '../altText/imageFiles';
 import { altTextSettings } from '../host/settings';
+import { answerSourceLabel, proposerName } from '../host/visionModels';
 import {
   ALT_TEXT_SELECTOR,
   DIAGNOSTIC_SOURCE,
@@ -67,6 +68,8 @@ class AltTextActionProvider implements vscode.CodeActionProvider {
     const images = await imagesInDocument(document);
     // The scan runs in the background: its offsets fit only the version it scanned.
     if (document.version !== version) return actions;
+    // The model that would answer: "local model" or the server's name.
+    const source = answerSourceLabel();
     for (const image of images) {
       const imageRange = rangeOf(image.start, image.end);
       if (!imageRange.intersection(range)) continue;
@@ -78,13 +81,13 @@ class AltTextActionProvider implements vscode.CodeActionProvider {
       const hasAlt = image.altState === 'text' && Boolean(image.alt?.trim());
       if (hasAlt) {
         // Placeholder and file-name alt texts are findings: refining them fixes the finding.
-        const refine = new vscode.CodeAction('Refine alt text (local model)', kind ? vscode.CodeActionKind.QuickFix : vscode.CodeActionKind.RefactorRewrite);
+        const refine = new vscode.CodeAction(`Refine alt text (${source})`, kind ? vscode.CodeActionKind.QuickFix : vscode.CodeActionKind.RefactorRewrite);
         refine.command = { command: GENERATE_COMMAND, title: refine.title, arguments: [...args, 'refine'] };
         if (kind) refine.diagnostics = diagnostics;
         actions.push(refine);
       }
       if (kind || stale) {
-        const generate = new vscode.CodeAction(stale ? 'Regenerate alt text (local model)' : 'Generate alt text (local model)', vscode.CodeActionKind.QuickFix);
+        const generate = new vscode.CodeAction(`${stale ? 'Regenerate' : 'Generate'} alt text (${source})`, vscode.CodeActionKind.QuickFix);
         generate.command = { command: GENERATE_COMMAND, title: generate.title, arguments: [...args, 'alt-text'] };
         generate.diagnostics = diagnostics;
         generate.isPreferred = true;
@@ -104,7 +107,7 @@ class AltTextActionProvider implements vscode.CodeActionProvider {
         actions.push(keep);
       }
       if (image.describe) {
-        const describe = new vscode.CodeAction('Describe diagram (local model)', kind ? vscode.CodeActionKind.QuickFix : vscode.CodeActionKind.RefactorRewrite);
+        const describe = new vscode.CodeAction(`Describe diagram (${source})`, kind ? vscode.CodeActionKind.QuickFix : vscode.CodeActionKind.RefactorRewrite);
         describe.command = { command: GENERATE_COMMAND, title: describe.title, arguments: [...args, 'describe-diagram'] };
         // It writes alt text too when the image lacks it, so it fixes the finding.
         if (kind) describe.diagnostics = diagnostics;
@@ -220,7 +223,7 @@ async function reviewAlt(target: GenerationTarget, proposal: string, fromCache: 
   const { document, image, file, task } = target;
   const { maxLength } = altTextSettings(document.uri);
   const where = `${vscode.workspace.asRelativePath(document.uri)}:${image.start.line}`;
-  const origin = fromCache ? 'from the cache' : 'proposed by the local model';
+  const origin = fromCache ? 'from the cache' : `proposed by ${proposerName()}`;
   const now = task === 'refine' && image.alt ? `Now: "${image.alt.trim()}". ` : '';
   const next = task === 'describe-diagram' ? ' The diagram description is written with it.' : '';
   const value = await vscode.window.showInputBox({

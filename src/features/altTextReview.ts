@@ -27,7 +27,7 @@ export interface ReviewEntry {
  * Shows the proposals and resolves with the author's decisions on Apply (the list closes), or
  * undefined when they cancel or close it.
  */
-export function reviewProposals(extensionUri: vscode.Uri, entries: ReviewEntry[], context: { skipped: number; maxLength: number }): Promise<ReviewDecision[] | undefined> {
+export function reviewProposals(extensionUri: vscode.Uri, entries: ReviewEntry[], context: { skipped: number; maxLength: number; proposedBy: string }): Promise<ReviewDecision[] | undefined> {
   const imageFolders = [...new Set(entries.map((entry) => dirname(entry.imagePath)))].map((folder) => vscode.Uri.file(folder));
   const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Review Alt Text', vscode.ViewColumn.Active, {
     enableScripts: true,
@@ -51,6 +51,7 @@ export function reviewProposals(extensionUri: vscode.Uri, entries: ReviewEntry[]
     items: entries.map((entry) => ({ ...entry.item, imageUri: webview.asWebviewUri(vscode.Uri.file(entry.imagePath)).toString() })),
     skipped: context.skipped,
     maxLength: context.maxLength,
+    proposedBy: context.proposedBy,
   };
 
   return new Promise((resolve) => {

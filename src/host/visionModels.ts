@@ -22,6 +22,18 @@ export function answerSource(): AnswerSource {
   return endpoint ? { kind: 'server', endpoint } : { kind: 'missing-server', name };
 }
 
+/** Who proposes text, in words for quick fix titles and the review ("local model", or the server's name). */
+export function answerSourceLabel(): string {
+  const source = answerSource();
+  return source.kind === 'server' ? source.endpoint.name : source.kind === 'missing-server' ? source.name : 'local model';
+}
+
+/** "the local model" or 'the model server "Team GPU"', for sentences that say where a proposal came from. */
+export function proposerName(): string {
+  const label = answerSourceLabel();
+  return label === 'local model' ? 'the local model' : `the model server "${label}"`;
+}
+
 export class VisionModels {
   private remote?: { signature: string; model: RemoteVisionModel };
 

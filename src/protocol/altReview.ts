@@ -36,6 +36,8 @@ export const HostToReviewSchema = z.discriminatedUnion('type', [
     skipped: z.number().int().nonnegative(),
     /** `loupe.altText.maxLength`: the counter under each field shows it. */
     maxLength: z.number().int().positive(),
+    /** Who proposed the texts not from the cache: "the local model", 'the model server "Team GPU"'. */
+    proposedBy: z.string().min(1).max(200),
   }),
 ]);
 export type HostToReview = z.infer<typeof HostToReviewSchema>;

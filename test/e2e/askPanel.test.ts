@@ -11,9 +11,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import sharp from 'sharp';
 import { imagesIn } from '../../src/features/imageReferences';
 import { tinyModelDir } from '../support/paths';
+import { writeSignInScreenshot } from '../support/signInScreenshot';
 import { openSession, type E2eSession } from './session';
 import {
   applyQuickFix,
@@ -41,22 +41,6 @@ const README = ['# Loupe e2e', '', 'The login screen:', '', '![](shot.png)', '',
 const IMAGE_LINE = 5;
 const HTML_IMAGE_LINE = 7;
 
-/** A small UI-like screenshot (title bar, form, button) rendered by sharp. */
-async function writeScreenshot(path: string): Promise<void> {
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="480" height="300">
-    <rect width="480" height="300" fill="#f3f3f3"/>
-    <rect width="480" height="36" fill="#2b579a"/>
-    <text x="16" y="24" font-family="DejaVu Sans" font-size="16" fill="#fff">Sign in</text>
-    <rect x="40" y="80" width="400" height="36" fill="#fff" stroke="#999"/>
-    <text x="52" y="104" font-family="DejaVu Sans" font-size="15" fill="#555">Email address</text>
-    <rect x="40" y="136" width="400" height="36" fill="#fff" stroke="#999"/>
-    <text x="52" y="160" font-family="DejaVu Sans" font-size="15" fill="#555">Password</text>
-    <rect x="40" y="200" width="140" height="40" rx="4" fill="#107c10"/>
-    <text x="78" y="226" font-family="DejaVu Sans" font-size="16" fill="#fff">Log in</text>
-  </svg>`;
-  await sharp(Buffer.from(svg)).png().toFile(path);
-}
-
 describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
   let session: E2eSession;
   let page: Page;
@@ -68,7 +52,7 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
     session = await openSession({ name: 'ask', settings: { 'loupe.model.path': tinyModelDir } });
     ({ page, workspace } = session);
     writeFileSync(join(workspace, 'README.md'), README);
-    await writeScreenshot(join(workspace, 'shot.png'));
+    await writeSignInScreenshot(join(workspace, 'shot.png'));
     page.on('console', (message) => {
       if (/Content Security Policy|Refused to/i.test(message.text())) cspViolations.push(`${message.location().url}: ${message.text()}`);
     });

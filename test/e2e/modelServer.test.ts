@@ -15,12 +15,14 @@ import sharp from 'sharp';
 import { startOpenAiServer, type OpenAiServer } from '../support/openAiServer';
 import { openSession, type E2eSession } from './session';
 import {
+  applyQuickFix,
   failOnPanelError,
   inputBoxTitled,
   notification,
   openFile,
   openWorkbench,
   pickFileInDialog,
+  quickOpen,
   runCommand,
   screenshot,
   sideBarChat,
@@ -113,6 +115,29 @@ describe('Answers from a model server in code-server', { timeout: 20 * 60_000 },
     await screenshot(page, 'server-02-answered');
   });
 
+  it('Stop closes the connection to the server; an answer cut at the token limit offers Continue', async () => {
+    server.reply = () => ({ kind: 'stream', tokens: Array.from({ length: 300 }, (_, i) => `word${i} `), tokenDelayMs: 30 });
+    await ask('Describe everything you see.');
+    await waitFor('a few streamed words', () => chat.locator('.turn.streaming').innerText().catch(() => ''), (text) => /word3 /.test(text));
+    await chat.locator('#stop').click();
+    await waitForAnswerEnd(chat, 'stopped');
+    const stopped = server.requests.length - 1;
+    await waitFor('the server to see the connection closed', async () => server.requests[stopped]!.closedAt, Boolean, 10_000);
+    assert.ok(server.written[stopped]! < 300, `the server stopped writing (${server.written[stopped]} of 300 tokens)`);
+
+    // A server that stops at max_tokens: the answer is flagged as cut, and Continue asks on.
+    server.reply = (request) => ({ kind: 'stream', tokens: Array.from({ length: request.body.max_tokens as number }, () => 'w '), finishReason: 'length' });
+    await chat.locator('.chip[data-task="alt-text"]').click();
+    await waitForAnswerEnd(chat, 'done');
+    const cut = chat.locator('.turn.assistant').last().locator('.cut-notice');
+    assert.match(await cut.innerText(), /Answer cut at 64 tokens/);
+    const before = server.requests.length;
+    await cut.getByRole('button', { name: 'Continue' }).click();
+    await waitForAnswerEnd(chat, 'done');
+    assert.equal(server.requests.length, before + 1);
+    assert.equal(server.requests.at(-1)!.body.messages.at(-1).content, 'Continue');
+  });
+
   it('the alt-text batch asks the server several images at once and Apply writes its proposals', async () => {
     server.peakInFlight = 0;
     server.reply = () => ({ kind: 'stream', tokens: ['A ', 'plain ', 'coloured ', 'test ', 'image.'], tokenDelayMs: 60 });
@@ -123,6 +148,18 @@ describe('Answers from a model server in code-server', { timeout: 20 * 60_000 },
     await review.locator('#apply').click();
     await waitFor('guide.md on disk', async () => readFileSync(join(workspace, 'guide.md'), 'utf8'), (text) => text === '# Guide\n\n![A plain coloured test image.](shot.png)\n\nText.\n\n![A plain coloured test image.](red.png)\n');
     await runCommand(page, 'Notifications: Clear All Notifications');
+    await runCommand(page, 'View: Close All Editors');
+  });
+
+  it('the quick fix names the server, shows its proposal for review and writes it', async () => {
+    writeFileSync(join(workspace, 'faq.md'), '# FAQ\n\n![](red.png)\n');
+    // The side bar shows the chat, not the Explorer: open it the keyboard way.
+    await quickOpen(page, 'faq.md');
+    await applyQuickFix(page, 3, 'Generate alt text (Team GPU)');
+    const box = await inputBoxTitled(page, /Alt text for red\.png/, 60_000);
+    assert.equal(box.value, 'A plain coloured test image.');
+    await box.input.press('Enter');
+    await waitFor('faq.md on disk', async () => readFileSync(join(workspace, 'faq.md'), 'utf8'), (text) => text === '# FAQ\n\n![A plain coloured test image.](red.png)\n');
     await runCommand(page, 'View: Close All Editors');
   });
 

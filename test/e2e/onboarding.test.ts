@@ -14,8 +14,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import sharp from 'sharp';
 import { tinyModelDir } from '../support/paths';
+import { writeSignInScreenshot } from '../support/signInScreenshot';
 import { openSession, type E2eSession } from './session';
 import {
   askPanel,
@@ -33,22 +33,6 @@ import {
 
 const WORKSPACE_MODEL_PATH = '/nonexistent/workspace-model-folder';
 const TASKS = ['Ask About Image', 'Explain Screenshot', 'Describe Diagram', 'Generate Alt Text', 'Extract Text from Image'];
-
-/** A small sign-in form with legible labels, for OCR and the model. */
-async function writeScreenshot(path: string): Promise<void> {
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="480" height="300">
-    <rect width="480" height="300" fill="#f3f3f3"/>
-    <rect width="480" height="36" fill="#2b579a"/>
-    <text x="16" y="24" font-family="DejaVu Sans" font-size="16" fill="#fff">Sign in</text>
-    <rect x="40" y="80" width="400" height="36" fill="#fff" stroke="#999"/>
-    <text x="52" y="104" font-family="DejaVu Sans" font-size="15" fill="#555">Email address</text>
-    <rect x="40" y="136" width="400" height="36" fill="#fff" stroke="#999"/>
-    <text x="52" y="160" font-family="DejaVu Sans" font-size="15" fill="#555">Password</text>
-    <rect x="40" y="200" width="140" height="40" rx="4" fill="#107c10"/>
-    <text x="78" y="226" font-family="DejaVu Sans" font-size="16" fill="#fff">Log in</text>
-  </svg>`;
-  await sharp(Buffer.from(svg)).png().toFile(path);
-}
 
 /** The walkthrough's tick box of a step (VS Code prefixes step ids with the walkthrough's). */
 const stepCheck = (page: Page, stepId: string) => page.locator(`.gettingStartedContainer [role="checkbox"][data-done-step-id$="#${stepId}"]`).first();
@@ -79,7 +63,7 @@ describe('Onboarding in code-server', { timeout: 20 * 60_000 }, () => {
       settings: { 'loupe.welcome.offerWalkthrough': true, 'security.workspace.trust.startupPrompt': 'never' },
     });
     page = session.page;
-    await writeScreenshot(join(session.workspace, 'shot.png'));
+    await writeSignInScreenshot(join(session.workspace, 'shot.png'));
     mkdirSync(join(session.workspace, '.vscode'));
     writeFileSync(join(session.workspace, '.vscode', 'settings.json'), JSON.stringify({ 'loupe.model.path': WORKSPACE_MODEL_PATH }));
   });

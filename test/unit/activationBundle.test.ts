@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
+import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import * as esbuild from 'esbuild';
@@ -20,4 +21,18 @@ it('the activation bundle is under 400 KB and holds no model store, engine clien
   const inputs = Object.keys(result.metafile.inputs);
   const forbidden = inputs.filter((input) => /src\/models\/|src\/client\/|src\/altText\/|node_modules\/(zod|undici|parse5|micromark|typescript)\//.test(input));
   assert.deepEqual(forbidden, []);
+});
+
+it('every require() left in the shell and features bundles is a Node built-in or a declared external', async () => {
+  const { nodeBundles } = (await import(pathToFileURL(join(repoRoot, 'scripts/build.mjs')).href)) as { nodeBundles: esbuild.BuildOptions[] };
+  for (const outfile of ['dist/extension.js', 'dist/features.js']) {
+    const options = nodeBundles.find((bundle) => bundle.outfile === outfile)!;
+    const result = await esbuild.build({ ...options, absWorkingDir: repoRoot, minify: false, sourcemap: false, write: false, outfile: 'bundle.js' });
+    const text = new TextDecoder().decode(result.outputFiles.find((file) => file.path.endsWith('bundle.js'))!.contents);
+    // A relative require means a package esbuild could not bundle (a UMD wrapper): it throws when VS Code loads the file.
+    const unresolved = [...text.matchAll(/\brequire\w*\("([^"]+)"\)/g)]
+      .map((match) => match[1]!)
+      .filter((name) => !name.startsWith('node:') && !builtinModules.includes(name) && !(options.external ?? []).some((external) => name === external || name.startsWith(`${external}/`)));
+    assert.deepEqual([...new Set(unresolved)], [], outfile);
+  }
 });

@@ -26,6 +26,7 @@ interface Row {
 const app = document.getElementById('app') as HTMLElement;
 let rows: Row[] = [];
 let maxLength = 125;
+let proposedBy = 'the local model';
 
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
   const node = Object.assign(document.createElement(tag), props);
@@ -98,7 +99,7 @@ function renderRow(item: ReviewItem): { li: HTMLLIElement; row: Row } {
   error.id = `${fieldId}-error`;
   field.setAttribute('aria-describedby', `${fieldId}-meta ${error.id}`);
   const label = element('label', { htmlFor: fieldId, textContent: `Alt text for ${item.src || 'this image'}` });
-  const meta = element('p', { className: 'meta', id: `${fieldId}-meta` }, item.currentAlt !== undefined ? `Now: "${item.currentAlt}". ` : '', item.fromCache ? 'From the cache. ' : 'Proposed by the local model. ', counter);
+  const meta = element('p', { className: 'meta', id: `${fieldId}-meta` }, item.currentAlt !== undefined ? `Now: "${item.currentAlt}". ` : '', item.fromCache ? 'From the cache. ' : `Proposed by ${proposedBy}. `, counter);
 
   const name = `decision-${item.id}`;
   const accept = element('input', { type: 'radio', name, value: 'accept', checked: true });
@@ -142,6 +143,7 @@ window.addEventListener('message', (event: MessageEvent) => {
     return;
   }
   maxLength = parsed.data.maxLength;
+  proposedBy = parsed.data.proposedBy;
   render(parsed.data.items, parsed.data.skipped);
 });
 
