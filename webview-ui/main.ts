@@ -16,9 +16,11 @@ import { renderOcrOverlay } from './ocrOverlay';
 import { applyHostMessage, beginAsk, effectivePreset, formatReadout, newConversation, restoreState, retryLast, type PanelError, type PanelState } from './panelState';
 import { makeThumbnail } from './thumbnail';
 import { renderAnswerActions } from './answerActions';
+import { followNewTurns } from './scrollFollow';
 
 const elements = buildLayout(document.getElementById('app')!);
 const answers = new AnswerView(elements.conversation, (href) => postToHost({ type: 'openLink', href }), onAnswerAction);
+const scrolling = followNewTurns(document.getElementById('app')!);
 let state: PanelState = restoreState(savedState());
 /** The full image, as the host sent it; blob URLs do not outlive the webview, so it is not saved. */
 let fullImage: { id: string; url: string } | undefined;
@@ -63,6 +65,7 @@ function ask(task: Task, question: string): void {
   const started = beginAsk(state, task, question, Date.now());
   if (!started) return;
   update(started.state);
+  scrolling.follow();
   postToHost({ type: 'ask', task, question: question.trim(), preset: effectivePreset(state), history: started.history });
 }
 
@@ -226,20 +229,13 @@ const MODEL_STATE_LABELS = {
   busy: 'Model busy',
 } as const;
 
-function render(ui: PanelElements, current: PanelState): void {
-  // Follow new content only while the reader is at the bottom; scrolling up to read stays put.
-  const scroller = document.scrollingElement ?? document.documentElement;
-  const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 48;
-  renderContent(ui, current);
-  if (atBottom) scroller.scrollTop = scroller.scrollHeight;
-}
-
 /** Sets text only when it changed: a live region re-announces every write. */
 function setText(element: HTMLElement, text: string): void {
   if (element.textContent !== text) element.textContent = text;
 }
 
-function renderContent(ui: PanelElements, current: PanelState): void {
+// Scrolling follows the size of the page (scrollFollow.ts), not each render.
+function render(ui: PanelElements, current: PanelState): void {
   const status = current.modelStatus;
   setText(ui.modelStatus, status ? [MODEL_STATE_LABELS[status.state], status.modelName].filter(Boolean).join(' · ') : 'Connecting…');
   ui.statusDot.dataset.state = status?.state ?? 'unknown';

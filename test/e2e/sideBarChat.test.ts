@@ -3,9 +3,11 @@
  * a screen reader would meet it: the keybinding opens it with the typing going into the question
  * box; Attach takes a file, and a corrupt or truncated one is refused at once next to the image
  * (the old image gone, with "Choose another image"); answers carry speaker labels and their own
- * Copy / Insert / Retry; task chips add turns and leave typed text alone; the first-token time
- * stays the same when the answer ends; an answer cut at the token limit offers Continue; the
- * preset dropdown leaves the user setting alone; the conversation survives a window reload.
+ * Copy / Insert / Retry, kept inside the answer and under the question box; a new turn comes into
+ * view even when the reader had scrolled up; task chips add turns and leave typed text alone; the
+ * first-token time stays the same when the answer ends; an answer cut at the token limit offers
+ * Continue; the preset dropdown leaves the user setting alone; the conversation survives a window
+ * reload.
  * Screenshots in light, dark and high-contrast themes. The tiny model's words are random; the
  * assertions are about behaviour.
  */
@@ -22,6 +24,7 @@ import {
   goToLine,
   openFile,
   openWorkbench,
+  pickColorTheme,
   pickFileInDialog,
   runCommand,
   screenshot,
@@ -39,6 +42,37 @@ const README = ['# Chat e2e', '', 'Notes:', ''].join('\n');
 const activeId = (chat: FrameLocator) => chat.locator('body').evaluate(() => document.activeElement?.id ?? document.activeElement?.tagName);
 const firstTokenOf = (readout: string) => /first token ([\d.]+ (?:ms|s))/.exec(readout)?.[1];
 
+interface Box {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+const inside = (inner: Box, outer: Box) => inner.top >= outer.top - 1 && inner.bottom <= outer.bottom + 1 && inner.left >= outer.left - 1 && inner.right <= outer.right + 1;
+const intersects = (a: Box, b: Box) => a.top < b.bottom && b.top < a.bottom && a.left < b.right && b.left < a.right;
+
+/** Where things are in the chat's window: the question form, the latest answer, each shown answer button and its answer. */
+const chatLayout = (chat: FrameLocator) =>
+  // No helper functions inside: the test's compiler would wrap them in a helper the page lacks.
+  chat.locator('body').evaluate(() => {
+    const buttons = [...document.querySelectorAll<HTMLElement>('.turn.assistant:not(.streaming) button[data-answer-action]')].filter((button) => button.offsetParent);
+    return {
+      ask: document.getElementById('ask-form')!.getBoundingClientRect().toJSON() as Box,
+      latest: [...document.querySelectorAll('.turn.assistant:not(.streaming)')].at(-1)!.getBoundingClientRect().toJSON() as Box,
+      buttons: buttons.map((button) => ({
+        label: button.textContent,
+        box: button.getBoundingClientRect().toJSON() as Box,
+        answer: button.closest('.turn')!.getBoundingClientRect().toJSON() as Box,
+      })),
+    };
+  });
+
+/** The latest answer's end (its buttons) is in sight, between the top of the chat and the question box. */
+function assertLatestAnswerInView(layout: Awaited<ReturnType<typeof chatLayout>>): void {
+  const { latest, ask } = layout;
+  assert.ok(latest.bottom > 0 && latest.bottom <= ask.top + 1, `the latest answer (${Math.round(latest.top)}–${Math.round(latest.bottom)} px) is not in view above the question box (at ${Math.round(ask.top)} px)`);
+}
+
 describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
   let session: E2eSession;
   let page: Page;
@@ -47,11 +81,6 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
   const readme = () => readFileSync(join(workspace, 'README.md'), 'utf8');
   const userSettings = () => readFileSync(join(session.server.root, 'user-data', 'User', 'settings.json'), 'utf8');
   const turns = () => chat.locator('.turn:not(.streaming)');
-  /** Sets a user setting the way settings.json edits do; VS Code applies it live. */
-  const setUserSetting = (key: string, value: unknown) => {
-    const path = join(session.server.root, 'user-data', 'User', 'settings.json');
-    writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), [key]: value }, null, 2));
-  };
 
   before(async () => {
     session = await openSession({ name: 'chat', settings: { 'loupe.model.path': tinyModelDir } });
@@ -166,6 +195,53 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
     await chat.locator('#question').fill('');
   });
 
+  it("keeps a new turn in view, and an answer's buttons inside it and under the question box", async () => {
+    // At the end of an answer the page is at the bottom: the latest answer's end is in sight,
+    // above the question box, and every answer's buttons lie inside their answer.
+    let layout = await chatLayout(chat);
+    assertLatestAnswerInView(layout);
+    for (const { label, box, answer } of layout.buttons) {
+      assert.ok(inside(box, answer), `${label} lies outside its answer: ${JSON.stringify({ box, answer })}`);
+      assert.ok(!intersects(box, layout.ask), `${label} overlaps the question box: ${JSON.stringify({ box, ask: layout.ask })}`);
+    }
+
+    // Scrolled so the latest answer's buttons pass under the question box: the box is drawn over
+    // them, disabled (translucent) ones included, which once showed through it.
+    await chat.locator('body').evaluate(() => {
+      window.scrollTo(0, 0);
+      const bar = [...document.querySelectorAll('.turn.assistant .answer-actions')].at(-1)!;
+      window.scrollBy(0, bar.getBoundingClientRect().top - document.getElementById('question')!.getBoundingClientRect().top);
+    });
+    const underBox = await chat.locator('body').evaluate(() => {
+      const form = document.getElementById('ask-form')!;
+      const formBox = form.getBoundingClientRect();
+      const bar = [...document.querySelectorAll('.turn.assistant .answer-actions')].at(-1)!;
+      return [...bar.querySelectorAll<HTMLButtonElement>('button')]
+        .filter((button) => !button.hidden)
+        .flatMap((button) => {
+          const { left, right, top, bottom } = button.getBoundingClientRect();
+          const [x, y] = [(left + right) / 2, (top + bottom) / 2];
+          if (y < formBox.top || y > Math.min(formBox.bottom, window.innerHeight) - 1) return [];
+          const hit = document.elementFromPoint(x, y);
+          return [{ label: button.textContent, disabled: button.disabled, drawn: hit && form.contains(hit) ? 'question box' : (hit?.textContent ?? 'nothing') }];
+        });
+    });
+    assert.ok(underBox.some((button) => button.disabled), `a disabled button passes under the question box: ${JSON.stringify(underBox)}`);
+    for (const button of underBox) assert.equal(button.drawn, 'question box', `drawn over the question box: ${JSON.stringify(button)}`);
+
+    // The reader scrolled up to read; a new question brings the new turn into view.
+    await chat.locator('body').evaluate(() => window.scrollTo(0, 0));
+    layout = await chatLayout(chat);
+    assert.ok(layout.latest.top >= layout.ask.top, 'the conversation is taller than the chat, so the latest answer is out of sight');
+    await chat.locator('.chip[data-task="explain-screenshot"]').click();
+    await waitForAnswerStart(chat);
+    await waitForAnswerEnd(chat, 'done');
+    assert.equal(await chat.locator('.turn-label').last().innerText(), 'Loupe · Explain screenshot');
+    layout = await chatLayout(chat);
+    assertLatestAnswerInView(layout);
+    await screenshot(page, 'chat-03b-new-turn-in-view');
+  });
+
   it('each answer has Copy and Insert; Retry asks the latest question again', async () => {
     await chat.locator('.turn.assistant').first().locator('[data-insert="copy"]').click();
     await chat.locator('#notice', { hasText: 'Copied to the clipboard' }).waitFor();
@@ -198,22 +274,6 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
     await chat.locator('#preset').selectOption('fast');
   });
 
-  it('looks right in light, dark and high-contrast themes', async () => {
-    for (const [theme, name] of [
-      // The window starts light: dark first, so each switch changes the colours.
-      ['Default Dark Modern', 'chat-dark'],
-      ['Default High Contrast', 'chat-high-contrast'],
-      ['Default Light Modern', 'chat-light'],
-    ] as const) {
-      const background = await chat.locator('body').evaluate((body) => getComputedStyle(body).backgroundColor);
-      setUserSetting('workbench.colorTheme', theme);
-      // The chat follows the theme: its colours are VS Code's theme variables.
-      await waitFor(`the ${theme} theme in the chat`, () => chat.locator('body').evaluate((body) => getComputedStyle(body).backgroundColor), (now) => now !== background);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      await screenshot(page, name);
-    }
-  });
-
   it('keeps the conversation across Developer: Reload Window', async () => {
     const texts = await chat.locator('.turn:not(.streaming) .turn-body').allInnerTexts();
     assert.ok(texts.length >= 6);
@@ -226,5 +286,29 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
     await waitFor('the restored image', () => chat.locator('#image-caption').innerText(), (text) => text.startsWith('shot.png'));
     await failOnPanelError(chat);
     await screenshot(page, 'chat-04-after-reload');
+  });
+
+  it('looks right in light, dark and high-contrast themes', async () => {
+    // A short answer (alt text stops at 64 tokens) in a somewhat taller window, so the image, the
+    // question and the whole answer with its buttons fit in one screenshot for docs/images.
+    await page.setViewportSize({ width: 1400, height: 1050 });
+    await chat.locator('#new-conversation').click();
+    await chat.locator('.chip[data-task="alt-text"]').click();
+    await waitForAnswerStart(chat);
+    await waitForAnswerEnd(chat, 'done');
+    assertLatestAnswerInView(await chatLayout(chat));
+    // Picked as a user does, by the labels the theme picker shows. The window starts light: dark
+    // first, so each switch changes the colours.
+    for (const [theme, name] of [
+      ['Dark Modern', 'chat-dark'],
+      ['Dark High Contrast', 'chat-high-contrast'],
+      ['Light Modern', 'chat-light'],
+    ] as const) {
+      const background = await chat.locator('body').evaluate((body) => getComputedStyle(body).backgroundColor);
+      await pickColorTheme(page, theme);
+      // The chat follows the theme: its colours are VS Code's theme variables.
+      await waitFor(`the ${theme} theme in the chat`, () => chat.locator('body').evaluate((body) => getComputedStyle(body).backgroundColor), (now) => now !== background);
+      await screenshot(page, name);
+    }
   });
 });

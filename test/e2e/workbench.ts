@@ -112,7 +112,10 @@ export async function explorerRow(page: Page, name: string) {
  */
 export async function explorerContextCommand(page: Page, fileName: string, menuLabel: string): Promise<void> {
   const row = await explorerRow(page, fileName);
-  const item = page.locator('.monaco-menu .action-item', { hasText: menuLabel }).first();
+  // The entry's own label, matched whole: an open submenu lies inside its parent's item, so the
+  // "Loupe" item also contains the text of every entry in it.
+  const exact = new RegExp(`^${menuLabel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const item = page.locator('.monaco-menu .action-item .action-label', { hasText: exact }).first();
   const deadline = Date.now() + LONG;
   for (;;) {
     await row.click({ button: 'right' });
@@ -277,6 +280,10 @@ export function sideBarChat(page: Page): FrameLocator {
 export async function pickFileInDialog(page: Page, path: string): Promise<void> {
   const input = page.locator('.quick-input-widget input.input');
   await input.waitFor({ state: 'visible', timeout: LONG });
+  // The dialog opens empty and then lists its start folder, writing that folder (and, when it was
+  // given a file, that file's name) into the box over whatever is there; an Enter meanwhile is held
+  // and then accepts the dialog's own value. So type only once it has listed the folder.
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().waitFor({ timeout: LONG });
   // The dialog completes and filters as the path is typed; Enter before it settles is ignored.
   await input.fill(path);
   await waitFor(
@@ -292,3 +299,16 @@ export async function pickFileInDialog(page: Page, path: string): Promise<void> 
   );
 }
 
+/**
+ * Switches the colour theme as a user does: "Preferences: Color Theme", then the theme by the label
+ * the picker shows ("Dark Modern", "Dark High Contrast"). The `workbench.colorTheme` values are
+ * theme ids, which differ from the labels and between VS Code versions.
+ */
+export async function pickColorTheme(page: Page, label: string): Promise<void> {
+  await runCommand(page, 'Preferences: Color Theme');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.fill(label);
+  const exact = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  await page.locator('.quick-input-widget .monaco-list-row', { has: page.locator('.label-name', { hasText: exact }) }).first().click();
+  await input.waitFor({ state: 'hidden', timeout: LONG });
+}
