@@ -46,33 +46,26 @@ export const nodeBundles = [
   },
 ];
 
+/** The webview pages: the Ask panel and side-bar chat, and the alt text batch's review list (src/features/altTextReview.ts). */
+const webviewBundles = [
+  { entry: 'webview-ui/main.ts', outfile: 'dist/webview.js' },
+  { entry: 'webview-ui/altReview/main.ts', outfile: 'dist/altReview.js' },
+];
+const webviewCommon = {
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  logLevel: 'warning',
+};
+
 async function build() {
   await mkdir('dist', { recursive: true });
   await Promise.all([
     ...nodeBundles.map((options) => esbuild.build(options)),
-    esbuild.build({
-      entryPoints: ['webview-ui/main.ts'],
-      outfile: 'dist/webview.js',
-      bundle: true,
-      platform: 'browser',
-      format: 'iife',
-      target: 'es2022',
-      minify: production,
-      sourcemap: production ? false : 'linked',
-      logLevel: 'warning',
-    }),
-    // The alt text batch's review list (src/features/altTextReview.ts).
-    esbuild.build({
-      entryPoints: ['webview-ui/altReview/main.ts'],
-      outfile: 'dist/altReview.js',
-      bundle: true,
-      platform: 'browser',
-      format: 'iife',
-      target: 'es2022',
-      minify: production,
-      sourcemap: production ? false : 'linked',
-      logLevel: 'warning',
-    }),
+    ...webviewBundles.map(({ entry, outfile }) => esbuild.build({ ...webviewCommon, entryPoints: [entry], outfile })),
   ]);
   await copyFile('webview-ui/panel.css', 'dist/webview.css');
   await copyFile('webview-ui/altReview/altReview.css', 'dist/altReview.css');

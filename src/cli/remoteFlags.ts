@@ -87,13 +87,15 @@ function ask(question: string, hidden = false): Promise<string> {
 export function cliConsent(env: NodeJS.ProcessEnv = process.env) {
   return async (target: EndpointTarget): Promise<boolean> => {
     const allowedByEnv = (env.LOUPE_SEND_IMAGES_TO ?? '').split(',').map((host) => host.trim()).includes(target.host);
-    if (allowedByEnv || (await approvedHosts(env)).includes(target.host)) return true;
+    if (allowedByEnv) return true;
+    const approved = await approvedHosts(env);
+    if (approved.includes(target.host)) return true;
     if (!process.stdin.isTTY) {
       fail(`Images would go to ${target.host}, which is not this machine. Run once in a terminal to allow it, or set LOUPE_SEND_IMAGES_TO=${target.host}.`, EXIT.badInput);
     }
     const answer = await ask(`loupe: send images to ${target.host}? They leave this machine. [y/N] `);
     if (!/^y(es)?$/i.test(answer)) return false;
-    const hosts = [...(await approvedHosts(env)), target.host];
+    const hosts = [...approved, target.host];
     await mkdir(dirname(approvalsPath(env)), { recursive: true });
     await writeFile(approvalsPath(env), `${JSON.stringify({ hosts }, null, 2)}\n`, { mode: 0o600 });
     return true;
