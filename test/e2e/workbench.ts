@@ -120,12 +120,18 @@ export async function explorerContextCommand(page: Page, fileName: string, menuL
   for (;;) {
     await row.click({ button: 'right' });
     try {
-      if (!(await item.isVisible())) await explorerLoupeSubmenu(page).click({ timeout: 10_000 });
+      if (!(await item.isVisible())) {
+        await explorerLoupeSubmenu(page).click({ timeout: 10_000 });
+        // A click on a submenu entry does not always open it: the keyboard always does.
+        await item.waitFor({ timeout: 2_000 }).catch(() => page.keyboard.press('ArrowRight'));
+      }
       await item.click({ timeout: 10_000 });
       // A click that lands while the menu is rebuilt does nothing and leaves the menu open.
       await page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 5_000 });
       return;
     } catch (error) {
+      // Escape closes one level: the submenu, then the menu, so the row can be right-clicked again.
+      await page.keyboard.press('Escape');
       await page.keyboard.press('Escape');
       if (Date.now() > deadline) throw new Error(`The Explorer context menu of ${fileName} never offered "${menuLabel}": ${String(error)}`);
     }
