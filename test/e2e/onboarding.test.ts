@@ -22,6 +22,7 @@ import {
   explorerLoupeSubmenu,
   explorerRow,
   notification,
+  openCommandPalette,
   openWorkbench,
   runCommand,
   screenshot,
@@ -107,8 +108,7 @@ describe('Onboarding in code-server', { timeout: 20 * 60_000 }, () => {
 
   it('lists the clipboard command only where a clipboard can be read', async (t) => {
     if (process.env.DISPLAY || process.env.WAYLAND_DISPLAY) return t.skip('this machine has a display: the command may be listed');
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input.input');
+    const input = await openCommandPalette(page);
     await input.fill('>Loupe: Explain Screenshot');
     const rows = page.locator('.quick-input-widget .monaco-list-row');
     await rows.filter({ hasText: /^Loupe: Explain Screenshot$/ }).first().waitFor();

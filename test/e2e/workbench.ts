@@ -75,16 +75,34 @@ export async function closeAllEditors(page: Page): Promise<void> {
 }
 
 /**
+ * Opens the command palette and returns its input once it takes typing. Once in CI the widget
+ * showed while still `inert` (as its close animation leaves it) and stayed so for a minute: then it
+ * is closed and opened again.
+ */
+export async function openCommandPalette(page: Page): Promise<Locator> {
+  const input = page.locator('.quick-input-widget input.input');
+  const deadline = Date.now() + LONG;
+  for (;;) {
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: LONG });
+    const inertAncestor = () => input.evaluate((element) => element.closest('[inert]')?.className ?? '');
+    const inert = await waitFor('the command palette to take input', inertAncestor, (name) => name === '', 3_000).catch(() => undefined);
+    if (inert !== undefined) return input;
+    console.error(`# the command palette opened inert (${await inertAncestor()}); reopening it`);
+    await page.keyboard.press('Escape');
+    if (Date.now() > deadline) throw new Error('The command palette never took input: it stayed inert');
+  }
+}
+
+/**
  * Runs a command from the command palette by its full title ("Loupe: Ask About Image"). Commands
  * appear only once their contributor has loaded, so the palette is reopened until it lists it.
  */
 export async function runCommand(page: Page, title: string, timeoutMs = LONG): Promise<void> {
-  const input = page.locator('.quick-input-widget input.input');
   const item = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible', timeout: LONG });
+    const input = await openCommandPalette(page);
     await input.fill(`>${title}`);
     try {
       await item.waitFor({ timeout: 5_000 });
@@ -167,11 +185,10 @@ export function askPanel(page: Page): FrameLocator {
 
 /** Opens a workspace file through Quick Open, in the active editor group. */
 export async function quickOpen(page: Page, fileName: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input.input');
-  await page.keyboard.press('F1');
-  await input.waitFor({ state: 'visible', timeout: LONG });
+  const input = await openCommandPalette(page);
   await input.fill(fileName);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: fileName }).first().waitFor({ timeout: LONG });
+  // The focused row, which Enter opens: the list may still show the recent files meanwhile.
+  await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: fileName }).first().waitFor({ timeout: LONG });
   await page.keyboard.press('Enter');
   await page.locator('.tabs-container .tab.active', { hasText: fileName }).first().waitFor({ timeout: LONG });
 }
