@@ -12,6 +12,8 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null || [ "$(node -p '
 fi
 
 export ONNXRUNTIME_NODE_INSTALL=skip
+# node-llama-cpp (bench/ only) uses its prebuilt CPU binary; its install step must not fetch or build one.
+export NODE_LLAMA_CPP_SKIP_DOWNLOAD=true
 export DEBIAN_FRONTEND=noninteractive
 
 # Chromium (e2e, OCR fixtures), libkrb5-dev (code-server's native build), python3-torch/onnx

@@ -293,6 +293,7 @@ function seconds(ms: number): string {
 }
 
 const PHASE_LABELS: Record<string, string> = {
+  'optimizing-model': 'Optimising the model for this CPU (once)',
   'loading-model': 'Loading model',
   'reading-image': 'Reading image',
   ocr: 'Reading text (OCR)',

@@ -8,6 +8,7 @@ import { PRESET_NAMES, resolveOptions, type PresetName } from '../protocol/optio
 import { positiveInt, preset } from './optionParsers';
 import type { Task } from '../protocol/tasks';
 import type { GenerationStats } from '../protocol/engine';
+import type { Phase } from '../client/engineClient';
 import { normalizeAltText } from '../altText/altQuality';
 import { checkImageOrExit, checkQuestion, stopOnInterrupt, withEngine, withVisionModel } from './engineSession';
 import { withRemoteFlags, type RemoteFlags } from './remoteFlags';
@@ -40,6 +41,12 @@ function formatStats(stats: GenerationStats): string {
   return parts.join(' · ');
 }
 
+/** The engine's phases that take seconds before an answer starts, as the CLI announces them. */
+const SLOW_PHASES: Partial<Record<Phase, string>> = {
+  'optimizing-model': 'optimising the model for this CPU (once)…',
+  'loading-model': 'loading the model…',
+};
+
 async function runAsk(task: Task, imagePath: string, question: string, flags: AskFlags): Promise<number> {
   checkQuestion(question);
   const path = resolve(imagePath);
@@ -53,7 +60,7 @@ async function runAsk(task: Task, imagePath: string, question: string, flags: As
       {
         onToken: (text) => stream && process.stdout.write(text),
         // Loading a real model takes seconds; say so rather than sit silent.
-        onProgress: (phase) => phase === 'loading-model' && process.stderr.write('loupe: loading the model…\n'),
+        onProgress: (phase) => SLOW_PHASES[phase] && process.stderr.write(`loupe: ${SLOW_PHASES[phase]}\n`),
       },
     );
     stopOnInterrupt(job);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { registerAskCommands } from './askCommand';
 import { registerAltTextCommands } from './altTextCommand';
@@ -16,6 +17,10 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(EXIT.ok);
   throw error;
 });
+
+// No editor shares the machine with a terminal run: the engine may use every core (the extension
+// leaves one to VS Code; figures in docs/performance.md). LOUPE_ENGINE_THREADS still overrides it.
+process.env.LOUPE_ENGINE_THREADS ??= String(availableParallelism());
 
 registerAskCommands(program);
 registerPromptCommand(program);

@@ -48,6 +48,8 @@ export interface EngineClientOptions {
   isolation?: Isolation;
   loadMarkerPath?: string;
   idleUnloadMs?: number;
+  /** Installed q4 models load from their verified CPU-optimised copy (docs/performance.md); default on. */
+  optimizeModels?: boolean;
   memoryHeadroomBytes?: number;
   /** Where engine errors that name no job go (the extension's log); they never fail a job. */
   onUnattributedError?(error: EngineError): void;
@@ -99,10 +101,10 @@ export class EngineClient {
     return this.options.isolation ?? 'process';
   }
 
-  /** Applies at once: a running engine gets the new idle time for its next idle period. */
-  setIdleUnloadMs(idleUnloadMs: number): void {
-    this.options = { ...this.options, idleUnloadMs };
-    this.engine?.post({ type: 'configure', idleUnloadMs });
+  /** Applies at once: a running engine uses the new values from its next idle period or model load. */
+  reconfigure(settings: Pick<EngineClientOptions, 'idleUnloadMs' | 'optimizeModels'>): void {
+    this.options = { ...this.options, ...settings };
+    this.engine?.post({ type: 'configure', ...settings });
   }
 
   /** Takes effect on the next engine start; a running engine is stopped when idle. */
@@ -252,6 +254,7 @@ export class EngineClient {
       type: 'configure',
       loadMarkerPath: this.options.loadMarkerPath,
       idleUnloadMs: this.options.idleUnloadMs,
+      optimizeModels: this.options.optimizeModels,
       memoryHeadroomBytes: this.options.memoryHeadroomBytes,
     });
     return handle;

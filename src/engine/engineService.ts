@@ -17,6 +17,9 @@ import { messageOf, toErrorInfo } from './engineFailure';
 import { decodeImage } from './images';
 import { memoryShortfall } from './memoryCheck';
 import { inspectModelFolder, type ModelFolderInfo } from './vlm/modelFiles';
+import { optimizeModel } from './vlm/modelOptimization';
+import { readInstalledMarker } from '../models/installedMarker';
+import { optimizedDir, readOptimization } from '../models/optimizedVariant';
 import { OcrEngine } from './ocr/ocrEngine';
 import { formatOcrForPrompt } from './ocr/ocrGrounding';
 import { OCR_GROUNDED_TASKS, buildMessages } from '../prompts/taskPrompts';
@@ -42,6 +45,7 @@ export class EngineService {
   private loadMarkerPath?: string;
   private memoryHeadroomBytes?: number;
   private idleUnloadMs = 0;
+  private optimizeModels = true;
   private lastGrounding?: { key: string; text: string };
 
   constructor(private readonly transport: EngineTransport) {}
@@ -71,6 +75,7 @@ export class EngineService {
         this.loadMarkerPath = request.loadMarkerPath ?? this.loadMarkerPath;
         this.memoryHeadroomBytes = request.memoryHeadroomBytes ?? this.memoryHeadroomBytes;
         this.idleUnloadMs = request.idleUnloadMs ?? this.idleUnloadMs;
+        this.optimizeModels = request.optimizeModels ?? this.optimizeModels;
         return;
       case 'cancel':
         if (this.running?.id === request.id) {
@@ -214,12 +219,13 @@ export class EngineService {
     const shortfall = memoryShortfall(folder.weightBytes, this.memoryHeadroomBytes);
     if (shortfall) throw new EngineError('INSUFFICIENT_MEMORY', shortfall);
 
+    const filesDir = await this.filesToLoad(id, modelDir, folder);
     this.send({ type: 'model-state', state: 'loading', modelDir });
     // A crash inside the native runtime during load kills the host too (in thread mode); the
     // marker left behind tells the next activation to switch to process isolation.
     if (this.loadMarkerPath) writeFileSync(this.loadMarkerPath, JSON.stringify({ modelDir, pid: process.pid }));
     try {
-      this.vlm = await loadReleasingOnFailure(() => VisionLanguageModel.load(modelDir, folder.dtypes));
+      this.vlm = await loadReleasingOnFailure(() => VisionLanguageModel.load(modelDir, folder.dtypes, filesDir));
     } catch (error) {
       this.send({ type: 'model-state', state: 'unloaded' });
       throw new EngineError('MODEL_LOAD_FAILED', `The model in ${modelDir} could not be loaded: ${messageOf(error)}`);
@@ -228,6 +234,22 @@ export class EngineService {
     }
     this.send({ type: 'model-state', state: 'loaded', modelDir });
     return this.vlm;
+  }
+
+  /**
+   * The folder to load an installed model from: its CPU-optimised copy, made (once per set of
+   * files) and verified here before the first load, or the downloaded files themselves. Plain
+   * folders (`--model`, `loupe.model.path`) are the user's own and are never written to.
+   */
+  private async filesToLoad(id: string, modelDir: string, folder: ModelFolderInfo): Promise<string> {
+    if (!this.optimizeModels || !(await readInstalledMarker(modelDir))) return modelDir;
+    let record = await readOptimization(modelDir);
+    const sameDtypes = record && Object.entries(folder.dtypes).every(([graph, dtype]) => record!.dtype[graph as keyof typeof folder.dtypes] === dtype);
+    if (!record || !sameDtypes) {
+      this.progress(id, 'optimizing-model');
+      record = await optimizeModel(modelDir, folder.dtypes, folder.graphFiles);
+    }
+    return record.outcome === 'optimized' ? optimizedDir(modelDir) : modelDir;
   }
 
   /** Frees all model memory (idle, on request, at shutdown): the VLM and the OCR models go together. */

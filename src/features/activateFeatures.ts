@@ -38,6 +38,7 @@ export function activateFeatures(context: vscode.ExtensionContext, settings: Set
     enginePath: join(context.extensionPath, 'dist', 'engine.js'),
     isolation: settings.isolation,
     idleUnloadMs: settings.idleUnloadMs,
+    optimizeModels: settings.optimizeModels,
     loadMarkerPath: loadMarkerPath(context),
     onUnattributedError: (error) => log.error(`Loupe engine: ${error.message}`),
   });
@@ -45,7 +46,7 @@ export function activateFeatures(context: vscode.ExtensionContext, settings: Set
   context.subscriptions.push(
     settings.onDidChange((change) => {
       if (change.restartsEngine) engine.setIsolation(settings.isolation);
-      if (change.reconfiguresEngine) engine.setIdleUnloadMs(settings.idleUnloadMs);
+      if (change.reconfiguresEngine) engine.reconfigure({ idleUnloadMs: settings.idleUnloadMs, optimizeModels: settings.optimizeModels });
     }),
   );
 
@@ -57,7 +58,7 @@ export function activateFeatures(context: vscode.ExtensionContext, settings: Set
   registerImageCommands(context, services, panel);
   registerModelStatus(context, services);
   registerPresetPicker(context, settings);
-  registerModelCommands(context, { onModelChanged: () => engine.unload(), endpointKeys });
+  registerModelCommands(context, { onModelChanged: () => engine.unload(), endpointKeys, optimizeModels: () => settings.optimizeModels });
   registerModelServerCommands(context, endpointKeys);
   registerRestrictedSettingsNotice(context);
   registerWelcome(context);

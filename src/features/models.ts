@@ -13,6 +13,7 @@ import { DEFAULT_HUB_ENDPOINT } from '../models/hubClient';
 import { importModelFolder } from '../models/importFolder';
 import { findPrecision, isPrecisionConfirmed, type ModelManifest } from '../models/manifest';
 import { describeProgress, percent } from '../models/progress';
+import { describeOptimization, readOptimization } from '../models/optimizedVariant';
 import { formatBytes } from '../protocol/byteSizes';
 import { deleteModel, findInstalled, listInstalled, modelInfo, partialDownloadBytes, resolveInstalledModelDir, selectPrecision, type InstalledModel } from '../models/store';
 import { answerFromSetting, hubEndpointSetting, modelIdSetting, modelPathSetting, proxySettings, writeSetting } from '../host/settings';
@@ -28,6 +29,8 @@ export interface ModelCommandDeps {
   onModelChanged(): void;
   /** Keys of model servers, whose models the picker lists beside the local ones. */
   endpointKeys: EndpointKeys;
+  /** `loupe.model.optimizeForCpu`, for Show Model Info. */
+  optimizeModels(): boolean;
 }
 
 const ADD_SERVER: vscode.QuickPickItem & { addServer: true } = { addServer: true, label: '$(add) Add Model Server…', detail: 'Ollama, LM Studio, vLLM, SGLang or llama.cpp\'s server, on this machine or another.' };
@@ -321,6 +324,7 @@ class ModelCommands {
       `Precision: ${marker.precision} (vision ${marker.dtype.vision_encoder}, embeddings ${marker.dtype.embed_tokens}, decoder ${marker.dtype.decoder_model_merged})${alsoInstalled(marker)}`,
       `License: ${marker.license.name}${marker.licenseAcceptedAt ? ` (accepted ${marker.licenseAcceptedAt.slice(0, 10)})` : ''}`,
       `Installed: ${marker.installedAt.slice(0, 19).replace('T', ' ')}`,
+      `CPU optimisation: ${this.deps.optimizeModels() ? describeOptimization(await readOptimization(info.dir)) : 'off (loupe.model.optimizeForCpu)'}`,
     ];
     const buttons = marker.license.url ? ['Open Folder', 'Open License'] : ['Open Folder'];
     const answer = await vscode.window.showInformationMessage(marker.label, { modal: true, detail: lines.join('\n') }, ...buttons);

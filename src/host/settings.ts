@@ -45,6 +45,10 @@ export class Settings {
     return Math.max(0, this.config.get<number>('engine.idleUnloadMinutes', 10)) * 60_000;
   }
 
+  get optimizeModels(): boolean {
+    return this.config.get<boolean>('model.optimizeForCpu', true);
+  }
+
   get ocrGrounding(): boolean {
     return this.config.get<boolean>('ocr.groundPrompts', true);
   }
@@ -197,7 +201,7 @@ export function proxySettings(): { proxy?: string; noProxy?: string } {
 
 /** Which settings the engine depends on, and how: kept next to the reads above. */
 export function classifyChange(affects: (key: string) => boolean): SettingsChange {
-  return { affects, restartsEngine: affects('engine.isolation'), reconfiguresEngine: affects('engine.idleUnloadMinutes') };
+  return { affects, restartsEngine: affects('engine.isolation'), reconfiguresEngine: affects('engine.idleUnloadMinutes') || affects('model.optimizeForCpu') };
 }
 
 /**

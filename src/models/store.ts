@@ -119,7 +119,7 @@ export async function deleteModel(storageDir: string, modelId: string, revision?
 }
 
 /** Sum of file sizes below a folder; symlinks are not followed. */
-export async function folderSize(dir: string): Promise<number> {
+export async function folderSize(dir: string, seen = new Set<string>()): Promise<number> {
   let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -129,8 +129,14 @@ export async function folderSize(dir: string): Promise<number> {
   let total = 0;
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) total += await folderSize(path);
-    else if (entry.isFile()) total += (await lstat(path)).size;
+    if (entry.isDirectory()) total += await folderSize(path, seen);
+    if (!entry.isFile()) continue;
+    // The CPU-optimised copy hard-links the downloaded files: each is counted once.
+    const info = await lstat(path);
+    const inode = `${info.dev}:${info.ino}`;
+    if (seen.has(inode)) continue;
+    seen.add(inode);
+    total += info.size;
   }
   return total;
 }

@@ -58,6 +58,8 @@ export const EngineRequestSchema = z.discriminatedUnion('type', [
     memoryHeadroomBytes: z.number().int().nonnegative().optional(),
     /** Unload the model after this long without a job; 0 keeps it loaded. */
     idleUnloadMs: z.number().int().nonnegative().optional(),
+    /** Load installed q4 models from their verified CPU-optimised copy, making it first (default on). */
+    optimizeModels: z.boolean().optional(),
   }),
   z.object({ type: z.literal('generate'), ...AskFields }),
   /** Everything a `generate` would do up to the model's input, then a report of that input. */
@@ -140,7 +142,7 @@ export const OcrResultSchema = z.object({
 });
 export type OcrResult = z.infer<typeof OcrResultSchema>;
 
-export const PHASES = ['loading-model', 'reading-image', 'ocr', 'encoding-image', 'generating'] as const;
+export const PHASES = ['optimizing-model', 'loading-model', 'reading-image', 'ocr', 'encoding-image', 'generating'] as const;
 
 export const EngineEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),

@@ -321,6 +321,31 @@ async function embed(ids: number[]): Promise<Float32Array> {
   return out.inputs_embeds!.data as Float32Array;
 }
 
+test("a small image's tile is padded only to its own patches, and its features are those of upstream's 1,024-patch padding", async () => {
+  const inputs = await prepare(syntheticImage(256, 384, 3));
+  const [tiles, patches, width] = inputs.pixel_values.dims as number[];
+  const realPatches = Number((inputs.spatial_shapes.data as BigInt64Array)[0]) * Number((inputs.spatial_shapes.data as BigInt64Array)[1]);
+  assert.deepEqual([tiles, patches], [1, realPatches], 'one tile, no padding beyond its patches');
+  assert.ok(realPatches < 1024);
+  const encode = async (length: number) => {
+    const values = new Float32Array(length * width!);
+    values.set(inputs.pixel_values.data as Float32Array);
+    const mask = new BigInt64Array(length);
+    mask.set(inputs.pixel_attention_mask.data as BigInt64Array);
+    const out = await sessions.vision_encoder.run({
+      pixel_values: new ort.Tensor('float32', values, [1, length, width!]),
+      pixel_attention_mask: new ort.Tensor('int64', mask, [1, length]),
+      spatial_shapes: new ort.Tensor('int64', inputs.spatial_shapes.data as BigInt64Array, inputs.spatial_shapes.dims),
+    });
+    return out.image_features!.data as Float32Array;
+  };
+  const trimmed = await encode(realPatches);
+  const upstream = await encode(1024);
+  assert.equal(trimmed.length, upstream.length);
+  const worst = trimmed.reduce((max, v, i) => Math.max(max, Math.abs(v - upstream[i]!)), 0);
+  assert.ok(worst < 1e-4, `largest difference ${worst}`);
+});
+
 test('cached decoding equals recomputing the whole sequence, in ORT and in model.generate', async () => {
   const inputs = await prepare(syntheticImage(256, 384, 1));
   const promptIds = idsOf(inputs.input_ids);

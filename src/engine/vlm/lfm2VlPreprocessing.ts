@@ -188,14 +188,17 @@ interface EncoderInputs {
 
 /**
  * Rescaled, normalised patches (patch rows, patch columns, then 16 x 16 pixels x RGB within a
- * patch), padded to the same length for every tile with a mask marking the real ones.
+ * patch), padded to the same length for every tile with a mask marking the real ones. Upstream
+ * pads every batch to the budget's patch count (1,024); here only to its longest tile: padded
+ * patches are masked out of attention and dropped before the projector, so the features are the
+ * same (test/integration/tinyModel.test.ts), and a small image's tile costs the encoder a third.
  */
 function encoderInputs(images: RgbImage[], k: Lfm2VlKnobs): EncoderInputs {
   const patch = k.encoder_patch_size;
   const patchValues = patch * patch * 3;
-  const padded = maxPatches(k);
   const plans = images.map((image) => planImage(image.width, image.height, k));
   const tiles = images.flatMap((image, i) => tileImage(image, plans[i]!, k.tile_size));
+  const padded = Math.max(...tiles.map((tile) => Math.floor(tile.height / patch) * Math.floor(tile.width / patch)));
   const values = new Float32Array(tiles.length * padded * patchValues);
   const mask = new BigInt64Array(tiles.length * padded);
   const shapes = new BigInt64Array(tiles.length * 2);

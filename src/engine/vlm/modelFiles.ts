@@ -16,6 +16,8 @@ export interface ModelFolderInfo {
   dtypes: DtypeMap;
   /** Bytes of the ONNX graphs and their external data that will be loaded. */
   weightBytes: number;
+  /** Those graphs and their external data, relative to the folder. */
+  graphFiles: string[];
 }
 
 /**
@@ -31,9 +33,10 @@ export async function inspectModelFolder(modelDir: string): Promise<ModelFolderI
     return { graph, dtype: dtypes[graph], path: file, file };
   });
   const report = await validateModelFolder(modelDir, { graphs });
+  const graphFiles = [...new Set(report.graphs.flatMap((graph) => [graph.file, ...graph.externalData]))];
   let weightBytes = 0;
-  for (const file of new Set(report.graphs.flatMap((graph) => [graph.file, ...graph.externalData]))) weightBytes += (await stat(join(modelDir, file))).size;
-  return { dtypes, weightBytes };
+  for (const file of graphFiles) weightBytes += (await stat(join(modelDir, file))).size;
+  return { dtypes, weightBytes, graphFiles };
 }
 
 /** Only transformers.js's own spellings count here: nothing renames a plain folder's files. */

@@ -34,10 +34,14 @@ env.useBrowserCache = false;
 env.useFSCache = false;
 
 /**
- * One core is left to the editor: with every core busy in matrix work, the extension host (and
- * the user's typing) stalls. On 2 cores that costs some speed and keeps VS Code responsive.
+ * In the extension one core is left to the editor: with every core busy in matrix work, VS Code's
+ * windows (and the user's typing) wait for the CPU. On 2 cores that halves the engine's threads
+ * (figures in docs/performance.md). LOUPE_ENGINE_THREADS overrides it: the CLI sets it to every
+ * core, benchmarks to what they compare.
  */
 export function inferenceThreads(): number {
+  const override = Number(process.env.LOUPE_ENGINE_THREADS);
+  if (Number.isInteger(override) && override > 0) return override;
   return Math.max(1, availableParallelism() - 1);
 }
 
@@ -96,17 +100,20 @@ export class VisionLanguageModel {
   private visionKey?: string;
   private visionReused = false;
 
-  /** `dtypes`: the ONNX precision of each graph (src/engine/vlm/modelFiles.ts). */
-  static async load(modelDir: string, dtypes: Record<string, GraphDtype>): Promise<VisionLanguageModel> {
+  /**
+   * `dtypes`: the ONNX precision of each graph (src/engine/vlm/modelFiles.ts). `filesDir`: where
+   * the files are read from when not `modelDir` itself (its CPU-optimised copy).
+   */
+  static async load(modelDir: string, dtypes: Record<string, GraphDtype>, filesDir = modelDir): Promise<VisionLanguageModel> {
     assertOnnxTelemetryDisabled();
-    const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')) as {
+    const config = JSON.parse(readFileSync(join(filesDir, 'config.json'), 'utf8')) as {
       image_token_id?: number;
       image_token_index?: number;
       text_config?: { max_position_embeddings?: number };
     };
     const options = { local_files_only: true } as const;
-    const processor = await AutoProcessor.from_pretrained(modelDir, options);
-    const model = await AutoModelForImageTextToText.from_pretrained(modelDir, {
+    const processor = await AutoProcessor.from_pretrained(filesDir, options);
+    const model = await AutoModelForImageTextToText.from_pretrained(filesDir, {
       ...options,
       dtype: dtypes as Record<string, 'fp32'>,
       device: 'cpu',

@@ -1,0 +1,157 @@
+/**
+ * Makes and checks the CPU-optimised copy of an installed q4 model (src/models/optimizedVariant.ts):
+ * the decoder is rewritten (src/engine/vlm/decoderRewrite.ts), then the original and the rewritten
+ * decoder read the same prompt and must predict the same next tokens at (nearly) every position,
+ * or the copy is not used. Any failure leaves the original files in use; the outcome is recorded
+ * so the work is not repeated until the files change.
+ */
+import { link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { AutoTokenizer } from '@huggingface/transformers';
+import { MARKER_FILE } from '../../models/installedMarker';
+import { graphFile, type DtypeMap } from '../../models/modelLayout';
+import { OPTIMIZED_MARKER, OPTIMIZER_VERSION, optimizedDir, stampsOf, type Optimization } from '../../models/optimizedVariant';
+import { NO_SPINNING } from '../ortSpinning';
+import { rewriteDecoder, type DecoderRewrite } from './decoderRewrite';
+import { compareLogits, VERIFICATION_LIMITS } from './logitComparison';
+
+/** A chat-formatted prompt like the ones Loupe sends, without the image: the positions compared. */
+const PROBE =
+  '<|im_start|>user\nDescribe this screenshot for a developer: a settings dialog titled "Network" with a ' +
+  'proxy field, two checkboxes and Save and Cancel buttons.<|im_end|>\n<|im_start|>assistant\nThe screenshot shows';
+
+interface TextConfig {
+  hidden_size?: number;
+  num_attention_heads?: number;
+  num_key_value_heads?: number;
+  head_dim?: number;
+  conv_L_cache?: number;
+}
+
+/** Inputs for one prefill from empty caches, built from the session's own input names. */
+function prefillFeeds(session: ort.InferenceSession, embeds: ort.Tensor, text: TextConfig): Record<string, ort.Tensor> {
+  const tokens = embeds.dims[1]!;
+  const hidden = text.hidden_size ?? embeds.dims[2]!;
+  const kvHeads = text.num_key_value_heads ?? text.num_attention_heads ?? 1;
+  const headDim = text.head_dim ?? hidden / (text.num_attention_heads ?? 1);
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const name of session.inputNames) {
+    if (name === 'inputs_embeds') feeds[name] = embeds;
+    else if (name === 'attention_mask') feeds[name] = new ort.Tensor('int64', new BigInt64Array(tokens).fill(1n), [1, tokens]);
+    else if (name === 'position_ids') feeds[name] = new ort.Tensor('int64', BigInt64Array.from({ length: tokens }, (_, i) => BigInt(i)), [1, tokens]);
+    else if (name.startsWith('past_conv')) {
+      const width = text.conv_L_cache ?? 3;
+      feeds[name] = new ort.Tensor('float32', new Float32Array(hidden * width), [1, hidden, width]);
+    } else if (name.startsWith('past_key_values')) feeds[name] = new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim]);
+    else throw new Error(`the decoder takes an input Loupe does not know how to fill ("${name}")`);
+  }
+  return feeds;
+}
+
+async function logitsOf(graphPath: string, embeds: ort.Tensor, text: TextConfig): Promise<{ data: Float32Array; vocabulary: number }> {
+  const session = await ort.InferenceSession.create(graphPath, { intraOpNumThreads: 1, extra: NO_SPINNING });
+  try {
+    const { logits } = await session.run(prefillFeeds(session, embeds, text));
+    if (!logits || logits.type !== 'float32') throw new Error('the decoder gives no fp32 logits');
+    return { data: logits.data as Float32Array, vocabulary: logits.dims.at(-1)! };
+  } finally {
+    await session.release();
+  }
+}
+
+async function probeEmbeddings(modelDir: string, dtypes: DtypeMap): Promise<ort.Tensor> {
+  const tokenizer = await AutoTokenizer.from_pretrained(modelDir, { local_files_only: true });
+  const ids = (tokenizer.encode(PROBE, { add_special_tokens: false }) as number[]).map(BigInt);
+  const session = await ort.InferenceSession.create(join(modelDir, graphFile('embed_tokens', dtypes.embed_tokens)), { intraOpNumThreads: 1, extra: NO_SPINNING });
+  try {
+    const { inputs_embeds: embeds } = await session.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids), [1, ids.length]) });
+    if (!embeds || embeds.type !== 'float32') throw new Error('the token embeddings are not fp32');
+    return embeds;
+  } finally {
+    await session.release();
+  }
+}
+
+/** Hard links: the copy costs no space beyond the rewritten graph, and the originals stay untouched. */
+async function linkFiles(modelDir: string, target: string, files: string[]): Promise<void> {
+  for (const file of files) {
+    await mkdir(dirname(join(target, file)), { recursive: true });
+    await link(join(modelDir, file), join(target, file));
+  }
+}
+
+/** The configuration, tokenizer and processor files beside the graphs (installed.json is the original's own). */
+async function rootFiles(modelDir: string): Promise<string[]> {
+  const entries = await readdir(modelDir, { withFileTypes: true });
+  return entries.filter((entry) => entry.isFile() && entry.name !== MARKER_FILE).map((entry) => entry.name);
+}
+
+/**
+ * Makes the optimised copy of an installed model (`graphFiles`: the loaded precision's graphs and
+ * their data), verifies it and records the outcome. Returns the record.
+ */
+export async function optimizeModel(modelDir: string, dtypes: DtypeMap, graphFiles: string[]): Promise<Optimization> {
+  const files = [...graphFiles, ...(await rootFiles(modelDir))];
+  const base = { schemaVersion: 1 as const, optimizerVersion: OPTIMIZER_VERSION, dtype: dtypes, sources: await stampsOf(modelDir, files), accuracyLevelNodes: 0, createdAt: new Date().toISOString() };
+  const target = optimizedDir(modelDir);
+  const scratch = `${target}.${process.pid}.tmp`;
+  let record: Optimization;
+  try {
+    record = await buildCopy(modelDir, dtypes, files, scratch, base);
+  } catch (error) {
+    record = { ...base, outcome: 'failed', reason: (error as Error).message };
+  }
+  await rm(target, { recursive: true, force: true });
+  if (record.outcome === 'optimized') await rename(scratch, target);
+  else {
+    await rm(scratch, { recursive: true, force: true });
+    await mkdir(target, { recursive: true });
+  }
+  await writeFile(join(target, OPTIMIZED_MARKER), `${JSON.stringify(record, null, 2)}\n`);
+  return record;
+}
+
+async function buildCopy(modelDir: string, dtypes: DtypeMap, files: string[], scratch: string, base: Omit<Optimization, 'outcome'>): Promise<Optimization> {
+  if (dtypes.decoder_model_merged !== 'q4') return { ...base, outcome: 'unchanged', reason: `only q4 decoders are rewritten (this one is ${dtypes.decoder_model_merged})` };
+  const decoder = graphFile('decoder_model_merged', dtypes.decoder_model_merged);
+  const rewrite = await rewriteDecoder(join(modelDir, decoder));
+  if (!rewrite) return { ...base, outcome: 'unchanged', reason: 'its 4-bit layers already use int8 arithmetic and its output layer is not fp32' };
+  await rm(scratch, { recursive: true, force: true });
+  await linkFiles(modelDir, scratch, files.filter((file) => file !== decoder));
+  await writeFile(join(scratch, decoder), rewrite.bytes({ lastPositionOnly: false }));
+  const changes = { accuracyLevelNodes: rewrite.accuracyLevelNodes, ...(rewrite.outputLayer && { outputLayer: rewrite.outputLayer }) };
+
+  const config = JSON.parse(await readFile(join(modelDir, 'config.json'), 'utf8')) as { text_config?: TextConfig };
+  const embeds = await probeEmbeddings(modelDir, dtypes);
+  const original = await logitsOf(join(modelDir, decoder), embeds, config.text_config ?? {});
+  const rewritten = await logitsOf(join(scratch, decoder), embeds, config.text_config ?? {});
+  const verification = compareLogits(original.data, rewritten.data, original.vocabulary);
+  const close = verification.top1Agreement >= VERIFICATION_LIMITS.minTop1Agreement && verification.meanKl <= VERIFICATION_LIMITS.maxMeanKl;
+  if (!close) {
+    return {
+      ...base,
+      ...changes,
+      verification,
+      outcome: 'rejected',
+      reason: `the rewritten decoder strayed from the original (needs at least ${VERIFICATION_LIMITS.minTop1Agreement * 100}% of next tokens the same and mean KL at most ${VERIFICATION_LIMITS.maxMeanKl})`,
+    };
+  }
+  const lastPositionOnly = rewrite.outputLayer !== undefined && (await useLastPositionOnly(join(scratch, decoder), rewrite, rewritten, embeds, config.text_config ?? {}));
+  return { ...base, ...changes, verification, lastPositionOnly, outcome: 'optimized' };
+}
+
+/**
+ * Replaces the verified graph with the one whose output layer reads only the last position, if
+ * that gives the verified graph's last-position logits (it should: rows are computed
+ * independently). Otherwise the verified graph stays.
+ */
+async function useLastPositionOnly(path: string, rewrite: DecoderRewrite, verified: { data: Float32Array; vocabulary: number }, embeds: ort.Tensor, text: TextConfig): Promise<boolean> {
+  const all = await readFile(path);
+  await writeFile(path, rewrite.bytes({ lastPositionOnly: true }));
+  const last = await logitsOf(path, embeds, text).catch(() => undefined);
+  const expected = verified.data.subarray(verified.data.length - verified.vocabulary);
+  const same = last?.data.length === expected.length && last.data.every((value, i) => Math.abs(value - expected[i]!) <= 1e-3 * (1 + Math.abs(expected[i]!)));
+  if (!same) await writeFile(path, all);
+  return same;
+}
