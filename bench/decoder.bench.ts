@@ -66,7 +66,8 @@ async function main(): Promise<void> {
     }
     for (const { name, path } of GGUFS) {
       const speed = await measureLlamaCpp(join(models, path), threads, PROMPT_TOKENS, DECODE_TOKENS, runs);
-      row(name, speed.prefillTokensPerSecond, speed.decodeTokensPerSecond, speed.weightBytes);
+      // llama.cpp computes logits for the last prompt position only; its key/value cache is not counted.
+      row(name, speed.prefillTokensPerSecond, speed.decodeTokensPerSecond, speed.weightBytes, 1);
     }
   }
   mkdirSync(join(repoRoot, 'bench', 'results'), { recursive: true });

@@ -28,6 +28,7 @@ import { recognizeBoxes, type RecognitionModels } from '../src/engine/ocr/ocrRec
 import { loadOcrFixtures, type OcrFixture } from '../test/support/ocrFixtures';
 import { characterErrorRate, wordRecall } from '../test/support/ocrMetrics';
 import { repoRoot } from '../test/support/paths';
+import { writeMarkedSection } from './docsSection';
 
 const runs = Number(process.argv[2] ?? 7);
 const SCREENSHOT = 'dashboard-1920@1x';
@@ -237,14 +238,10 @@ async function detectionSweep(fixture: OcrFixture) {
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
 function writeDocsTable(results: Results, previous: ReturnType<typeof previousFigures>): void {
-  const docs = join(repoRoot, 'docs', 'ocr.md');
-  const start = '<!-- bench:ocr:start -->';
-  const end = '<!-- bench:ocr:end -->';
   const t = results.target;
   const was = (before: number | undefined, format: (v: number) => string) => (before === undefined ? '' : ` (${format(before)})`);
   const ms = (v: number) => `${v} ms`;
-  const table = [
-    start,
+  writeMarkedSection(join(repoRoot, 'docs', 'ocr.md'), 'ocr', [
     `Measured ${results.date} on ${results.machine.cores} × ${results.machine.cpu} (load average ${results.machine.loadAverage} when it started), Node ${results.machine.node}, onnxruntime-node ${results.machine.onnxruntime}; medians of ${results.runs} runs, wall-clock; in brackets the previous run's figures (${previous.date ?? 'none'}). Loading the three models: ${results.load.medianMs} ms.`,
     '',
     `**${t.image}: ${t.medianMs} ms, ${t.ratio.toFixed(2)} × the ${t.maxMs} ms target.** Lowest word recall: ${pct(t.worstWordRecall)} (${t.worstImage}); target ${pct(t.minWordRecall)} on every image.`,
@@ -264,12 +261,7 @@ function writeDocsTable(results: Results, previous: ReturnType<typeof previousFi
       (row) =>
         `| ${row.detectionLongSide}${row.detectionLongSide === 1920 ? ' (own size, the default)' : ''} | ${row.medianMs} ms | ${row.cpuMedianMs} ms | ${pct(row.cer)} | ${pct(row.wordRecall)} |`,
     ),
-    end,
-  ].join('\n');
-  const current = readFileSync(docs, 'utf8');
-  const from = current.indexOf(start), to = current.indexOf(end);
-  if (from < 0 || to < 0) throw new Error(`${docs} lacks the ${start} ... ${end} markers`);
-  writeFileSync(docs, current.slice(0, from) + table + current.slice(to + end.length));
+  ]);
 }
 
 void main();

@@ -60,7 +60,8 @@ function report(error: unknown): void {
 
 /** The CLI runs the same bundled engine as the extension, in a worker thread. */
 export function startEngine(): EngineClient {
-  return new EngineClient({ enginePath: join(__dirname, 'engine.js'), isolation: 'thread' });
+  // LOUPE_OPTIMIZE_MODELS=0: the CLI's form of loupe.model.optimizeForCpu off.
+  return new EngineClient({ enginePath: join(__dirname, 'engine.js'), isolation: 'thread', optimizeModels: process.env.LOUPE_OPTIMIZE_MODELS !== '0' });
 }
 
 /** Runs one command against a fresh engine: errors become a message and an exit code. */

@@ -17,7 +17,7 @@ import { messageOf, toErrorInfo } from './engineFailure';
 import { decodeImage } from './images';
 import { memoryShortfall } from './memoryCheck';
 import { inspectModelFolder, type ModelFolderInfo } from './vlm/modelFiles';
-import { optimizeModel } from './vlm/modelOptimization';
+import { markCopyUnusable, optimizationSources, optimizeModel } from './vlm/modelOptimization';
 import { readInstalledMarker } from '../models/installedMarker';
 import { optimizedDir, readOptimization } from '../models/optimizedVariant';
 import { OcrEngine } from './ocr/ocrEngine';
@@ -219,13 +219,12 @@ export class EngineService {
     const shortfall = memoryShortfall(folder.weightBytes, this.memoryHeadroomBytes);
     if (shortfall) throw new EngineError('INSUFFICIENT_MEMORY', shortfall);
 
-    const filesDir = await this.filesToLoad(id, modelDir, folder);
     this.send({ type: 'model-state', state: 'loading', modelDir });
-    // A crash inside the native runtime during load kills the host too (in thread mode); the
-    // marker left behind tells the next activation to switch to process isolation.
+    // A crash inside the native runtime while optimising or loading kills the host too (in thread
+    // mode); the marker left behind tells the next activation to switch to process isolation.
     if (this.loadMarkerPath) writeFileSync(this.loadMarkerPath, JSON.stringify({ modelDir, pid: process.pid }));
     try {
-      this.vlm = await loadReleasingOnFailure(() => VisionLanguageModel.load(modelDir, folder.dtypes, filesDir));
+      this.vlm = await this.loadPreferringOptimizedCopy(id, modelDir, folder);
     } catch (error) {
       this.send({ type: 'model-state', state: 'unloaded' });
       throw new EngineError('MODEL_LOAD_FAILED', `The model in ${modelDir} could not be loaded: ${messageOf(error)}`);
@@ -237,19 +236,34 @@ export class EngineService {
   }
 
   /**
-   * The folder to load an installed model from: its CPU-optimised copy, made (once per set of
-   * files) and verified here before the first load, or the downloaded files themselves. Plain
-   * folders (`--model`, `loupe.model.path`) are the user's own and are never written to.
+   * An installed q4 model loads from its CPU-optimised copy, made (once per set of files) and
+   * verified here first; if making or loading the copy fails, from the downloaded files, and the
+   * failure is recorded so it is not tried again until they change. Plain folders (`--model`,
+   * `loupe.model.path`) are the user's own and are never written to.
    */
-  private async filesToLoad(id: string, modelDir: string, folder: ModelFolderInfo): Promise<string> {
-    if (!this.optimizeModels || !(await readInstalledMarker(modelDir))) return modelDir;
-    let record = await readOptimization(modelDir);
-    const sameDtypes = record && Object.entries(folder.dtypes).every(([graph, dtype]) => record!.dtype[graph as keyof typeof folder.dtypes] === dtype);
-    if (!record || !sameDtypes) {
+  private async loadPreferringOptimizedCopy(id: string, modelDir: string, folder: ModelFolderInfo): Promise<VisionLanguageModel> {
+    const load = (filesDir: string) => loadReleasingOnFailure(() => VisionLanguageModel.load(modelDir, folder.dtypes, filesDir));
+    const copy = await this.optimizedCopy(id, modelDir, folder).catch(() => undefined);
+    this.progress(id, 'loading-model');
+    if (!copy) return load(modelDir);
+    try {
+      return await load(copy);
+    } catch (error) {
+      await markCopyUnusable(modelDir, `it could not be loaded: ${messageOf(error)}`).catch(() => undefined);
+      return load(modelDir);
+    }
+  }
+
+  /** The folder of the model's verified optimised copy, making it first when there is none yet. */
+  private async optimizedCopy(id: string, modelDir: string, folder: ModelFolderInfo): Promise<string | undefined> {
+    if (!this.optimizeModels || folder.dtypes.decoder_model_merged !== 'q4' || !(await readInstalledMarker(modelDir))) return undefined;
+    const files = await optimizationSources(modelDir, folder.graphFiles);
+    let record = await readOptimization(modelDir, { dtype: folder.dtypes, files });
+    if (!record) {
       this.progress(id, 'optimizing-model');
       record = await optimizeModel(modelDir, folder.dtypes, folder.graphFiles);
     }
-    return record.outcome === 'optimized' ? optimizedDir(modelDir) : modelDir;
+    return record.outcome === 'optimized' ? optimizedDir(modelDir) : undefined;
   }
 
   /** Frees all model memory (idle, on request, at shutdown): the VLM and the OCR models go together. */

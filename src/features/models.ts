@@ -324,7 +324,7 @@ class ModelCommands {
       `Precision: ${marker.precision} (vision ${marker.dtype.vision_encoder}, embeddings ${marker.dtype.embed_tokens}, decoder ${marker.dtype.decoder_model_merged})${alsoInstalled(marker)}`,
       `License: ${marker.license.name}${marker.licenseAcceptedAt ? ` (accepted ${marker.licenseAcceptedAt.slice(0, 10)})` : ''}`,
       `Installed: ${marker.installedAt.slice(0, 19).replace('T', ' ')}`,
-      `CPU optimisation: ${this.deps.optimizeModels() ? describeOptimization(await readOptimization(info.dir)) : 'off (loupe.model.optimizeForCpu)'}`,
+      `CPU optimisation: ${describeOptimization(await readOptimization(info.dir, { dtype: marker.dtype }), { enabled: this.deps.optimizeModels(), dtype: marker.dtype })}`,
     ];
     const buttons = marker.license.url ? ['Open Folder', 'Open License'] : ['Open Folder'];
     const answer = await vscode.window.showInformationMessage(marker.label, { modal: true, detail: lines.join('\n') }, ...buttons);

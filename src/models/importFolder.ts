@@ -151,7 +151,7 @@ function manifestPrecisions(manifest: ModelManifest | undefined): NamedPrecision
  * Hard link when allowed and possible, else copy (reflink where the file system can). Always of
  * the real file: linking a symlink would store the link, pointing outside the store.
  */
-async function placeFile(source: string, to: string, tryLink: boolean): Promise<boolean> {
+export async function placeFile(source: string, to: string, tryLink: boolean): Promise<boolean> {
   const from = await realpath(source);
   if (tryLink) {
     try {

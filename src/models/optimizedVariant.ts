@@ -9,7 +9,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DTYPES } from './modelLayout';
+import { DTYPES, GRAPH_NAMES, type DtypeMap } from './modelLayout';
 
 export const OPTIMIZED_DIR = 'loupe-optimized';
 export const OPTIMIZED_MARKER = 'optimized.json';
@@ -48,8 +48,11 @@ export async function stampsOf(modelDir: string, files: string[]): Promise<Optim
   );
 }
 
-/** The record of the model's optimisation, if one was made by this optimiser from the files as they are now. */
-export async function readOptimization(modelDir: string): Promise<Optimization | undefined> {
+/**
+ * The record of the model's optimisation, if one was made by this optimiser from the files as they
+ * are now; `current`: also for this precision and, when given, exactly these source files.
+ */
+export async function readOptimization(modelDir: string, current?: { dtype: DtypeMap; files?: string[] }): Promise<Optimization | undefined> {
   let marker: Optimization;
   try {
     marker = OptimizationSchema.parse(JSON.parse(await readFile(join(optimizedDir(modelDir), OPTIMIZED_MARKER), 'utf8')));
@@ -57,6 +60,9 @@ export async function readOptimization(modelDir: string): Promise<Optimization |
     return undefined;
   }
   if (marker.optimizerVersion !== OPTIMIZER_VERSION) return undefined;
+  if (current && GRAPH_NAMES.some((graph) => marker.dtype[graph] !== current.dtype[graph])) return undefined;
+  const recorded = marker.sources.map((source) => source.file);
+  if (current?.files && (current.files.length !== recorded.length || current.files.some((file) => !recorded.includes(file)))) return undefined;
   const now = await stampsOf(
     modelDir,
     marker.sources.map((source) => source.file),
@@ -65,8 +71,10 @@ export async function readOptimization(modelDir: string): Promise<Optimization |
   return unchanged ? marker : undefined;
 }
 
-/** One line for Show Model Info and the CLI. */
-export function describeOptimization(marker: Optimization | undefined): string {
+/** One line for Show Model Info: whether the loaded precision runs from an optimised copy, and why (not). */
+export function describeOptimization(marker: Optimization | undefined, model: { enabled: boolean; dtype: DtypeMap }): string {
+  if (!model.enabled) return 'off (loupe.model.optimizeForCpu)';
+  if (model.dtype.decoder_model_merged !== 'q4') return `only 4-bit (q4) decoders are optimised; this one is ${model.dtype.decoder_model_merged}`;
   if (!marker) return 'not optimised for this CPU yet (done at the next load)';
   const verified = marker.verification
     ? `; checked against the original: same next token at ${Math.round(marker.verification.top1Agreement * 100)}% of ${marker.verification.positions} positions, mean KL ${marker.verification.meanKl.toFixed(4)}`

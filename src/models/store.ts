@@ -131,12 +131,15 @@ export async function folderSize(dir: string, seen = new Set<string>()): Promise
     const path = join(dir, entry.name);
     if (entry.isDirectory()) total += await folderSize(path, seen);
     if (!entry.isFile()) continue;
-    // The CPU-optimised copy hard-links the downloaded files: each is counted once.
-    const info = await lstat(path);
-    const inode = `${info.dev}:${info.ino}`;
-    if (seen.has(inode)) continue;
-    seen.add(inode);
-    total += info.size;
+    // The CPU-optimised copy hard-links the downloaded files: each is counted once. Only files
+    // with several links are tracked (some file systems report inode 0 for every file).
+    const info = await lstat(path, { bigint: true });
+    if (info.nlink > 1n && info.ino !== 0n) {
+      const inode = `${info.dev}:${info.ino}`;
+      if (seen.has(inode)) continue;
+      seen.add(inode);
+    }
+    total += Number(info.size);
   }
   return total;
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, readdirSync, utimesSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { imageFixture, repoRoot } from '../support/paths';
@@ -65,6 +65,20 @@ describe('the CPU-optimised copy of an installed model', { skip: !available && '
     assert.equal(changed.status, 0, changed.stderr);
     assert.match(changed.stderr, /optimising the model for this CPU/);
     assert.notEqual(record().createdAt, createdAt);
+  });
+
+  it('falls back to the downloaded files when the copy cannot be loaded, and remembers that', () => {
+    // The rewritten graph is the copy's own file (not a link to the download): break it.
+    writeFileSync(join(revision, 'loupe-optimized', DECODER), 'not an ONNX graph');
+    const run = ask('tiny-q4');
+    assert.equal(run.status, 0, run.stderr);
+    const made = record();
+    assert.equal(made.outcome, 'failed');
+    assert.match(String(made.reason), /could not be loaded/);
+    assert.ok(!existsSync(join(revision, 'loupe-optimized', DECODER)), 'the broken copy is removed');
+    const again = ask('tiny-q4');
+    assert.equal(again.status, 0, again.stderr);
+    assert.doesNotMatch(again.stderr, /optimising/);
   });
 
   it('is never written into a folder given as --model', () => {

@@ -24,8 +24,8 @@ test('a truncated message is refused instead of read past its end', () => {
 test('8-bit blocks of 32 reproduce every weight within half a quantisation step, in both layouts', () => {
   const [rows, columns] = [3, 70]; // 70: the last block is padded
   const weight = Float32Array.from({ length: rows * columns }, (_, i) => Math.sin(i * 1.7) * (1 + (i % 5)));
-  for (const layout of ['rows', 'columns'] as const) {
-    const value = (r: number, k: number) => (layout === 'rows' ? weight[r * columns + k]! : weight[k * rows + r]!);
+  for (const layout of ['vocabByHidden', 'hiddenByVocab'] as const) {
+    const value = (r: number, k: number) => (layout === 'vocabByHidden' ? weight[r * columns + k]! : weight[k * rows + r]!);
     const { packed, scales } = quantizeRows(weight, rows, columns, layout);
     const blocks = Math.ceil(columns / 32);
     assert.equal(packed.length, rows * blocks * 32);

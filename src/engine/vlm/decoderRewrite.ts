@@ -14,16 +14,17 @@
  * data stays where it is, the new weights are stored inline.
  */
 import { open, readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { dirname, join } from 'node:path';
+import { externalDataLocationProblem } from '../../models/modelFolder';
 import { bytesField, fieldsOf, int64sOf, message, textOf, varintField, type WireField } from './protobufWire';
 
 /** ONNX field numbers (onnx.proto) of the messages read here. */
 const MODEL = { graph: 7 };
-const GRAPH = { node: 1, initializer: 5, output: 12 };
+const GRAPH = { node: 1, initializer: 5, input: 11, output: 12 };
 const NODE = { input: 1, output: 2, name: 3, opType: 4, attribute: 5, domain: 7 };
 const ATTRIBUTE = { name: 1, i: 3, ints: 8, type: 20 };
 const ATTRIBUTE_INT = 2;
-const TENSOR = { dims: 1, dataType: 2, name: 8, rawData: 9, externalData: 13, dataLocation: 14 };
+const TENSOR = { dims: 1, dataType: 2, name: 8, rawData: 9, externalData: 13 };
 const DATA_TYPE = { float: 1, uint8: 2, int64: 7 };
 const ENTRY = { key: 1, value: 2 };
 const VALUE_INFO = { name: 1, type: 2 };
@@ -32,7 +33,8 @@ const TENSOR_TYPE_SHAPE = 2;
 const SHAPE_DIM = 1;
 const DIM_VALUE = 1;
 
-export const OUTPUT_LAYER_BITS = 8;
+/** One byte per weight: the packing below (B's last dimension is the block size) assumes 8 bits. */
+const OUTPUT_LAYER_BITS = 8;
 const BLOCK = 32;
 const ACCURACY_INT8 = 4;
 
@@ -115,12 +117,22 @@ function vocabularyOf(graph: WireField[]): number | undefined {
   return undefined;
 }
 
+export type WeightLayout = 'vocabByHidden' | 'hiddenByVocab';
+
+/** An ONNX Transpose of a matrix: no perm (reverses the axes) or perm [1, 0]. */
+function isMatrixTranspose(node: Node): boolean {
+  if (node.opType !== 'Transpose' || node.domain !== '') return false;
+  const perm = attribute(node, 'perm');
+  const axes = perm ? int64sOf(perm, ATTRIBUTE.ints) : [];
+  return axes.length === 0 || (axes.length === 2 && axes[0] === 1 && axes[1] === 0);
+}
+
 interface OutputLayer {
   matmul: Node;
   transpose?: Node;
   weight: Initializer;
-  /** 'rows': the weight is [vocabulary, hidden] behind a Transpose (a tied embedding table); 'columns': [hidden, vocabulary]. */
-  layout: 'rows' | 'columns';
+  /** [vocabulary, hidden] behind a Transpose (a tied embedding table), or [hidden, vocabulary]. */
+  layout: WeightLayout;
 }
 
 /** The fp32 MatMul producing the vocabulary's logits, as the export writes it (tied through a Transpose, or not). */
@@ -130,13 +142,13 @@ function findOutputLayer(nodes: Node[], initializers: Map<string, Initializer>, 
   for (const matmul of nodes.filter((node) => node.opType === 'MatMul' && node.domain === '')) {
     const direct = initializers.get(matmul.inputs[1] ?? '');
     if (direct?.dataType === DATA_TYPE.float && direct.dims.length === 2 && direct.dims[1] === vocabulary) {
-      found.push({ matmul, weight: direct, layout: 'columns' });
+      found.push({ matmul, weight: direct, layout: 'hiddenByVocab' });
       continue;
     }
     const transpose = producers.get(matmul.inputs[1] ?? '');
-    const table = transpose?.opType === 'Transpose' ? initializers.get(transpose.inputs[0] ?? '') : undefined;
+    const table = transpose && isMatrixTranspose(transpose) ? initializers.get(transpose.inputs[0] ?? '') : undefined;
     if (transpose && table?.dataType === DATA_TYPE.float && table.dims.length === 2 && table.dims[0] === vocabulary) {
-      found.push({ matmul, transpose, weight: table, layout: 'rows' });
+      found.push({ matmul, transpose, weight: table, layout: 'vocabByHidden' });
     }
   }
   return found.length === 1 ? found[0] : undefined;
@@ -146,7 +158,11 @@ function findOutputLayer(nodes: Node[], initializers: Map<string, Initializer>, 
 async function floatsOf(initializer: Initializer, graphPath: string): Promise<Float32Array> {
   const count = initializer.dims.reduce((a, b) => a * b, 1);
   const raw = initializer.fields.find((f) => f.number === TENSOR.rawData);
-  if (raw) return new Float32Array(Uint8Array.from(raw.payload).buffer, 0, count);
+  if (raw) {
+    // A view where the bytes are aligned, a copy where they are not: 268 MB is not copied twice.
+    const bytes = raw.payload.byteOffset % 4 === 0 ? raw.payload : new Uint8Array(raw.payload);
+    return new Float32Array(bytes.buffer, bytes.byteOffset, count);
+  }
   const entries = new Map(
     initializer.fields
       .filter((f) => f.number === TENSOR.externalData)
@@ -155,10 +171,9 @@ async function floatsOf(initializer: Initializer, graphPath: string): Promise<Fl
         return [textField(entry, ENTRY.key), textField(entry, ENTRY.value)] as const;
       }),
   );
-  const location = entries.get('location');
-  if (!location || isAbsolute(location) || normalize(location).split(sep).includes('..')) {
-    throw new Error(`the output layer's weights are not in a file beside the graph (${location ?? 'no location'})`);
-  }
+  const location = entries.get('location') ?? '';
+  const unsafe = externalDataLocationProblem(location);
+  if (unsafe) throw new Error(`the output layer's weights are not in a file beside the graph (${unsafe})`);
   const bytes = new Uint8Array(count * 4);
   const file = await open(join(dirname(graphPath), location), 'r');
   try {
@@ -174,12 +189,12 @@ async function floatsOf(initializer: Initializer, graphPath: string): Promise<Fl
  * Symmetric blocks of 32 along the input dimension, zero point 2^(bits-1) left implicit, in
  * MatMulNBits's layout: B [rows, blocks, 32 bytes], scales [rows * blocks].
  */
-export function quantizeRows(weight: Float32Array, rows: number, columns: number, layout: 'rows' | 'columns'): { packed: Uint8Array; scales: Float32Array } {
+export function quantizeRows(weight: Float32Array, rows: number, columns: number, layout: WeightLayout): { packed: Uint8Array; scales: Float32Array } {
   const blocks = Math.ceil(columns / BLOCK);
   const packed = new Uint8Array(rows * blocks * BLOCK);
   const scales = new Float32Array(rows * blocks);
   const zero = 1 << (OUTPUT_LAYER_BITS - 1);
-  const value = layout === 'rows' ? (row: number, k: number) => weight[row * columns + k]! : (row: number, k: number) => weight[k * rows + row]!;
+  const value = layout === 'vocabByHidden' ? (row: number, k: number) => weight[row * columns + k]! : (row: number, k: number) => weight[k * rows + row]!;
   const block = new Float32Array(BLOCK);
   for (let row = 0; row < rows; row++) {
     for (let b = 0; b < blocks; b++) {
@@ -268,7 +283,7 @@ export async function rewriteDecoder(graphPath: string): Promise<DecoderRewrite 
   let headField: WireField | undefined;
   let hidden = '';
   if (layer) {
-    const [rows, columns] = layer.layout === 'rows' ? [layer.weight.dims[0]!, layer.weight.dims[1]!] : [layer.weight.dims[1]!, layer.weight.dims[0]!];
+    const [rows, columns] = layer.layout === 'vocabByHidden' ? [layer.weight.dims[0]!, layer.weight.dims[1]!] : [layer.weight.dims[1]!, layer.weight.dims[0]!];
     const { packed, scales } = quantizeRows(await floatsOf(layer.weight, graphPath), rows, columns, layer.layout);
     const names = { weights: 'loupe_output_layer.q8.B', scales: 'loupe_output_layer.q8.scales' };
     outputNode = (lastPositionOnly) => quantizedOutputNode(layer, lastPositionOnly ? LAST_POSITION.output : layer.matmul.inputs[0]!, rows, columns, names.weights, names.scales);
@@ -276,7 +291,8 @@ export async function rewriteDecoder(graphPath: string): Promise<DecoderRewrite 
     hidden = layer.matmul.inputs[0]!;
     added.push(tensor(names.weights, [rows, Math.ceil(columns / BLOCK), BLOCK], DATA_TYPE.uint8, packed));
     added.push(tensor(names.scales, [scales.length], DATA_TYPE.float, new Uint8Array(scales.buffer)));
-    const stillUsed = (name: string, except: Node[]) => nodes.some((node) => !except.includes(node) && node.inputs.includes(name));
+    const graphEnds = new Set(graph.filter((f) => f.number === GRAPH.input || f.number === GRAPH.output).map((f) => textField(fieldsOf(f.payload), VALUE_INFO.name)));
+    const stillUsed = (name: string, except: Node[]) => graphEnds.has(name) || nodes.some((node) => !except.includes(node) && node.inputs.includes(name));
     const removedNodes = [layer.matmul];
     if (layer.transpose && !stillUsed(layer.transpose.outputs[0]!, [layer.matmul])) {
       dropped.add(layer.transpose.field);

@@ -5,16 +5,18 @@
  * or the copy is not used. Any failure leaves the original files in use; the outcome is recorded
  * so the work is not repeated until the files change.
  */
-import { link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AutoTokenizer } from '@huggingface/transformers';
-import { MARKER_FILE } from '../../models/installedMarker';
+import { placeFile } from '../../models/importFolder';
+import { MARKER_FILE, readInstalledMarker } from '../../models/installedMarker';
 import { graphFile, type DtypeMap } from '../../models/modelLayout';
-import { OPTIMIZED_MARKER, OPTIMIZER_VERSION, optimizedDir, stampsOf, type Optimization } from '../../models/optimizedVariant';
+import { OPTIMIZED_MARKER, OPTIMIZER_VERSION, optimizedDir, readOptimization, stampsOf, type Optimization } from '../../models/optimizedVariant';
 import { NO_SPINNING } from '../ortSpinning';
 import { rewriteDecoder, type DecoderRewrite } from './decoderRewrite';
 import { compareLogits, VERIFICATION_LIMITS } from './logitComparison';
+import { inferenceThreads } from './visionLanguageModel';
 
 /** A chat-formatted prompt like the ones Loupe sends, without the image: the positions compared. */
 const PROBE =
@@ -40,6 +42,8 @@ function prefillFeeds(session: ort.InferenceSession, embeds: ort.Tensor, text: T
     if (name === 'inputs_embeds') feeds[name] = embeds;
     else if (name === 'attention_mask') feeds[name] = new ort.Tensor('int64', new BigInt64Array(tokens).fill(1n), [1, tokens]);
     else if (name === 'position_ids') feeds[name] = new ort.Tensor('int64', BigInt64Array.from({ length: tokens }, (_, i) => BigInt(i)), [1, tokens]);
+    // 0: logits for every position, which verification compares.
+    else if (name === 'num_logits_to_keep') feeds[name] = new ort.Tensor('int64', BigInt64Array.of(0n), []);
     else if (name.startsWith('past_conv')) {
       const width = text.conv_L_cache ?? 3;
       feeds[name] = new ort.Tensor('float32', new Float32Array(hidden * width), [1, hidden, width]);
@@ -50,7 +54,7 @@ function prefillFeeds(session: ort.InferenceSession, embeds: ort.Tensor, text: T
 }
 
 async function logitsOf(graphPath: string, embeds: ort.Tensor, text: TextConfig): Promise<{ data: Float32Array; vocabulary: number }> {
-  const session = await ort.InferenceSession.create(graphPath, { intraOpNumThreads: 1, extra: NO_SPINNING });
+  const session = await ort.InferenceSession.create(graphPath, { intraOpNumThreads: inferenceThreads(), extra: NO_SPINNING });
   try {
     const { logits } = await session.run(prefillFeeds(session, embeds, text));
     if (!logits || logits.type !== 'float32') throw new Error('the decoder gives no fp32 logits');
@@ -63,7 +67,7 @@ async function logitsOf(graphPath: string, embeds: ort.Tensor, text: TextConfig)
 async function probeEmbeddings(modelDir: string, dtypes: DtypeMap): Promise<ort.Tensor> {
   const tokenizer = await AutoTokenizer.from_pretrained(modelDir, { local_files_only: true });
   const ids = (tokenizer.encode(PROBE, { add_special_tokens: false }) as number[]).map(BigInt);
-  const session = await ort.InferenceSession.create(join(modelDir, graphFile('embed_tokens', dtypes.embed_tokens)), { intraOpNumThreads: 1, extra: NO_SPINNING });
+  const session = await ort.InferenceSession.create(join(modelDir, graphFile('embed_tokens', dtypes.embed_tokens)), { intraOpNumThreads: inferenceThreads(), extra: NO_SPINNING });
   try {
     const { inputs_embeds: embeds } = await session.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids), [1, ids.length]) });
     if (!embeds || embeds.type !== 'float32') throw new Error('the token embeddings are not fp32');
@@ -73,53 +77,79 @@ async function probeEmbeddings(modelDir: string, dtypes: DtypeMap): Promise<ort.
   }
 }
 
-/** Hard links: the copy costs no space beyond the rewritten graph, and the originals stay untouched. */
-async function linkFiles(modelDir: string, target: string, files: string[]): Promise<void> {
+/** Hard links where the file system has them (the copy then costs only the rewritten graph), else copies. */
+async function placeFiles(modelDir: string, target: string, files: string[]): Promise<void> {
   for (const file of files) {
     await mkdir(dirname(join(target, file)), { recursive: true });
-    await link(join(modelDir, file), join(target, file));
+    await placeFile(join(modelDir, file), join(target, file), true);
   }
 }
 
-/** The configuration, tokenizer and processor files beside the graphs (installed.json is the original's own). */
-async function rootFiles(modelDir: string): Promise<string[]> {
-  const entries = await readdir(modelDir, { withFileTypes: true });
-  return entries.filter((entry) => entry.isFile() && entry.name !== MARKER_FILE).map((entry) => entry.name);
+/** Written beside and renamed over: never through a path that could be a hard link to a downloaded file. */
+async function replaceFile(path: string, bytes: Uint8Array): Promise<void> {
+  await writeFile(`${path}.tmp`, bytes);
+  await rename(`${path}.tmp`, path);
 }
 
 /**
- * Makes the optimised copy of an installed model (`graphFiles`: the loaded precision's graphs and
- * their data), verifies it and records the outcome. Returns the record.
+ * The files a copy is made from: the loaded precision's graphs and their data, and the
+ * configuration, tokenizer and processor files beside them (installed.json is the original's own).
+ */
+export async function optimizationSources(modelDir: string, graphFiles: string[]): Promise<string[]> {
+  const entries = await readdir(modelDir, { withFileTypes: true });
+  return [...graphFiles, ...entries.filter((entry) => entry.isFile() && entry.name !== MARKER_FILE).map((entry) => entry.name)];
+}
+
+/**
+ * Makes the optimised copy of an installed q4 model, verifies it and records the outcome (also
+ * when it fails: the work is not repeated until the files change). Returns the record. The copy
+ * is assembled in a scratch folder with its record and renamed into place whole, so a reader
+ * sees the old copy, none, or the new one.
  */
 export async function optimizeModel(modelDir: string, dtypes: DtypeMap, graphFiles: string[]): Promise<Optimization> {
-  const files = [...graphFiles, ...(await rootFiles(modelDir))];
+  const files = await optimizationSources(modelDir, graphFiles);
   const base = { schemaVersion: 1 as const, optimizerVersion: OPTIMIZER_VERSION, dtype: dtypes, sources: await stampsOf(modelDir, files), accuracyLevelNodes: 0, createdAt: new Date().toISOString() };
-  const target = optimizedDir(modelDir);
-  const scratch = `${target}.${process.pid}.tmp`;
+  const scratch = `${optimizedDir(modelDir)}.${process.pid}.tmp`;
+  await rm(scratch, { recursive: true, force: true });
   let record: Optimization;
   try {
     record = await buildCopy(modelDir, dtypes, files, scratch, base);
   } catch (error) {
     record = { ...base, outcome: 'failed', reason: (error as Error).message };
   }
-  await rm(target, { recursive: true, force: true });
-  if (record.outcome === 'optimized') await rename(scratch, target);
-  else {
-    await rm(scratch, { recursive: true, force: true });
-    await mkdir(target, { recursive: true });
-  }
-  await writeFile(join(target, OPTIMIZED_MARKER), `${JSON.stringify(record, null, 2)}\n`);
+  if (record.outcome !== 'optimized') await rm(scratch, { recursive: true, force: true });
+  await putInPlace(modelDir, scratch, record);
   return record;
 }
 
+/** The scratch folder, with the record written into it, becomes the copy. */
+async function putInPlace(modelDir: string, scratch: string, record: Optimization): Promise<void> {
+  await mkdir(scratch, { recursive: true });
+  await writeFile(join(scratch, OPTIMIZED_MARKER), `${JSON.stringify(record, null, 2)}\n`);
+  // The model may have been deleted meanwhile: then nothing is put back into its folder.
+  if (!(await readInstalledMarker(modelDir))) {
+    await rm(scratch, { recursive: true, force: true });
+    return;
+  }
+  await rm(optimizedDir(modelDir), { recursive: true, force: true });
+  await rename(scratch, optimizedDir(modelDir));
+}
+
+/** A copy that verified but then failed to load is removed, and the failure kept until the files change. */
+export async function markCopyUnusable(modelDir: string, reason: string): Promise<void> {
+  const record = await readOptimization(modelDir);
+  if (!record) return;
+  const scratch = `${optimizedDir(modelDir)}.${process.pid}.tmp`;
+  await rm(scratch, { recursive: true, force: true });
+  await putInPlace(modelDir, scratch, { ...record, outcome: 'failed', reason });
+}
+
 async function buildCopy(modelDir: string, dtypes: DtypeMap, files: string[], scratch: string, base: Omit<Optimization, 'outcome'>): Promise<Optimization> {
-  if (dtypes.decoder_model_merged !== 'q4') return { ...base, outcome: 'unchanged', reason: `only q4 decoders are rewritten (this one is ${dtypes.decoder_model_merged})` };
   const decoder = graphFile('decoder_model_merged', dtypes.decoder_model_merged);
   const rewrite = await rewriteDecoder(join(modelDir, decoder));
   if (!rewrite) return { ...base, outcome: 'unchanged', reason: 'its 4-bit layers already use int8 arithmetic and its output layer is not fp32' };
-  await rm(scratch, { recursive: true, force: true });
-  await linkFiles(modelDir, scratch, files.filter((file) => file !== decoder));
-  await writeFile(join(scratch, decoder), rewrite.bytes({ lastPositionOnly: false }));
+  await placeFiles(modelDir, scratch, files.filter((file) => file !== decoder));
+  await replaceFile(join(scratch, decoder), rewrite.bytes({ lastPositionOnly: false }));
   const changes = { accuracyLevelNodes: rewrite.accuracyLevelNodes, ...(rewrite.outputLayer && { outputLayer: rewrite.outputLayer }) };
 
   const config = JSON.parse(await readFile(join(modelDir, 'config.json'), 'utf8')) as { text_config?: TextConfig };
@@ -147,11 +177,12 @@ async function buildCopy(modelDir: string, dtypes: DtypeMap, files: string[], sc
  * independently). Otherwise the verified graph stays.
  */
 async function useLastPositionOnly(path: string, rewrite: DecoderRewrite, verified: { data: Float32Array; vocabulary: number }, embeds: ort.Tensor, text: TextConfig): Promise<boolean> {
-  const all = await readFile(path);
-  await writeFile(path, rewrite.bytes({ lastPositionOnly: true }));
-  const last = await logitsOf(path, embeds, text).catch(() => undefined);
+  const candidate = join(dirname(path), `last-position.${basename(path)}`);
+  await writeFile(candidate, rewrite.bytes({ lastPositionOnly: true }));
+  const last = await logitsOf(candidate, embeds, text).catch(() => undefined);
   const expected = verified.data.subarray(verified.data.length - verified.vocabulary);
   const same = last?.data.length === expected.length && last.data.every((value, i) => Math.abs(value - expected[i]!) <= 1e-3 * (1 + Math.abs(expected[i]!)));
-  if (!same) await writeFile(path, all);
+  if (same) await rename(candidate, path);
+  else await rm(candidate, { force: true });
   return same;
 }

@@ -43,6 +43,17 @@ test('a record is read back while its source files are unchanged, and is stale o
   }
 });
 
+test('a record for another precision, or made from other files, does not count', async () => {
+  const dir = await modelWithRecord('optimized');
+  try {
+    assert.equal(await readOptimization(dir, { dtype: { ...dtype, decoder_model_merged: 'fp16' } }), undefined);
+    assert.equal((await readOptimization(dir, { dtype, files: ['config.json', 'onnx/decoder_model_merged_q4.onnx'] }))?.outcome, 'optimized');
+    assert.equal(await readOptimization(dir, { dtype, files: ['config.json', 'onnx/decoder_model_merged_q4.onnx', 'chat_template.jinja'] }), undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a record made by another optimiser version, or with a source gone, is stale', async () => {
   const older = await modelWithRecord('optimized', OPTIMIZER_VERSION - 1);
   const gone = await modelWithRecord('optimized');
@@ -59,7 +70,7 @@ test('a record made by another optimiser version, or with a source gone, is stal
 test('Show Model Info names each change and the check, or why the copy is not used', async () => {
   const dir = await modelWithRecord('optimized');
   try {
-    const line = describeOptimization(await readOptimization(dir));
+    const line = describeOptimization(await readOptimization(dir, { dtype }), { enabled: true, dtype });
     assert.match(line, /int8 arithmetic for 92 4-bit layers/);
     assert.match(line, /output layer 65536×1024 fp32 → 8-bit/);
     assert.match(line, /next-token logits only/);
@@ -67,7 +78,9 @@ test('Show Model Info names each change and the check, or why the copy is not us
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  assert.match(describeOptimization(undefined), /not optimised for this CPU yet/);
+  assert.match(describeOptimization(undefined, { enabled: true, dtype }), /not optimised for this CPU yet/);
+  assert.match(describeOptimization(undefined, { enabled: false, dtype }), /off \(loupe\.model\.optimizeForCpu\)/);
+  assert.match(describeOptimization(undefined, { enabled: true, dtype: { ...dtype, decoder_model_merged: 'fp16' } }), /only 4-bit \(q4\) decoders are optimised; this one is fp16/);
   const rejected = { outcome: 'rejected', reason: 'the rewritten decoder strayed', accuracyLevelNodes: 0 } as unknown as Optimization;
-  assert.match(describeOptimization(rejected), /not used: the rewritten decoder strayed/);
+  assert.match(describeOptimization(rejected, { enabled: true, dtype }), /not used: the rewritten decoder strayed/);
 });
