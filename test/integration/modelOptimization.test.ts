@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { imageFixture, repoRoot } from '../support/paths';
@@ -41,6 +41,8 @@ describe('the CPU-optimised copy of an installed model', { skip: !available && '
 
   it('is made and verified before the first answer, beside the download, which stays as it was', () => {
     const installed = JSON.parse(readFileSync(join(revision, 'installed.json'), 'utf8')) as { files: Array<{ path: string; sha256: string }> };
+    // Left by an optimisation whose process died (no such pid).
+    mkdirSync(join(revision, 'loupe-optimized.2147483646.tmp'));
     const run = ask('tiny-q4');
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stderr, /optimising the model for this CPU/);
@@ -52,6 +54,7 @@ describe('the CPU-optimised copy of an installed model', { skip: !available && '
     assert.ok(made.verification.top1Agreement >= 0.9 && made.verification.meanKl <= 0.05, JSON.stringify(made.verification));
     for (const file of installed.files) assert.equal(sha256(join(revision, file.path)), file.sha256, `${file.path} is unchanged`);
     assert.ok(existsSync(join(revision, 'loupe-optimized', DECODER)));
+    assert.deepEqual(readdirSync(revision).filter((name) => name.startsWith('loupe-optimized')), ['loupe-optimized'], 'no scratch folders left');
   });
 
   it('is reused by later loads, and made again when the files it came from change', () => {

@@ -110,7 +110,7 @@ export async function optimizeModel(modelDir: string, dtypes: DtypeMap, graphFil
   const files = await optimizationSources(modelDir, graphFiles);
   const base = { schemaVersion: 1 as const, optimizerVersion: OPTIMIZER_VERSION, dtype: dtypes, sources: await stampsOf(modelDir, files), accuracyLevelNodes: 0, createdAt: new Date().toISOString() };
   const scratch = `${optimizedDir(modelDir)}.${process.pid}.tmp`;
-  await rm(scratch, { recursive: true, force: true });
+  await removeAbandonedScratch(modelDir);
   let record: Optimization;
   try {
     record = await buildCopy(modelDir, dtypes, files, scratch, base);
@@ -120,6 +120,25 @@ export async function optimizeModel(modelDir: string, dtypes: DtypeMap, graphFil
   if (record.outcome !== 'optimized') await rm(scratch, { recursive: true, force: true });
   await putInPlace(modelDir, scratch, record);
   return record;
+}
+
+/** Scratch folders of processes that died while optimising (and this process's own leftovers). */
+async function removeAbandonedScratch(modelDir: string): Promise<void> {
+  const prefix = `${basename(optimizedDir(modelDir))}.`;
+  for (const name of await readdir(modelDir)) {
+    const pid = Number(name.slice(prefix.length, -'.tmp'.length));
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp') || !Number.isInteger(pid)) continue;
+    if (pid === process.pid || !isRunning(pid)) await rm(join(modelDir, name), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The scratch folder, with the record written into it, becomes the copy. */
