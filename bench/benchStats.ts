@@ -9,3 +9,6 @@ export const quantile = (values: number[], q: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 };
+
+/** Figures as the results files keep them. */
+export const round = (value: number, digits = 1) => Number(value.toFixed(digits));

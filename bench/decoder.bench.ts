@@ -13,7 +13,8 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../test/support/paths';
 import { measureLlamaCpp } from './llamaCpp';
-import { measurePeaks, round } from './machinePeaks';
+import { round } from './benchStats';
+import { measurePeaks } from './machinePeaks';
 import { decoderFlops } from './modelFlops';
 import { measureOrtDecoder } from './ortDecoder';
 

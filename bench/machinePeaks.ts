@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
 import { NO_SPINNING } from '../src/engine/ortSpinning';
 import { repoRoot } from '../test/support/paths';
-import { median } from './benchStats';
+import { median, round } from './benchStats';
 
 export const probesDir = join(repoRoot, 'bench', 'models', 'probes');
 
@@ -52,5 +52,3 @@ export async function measurePeaks(threads: number, runs = 7): Promise<MachinePe
     readGBps: round((rows * cols * 4) / (readMs * 1e6)),
   };
 }
-
-export const round = (value: number, digits = 1) => Number(value.toFixed(digits));

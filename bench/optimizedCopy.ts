@@ -6,14 +6,14 @@
 import '../src/engine/onnxPrivacy';
 import { join } from 'node:path';
 import { inspectModelFolder } from '../src/engine/vlm/modelFiles';
-import { optimizeModel } from '../src/engine/vlm/modelOptimization';
+import { optimizationSources, optimizeModel } from '../src/engine/vlm/modelOptimization';
 import { repoRoot } from '../test/support/paths';
 
 async function main(): Promise<void> {
   const modelDir = join(repoRoot, 'bench', 'models', 'lfm2-vl-450m-random-q4');
   const folder = await inspectModelFolder(modelDir);
   const started = performance.now();
-  const record = await optimizeModel(modelDir, folder.dtypes, folder.graphFiles);
+  const record = await optimizeModel(modelDir, folder.dtypes, await optimizationSources(modelDir, folder.graphFiles));
   console.log(JSON.stringify({ ...record, sources: record.sources.length, ms: Math.round(performance.now() - started) }, null, 2));
   if (record.outcome !== 'optimized') process.exit(1);
 }

@@ -5,14 +5,14 @@
  */
 import * as ort from 'onnxruntime-node';
 import { statSync } from 'node:fs';
+import { emptyCacheFeeds } from '../src/engine/vlm/modelOptimization';
 import { readOnnxHeader } from '../src/models/onnxHeader';
 import { median } from './benchStats';
 import { sessionOptions } from './machinePeaks';
 
 const HIDDEN = 1024;
-const KV_HEADS = 8;
-const HEAD_DIM = 64;
-const CONV_CACHE = 3;
+/** LFM2-350M's text_config, as config.json gives it (the decoder variants have no config beside them). */
+const TEXT_CONFIG = { hidden_size: HIDDEN, num_attention_heads: 16, num_key_value_heads: 8, conv_L_cache: 3 };
 
 export interface DecoderSpeed {
   prefillTokensPerSecond: number;
@@ -34,15 +34,6 @@ function randomEmbeds(tokens: number, seed: number): ort.Tensor {
     data[i] = state / 2 ** 32 - 0.5;
   }
   return new ort.Tensor('float32', data, [1, tokens, HIDDEN]);
-}
-
-function emptyCaches(session: ort.InferenceSession): Record<string, ort.Tensor> {
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const name of session.inputNames) {
-    if (name.startsWith('past_conv')) feeds[name] = new ort.Tensor('float32', new Float32Array(HIDDEN * CONV_CACHE), [1, HIDDEN, CONV_CACHE]);
-    else if (name.startsWith('past_key_values')) feeds[name] = new ort.Tensor('float32', new Float32Array(0), [1, KV_HEADS, 0, HEAD_DIM]);
-  }
-  return feeds;
 }
 
 /** past_* inputs from the present_* outputs of the previous step. */
@@ -74,7 +65,7 @@ export async function measureOrtDecoder(path: string, threads: number, promptTok
   // Run 0 warms up allocations and is not counted.
   for (let run = 0; run <= runs; run++) {
     let started = performance.now();
-    let outputs = await session.run({ inputs_embeds: randomEmbeds(promptTokens, run + 1), attention_mask: mask(promptTokens), ...emptyCaches(session) });
+    let outputs = await session.run(emptyCacheFeeds(session, randomEmbeds(promptTokens, run + 1), TEXT_CONFIG));
     const prefillMs = performance.now() - started;
     logitPositions = Number(outputs.logits!.dims[1]);
     started = performance.now();

@@ -9,7 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../test/support/paths';
 import { writeMarkedSection } from './docsSection';
-import { round, type MachinePeaks } from './machinePeaks';
+import { round } from './benchStats';
+import type { MachinePeaks } from './machinePeaks';
 
 const results = join(repoRoot, 'bench', 'results');
 const docs = join(repoRoot, 'docs', 'performance.md');

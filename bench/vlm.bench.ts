@@ -16,7 +16,8 @@ import { promisify } from 'node:util';
 import { EngineClient } from '../src/client/engineClient';
 import { resolveOptions } from '../src/protocol/options';
 import { enginePath, repoRoot } from '../test/support/paths';
-import { measurePeaks, round, type MachinePeaks } from './machinePeaks';
+import { round } from './benchStats';
+import { measurePeaks, type MachinePeaks } from './machinePeaks';
 
 const runs = Number(process.argv[2] ?? 3);
 const models = join(repoRoot, 'bench', 'models');

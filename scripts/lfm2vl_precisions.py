@@ -114,22 +114,20 @@ def to_float16(model: onnx.ModelProto) -> None:
                 attribute.t.CopyFrom(numpy_helper.from_array(half(numpy_helper.to_array(attribute.t)), attribute.t.name))
             if node.op_type == "Cast" and attribute.name == "to" and attribute.i == TensorProto.FLOAT:
                 attribute.i = TensorProto.FLOAT16
-    edges = []
-    for graph_input in graph.input:
-        if graph_input.type.tensor_type.elem_type != TensorProto.FLOAT:
-            continue
+    def renamed(name: str, old: str, new: str) -> str:
+        return new if name == old else name
+
+    edges, tail = [], []
+    for graph_input in (i for i in graph.input if i.type.tensor_type.elem_type == TensorProto.FLOAT):
         cast = f"{graph_input.name}_fp16"
         for node in graph.node:
-            node.input[:] = [cast if name == graph_input.name else name for name in node.input]
+            node.input[:] = [renamed(name, graph_input.name, cast) for name in node.input]
         edges.append(helper.make_node("Cast", [graph_input.name], [cast], name=f"{cast}_cast", to=TensorProto.FLOAT16))
-    tail = []
-    for graph_output in graph.output:
-        if graph_output.type.tensor_type.elem_type != TensorProto.FLOAT:
-            continue
+    for graph_output in (o for o in graph.output if o.type.tensor_type.elem_type == TensorProto.FLOAT):
         inner = f"{graph_output.name}_fp16"
         for node in graph.node:
-            node.output[:] = [inner if name == graph_output.name else name for name in node.output]
-            node.input[:] = [inner if name == graph_output.name else name for name in node.input]
+            node.output[:] = [renamed(name, graph_output.name, inner) for name in node.output]
+            node.input[:] = [renamed(name, graph_output.name, inner) for name in node.input]
         tail.append(helper.make_node("Cast", [inner], [graph_output.name], name=f"{inner}_cast", to=TensorProto.FLOAT))
     nodes = [*edges, *graph.node, *tail]
     del graph.node[:]

@@ -261,7 +261,7 @@ export class EngineService {
     let record = await readOptimization(modelDir, { dtype: folder.dtypes, files });
     if (!record) {
       this.progress(id, 'optimizing-model');
-      record = await optimizeModel(modelDir, folder.dtypes, folder.graphFiles);
+      record = await optimizeModel(modelDir, folder.dtypes, files);
     }
     return record.outcome === 'optimized' ? optimizedDir(modelDir) : undefined;
   }

@@ -97,7 +97,8 @@ function isStale(owner: LockOwner): boolean {
   return !isProcessAlive(owner.pid);
 }
 
-function isProcessAlive(pid: number): boolean {
+/** Whether a process with this id runs on this machine (EPERM: it does, under another user). */
+export function isProcessAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

@@ -7,12 +7,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
+import { emptyCacheFeeds, type TextConfig } from '../../src/engine/vlm/modelOptimization';
 import { imageFixture, repoRoot } from '../support/paths';
 import { suiteScratchDir } from '../support/scratchDir';
 
 const PYTHON = '/usr/bin/python3';
 const TINY = join(repoRoot, 'test', 'fixtures', 'models', 'lfm2-vl-tiny');
 const HIDDEN = 64;
+const TINY_TEXT_CONFIG = JSON.parse(readFileSync(join(TINY, 'config.json'), 'utf8')).text_config as TextConfig;
 const available = spawnSync(PYTHON, ['-c', 'import onnx, numpy'], { stdio: 'ignore' }).status === 0;
 
 /** Pearson correlation: quantisation noise keeps it near 1; a wrongly packed weight does not. */
@@ -31,14 +33,8 @@ function correlation(a: Float32Array, b: Float32Array): number {
 async function prefillLogits(path: string): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(path);
   const tokens = 6;
-  const feeds: Record<string, ort.Tensor> = {
-    inputs_embeds: new ort.Tensor('float32', Float32Array.from({ length: tokens * HIDDEN }, (_, i) => ((i * 7919) % 1009) / 1009 - 0.5), [1, tokens, HIDDEN]),
-    attention_mask: new ort.Tensor('int64', new BigInt64Array(tokens).fill(1n), [1, tokens]),
-  };
-  for (const name of session.inputNames) {
-    if (name.startsWith('past_conv')) feeds[name] = new ort.Tensor('float32', new Float32Array(HIDDEN * 3), [1, HIDDEN, 3]);
-    else if (name.startsWith('past_key_values')) feeds[name] = new ort.Tensor('float32', new Float32Array(0), [1, 2, 0, 16]);
-  }
+  const embeds = new ort.Tensor('float32', Float32Array.from({ length: tokens * HIDDEN }, (_, i) => ((i * 7919) % 1009) / 1009 - 0.5), [1, tokens, HIDDEN]);
+  const feeds = emptyCacheFeeds(session, embeds, TINY_TEXT_CONFIG);
   const { logits } = await session.run(feeds);
   await session.release();
   // Centred per vocabulary entry across positions: the fixture's constant logit bias would

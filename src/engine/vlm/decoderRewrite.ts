@@ -268,8 +268,6 @@ export async function rewriteDecoder(graphPath: string): Promise<DecoderRewrite 
   const initializers = new Map(graph.filter((f) => f.number === GRAPH.initializer).map(parseInitializer).map((init) => [init.name, init]));
 
   const replaced = new Map<WireField, Uint8Array>();
-  const dropped = new Set<WireField>();
-  const added: Uint8Array[] = [];
   for (const node of nodes.filter((n) => n.opType === 'MatMulNBits' && n.domain === 'com.microsoft')) {
     const rewritten = withAccuracyLevel(node);
     if (rewritten) replaced.set(node.field, rewritten);
@@ -278,39 +276,49 @@ export async function rewriteDecoder(graphPath: string): Promise<DecoderRewrite 
 
   const vocabulary = vocabularyOf(graph);
   const layer = vocabulary ? findOutputLayer(nodes, initializers, vocabulary) : undefined;
-  let outputLayer: DecoderRewrite['outputLayer'];
-  let outputNode: ((lastPositionOnly: boolean) => Uint8Array) | undefined;
-  let headField: WireField | undefined;
-  let hidden = '';
-  if (layer) {
-    const [rows, columns] = layer.layout === 'vocabByHidden' ? [layer.weight.dims[0]!, layer.weight.dims[1]!] : [layer.weight.dims[1]!, layer.weight.dims[0]!];
-    const { packed, scales } = quantizeRows(await floatsOf(layer.weight, graphPath), rows, columns, layer.layout);
-    const names = { weights: 'loupe_output_layer.q8.B', scales: 'loupe_output_layer.q8.scales' };
-    outputNode = (lastPositionOnly) => quantizedOutputNode(layer, lastPositionOnly ? LAST_POSITION.output : layer.matmul.inputs[0]!, rows, columns, names.weights, names.scales);
-    headField = layer.matmul.field;
-    hidden = layer.matmul.inputs[0]!;
-    added.push(tensor(names.weights, [rows, Math.ceil(columns / BLOCK), BLOCK], DATA_TYPE.uint8, packed));
-    added.push(tensor(names.scales, [scales.length], DATA_TYPE.float, new Uint8Array(scales.buffer)));
-    const graphEnds = new Set(graph.filter((f) => f.number === GRAPH.input || f.number === GRAPH.output).map((f) => textField(fieldsOf(f.payload), VALUE_INFO.name)));
-    const stillUsed = (name: string, except: Node[]) => graphEnds.has(name) || nodes.some((node) => !except.includes(node) && node.inputs.includes(name));
-    const removedNodes = [layer.matmul];
-    if (layer.transpose && !stillUsed(layer.transpose.outputs[0]!, [layer.matmul])) {
-      dropped.add(layer.transpose.field);
-      removedNodes.push(layer.transpose);
-    }
-    if (!stillUsed(layer.weight.name, removedNodes)) dropped.add(layer.weight.field);
-    outputLayer = { rows, columns, bits: OUTPUT_LAYER_BITS };
-  }
-  if (accuracyLevelNodes === 0 && !outputLayer) return undefined;
+  const head = layer && (await quantizedHead(layer, graph, nodes, graphPath));
+  if (accuracyLevelNodes === 0 && !head) return undefined;
 
   const bytes = ({ lastPositionOnly }: { lastPositionOnly: boolean }) => {
-    const slice = lastPositionOnly && outputNode ? lastPositionSlice(hidden) : undefined;
-    const fieldBytes = (f: WireField) => {
-      if (f !== headField || !outputNode) return replaced.get(f) ?? f.raw;
-      return slice ? message(slice.node, outputNode(true)) : outputNode(false);
-    };
-    const graphBytes = message(...graph.filter((f) => !dropped.has(f)).map(fieldBytes), ...added, ...(slice?.constants ?? []));
+    const fieldBytes = (f: WireField) => (f === head?.field ? message(...head.nodes(lastPositionOnly)) : (replaced.get(f) ?? f.raw));
+    const kept = graph.filter((f) => !head?.dropped.includes(f));
+    const graphBytes = message(...kept.map(fieldBytes), ...(head?.initializers(lastPositionOnly) ?? []));
     return message(...modelFields.map((f) => (f === graphField ? bytesField(MODEL.graph, graphBytes) : f.raw)));
   };
-  return { bytes, accuracyLevelNodes, ...(outputLayer && { outputLayer }) };
+  return { bytes, accuracyLevelNodes, ...(head && { outputLayer: head.outputLayer }) };
+}
+
+interface QuantizedHead {
+  /** The output layer's MatMul, whose place the new nodes take. */
+  field: WireField;
+  nodes(lastPositionOnly: boolean): Uint8Array[];
+  initializers(lastPositionOnly: boolean): Uint8Array[];
+  /** The Transpose and fp32 table, when nothing else reads them. */
+  dropped: WireField[];
+  outputLayer: NonNullable<DecoderRewrite['outputLayer']>;
+}
+
+async function quantizedHead(layer: OutputLayer, graph: WireField[], nodes: Node[], graphPath: string): Promise<QuantizedHead> {
+  const [rows, columns] = layer.layout === 'vocabByHidden' ? [layer.weight.dims[0]!, layer.weight.dims[1]!] : [layer.weight.dims[1]!, layer.weight.dims[0]!];
+  const { packed, scales } = quantizeRows(await floatsOf(layer.weight, graphPath), rows, columns, layer.layout);
+  const names = { weights: 'loupe_output_layer.q8.B', scales: 'loupe_output_layer.q8.scales' };
+  const weights = [
+    tensor(names.weights, [rows, Math.ceil(columns / BLOCK), BLOCK], DATA_TYPE.uint8, packed),
+    tensor(names.scales, [scales.length], DATA_TYPE.float, new Uint8Array(scales.buffer)),
+  ];
+  const hidden = layer.matmul.inputs[0]!;
+  const slice = lastPositionSlice(hidden);
+  const graphEnds = new Set(graph.filter((f) => f.number === GRAPH.input || f.number === GRAPH.output).map((f) => textField(fieldsOf(f.payload), VALUE_INFO.name)));
+  const stillUsed = (name: string, except: Node[]) => graphEnds.has(name) || nodes.some((node) => !except.includes(node) && node.inputs.includes(name));
+  const removed = [layer.matmul];
+  if (layer.transpose && !stillUsed(layer.transpose.outputs[0]!, removed)) removed.push(layer.transpose);
+  const dropped = removed.filter((node) => node !== layer.matmul).map((node) => node.field);
+  if (!stillUsed(layer.weight.name, removed)) dropped.push(layer.weight.field);
+  return {
+    field: layer.matmul.field,
+    nodes: (last) => (last ? [slice.node, quantizedOutputNode(layer, LAST_POSITION.output, rows, columns, names.weights, names.scales)] : [quantizedOutputNode(layer, hidden, rows, columns, names.weights, names.scales)]),
+    initializers: (last) => (last ? [...weights, ...slice.constants] : weights),
+    dropped,
+    outputLayer: { rows, columns, bits: OUTPUT_LAYER_BITS },
+  };
 }

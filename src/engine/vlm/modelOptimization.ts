@@ -9,6 +9,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AutoTokenizer } from '@huggingface/transformers';
+import { isProcessAlive } from '../../models/downloadLock';
 import { placeFile } from '../../models/importFolder';
 import { MARKER_FILE, readInstalledMarker } from '../../models/installedMarker';
 import { graphFile, type DtypeMap } from '../../models/modelLayout';
@@ -23,7 +24,7 @@ const PROBE =
   '<|im_start|>user\nDescribe this screenshot for a developer: a settings dialog titled "Network" with a ' +
   'proxy field, two checkboxes and Save and Cancel buttons.<|im_end|>\n<|im_start|>assistant\nThe screenshot shows';
 
-interface TextConfig {
+export interface TextConfig {
   hidden_size?: number;
   num_attention_heads?: number;
   num_key_value_heads?: number;
@@ -31,8 +32,8 @@ interface TextConfig {
   conv_L_cache?: number;
 }
 
-/** Inputs for one prefill from empty caches, built from the session's own input names. */
-function prefillFeeds(session: ort.InferenceSession, embeds: ort.Tensor, text: TextConfig): Record<string, ort.Tensor> {
+/** Inputs for one prefill from empty caches, built from the decoder session's own input names. */
+export function emptyCacheFeeds(session: ort.InferenceSession, embeds: ort.Tensor, text: TextConfig): Record<string, ort.Tensor> {
   const tokens = embeds.dims[1]!;
   const hidden = text.hidden_size ?? embeds.dims[2]!;
   const kvHeads = text.num_key_value_heads ?? text.num_attention_heads ?? 1;
@@ -56,7 +57,7 @@ function prefillFeeds(session: ort.InferenceSession, embeds: ort.Tensor, text: T
 async function logitsOf(graphPath: string, embeds: ort.Tensor, text: TextConfig): Promise<{ data: Float32Array; vocabulary: number }> {
   const session = await ort.InferenceSession.create(graphPath, { intraOpNumThreads: inferenceThreads(), extra: NO_SPINNING });
   try {
-    const { logits } = await session.run(prefillFeeds(session, embeds, text));
+    const { logits } = await session.run(emptyCacheFeeds(session, embeds, text));
     if (!logits || logits.type !== 'float32') throw new Error('the decoder gives no fp32 logits');
     return { data: logits.data as Float32Array, vocabulary: logits.dims.at(-1)! };
   } finally {
@@ -86,7 +87,7 @@ async function placeFiles(modelDir: string, target: string, files: string[]): Pr
 }
 
 /** Written beside and renamed over: never through a path that could be a hard link to a downloaded file. */
-async function replaceFile(path: string, bytes: Uint8Array): Promise<void> {
+async function writeByRename(path: string, bytes: Uint8Array): Promise<void> {
   await writeFile(`${path}.tmp`, bytes);
   await rename(`${path}.tmp`, path);
 }
@@ -101,13 +102,12 @@ export async function optimizationSources(modelDir: string, graphFiles: string[]
 }
 
 /**
- * Makes the optimised copy of an installed q4 model, verifies it and records the outcome (also
- * when it fails: the work is not repeated until the files change). Returns the record. The copy
- * is assembled in a scratch folder with its record and renamed into place whole, so a reader
- * sees the old copy, none, or the new one.
+ * Makes the optimised copy of an installed q4 model from `files` (optimizationSources), verifies
+ * it and records the outcome (also when it fails: the work is not repeated until the files
+ * change). Returns the record. The copy is assembled in a scratch folder with its record and
+ * renamed into place whole, so a reader sees the old copy, none, or the new one.
  */
-export async function optimizeModel(modelDir: string, dtypes: DtypeMap, graphFiles: string[]): Promise<Optimization> {
-  const files = await optimizationSources(modelDir, graphFiles);
+export async function optimizeModel(modelDir: string, dtypes: DtypeMap, files: string[]): Promise<Optimization> {
   const base = { schemaVersion: 1 as const, optimizerVersion: OPTIMIZER_VERSION, dtype: dtypes, sources: await stampsOf(modelDir, files), accuracyLevelNodes: 0, createdAt: new Date().toISOString() };
   const scratch = `${optimizedDir(modelDir)}.${process.pid}.tmp`;
   await removeAbandonedScratch(modelDir);
@@ -128,16 +128,7 @@ async function removeAbandonedScratch(modelDir: string): Promise<void> {
   for (const name of await readdir(modelDir)) {
     const pid = Number(name.slice(prefix.length, -'.tmp'.length));
     if (!name.startsWith(prefix) || !name.endsWith('.tmp') || !Number.isInteger(pid)) continue;
-    if (pid === process.pid || !isRunning(pid)) await rm(join(modelDir, name), { recursive: true, force: true });
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if (pid === process.pid || !isProcessAlive(pid)) await rm(join(modelDir, name), { recursive: true, force: true });
   }
 }
 
@@ -168,7 +159,7 @@ async function buildCopy(modelDir: string, dtypes: DtypeMap, files: string[], sc
   const rewrite = await rewriteDecoder(join(modelDir, decoder));
   if (!rewrite) return { ...base, outcome: 'unchanged', reason: 'its 4-bit layers already use int8 arithmetic and its output layer is not fp32' };
   await placeFiles(modelDir, scratch, files.filter((file) => file !== decoder));
-  await replaceFile(join(scratch, decoder), rewrite.bytes({ lastPositionOnly: false }));
+  await writeByRename(join(scratch, decoder), rewrite.bytes({ lastPositionOnly: false }));
   const changes = { accuracyLevelNodes: rewrite.accuracyLevelNodes, ...(rewrite.outputLayer && { outputLayer: rewrite.outputLayer }) };
 
   const config = JSON.parse(await readFile(join(modelDir, 'config.json'), 'utf8')) as { text_config?: TextConfig };
