@@ -20,9 +20,11 @@ describe('the CPU-optimised copy of an installed model', { skip: !available && '
   let revision: string;
   let plainFolder: string;
 
-  const loupe = (...args: string[]) =>
-    spawnSync(process.execPath, [join(repoRoot, 'dist', 'cli.js'), ...args], { encoding: 'utf8', env: { ...process.env, LOUPE_HOME: join(scratch(), 'home') } });
-  const ask = (model: string) => loupe('ask', imageFixture('screenshot-256x384.png'), 'What is this?', '--model', model, '--json', '--max-new-tokens', '4');
+  const loupeWith = (env: NodeJS.ProcessEnv, ...args: string[]) =>
+    spawnSync(process.execPath, [join(repoRoot, 'dist', 'cli.js'), ...args], { encoding: 'utf8', env: { ...process.env, LOUPE_HOME: join(scratch(), 'home'), ...env } });
+  const loupe = (...args: string[]) => loupeWith({}, ...args);
+  const askWith = (env: NodeJS.ProcessEnv, model: string) => loupeWith(env, 'ask', imageFixture('screenshot-256x384.png'), 'What is this?', '--model', model, '--json', '--max-new-tokens', '4');
+  const ask = (model: string) => askWith({}, model);
   const record = () => JSON.parse(readFileSync(join(revision, 'loupe-optimized', 'optimized.json'), 'utf8')) as Record<string, unknown> & { verification: { top1Agreement: number; meanKl: number } };
   const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -37,6 +39,13 @@ describe('the CPU-optimised copy of an installed model', { skip: !available && '
     assert.equal(imported.status, 0, imported.stderr);
     const modelDir = join(scratch(), 'home', 'models', 'tiny-q4');
     revision = join(modelDir, readdirSync(modelDir)[0]!);
+  });
+
+  it('is not made when turned off (LOUPE_OPTIMIZE_MODELS=0, the CLI form of loupe.model.optimizeForCpu)', () => {
+    const run = askWith({ LOUPE_OPTIMIZE_MODELS: '0' }, 'tiny-q4');
+    assert.equal(run.status, 0, run.stderr);
+    assert.doesNotMatch(run.stderr, /optimising/);
+    assert.ok(!existsSync(join(revision, 'loupe-optimized')));
   });
 
   it('is made and verified before the first answer, beside the download, which stays as it was', () => {
