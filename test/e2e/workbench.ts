@@ -75,22 +75,28 @@ export async function closeAllEditors(page: Page): Promise<void> {
 }
 
 /**
- * Opens the command palette and returns its input once it takes typing. Once in CI the widget
- * showed while still `inert` (as its close animation leaves it) and stayed so for a minute: then it
- * is closed and opened again.
+ * Opens the command palette and types `text` into it. Two things went wrong here in CI: the widget
+ * showed while still `inert` (as its close animation leaves it) and stayed so for a minute, and a
+ * webview tab selected just before took focus late, which closes the palette under the typing.
+ * Either way it is closed and opened again until the text stands in a palette that takes input.
  */
-export async function openCommandPalette(page: Page): Promise<Locator> {
+export async function openCommandPalette(page: Page, text: string): Promise<void> {
   const input = page.locator('.quick-input-widget input.input');
   const deadline = Date.now() + LONG;
   for (;;) {
     await page.keyboard.press('F1');
     await input.waitFor({ state: 'visible', timeout: LONG });
-    const inertAncestor = () => input.evaluate((element) => element.closest('[inert]')?.className ?? '');
+    const inertAncestor = () => input.evaluate((element) => element.closest('[inert]')?.className ?? '').catch(() => '');
     const inert = await waitFor('the command palette to take input', inertAncestor, (name) => name === '', 3_000).catch(() => undefined);
-    if (inert !== undefined) return input;
-    console.error(`# the command palette opened inert (${await inertAncestor()}); reopening it`);
+    if (inert === undefined) console.error(`# the command palette opened inert (${await inertAncestor()}); reopening it`);
+    else if (await input.fill(text, { timeout: 3_000 }).then(() => true, () => false)) {
+      // Still open a moment later, with the text: nothing took focus away meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      if ((await input.isVisible()) && (await input.inputValue().catch(() => '')) === text) return;
+      console.error('# the command palette closed under the typing; reopening it');
+    }
     await page.keyboard.press('Escape');
-    if (Date.now() > deadline) throw new Error('The command palette never took input: it stayed inert');
+    if (Date.now() > deadline) throw new Error(`The command palette never took "${text}"`);
   }
 }
 
@@ -102,8 +108,7 @@ export async function runCommand(page: Page, title: string, timeoutMs = LONG): P
   const item = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const input = await openCommandPalette(page);
-    await input.fill(`>${title}`);
+    await openCommandPalette(page, `>${title}`);
     try {
       await item.waitFor({ timeout: 5_000 });
       break;
@@ -185,8 +190,7 @@ export function askPanel(page: Page): FrameLocator {
 
 /** Opens a workspace file through Quick Open, in the active editor group. */
 export async function quickOpen(page: Page, fileName: string): Promise<void> {
-  const input = await openCommandPalette(page);
-  await input.fill(fileName);
+  await openCommandPalette(page, fileName);
   // The focused row, which Enter opens: the list may still show the recent files meanwhile.
   await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: fileName }).first().waitFor({ timeout: LONG });
   await page.keyboard.press('Enter');
