@@ -93,6 +93,15 @@ describe('OCR on the evaluation set', () => {
     }
   });
 
+  it('finds every word in @2x charts and diagrams that it finds at 1x (large text is looked at half size too)', () => {
+    const doubled = [...select('chart', 2), ...select('diagram', 2)];
+    assert.ok(doubled.length >= 3);
+    for (const { fixture, recall } of doubled) {
+      const single = measured.get(fixture.name.replace('@2x', '@1x'))!;
+      assert.ok(recall >= single.recall, `${fixture.name}: word recall ${percent(recall)} vs 1x ${percent(single.recall)}`);
+    }
+  });
+
   it('finds the words of charts and diagrams (their reading order is ambiguous, so CER is loose)', () => {
     const graphics = [...select('chart'), ...select('diagram')];
     assert.ok(graphics.length >= 4);
