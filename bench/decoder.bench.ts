@@ -29,7 +29,7 @@ const ORT_DECODERS = [
   { name: 'onnx q4, accuracy_level 4, fp32 output layer (as the export)', path: 'lfm2-vl-450m-random-q4/onnx/decoder_model_merged_q4.onnx' },
   { name: 'onnx q4, 8-bit output layer', path: 'lfm2-vl-450m-random-decoders/q4-head8.onnx' },
   { name: 'onnx q4, 4-bit output layer', path: 'lfm2-vl-450m-random-decoders/q4-head4.onnx' },
-  { name: 'onnx q4 as Loupe runs an installed model (optimised copy: 8-bit output layer, next-token logits only)', path: 'lfm2-vl-450m-random-q4/loupe-optimized/onnx/decoder_model_merged_q4.onnx' },
+  { name: 'onnx q4 as Loupe runs an installed model (optimised copy: 8-bit output layer, short convolutions as multiply-adds, next-token logits only)', path: 'lfm2-vl-450m-random-q4/loupe-optimized/onnx/decoder_model_merged_q4.onnx' },
 ];
 const GGUFS = [
   { name: 'llama.cpp Q4_0 (output Q6_K)', path: 'lfm2-350m-random-Q4_0.gguf' },

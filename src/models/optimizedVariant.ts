@@ -14,7 +14,7 @@ import { DTYPES, GRAPH_NAMES, type DtypeMap } from './modelLayout';
 export const OPTIMIZED_DIR = 'loupe-optimized';
 export const OPTIMIZED_MARKER = 'optimized.json';
 /** Raised when the rewrite changes, so every copy made by an older one is made again. */
-export const OPTIMIZER_VERSION = 1;
+export const OPTIMIZER_VERSION = 2;
 
 const DtypeSchema = z.enum(DTYPES);
 export const OptimizationSchema = z.object({
@@ -26,6 +26,7 @@ export const OptimizationSchema = z.object({
   /** optimized: the copy is used; unchanged: nothing to do; rejected: failed verification; failed: could not be made. */
   outcome: z.enum(['optimized', 'unchanged', 'rejected', 'failed']),
   accuracyLevelNodes: z.number().int().nonnegative(),
+  depthwiseConvNodes: z.number().int().nonnegative(),
   outputLayer: z.object({ rows: z.number().int(), columns: z.number().int(), bits: z.number().int() }).optional(),
   /** The output layer reads only the last position (logits for the next token only). */
   lastPositionOnly: z.boolean().optional(),
@@ -82,6 +83,7 @@ export function describeOptimization(marker: Optimization | undefined, model: { 
   const changes = [
     marker.accuracyLevelNodes > 0 && `int8 arithmetic for ${marker.accuracyLevelNodes} 4-bit layers`,
     marker.outputLayer && `output layer ${marker.outputLayer.rows}×${marker.outputLayer.columns} fp32 → ${marker.outputLayer.bits}-bit`,
+    marker.depthwiseConvNodes > 0 && `${marker.depthwiseConvNodes} short convolutions as multiply-adds`,
     marker.lastPositionOnly && 'next-token logits only',
   ].filter(Boolean);
   switch (marker.outcome) {

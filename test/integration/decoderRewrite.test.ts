@@ -1,7 +1,8 @@
-// The output-layer rewrite on the layout of the real export, which the generated models do not
-// have: logits = hidden x Transpose(embedding table), the table also read by a Gather. Built here
-// byte by byte (onnx.proto field numbers), rewritten, and run in ONNX Runtime against the
-// original. (The logits of a synthetic table have near ties, so they are compared by value.)
+// The decoder rewrites on layouts of the real export, built here byte by byte (onnx.proto field
+// numbers), rewritten, and run in ONNX Runtime against the original: the output layer as
+// logits = hidden x Transpose(embedding table), the table also read by a Gather (the generated
+// models do not have it; the logits of a synthetic table have near ties, so they are compared by
+// value), and LFM2's short convolution as Liquid AI's builder writes it.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -114,5 +115,95 @@ describe('the output-layer rewrite on a tied embedding table', () => {
     )));
     writeFileSync(path, plain);
     assert.equal(await rewriteDecoder(path), undefined);
+  });
+});
+
+const [CHANNELS, TAPS] = [48, 3];
+const intsAttribute = (name: string, values: number[]) => bytesField(5, message(bytesField(1, name), ...values.map((v) => varintField(8, v)), varintField(20, 7)));
+
+/**
+ * LFM2's short convolution as Liquid AI's builder writes it: Concat(past_conv, x) on the time
+ * axis, then a depthwise Conv (kernel_shape [3], group = channels), beside a 4-bit layer that
+ * already has accuracy_level 4 (so the convolution is the only thing to change). `convAttributes`
+ * replace the builder's two.
+ */
+function shortConv(weight: Float32Array, convAttributes?: Uint8Array[], bias = false): Uint8Array {
+  const blocks = CHANNELS / 32;
+  const packed = Uint8Array.from({ length: CHANNELS * Math.ceil(blocks) * 16 }, (_, i) => (i * 29) % 256);
+  const scales = new Float32Array(CHANNELS * Math.ceil(blocks)).fill(0.02);
+  const graph = message(
+    node('MatMulNBits', ['hidden', 'layer.B', 'layer.scales'], ['mixed'], [intAttribute('K', CHANNELS), intAttribute('N', CHANNELS), intAttribute('bits', 4), intAttribute('block_size', 32), intAttribute('accuracy_level', 4), bytesField(7, 'com.microsoft')]),
+    node('Concat', ['past_conv', 'x'], ['window'], [intAttribute('axis', 2)]),
+    node('Conv', ['window', 'conv.weight', ...(bias ? ['conv.bias'] : [])], ['conv_out'], convAttributes ?? [intsAttribute('kernel_shape', [TAPS]), intAttribute('group', CHANNELS)]),
+    bytesField(2, 'short_conv'),
+    tensor('conv.weight', [CHANNELS, 1, TAPS], FLOAT, new Uint8Array(weight.buffer)),
+    ...(bias ? [tensor('conv.bias', [CHANNELS], FLOAT, new Uint8Array(new Float32Array(CHANNELS).fill(0.5).buffer))] : []),
+    tensor('layer.B', [CHANNELS, Math.ceil(blocks), 16], UINT8, packed),
+    tensor('layer.scales', [scales.length], FLOAT, new Uint8Array(scales.buffer)),
+    valueInfo(11, 'hidden', FLOAT, [1, 'sequence_length', CHANNELS]),
+    valueInfo(11, 'past_conv', FLOAT, [1, CHANNELS, TAPS]),
+    valueInfo(11, 'x', FLOAT, [1, CHANNELS, 'sequence_length']),
+    valueInfo(12, 'mixed', FLOAT, [1, 'sequence_length', CHANNELS]),
+    valueInfo(12, 'conv_out', FLOAT, [1, CHANNELS, 'window_length']),
+  );
+  const opsets = [bytesField(8, message(bytesField(1, ''), varintField(2, 17))), bytesField(8, message(bytesField(1, 'com.microsoft'), varintField(2, 1)))];
+  return message(varintField(1, 8), ...opsets, bytesField(7, graph));
+}
+
+describe('the depthwise convolution rewrite on LFM2\'s short convolution', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loupe-rewrite-conv-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const weight = Float32Array.from({ length: CHANNELS * TAPS }, (_, i) => Math.cos(i * 0.37) * 0.8);
+  const values = (count: number, seed: number) => Float32Array.from({ length: count }, (_, i) => Math.sin((i + seed) * 1.113) * 2);
+
+  async function outputs(path: string, steps: number) {
+    const session = await ort.InferenceSession.create(path);
+    const out = await session.run({
+      hidden: new ort.Tensor('float32', values(steps * CHANNELS, 1), [1, steps, CHANNELS]),
+      past_conv: new ort.Tensor('float32', values(CHANNELS * TAPS, 2), [1, CHANNELS, TAPS]),
+      x: new ort.Tensor('float32', values(CHANNELS * steps, 3), [1, CHANNELS, steps]),
+    });
+    await session.release();
+    return out;
+  }
+
+  async function rewrite(name: string, graph: Uint8Array) {
+    const original = join(dir, `${name}.onnx`);
+    writeFileSync(original, graph);
+    const result = await rewriteDecoder(original);
+    const path = join(dir, `${name}-rewritten.onnx`);
+    if (result) writeFileSync(path, result.bytes({ lastPositionOnly: false }));
+    return { original, path, result };
+  }
+
+  for (const [label, attributes] of [
+    ['as Liquid AI\'s builder writes it', undefined],
+    ['with the attributes torch.onnx.export spells out', [intsAttribute('kernel_shape', [TAPS]), intAttribute('group', CHANNELS), intsAttribute('pads', [0, 0]), intsAttribute('strides', [1]), intsAttribute('dilations', [1])]],
+  ] as const) {
+    it(`gives the Conv's outputs for a prompt and for one decode step, ${label}`, async () => {
+      const { original, path, result } = await rewrite(label.replace(/\W+/g, '-'), shortConv(weight, attributes ? [...attributes] : undefined));
+      assert.ok(result);
+      assert.equal(result.depthwiseConvNodes, 1);
+      assert.equal(result.accuracyLevelNodes, 0);
+      for (const steps of [7, 1]) {
+        const [before, after] = [await outputs(original, steps), await outputs(path, steps)];
+        assert.deepEqual(after.conv_out!.dims, before.conv_out!.dims);
+        const [was, now] = [before.conv_out!.data as Float32Array, after.conv_out!.data as Float32Array];
+        const worst = now.reduce((max, v, i) => Math.max(max, Math.abs(v - was[i]!)), 0);
+        assert.ok(worst < 1e-5, `${steps} steps: largest difference ${worst}`);
+        assert.deepEqual(after.mixed!.data, before.mixed!.data);
+      }
+    });
+  }
+
+  it('leaves a padded, strided or biased Conv, and a graph with nothing else to change, alone', async () => {
+    const padded = await rewrite('padded', shortConv(weight, [intsAttribute('kernel_shape', [TAPS]), intAttribute('group', CHANNELS), intsAttribute('pads', [2, 0])]));
+    assert.equal(padded.result, undefined);
+    const strided = await rewrite('strided', shortConv(weight, [intsAttribute('kernel_shape', [TAPS]), intAttribute('group', CHANNELS), intsAttribute('strides', [2])]));
+    assert.equal(strided.result, undefined);
+    const biased = await rewrite('biased', shortConv(weight, undefined, true));
+    assert.equal(biased.result, undefined);
+    const grouped = await rewrite('grouped', shortConv(weight, [intsAttribute('kernel_shape', [TAPS]), intAttribute('group', 1)]));
+    assert.equal(grouped.result, undefined);
   });
 });

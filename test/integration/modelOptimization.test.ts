@@ -60,6 +60,7 @@ describe('the CPU-optimised copy of an installed model', { skip: !available && '
     assert.equal(made.outcome, 'optimized');
     assert.ok((made.accuracyLevelNodes as number) > 0, 'the 4-bit layers get int8 arithmetic');
     assert.deepEqual(made.outputLayer, { rows: 1024, columns: 64, bits: 8 });
+    assert.ok((made.depthwiseConvNodes as number) > 0, 'the short convolutions become multiply-adds');
     assert.ok(made.verification.top1Agreement >= 0.9 && made.verification.meanKl <= 0.05, JSON.stringify(made.verification));
     for (const file of installed.files) assert.equal(sha256(join(revision, file.path)), file.sha256, `${file.path} is unchanged`);
     assert.ok(existsSync(join(revision, 'loupe-optimized', DECODER)));

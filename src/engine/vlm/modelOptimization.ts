@@ -108,7 +108,7 @@ export async function optimizationSources(modelDir: string, graphFiles: string[]
  * renamed into place whole, so a reader sees the old copy, none, or the new one.
  */
 export async function optimizeModel(modelDir: string, dtypes: DtypeMap, files: string[]): Promise<Optimization> {
-  const base = { schemaVersion: 1 as const, optimizerVersion: OPTIMIZER_VERSION, dtype: dtypes, sources: await stampsOf(modelDir, files), accuracyLevelNodes: 0, createdAt: new Date().toISOString() };
+  const base = { schemaVersion: 1 as const, optimizerVersion: OPTIMIZER_VERSION, dtype: dtypes, sources: await stampsOf(modelDir, files), accuracyLevelNodes: 0, depthwiseConvNodes: 0, createdAt: new Date().toISOString() };
   const scratch = `${optimizedDir(modelDir)}.${process.pid}.tmp`;
   await removeAbandonedScratch(modelDir);
   let record: Optimization;
@@ -157,10 +157,10 @@ export async function markCopyUnusable(modelDir: string, reason: string): Promis
 async function buildCopy(modelDir: string, dtypes: DtypeMap, files: string[], scratch: string, base: Omit<Optimization, 'outcome'>): Promise<Optimization> {
   const decoder = graphFile('decoder_model_merged', dtypes.decoder_model_merged);
   const rewrite = await rewriteDecoder(join(modelDir, decoder));
-  if (!rewrite) return { ...base, outcome: 'unchanged', reason: 'its 4-bit layers already use int8 arithmetic and its output layer is not fp32' };
+  if (!rewrite) return { ...base, outcome: 'unchanged', reason: 'its 4-bit layers already use int8 arithmetic, it has no depthwise convolution to rewrite and its output layer is not fp32' };
   await placeFiles(modelDir, scratch, files.filter((file) => file !== decoder));
   await writeByRename(join(scratch, decoder), rewrite.bytes({ lastPositionOnly: false }));
-  const changes = { accuracyLevelNodes: rewrite.accuracyLevelNodes, ...(rewrite.outputLayer && { outputLayer: rewrite.outputLayer }) };
+  const changes = { accuracyLevelNodes: rewrite.accuracyLevelNodes, depthwiseConvNodes: rewrite.depthwiseConvNodes, ...(rewrite.outputLayer && { outputLayer: rewrite.outputLayer }) };
 
   const config = JSON.parse(await readFile(join(modelDir, 'config.json'), 'utf8')) as { text_config?: TextConfig };
   const embeds = await probeEmbeddings(modelDir, dtypes);

@@ -21,6 +21,7 @@ async function modelWithRecord(outcome: Optimization['outcome'], version = OPTIM
     sources: await stampsOf(dir, ['onnx/decoder_model_merged_q4.onnx', 'config.json']),
     outcome,
     accuracyLevelNodes: 92,
+    depthwiseConvNodes: 10,
     outputLayer: { rows: 65536, columns: 1024, bits: 8 },
     lastPositionOnly: true,
     verification: { positions: 40, top1Agreement: 0.975, meanKl: 0.0004 },
@@ -73,6 +74,7 @@ test('Show Model Info names each change and the check, or why the copy is not us
     const line = describeOptimization(await readOptimization(dir, { dtype }), { enabled: true, dtype });
     assert.match(line, /int8 arithmetic for 92 4-bit layers/);
     assert.match(line, /output layer 65536×1024 fp32 → 8-bit/);
+    assert.match(line, /10 short convolutions as multiply-adds/);
     assert.match(line, /next-token logits only/);
     assert.match(line, /same next token at 98% of 40 positions/);
   } finally {
