@@ -7,6 +7,7 @@ import '../src/engine/onnxPrivacy';
 import { join } from 'node:path';
 import { inspectModelFolder } from '../src/engine/vlm/modelFiles';
 import { optimizationSources, optimizeModel } from '../src/engine/vlm/modelOptimization';
+import { readOptimization } from '../src/models/optimizedVariant';
 import { repoRoot } from '../test/support/paths';
 
 async function main(): Promise<void> {
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   const record = await optimizeModel(modelDir, folder.dtypes, await optimizationSources(modelDir, folder.graphFiles));
   console.log(JSON.stringify({ ...record, sources: record.sources.length, ms: Math.round(performance.now() - started) }, null, 2));
   if (record.outcome !== 'optimized') process.exit(1);
+  // The benches load the copy in the folder: it must be this one.
+  if ((await readOptimization(modelDir))?.createdAt !== record.createdAt) throw new Error('the copy was not put in place');
 }
 
 void main();

@@ -11,7 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { AutoTokenizer } from '@huggingface/transformers';
 import { isProcessAlive } from '../../models/downloadLock';
 import { placeFile } from '../../models/importFolder';
-import { MARKER_FILE, readInstalledMarker } from '../../models/installedMarker';
+import { MARKER_FILE } from '../../models/installedMarker';
 import { graphFile, type DtypeMap } from '../../models/modelLayout';
 import { OPTIMIZED_MARKER, OPTIMIZER_VERSION, optimizedDir, readOptimization, stampsOf, type Optimization } from '../../models/optimizedVariant';
 import { NO_SPINNING } from '../ortSpinning';
@@ -136,8 +136,9 @@ async function removeAbandonedScratch(modelDir: string): Promise<void> {
 async function putInPlace(modelDir: string, scratch: string, record: Optimization): Promise<void> {
   await mkdir(scratch, { recursive: true });
   await writeFile(join(scratch, OPTIMIZED_MARKER), `${JSON.stringify(record, null, 2)}\n`);
-  // The model may have been deleted meanwhile: then nothing is put back into its folder.
-  if (!(await readInstalledMarker(modelDir))) {
+  // The model may have been deleted meanwhile (its files are gone): then nothing is put back.
+  // Whether a folder is optimised at all (installed models only) is the engine's decision.
+  if (!(await stampsOf(modelDir, record.sources.map((source) => source.file)).then(() => true, () => false))) {
     await rm(scratch, { recursive: true, force: true });
     return;
   }
