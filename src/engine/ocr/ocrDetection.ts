@@ -89,7 +89,7 @@ async function detectAtScale(
 }
 
 /** The median height of the boxes' cores in image pixels; 0 without boxes. */
-export function medianCoreHeight(boxes: readonly DetectedBox[]): number {
+function medianCoreHeight(boxes: readonly DetectedBox[]): number {
   const heights = boxes.map(({ core }) => Math.hypot(core[3][0] - core[0][0], core[3][1] - core[0][1])).sort((a, b) => a - b);
   return heights.length ? heights[Math.floor((heights.length - 1) / 2)] : 0;
 }
