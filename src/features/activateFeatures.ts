@@ -11,7 +11,7 @@ import { registerAltTextDiagnostics } from './altTextDiagnostics';
 import { registerAltTextQuickFixes } from './altTextQuickFixes';
 import { registerAskPanel } from './askPanel/askPanel';
 import { registerImageCommands } from './imageCommands';
-import { registerModelStatus } from './modelStatus';
+import { modelStatusSource, registerModelStatus } from './modelStatus';
 import { registerModelCommands, resolveSelectedModelDir } from './models';
 import { registerPresetPicker } from './presetPicker';
 import { registerRestrictedSettingsNotice } from './restrictedSettingsNotice';
@@ -58,7 +58,12 @@ export function activateFeatures(context: vscode.ExtensionContext, settings: Set
   registerImageCommands(context, services, panel);
   registerModelStatus(context, services);
   registerPresetPicker(context, settings);
-  registerModelCommands(context, { onModelChanged: () => engine.unload(), endpointKeys, optimizeModels: () => settings.optimizeModels });
+  registerModelCommands(context, {
+    onModelChanged: () => engine.unload(),
+    onInstalledModelsChanged: () => modelStatusSource(context, services).refresh(),
+    endpointKeys,
+    optimizeModels: () => settings.optimizeModels,
+  });
   registerModelServerCommands(context, endpointKeys);
   registerRestrictedSettingsNotice(context);
   registerWelcome(context);

@@ -27,6 +27,8 @@ const acceptanceKey = (modelId: string) => `loupe.licenseAccepted.${modelId}`;
 export interface ModelCommandDeps {
   /** The selected model changed or is about to be deleted: unload it from the engine. */
   onModelChanged(): void;
+  /** A model was installed or deleted: the status bar and panel look again (an unloaded model's deletion changes no engine state). */
+  onInstalledModelsChanged(): void;
   /** Keys of model servers, whose models the picker lists beside the local ones. */
   endpointKeys: EndpointKeys;
   /** `loupe.model.optimizeForCpu`, for Show Model Info. */
@@ -114,6 +116,7 @@ class ModelCommands {
 
   /** `loupe.modelsInstalled`: the palette offers Delete Model only when there is one to delete. */
   async refreshInstalledContext(): Promise<void> {
+    this.deps.onInstalledModelsChanged();
     const installed = await listInstalled(this.storageDir).catch(() => []);
     await vscode.commands.executeCommand('setContext', 'loupe.modelsInstalled', installed.length > 0);
   }

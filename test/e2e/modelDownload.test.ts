@@ -129,6 +129,8 @@ describe('Model download and management in code-server', { timeout: 20 * 60_000 
     await hub.close();
     await askAboutPreviewedImage(page, 'screen.png');
     const panel = askPanel(page);
+    // Enter before the image has arrived asks nothing (the question stays in the box).
+    await waitFor('the previewed image in the panel', () => panel.locator('#image-caption').innerText(), (text) => text.startsWith('screen.png'));
     await panel.locator('#question').fill('What is on this screen?');
     await panel.locator('#question').press('Enter');
     await waitForAnswerStart(panel);
