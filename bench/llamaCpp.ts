@@ -10,7 +10,6 @@ import { median } from './benchStats';
 export interface LlamaCppSpeed {
   prefillTokensPerSecond: number;
   decodeTokensPerSecond: number;
-  loadMs: number;
   /** Every tensor in the file, as llama.cpp counts it: what a decode step reads (the embedding is also the output head). */
   weightBytes: number;
 }
@@ -60,9 +59,7 @@ async function timedRun(sequence: LlamaContextSequence, prompt: Token[], decodeT
 export async function measureLlamaCpp(path: string, threads: number, promptTokens = 128, decodeTokens = 32, runs = 3): Promise<LlamaCppSpeed> {
   const llama = await loadLlama();
   try {
-    const loadStarted = performance.now();
     const model = await llama.loadModel({ modelPath: path, gpuLayers: 0 });
-    const loadMs = performance.now() - loadStarted;
     // n_batch = n_ubatch = batchSize in node-llama-cpp, so a prompt up to it is one llama_decode call;
     // with one sequence a queued decode is dispatched at once, not on the next event-loop cycle.
     const context = await model.createContext({ threads, contextSize: CONTEXT_SIZE, batchSize: CONTEXT_SIZE, sequences: 1 });
@@ -79,7 +76,7 @@ export async function measureLlamaCpp(path: string, threads: number, promptToken
       prefill.push((promptTokens * 1000) / prefillMs);
       decode.push((decodeTokens * 1000) / decodeMs);
     }
-    return { prefillTokensPerSecond: median(prefill), decodeTokensPerSecond: median(decode), loadMs, weightBytes: model.size };
+    return { prefillTokensPerSecond: median(prefill), decodeTokensPerSecond: median(decode), weightBytes: model.size };
   } finally {
     // Disposes every model and context loaded through it.
     await llama.dispose();

@@ -10,7 +10,7 @@ import { NO_SPINNING } from '../src/engine/ortSpinning';
 import { repoRoot } from '../test/support/paths';
 import { median, round } from './benchStats';
 
-export const probesDir = join(repoRoot, 'bench', 'models', 'probes');
+const probesDir = join(repoRoot, 'bench', 'models', 'probes');
 
 export interface MachinePeaks {
   threads: number;

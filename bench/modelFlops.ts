@@ -12,7 +12,7 @@ const KV_WIDTH = 512; // 8 key/value heads x 64
 const VISION = { hidden: 768, ff: 3072, layers: 12, patch: 768, projector: 2048 };
 
 /** Weights every decoder token multiplies, output layer included. */
-export const DECODER_MATMUL_PARAMS =
+const DECODER_MATMUL_PARAMS =
   (CONV_LAYERS + ATTENTION_LAYERS) * 3 * HIDDEN * FFN +
   CONV_LAYERS * (HIDDEN * 3 * HIDDEN + HIDDEN * HIDDEN) +
   ATTENTION_LAYERS * (2 * HIDDEN * HIDDEN + 2 * HIDDEN * KV_WIDTH) +

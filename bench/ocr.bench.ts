@@ -28,6 +28,7 @@ import { recognizeBoxes, type RecognitionModels } from '../src/engine/ocr/ocrRec
 import { loadOcrFixtures, type OcrFixture } from '../test/support/ocrFixtures';
 import { characterErrorRate, wordRecall } from '../test/support/ocrMetrics';
 import { repoRoot } from '../test/support/paths';
+import { median } from './benchStats';
 import { writeMarkedSection } from './docsSection';
 
 const runs = Number(process.argv[2] ?? 7);
@@ -38,8 +39,6 @@ const TARGET_RECALL = 0.98;
 const DETECTION_SIDES = [960, 1280, 1600, 1920];
 const resultsPath = join(repoRoot, 'bench', 'results', 'ocr.json');
 
-const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
-const median = (values: number[]) => sorted(values)[Math.floor(values.length / 2)];
 const round = (v: number) => Math.round(v);
 const fixed = (v: number) => Number(v.toFixed(4));
 

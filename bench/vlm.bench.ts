@@ -15,6 +15,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { EngineClient } from '../src/client/engineClient';
 import { resolveOptions } from '../src/protocol/options';
+import { ocrFixtureDir } from '../test/support/ocrFixtures';
 import { enginePath, repoRoot } from '../test/support/paths';
 import { round } from './benchStats';
 import { measurePeaks, type MachinePeaks } from './machinePeaks';
@@ -76,7 +77,7 @@ async function hostEventLoop(threads: number) {
       modelDir: join(models, MIXES[0]!.dir),
       task: 'question',
       question: 'What is on this screen?',
-      image: { kind: 'path', path: join(repoRoot, 'test', 'fixtures', 'ocr', 'dashboard-1920@1x.png') },
+      image: { kind: 'path', path: join(ocrFixtureDir, 'dashboard-1920@1x.png') },
       options: resolveOptions('fast', { maxNewTokens }),
     }).result;
   await ask(1);

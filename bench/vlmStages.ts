@@ -16,11 +16,12 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import sharp from 'sharp';
 import { join } from 'node:path';
-import { imageFixture, repoRoot } from '../test/support/paths';
+import { ocrFixtureDir } from '../test/support/ocrFixtures';
+import { imageFixture } from '../test/support/paths';
 import { median } from './benchStats';
 import { decoderFlops, visionFlops } from './modelFlops';
 
-export const STAGE_CASES: Array<{ image: string; preset: PresetName }> = [
+const STAGE_CASES: Array<{ image: string; preset: PresetName }> = [
   { image: 'screenshot-256x384.png', preset: 'fast' },
   { image: 'dashboard-1920@1x.png', preset: 'fast' },
   { image: 'dashboard-1920@1x.png', preset: 'balanced' },
@@ -93,7 +94,7 @@ function inProcessEngine() {
 }
 
 /** The screenshot fixture, or one of the OCR set's (the 1920x1080 dashboard). */
-const benchImage = (name: string) => (existsSync(imageFixture(name)) ? imageFixture(name) : join(repoRoot, 'test', 'fixtures', 'ocr', name));
+const benchImage = (name: string) => (existsSync(imageFixture(name)) ? imageFixture(name) : join(ocrFixtureDir, name));
 
 function phaseAt(events: Array<{ at: number; event: EngineEvent }>, phase: string): number {
   const found = events.find(({ event }) => event.type === 'progress' && event.phase === phase);
@@ -147,7 +148,6 @@ async function main(): Promise<void> {
         visionFlops: of('vision').reduce((sum, call) => sum + call.flops, 0),
         embedMs: of('embed').reduce((sum, call) => sum + call.ms, 0),
         prefillMs: prefill!.ms,
-        prefillTokens: stats.promptTokens,
         prefillFlops: prefill!.flops,
         decodeStepMs: steps.length > 0 ? median(steps.map((step) => step.ms)) : 0,
         sessionMs,

@@ -64,10 +64,7 @@ export async function readOptimization(modelDir: string, current?: { dtype: Dtyp
   if (current && GRAPH_NAMES.some((graph) => marker.dtype[graph] !== current.dtype[graph])) return undefined;
   const recorded = marker.sources.map((source) => source.file);
   if (current?.files && (current.files.length !== recorded.length || current.files.some((file) => !recorded.includes(file)))) return undefined;
-  const now = await stampsOf(
-    modelDir,
-    marker.sources.map((source) => source.file),
-  ).catch(() => undefined);
+  const now = await stampsOf(modelDir, recorded).catch(() => undefined);
   const unchanged = now?.every((stamp, i) => stamp.size === marker.sources[i]!.size && stamp.mtimeMs === marker.sources[i]!.mtimeMs);
   return unchanged ? marker : undefined;
 }

@@ -24,6 +24,10 @@ const node = (op: string, inputs: string[], outputs: string[], extra: Uint8Array
 const tensor = (name: string, dims: number[], type: number, raw: Uint8Array) =>
   bytesField(5, message(...dims.map((d) => varintField(1, d)), varintField(2, type), bytesField(8, name), bytesField(9, raw)));
 const dim = (value: number | string) => bytesField(1, typeof value === 'number' ? varintField(1, value) : bytesField(2, value));
+/** A ModelProto (IR 8) around a graph, importing the ONNX (17) and com.microsoft opsets. */
+const onnxModel = (graph: Uint8Array) =>
+  message(varintField(1, 8), bytesField(8, message(bytesField(1, ''), varintField(2, 17))), bytesField(8, message(bytesField(1, 'com.microsoft'), varintField(2, 1))), bytesField(7, graph));
+const largestDifference = (a: Float32Array, b: Float32Array) => a.reduce((max, v, i) => Math.max(max, Math.abs(v - b[i]!)), 0);
 const valueInfo = (field: number, name: string, elemType: number, dims: Array<number | string>) =>
   bytesField(field, message(bytesField(1, name), bytesField(2, bytesField(1, message(varintField(1, elemType), bytesField(2, message(...dims.map(dim))))))));
 
@@ -52,8 +56,7 @@ function tiedHead(table: Float32Array, withEmbedding: boolean): Uint8Array {
     valueInfo(12, 'logits', FLOAT, [1, 'sequence_length', VOCAB]),
     ...(withEmbedding ? [valueInfo(12, 'embeds', FLOAT, [1, 'sequence_length', HIDDEN])] : []),
   );
-  const opsets = [bytesField(8, message(bytesField(1, ''), varintField(2, 17))), bytesField(8, message(bytesField(1, 'com.microsoft'), varintField(2, 1)))];
-  return message(varintField(1, 8), ...opsets, bytesField(7, graph));
+  return onnxModel(graph);
 }
 
 describe('the output-layer rewrite on a tied embedding table', () => {
@@ -86,7 +89,7 @@ describe('the output-layer rewrite on a tied embedding table', () => {
     assert.deepEqual(rewrite.outputLayer, { rows: VOCAB, columns: HIDDEN, bits: 8 });
     const [was, now] = [before.logits.data as Float32Array, result.logits.data as Float32Array];
     const range = Math.max(...was) - Math.min(...was);
-    const worst = now.reduce((max, v, i) => Math.max(max, Math.abs(v - was[i]!)), 0);
+    const worst = largestDifference(now, was);
     assert.ok(worst < 0.02 * range, `largest logit difference ${worst} of a ${range} range`);
     // The embedding still reads the fp32 table, unchanged.
     assert.deepEqual(result.embeds!.data, before.embeds!.data);
@@ -98,21 +101,21 @@ describe('the output-layer rewrite on a tied embedding table', () => {
     assert.ok(statSync(dropped.path).size < statSync(kept.path).size - VOCAB * HIDDEN * 4 * 0.9, 'the fp32 table is gone');
     assert.deepEqual(dropped.after.logits.dims, [1, 1, VOCAB]);
     const last = (dropped.before.logits.data as Float32Array).subarray((TOKENS - 1) * VOCAB);
-    const worst = (dropped.after.logits.data as Float32Array).reduce((max, v, i) => Math.max(max, Math.abs(v - last[i]!)), 0);
+    const worst = largestDifference(dropped.after.logits.data as Float32Array, last);
     assert.ok(worst < 0.05, `largest logit difference ${worst}`);
   });
 
   it('leaves a graph without 4-bit layers alone', async () => {
     const path = join(dir, 'fp32.onnx');
     // The same tail without its 4-bit layer: not a q4 decoder.
-    const plain = message(varintField(1, 8), bytesField(8, message(bytesField(1, ''), varintField(2, 17))), bytesField(7, message(
+    const plain = onnxModel(message(
       node('Transpose', ['table'], ['table_t']),
       node('MatMul', ['hidden', 'table_t'], ['logits']),
       bytesField(2, 'plain'),
       tensor('table', [VOCAB, HIDDEN], FLOAT, new Uint8Array(table.buffer)),
       valueInfo(11, 'hidden', FLOAT, [1, 'sequence_length', HIDDEN]),
       valueInfo(12, 'logits', FLOAT, [1, 'sequence_length', VOCAB]),
-    )));
+    ));
     writeFileSync(path, plain);
     assert.equal(await rewriteDecoder(path), undefined);
   });
@@ -146,8 +149,7 @@ function shortConv(weight: Float32Array, convAttributes?: Uint8Array[], bias = f
     valueInfo(12, 'mixed', FLOAT, [1, 'sequence_length', CHANNELS]),
     valueInfo(12, 'conv_out', FLOAT, [1, CHANNELS, 'window_length']),
   );
-  const opsets = [bytesField(8, message(bytesField(1, ''), varintField(2, 17))), bytesField(8, message(bytesField(1, 'com.microsoft'), varintField(2, 1)))];
-  return message(varintField(1, 8), ...opsets, bytesField(7, graph));
+  return onnxModel(graph);
 }
 
 describe('the depthwise convolution rewrite on LFM2\'s short convolution', () => {
@@ -189,7 +191,7 @@ describe('the depthwise convolution rewrite on LFM2\'s short convolution', () =>
         const [before, after] = [await outputs(original, steps), await outputs(path, steps)];
         assert.deepEqual(after.conv_out!.dims, before.conv_out!.dims);
         const [was, now] = [before.conv_out!.data as Float32Array, after.conv_out!.data as Float32Array];
-        const worst = now.reduce((max, v, i) => Math.max(max, Math.abs(v - was[i]!)), 0);
+        const worst = largestDifference(now, was);
         assert.ok(worst < 1e-5, `${steps} steps: largest difference ${worst}`);
         assert.deepEqual(after.mixed!.data, before.mixed!.data);
       }

@@ -7,11 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { imageFixture, repoRoot } from '../support/paths';
+import { imageFixture, repoRoot, tinyModelDir } from '../support/paths';
 import { suiteScratchDir } from '../support/scratchDir';
 
 const PYTHON = '/usr/bin/python3';
-const TINY = join(repoRoot, 'test', 'fixtures', 'models', 'lfm2-vl-tiny');
 const available = spawnSync(PYTHON, ['-c', 'import onnx, numpy'], { stdio: 'ignore' }).status === 0;
 const DECODER = join('onnx', 'decoder_model_merged_q4.onnx');
 
@@ -30,7 +29,7 @@ describe('the CPU-optimised copy of an installed model', { skip: !available && '
 
   before(() => {
     // A q4 model as transformers.js's quantize.py makes it: no accuracy_level, fp32 output layer.
-    const made = spawnSync(PYTHON, ['scripts/lfm2vl_precisions.py', TINY, join(scratch(), 'tiny'), '--vocab', '1024', '--decoder-variants'], { cwd: repoRoot, encoding: 'utf8' });
+    const made = spawnSync(PYTHON, ['scripts/lfm2vl_precisions.py', tinyModelDir, join(scratch(), 'tiny'), '--vocab', '1024', '--decoder-variants'], { cwd: repoRoot, encoding: 'utf8' });
     assert.equal(made.status, 0, made.stderr);
     plainFolder = join(scratch(), 'tiny-q4');
     cpSync(join(scratch(), 'tiny-decoders', 'q4-acc0.onnx'), join(plainFolder, DECODER));

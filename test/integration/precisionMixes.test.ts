@@ -8,13 +8,12 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { emptyCacheFeeds, type TextConfig } from '../../src/engine/vlm/modelOptimization';
-import { imageFixture, repoRoot } from '../support/paths';
+import { imageFixture, repoRoot, tinyModelDir } from '../support/paths';
 import { suiteScratchDir } from '../support/scratchDir';
 
 const PYTHON = '/usr/bin/python3';
-const TINY = join(repoRoot, 'test', 'fixtures', 'models', 'lfm2-vl-tiny');
 const HIDDEN = 64;
-const TINY_TEXT_CONFIG = JSON.parse(readFileSync(join(TINY, 'config.json'), 'utf8')).text_config as TextConfig;
+const TINY_TEXT_CONFIG = JSON.parse(readFileSync(join(tinyModelDir, 'config.json'), 'utf8')).text_config as TextConfig;
 const available = spawnSync(PYTHON, ['-c', 'import onnx, numpy'], { stdio: 'ignore' }).status === 0;
 
 /** Pearson correlation: quantisation noise keeps it near 1; a wrongly packed weight does not. */
@@ -55,7 +54,7 @@ describe('precision mixes made from the fp32 model', { skip: !available && 'no p
   let root: string;
   before(() => {
     root = join(scratch(), 'tiny');
-    const run = spawnSync(PYTHON, ['scripts/lfm2vl_precisions.py', TINY, root, '--vocab', '1024', '--decoder-variants'], { cwd: repoRoot, encoding: 'utf8' });
+    const run = spawnSync(PYTHON, ['scripts/lfm2vl_precisions.py', tinyModelDir, root, '--vocab', '1024', '--decoder-variants'], { cwd: repoRoot, encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
   });
 
@@ -63,14 +62,14 @@ describe('precision mixes made from the fp32 model', { skip: !available && 'no p
     const graph = readFileSync(join(`${root}-q4`, 'onnx', 'decoder_model_merged_q4.onnx')).toString('latin1');
     assert.ok((graph.match(/MatMulNBits/g) ?? []).length >= 16 * 2, 'every layer has 4-bit products');
     assert.match(graph, /accuracy_level/);
-    const fp32 = await ort.InferenceSession.create(join(TINY, 'onnx', 'decoder_model_merged.onnx'));
+    const fp32 = await ort.InferenceSession.create(join(tinyModelDir, 'onnx', 'decoder_model_merged.onnx'));
     const q4 = await ort.InferenceSession.create(join(`${root}-q4`, 'onnx', 'decoder_model_merged_q4.onnx'));
     assert.deepEqual([q4.inputNames, q4.outputNames], [fp32.inputNames, fp32.outputNames], 'the same contract as the export');
     await Promise.all([fp32.release(), q4.release()]);
   });
 
   it('computes what the fp32 decoder computes, within 4-bit rounding', async () => {
-    const reference = await prefillLogits(join(TINY, 'onnx', 'decoder_model_merged.onnx'));
+    const reference = await prefillLogits(join(tinyModelDir, 'onnx', 'decoder_model_merged.onnx'));
     const q4 = correlation(reference, await prefillLogits(join(`${root}-q4`, 'onnx', 'decoder_model_merged_q4.onnx')));
     const head8 = correlation(reference, await prefillLogits(join(`${root}-decoders`, 'q4-head8.onnx')));
     const withoutAccuracyLevel = correlation(reference, await prefillLogits(join(`${root}-decoders`, 'q4-acc0.onnx')));

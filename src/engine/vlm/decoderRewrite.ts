@@ -99,14 +99,6 @@ function attribute(node: Node, name: string): WireField[] | undefined {
 const intAttribute = (name: string, value: number) =>
   bytesField(NODE.attribute, message(bytesField(ATTRIBUTE.name, name), varintField(ATTRIBUTE.i, value), varintField(ATTRIBUTE.type, ATTRIBUTE_INT)));
 
-/** The node with accuracy_level 4, or undefined when it already has a level set. */
-function withAccuracyLevel(node: Node): Uint8Array | undefined {
-  const current = attribute(node, 'accuracy_level');
-  if (current && (current.find((f) => f.number === ATTRIBUTE.i)?.value ?? 0n) !== 0n) return undefined;
-  const kept = node.fields.filter((f) => !(f.number === NODE.attribute && textField(fieldsOf(f.payload), ATTRIBUTE.name) === 'accuracy_level'));
-  return bytesField(GRAPH.node, message(...kept.map((f) => f.raw), intAttribute('accuracy_level', ACCURACY_INT8)));
-}
-
 const ints = (node: Node, name: string) => {
   const fields = attribute(node, name);
   return fields ? int64sOf(fields, ATTRIBUTE.ints) : undefined;
@@ -115,6 +107,13 @@ const intOf = (node: Node, name: string) => {
   const value = attribute(node, name)?.find((f) => f.number === ATTRIBUTE.i)?.value;
   return value === undefined ? undefined : Number(value);
 };
+
+/** The node with accuracy_level 4, or undefined when it already has a level set. */
+function withAccuracyLevel(node: Node): Uint8Array | undefined {
+  if ((intOf(node, 'accuracy_level') ?? 0) !== 0) return undefined;
+  const kept = node.fields.filter((f) => !(f.number === NODE.attribute && textField(fieldsOf(f.payload), ATTRIBUTE.name) === 'accuracy_level'));
+  return bytesField(GRAPH.node, message(...kept.map((f) => f.raw), intAttribute('accuracy_level', ACCURACY_INT8)));
+}
 
 /** The fp32 weight [channels, 1, taps] of a bias-free depthwise 1-D Conv with ONNX's default stride, dilation and padding. */
 function depthwiseConvWeight(node: Node, initializers: Map<string, Initializer>): Initializer | undefined {
@@ -191,8 +190,7 @@ export type WeightLayout = 'vocabByHidden' | 'hiddenByVocab';
 /** An ONNX Transpose of a matrix: no perm (reverses the axes) or perm [1, 0]. */
 function isMatrixTranspose(node: Node): boolean {
   if (node.opType !== 'Transpose' || node.domain !== '') return false;
-  const perm = attribute(node, 'perm');
-  const axes = perm ? int64sOf(perm, ATTRIBUTE.ints) : [];
+  const axes = ints(node, 'perm') ?? [];
   return axes.length === 0 || (axes.length === 2 && axes[0] === 1 && axes[1] === 0);
 }
 
