@@ -356,7 +356,7 @@ def image_processor_config() -> dict:
     }
 
 
-def model_config(d: Dims, external_data: bool) -> dict:
+def model_config(d: Dims) -> dict:
     return {
         "architectures": ["Lfm2VlForConditionalGeneration"],
         "do_image_splitting": True, "downsample_factor": DOWNSAMPLE_FACTOR, "dtype": "bfloat16",
@@ -387,11 +387,10 @@ def model_config(d: Dims, external_data: bool) -> dict:
             "num_hidden_layers": d.vision_layers, "num_patches": 256, "patch_size": PATCH_SIZE,
             "vision_use_head": False,
         },
+        # As in the real export's config.json: true for all three graphs, although its fp32
+        # embed_tokens.onnx holds its weights inline (see EXTERNAL_DATA below).
         "transformers.js_config": {
-            "use_external_data_format": {
-                "vision_encoder": external_data, "embed_tokens": external_data,
-                "decoder_model_merged": external_data,
-            },
+            "use_external_data_format": {"vision_encoder": True, "embed_tokens": True, "decoder_model_merged": True},
         },
     }
 
@@ -830,7 +829,12 @@ def write_json(path: str, value: dict) -> None:
         handle.write("\n")
 
 
-def generate(outdir: str, d: Dims, external_data: bool, self_check: bool) -> None:
+# Which fp32 graphs keep their weights in `<file>_data` in the real export: all but embed_tokens.onnx,
+# which is inline (268,435,815 bytes, no embed_tokens.onnx_data; docs/models.md).
+EXTERNAL_DATA = {"vision_encoder": True, "embed_tokens": False, "decoder_model_merged": True}
+
+
+def generate(outdir: str, d: Dims, self_check: bool) -> None:
     os.makedirs(os.path.join(outdir, "onnx"), exist_ok=True)
     torch.manual_seed(0)  # only the tracing dummies use torch's RNG; weights come from randomize()
     decoder, embed, vision = Decoder(d), EmbedTokens(d), VisionEncoder(d)
@@ -843,7 +847,7 @@ def generate(outdir: str, d: Dims, external_data: bool, self_check: bool) -> Non
         check_cached_decoding_matches_recompute(decoder, embed, d)
         check_vision_rows(vision)
 
-    write_json(os.path.join(outdir, "config.json"), model_config(d, external_data))
+    write_json(os.path.join(outdir, "config.json"), model_config(d))
     write_json(os.path.join(outdir, "generation_config.json"), generation_config())
     write_json(os.path.join(outdir, "preprocessor_config.json"),
                {**image_processor_config(), "processor_class": "Lfm2VlProcessor"})
@@ -853,9 +857,9 @@ def generate(outdir: str, d: Dims, external_data: bool, self_check: bool) -> Non
     write_json(os.path.join(outdir, "tokenizer.json"), build_tokenizer_json(TOKENIZER_VOCAB))
 
     onnx_dir = os.path.join(outdir, "onnx")
-    export_embed(embed, os.path.join(onnx_dir, "embed_tokens.onnx"), external_data)
-    export_vision(vision, os.path.join(onnx_dir, "vision_encoder.onnx"), external_data)
-    export_decoder(decoder, d, os.path.join(onnx_dir, "decoder_model_merged.onnx"), external_data)
+    export_embed(embed, os.path.join(onnx_dir, "embed_tokens.onnx"), EXTERNAL_DATA["embed_tokens"])
+    export_vision(vision, os.path.join(onnx_dir, "vision_encoder.onnx"), EXTERNAL_DATA["vision_encoder"])
+    export_decoder(decoder, d, os.path.join(onnx_dir, "decoder_model_merged.onnx"), EXTERNAL_DATA["decoder_model_merged"])
 
 
 def compare_trees(expected_dir: str, actual_dir: str) -> list[str]:
@@ -886,19 +890,19 @@ def main() -> int:
     warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
     torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
     if args.full_size:
-        generate(args.full_size, FULL, external_data=True, self_check=False)
+        generate(args.full_size, FULL, self_check=False)
         print(f"wrote full-size random LFM2-VL to {args.full_size}")
         return 0
     if args.check:
         with tempfile.TemporaryDirectory() as scratch:
-            generate(scratch, TINY, external_data=False, self_check=False)
+            generate(scratch, TINY, self_check=False)
             problems = compare_trees(args.out, scratch)
         if problems:
             print("fixture is not reproducible from this script:\n  " + "\n  ".join(problems), file=sys.stderr)
             return 1
         print(f"fixture at {args.out} matches the generator byte for byte")
         return 0
-    generate(args.out, TINY, external_data=False, self_check=True)
+    generate(args.out, TINY, self_check=True)
     print(f"wrote tiny random LFM2-VL to {args.out}")
     return 0
 

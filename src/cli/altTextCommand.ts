@@ -10,8 +10,9 @@ import { resolveOptions, type PresetName } from '../protocol/options';
 import { EXIT, withVisionModel } from './engineSession';
 import { positiveInt, preset } from './optionParsers';
 import { withRemoteFlags, type RemoteFlags } from './remoteFlags';
+import { samplingOverrides, withSamplingFlags, type SamplingFlags } from './samplingFlags';
 
-interface FixFlags extends RemoteFlags {
+interface FixFlags extends RemoteFlags, SamplingFlags {
   dryRun?: boolean;
   model?: string;
   preset: PresetName;
@@ -33,7 +34,7 @@ export function registerAltTextCommands(program: Command): void {
       process.exitCode = report.exitCode;
     });
 
-  withRemoteFlags(altText.command('fix').argument('<paths...>', 'files, folders or globs'), { concurrency: true })
+  withSamplingFlags(withRemoteFlags(altText.command('fix').argument('<paths...>', 'files, folders or globs'), { concurrency: true }))
     .option('--dry-run', 'show a unified diff instead of writing')
     .option('-m, --model <dir|id>', 'model folder or installed model id')
     .option('-p, --preset <name>', 'speed/detail preset', preset, 'fast')
@@ -41,7 +42,7 @@ export function registerAltTextCommands(program: Command): void {
     .option('--language <code>', 'language of the alt text, e.g. en, de')
     .description('write generated alt text into the documents (review with --dry-run first); exit 2 if a file was left unchanged')
     .action(async (paths: string[], flags: FixFlags) => {
-      const options = resolveOptions(flags.preset, {}, 'alt-text');
+      const options = resolveOptions(flags.preset, { sampling: samplingOverrides(flags) }, 'alt-text');
       const cwd = process.cwd();
       let problems = 0;
       const exitCode = await withVisionModel(flags, async (model) => {

@@ -12,8 +12,9 @@ import type { Phase } from '../client/engineClient';
 import { normalizeAltText } from '../altText/altQuality';
 import { checkImageOrExit, checkQuestion, stopOnInterrupt, withEngine, withVisionModel } from './engineSession';
 import { withRemoteFlags, type RemoteFlags } from './remoteFlags';
+import { samplingOverrides, withSamplingFlags, type SamplingFlags } from './samplingFlags';
 
-interface AskFlags extends RemoteFlags {
+interface AskFlags extends RemoteFlags, SamplingFlags {
   model?: string;
   preset: PresetName;
   maxNewTokens?: number;
@@ -22,7 +23,7 @@ interface AskFlags extends RemoteFlags {
 }
 
 function withAskFlags(command: Command): Command {
-  return withRemoteFlags(command)
+  return withSamplingFlags(withRemoteFlags(command))
     .option('-m, --model <dir|id>', 'model folder or installed model id (default: $LOUPE_MODEL, then the default model)')
     .option('-p, --preset <name>', `speed/detail preset: ${PRESET_NAMES.join(', ')}`, preset, 'balanced')
     .option('--max-new-tokens <n>', 'longest answer, in tokens', positiveInt)
@@ -51,7 +52,7 @@ async function runAsk(task: Task, imagePath: string, question: string, flags: As
   checkQuestion(question);
   const path = resolve(imagePath);
   await checkImageOrExit(path);
-  const options = resolveOptions(flags.preset, flags.maxNewTokens ? { maxNewTokens: flags.maxNewTokens } : {}, task);
+  const options = resolveOptions(flags.preset, { ...(flags.maxNewTokens && { maxNewTokens: flags.maxNewTokens }), sampling: samplingOverrides(flags) }, task);
   // Alt text is post-processed as a whole (one sentence, length cap), so it is not streamed.
   const stream = !flags.json && task !== 'alt-text';
   return withVisionModel(flags, async (model) => {

@@ -11,8 +11,9 @@ import { PRESET_NAMES, resolveOptions, type PresetName } from '../protocol/optio
 import { checkImageOrExit, checkQuestion, stopOnInterrupt, withVisionModel } from './engineSession';
 import { preset } from './optionParsers';
 import { withRemoteFlags, type RemoteFlags } from './remoteFlags';
+import { samplingOverrides, withSamplingFlags, type SamplingFlags } from './samplingFlags';
 
-interface ChatFlags extends RemoteFlags {
+interface ChatFlags extends RemoteFlags, SamplingFlags {
   model?: string;
   preset: PresetName;
   json?: boolean;
@@ -27,7 +28,7 @@ function statsLine(stats: GenerationStats): string {
 async function runChat(imagePath: string, flags: ChatFlags): Promise<number> {
   const path = resolve(imagePath);
   await checkImageOrExit(path);
-  const options = resolveOptions(flags.preset, {}, 'question');
+  const options = resolveOptions(flags.preset, { sampling: samplingOverrides(flags) }, 'question');
   return withVisionModel(flags, async (model) => {
     // Read stdin only once the model is chosen: choosing may prompt for a server's key.
     const interactive = process.stdin.isTTY === true;
@@ -60,7 +61,7 @@ async function runChat(imagePath: string, flags: ChatFlags): Promise<number> {
 }
 
 export function registerChatCommand(program: Command): void {
-  withRemoteFlags(program.command('chat').argument('<image>'))
+  withSamplingFlags(withRemoteFlags(program.command('chat').argument('<image>')))
     .option('-m, --model <dir|id>', 'model folder or installed model id (default: $LOUPE_MODEL, then the default model)')
     .option('-p, --preset <name>', `speed/detail preset: ${PRESET_NAMES.join(', ')}`, preset, 'balanced')
     .option('--no-ocr', 'do not give OCR text to the model')

@@ -6,13 +6,13 @@
  */
 import type { Command } from 'commander';
 import { listManifests, findManifest, getManifest, DEFAULT_MODEL_ID } from '../models/catalog';
-import { firstRunText, licenseText, modelChoices, UNCONFIRMED_NOTE } from '../models/choice';
+import { firstRunText, licenseText, modelChoices, UNPROVEN_NOTE } from '../models/choice';
 import { downloadModel } from '../models/download';
 import { isModelError, ModelError, type ModelErrorCode } from '../models/errors';
 import { DEFAULT_HUB_ENDPOINT } from '../models/hubClient';
 import { importModelFolder } from '../models/importFolder';
 import type { InstalledMarker } from '../models/installedMarker';
-import { findPrecision, isPrecisionConfirmed, type ModelManifest } from '../models/manifest';
+import type { ModelManifest } from '../models/manifest';
 import { describeProgress, percent, progressBar, type DownloadProgress } from '../models/progress';
 import { formatBytes } from '../protocol/byteSizes';
 import { cliStorageDir } from '../models/storageDir';
@@ -31,7 +31,7 @@ export interface ModelsCommandContext {
 
 export const MODELS_EXIT = { ok: 0, failure: 1, badInput: 2, cancelled: 130 } as const;
 
-const BAD_INPUT: ModelErrorCode[] = ['UNKNOWN_MODEL', 'LICENSE_NOT_ACCEPTED', 'INVALID_MODEL', 'NOT_INSTALLED', 'MANIFEST_INVALID', 'NO_SPACE', 'LOCKED'];
+const BAD_INPUT: ModelErrorCode[] = ['UNKNOWN_MODEL', 'UNPROVEN_PRECISION', 'LICENSE_NOT_ACCEPTED', 'INVALID_MODEL', 'NOT_INSTALLED', 'MANIFEST_INVALID', 'NO_SPACE', 'LOCKED'];
 
 interface DirOption {
   dir?: string;
@@ -88,12 +88,13 @@ export function registerModelsCommand(program: Command, context: ModelsCommandCo
             ? `installed (${choice.installed.precision}${others.length > 0 ? `; also ${others.join(', ')}` : ''}, ${choice.installed.revision.slice(0, 12)})`
             : partial > 0
               ? `partial download (${formatBytes(partial)}; download again to resume)`
-              : `not installed${choice.confirmed ? '' : ` ${UNCONFIRMED_NOTE}`}`;
-          rows.push([choice.recommended ? '*' : '', choice.id, status, choice.sizeText, licenseText(choice.license)]);
+              : `not installed${choice.unproven ? ` ${UNPROVEN_NOTE}` : ''}`;
+          rows.push([choice.recommended ? '*' : '', choice.id, status, choice.unproven && !choice.installed ? 'not offered' : choice.sizeText, licenseText(choice.license)]);
         }
         for (const model of imported) rows.push(['', model.modelId, `imported (${model.marker.precision})`, '', model.marker.license.name]);
         stdout.write(table(rows));
         stdout.write('* recommended. Download: loupe models download <id>   Import a folder: loupe models import <folder>\n');
+        for (const choice of choices.filter((c) => c.unproven && !c.installed)) stdout.write(`${choice.id} ${UNPROVEN_NOTE}: ${choice.unproven}\n`);
       }),
     );
 
@@ -121,9 +122,6 @@ export function registerModelsCommand(program: Command, context: ModelsCommandCo
         const bar = new TerminalProgress(stderr);
         try {
           stderr.write(`Downloading ${manifest.label} from ${manifest.hub.repo} (${manifest.hub.revisionKind} ${manifest.hub.revision.slice(0, 12)}) to ${storageDir}\n`);
-          if (!isPrecisionConfirmed(manifest, findPrecision(manifest, options.precision))) {
-            stderr.write(`No public listing has confirmed these file names; the repository's file list is checked before anything is fetched.\n`);
-          }
           const outcome = await downloadModel({
             manifest,
             precision: options.precision,

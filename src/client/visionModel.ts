@@ -44,7 +44,12 @@ export class LocalVisionModel implements VisionModel {
 export function altTextGeneratorFor(model: VisionModel, options: GenerationOptions): AltTextGenerator {
   return {
     concurrency: model.concurrency,
-    model: () => model.identity(),
+    // Answers with the default sampling are reproducible (fixed seed); other sampling is another cache entry.
+    model: async () => {
+      const identity = await model.identity();
+      const sampling = Object.keys(options.sampling).length > 0 ? ` · sampling ${JSON.stringify(options.sampling)}` : '';
+      return { ...identity, precision: `${identity.precision}${sampling}` };
+    },
     generate: async (request, signal) => {
       const job = model.ask({
         task: request.task,

@@ -182,6 +182,7 @@ export class EngineService {
         totalMs: performance.now() - startedAt,
         ocrMs,
         cache: answer.cache,
+        sampling: answer.sampling,
       },
     });
   }

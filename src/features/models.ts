@@ -6,12 +6,12 @@
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_MODEL_ID, findManifest, getManifest, listManifests } from '../models/catalog';
-import { licenseText, modelChoices, UNCONFIRMED_NOTE } from '../models/choice';
+import { licenseText, modelChoices, sizeText, UNPROVEN_NOTE } from '../models/choice';
 import { downloadModel } from '../models/download';
 import { isModelError } from '../models/errors';
 import { DEFAULT_HUB_ENDPOINT } from '../models/hubClient';
 import { importModelFolder } from '../models/importFolder';
-import { findPrecision, isPrecisionConfirmed, type ModelManifest } from '../models/manifest';
+import { findPrecision, type ModelManifest } from '../models/manifest';
 import { describeProgress, percent } from '../models/progress';
 import { describeOptimization, readOptimization } from '../models/optimizedVariant';
 import { formatBytes } from '../protocol/byteSizes';
@@ -139,14 +139,14 @@ class ModelCommands {
         description: [
           choice.id === current ? 'current' : '',
           choice.id === selected && choice.id !== current && !choice.installed ? 'selected, not downloaded' : '',
-          choice.installed ? 'installed' : choice.sizeText,
+          choice.installed ? 'installed' : choice.unproven ? '' : choice.sizeText,
           choice.speed,
           choice.recommended ? 'recommended' : '',
-          choice.installed || choice.confirmed ? '' : UNCONFIRMED_NOTE,
+          choice.installed || !choice.unproven ? '' : UNPROVEN_NOTE,
         ]
           .filter(Boolean)
           .join(' · '),
-        detail: `${licenseText(choice.license)}. ${choice.summary}`,
+        detail: choice.unproven && !choice.installed ? `Not offered: ${choice.unproven}` : `${licenseText(choice.license)}. ${choice.summary}`,
         id: choice.id,
         isInstalled: choice.installed !== undefined,
       })),
@@ -171,6 +171,7 @@ class ModelCommands {
     }
     if (!picked.isInstalled) {
       const manifest = getManifest(picked.id);
+      if (await this.refusedAsUnproven(manifest)) return;
       const answer = await vscode.window.showInformationMessage(`${manifest.label} is not downloaded yet.`, { modal: true, detail: downloadDetail(manifest, this.storageDir) }, 'Download');
       if (answer === 'Download') await this.download(manifest.id, { skipConsent: true, useWhenDone: true });
       return;
@@ -201,6 +202,16 @@ class ModelCommands {
     }
   }
 
+  /** A model whose recommended precision no public evidence shows is not downloaded; says why and offers an import. */
+  private async refusedAsUnproven(manifest: ModelManifest): Promise<boolean> {
+    const reason = findPrecision(manifest).unproven;
+    if (!reason) return false;
+    const importFolder = 'Import Model from Folder…';
+    const answer = await vscode.window.showWarningMessage(`${manifest.label} is not offered for download.`, { modal: true, detail: `${reason}\nIf you have its files, import the folder.` }, importFolder);
+    if (answer === importFolder) await vscode.commands.executeCommand('loupe.importModel');
+    return true;
+  }
+
   /** Resolves true when the model ended up installed. `useWhenDone` selects it without asking. */
   async download(id?: string, options: { skipConsent?: boolean; useWhenDone?: boolean } = {}): Promise<boolean> {
     const manifest = id ? findManifest(id) : await this.pickManifest('Download which model?');
@@ -208,6 +219,7 @@ class ModelCommands {
       if (id) void vscode.window.showErrorMessage(`Loupe: unknown model "${id}".`);
       return false;
     }
+    if (await this.refusedAsUnproven(manifest)) return false;
     if (!options.skipConsent) {
       const answer = await vscode.window.showInformationMessage(`Download ${manifest.label}?`, { modal: true, detail: downloadDetail(manifest, this.storageDir) }, 'Download');
       if (answer !== 'Download') return false;
@@ -424,9 +436,8 @@ function downloadDetail(manifest: ModelManifest, storageDir: string): string {
   const precision = findPrecision(manifest);
   const host = new URL(hubEndpoint()).host;
   return [
-    `Size: about ${formatBytes(precision.approxDownloadBytes)} (${precision.label}), downloaded once and verified.`,
+    `Size: ${sizeText(manifest, precision)} (${precision.label.toLowerCase()} precision), downloaded once and verified.`,
     `From: ${host}, ${manifest.hub.repo} (${manifest.hub.revisionKind} ${manifest.hub.revision.slice(0, 12)}).`,
-    ...(isPrecisionConfirmed(manifest, precision) ? [] : [`File names: not confirmed by a public listing; the repository's file list is checked before anything is downloaded.`]),
     `License: ${manifest.license.name}.`,
     `Stored in: ${storageDir}`,
     'After this, Loupe works offline. Cancelling keeps what was downloaded, to resume later.',

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { AltTextGenerator } from '../altText/altProposals';
-import { resolveOptions } from '../protocol/options';
+import { resolveOptions, validSampling } from '../protocol/options';
 import { answerSource } from './visionModels';
 import type { LoupeServices } from './services';
 
@@ -31,7 +31,7 @@ export function createAltGenerator(services: LoupeServices): AltTextGenerator {
         language: request.language,
         altTextMaxLength: request.maxLength,
         ocrGrounding: diagram && settings.ocrGrounding,
-        options: resolveOptions(settings.preset, diagram ? { maxNewTokens: 512 } : {}, request.task),
+        options: resolveOptions(settings.preset, { ...(diagram && { maxNewTokens: 512 }), sampling: validSampling(settings.samplingSetting) }, request.task),
       });
       const cancel = () => job.cancel();
       signal?.addEventListener('abort', cancel);

@@ -35,6 +35,11 @@ export class Settings {
     return (PRESET_NAMES as readonly string[]).includes(value ?? '') ? (value as PresetName) : 'balanced';
   }
 
+  /** `loupe.generation` as written; `validSampling` (src/protocol/options.ts) keeps its valid fields. */
+  get samplingSetting(): unknown {
+    return this.config.get<unknown>('generation', {});
+  }
+
   /** A crash while loading in a thread pins this machine to process isolation, without touching synced settings. */
   get isolation(): Isolation {
     if (this.globalState.get<boolean>(CRASH_ISOLATION_KEY)) return 'process';

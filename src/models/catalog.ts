@@ -9,6 +9,7 @@ import lfm2Vl16b from '../../models/lfm2-vl-1.6b.json';
 import smolvlm256m from '../../models/smolvlm-256m.json';
 import { ModelError } from './errors';
 import { parseManifest, type ModelManifest } from './manifest';
+import type { Architecture } from './modelLayout';
 
 export const DEFAULT_MODEL_ID = 'lfm2.5-vl-450m';
 
@@ -39,4 +40,16 @@ export function getManifest(id: string): ModelManifest {
     throw new ModelError('UNKNOWN_MODEL', `Unknown model "${id}". Known models: ${known}.`);
   }
   return manifest;
+}
+
+/**
+ * The sampling a family's makers recommend (its manifests' `sampling`; they agree within a family,
+ * test/unit/models/manifest.test.ts): what the engine uses for any folder of that architecture,
+ * an imported or `--model` one included, unless the request overrides it.
+ */
+export function recommendedSampling(architecture: Architecture): Omit<ModelManifest['sampling'], 'source'> {
+  const manifest = listManifests().find((m) => m.architecture === architecture);
+  if (!manifest) throw new ModelError('MANIFEST_INVALID', `No manifest describes the ${architecture} family.`);
+  const { temperature, minP, repetitionPenalty } = manifest.sampling;
+  return { temperature, minP, repetitionPenalty };
 }

@@ -4,7 +4,7 @@
  * view render the same data.
  */
 import { DEFAULT_MODEL_ID } from './catalog';
-import { findPrecision, isPrecisionConfirmed, type ModelManifest } from './manifest';
+import { downloadSize, findPrecision, type ModelManifest, type Precision } from './manifest';
 import { formatBytes } from '../protocol/byteSizes';
 import type { InstalledModel } from './store';
 
@@ -19,18 +19,25 @@ export interface ModelChoice {
   license: ModelManifest['license'];
   hub: ModelManifest['hub'];
   defaultPrecision: string;
-  approxDownloadBytes: number;
-  /** "about 770 MB" */
+  /** Bytes of the default precision: exact where public evidence gives every file's size. */
+  downloadBytes: number;
+  /** "808.8 MB" when exact, "about 1.9 GB" when estimated. */
   sizeText: string;
-  /** A public listing showed every file of the default precision (else the names are expected, not seen). */
-  confirmed: boolean;
-  precisions: Array<{ id: string; label: string; approxDownloadBytes: number; confirmed: boolean }>;
+  /** Why the default precision is not offered (no public evidence of its files); undefined when it is. */
+  unproven?: string;
+  precisions: Array<{ id: string; label: string; downloadBytes: number; sizeText: string; unproven?: string }>;
   /** `precision` is the one the engine loads; `precisions` all that are installed. */
   installed?: { revision: string; precision: string; precisions: string[]; dir: string; source: 'hub' | 'import' };
 }
 
-/** How the pickers mark a model or precision whose file names no public listing has shown. */
-export const UNCONFIRMED_NOTE = '(file names unconfirmed)';
+/** How the pickers and `loupe models list` mark a model or precision that is not offered. */
+export const UNPROVEN_NOTE = '(unproven)';
+
+/** "808.8 MB" or "about 1.9 GB". */
+export function sizeText(manifest: ModelManifest, precision: Precision = findPrecision(manifest)): string {
+  const { bytes, exact } = downloadSize(manifest, precision);
+  return `${exact ? '' : 'about '}${formatBytes(bytes)}`;
+}
 
 export function modelChoices(manifests: ModelManifest[], installed: InstalledModel[]): ModelChoice[] {
   return manifests.map((manifest) => {
@@ -47,10 +54,10 @@ export function modelChoices(manifests: ModelManifest[], installed: InstalledMod
       license: manifest.license,
       hub: manifest.hub,
       defaultPrecision: precision.id,
-      approxDownloadBytes: precision.approxDownloadBytes,
-      sizeText: `about ${formatBytes(precision.approxDownloadBytes)}`,
-      confirmed: isPrecisionConfirmed(manifest, precision),
-      precisions: manifest.precisions.map((p) => ({ id: p.id, label: p.label, approxDownloadBytes: p.approxDownloadBytes, confirmed: isPrecisionConfirmed(manifest, p) })),
+      downloadBytes: downloadSize(manifest, precision).bytes,
+      sizeText: sizeText(manifest, precision),
+      unproven: precision.unproven,
+      precisions: manifest.precisions.map((p) => ({ id: p.id, label: p.label, downloadBytes: downloadSize(manifest, p).bytes, sizeText: sizeText(manifest, p), unproven: p.unproven })),
       installed: install && {
         revision: install.revision,
         precision: install.marker.precision,
@@ -78,8 +85,9 @@ export function firstRunText(choices: ModelChoice[], command = 'loupe models dow
   const idWidth = Math.max(...choices.map((c) => c.id.length));
   for (const choice of choices) {
     const tag = choice.recommended ? ' (recommended)' : '';
-    lines.push(`  ${choice.id.padEnd(idWidth)}  ${choice.sizeText.padEnd(15)} ${choice.speed.padEnd(8)} ${licenseText(choice.license)}`);
+    lines.push(`  ${choice.id.padEnd(idWidth)}  ${(choice.unproven ? 'not offered' : choice.sizeText).padEnd(15)} ${choice.speed.padEnd(8)} ${licenseText(choice.license)}`);
     lines.push(`  ${' '.repeat(idWidth)}  ${choice.label}${tag}: ${choice.summary}`);
+    if (choice.unproven) lines.push(`  ${' '.repeat(idWidth)}  ${UNPROVEN_NOTE} ${choice.unproven}`);
   }
   const recommended = choices.find((c) => c.recommended) ?? choices[0];
   if (recommended) {

@@ -8,8 +8,8 @@
  * precision. Anything short of that leaves no marker, so a half-downloaded model is never used;
  * cancelling or losing the network keeps the part files for the next try.
  */
-import { mkdir, rename, stat, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join, posix } from 'node:path';
 import { embedChatTemplate } from './chatTemplate';
 import { ensureFreeSpace } from './diskSpace';
 import { acquireModelLock } from './downloadLock';
@@ -17,9 +17,21 @@ import { ModelError } from './errors';
 import { digestMismatch, hashFile, type FileDigest } from './fileHash';
 import { HubClient, type HubRevision, type ProxySettings } from './hubClient';
 import { readInstalledMarker, writeInstalledMarker, type InstalledMarker } from './installedMarker';
-import { findPrecision, type ModelManifest, type Precision } from './manifest';
-import { validateModelFolder } from './modelFolder';
-import { CHAT_TEMPLATE_FILES, findGraphFiles, GRAPH_NAMES, isExternalDataChunk, missingGraphsProblem, requiredRootFiles, type FoundGraph } from './modelLayout';
+import { checkGraphIo, textModelFacts } from './contracts';
+import { downloadSize, findPrecision, type ModelManifest, type Precision } from './manifest';
+import { externalDataLocationProblem, validateModelFolder } from './modelFolder';
+import {
+  CHAT_TEMPLATE_FILES,
+  findGraphFiles,
+  GRAPH_NAMES,
+  isExternalDataChunk,
+  missingGraphsProblem,
+  requiredRootFiles,
+  unsupportedExportProblem,
+  type FoundGraph,
+} from './modelLayout';
+import { readOnnxHeader } from './onnxHeader';
+import { embedPreprocessorConfig, PREPROCESSOR_CONFIG, PROCESSOR_CONFIG } from './processorConfig';
 import { SpeedMeter, type DownloadProgress } from './progress';
 import { transferToPart } from './transfer';
 
@@ -63,6 +75,8 @@ export interface PlannedFile {
   size: number;
   sha256?: string;
   gitOid?: string;
+  /** Fetched in this order: configuration files, graphs, then their external data. */
+  role: 'root' | 'graph' | 'data';
 }
 
 export async function downloadModel(options: DownloadModelOptions): Promise<DownloadOutcome> {
@@ -72,6 +86,12 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
     throw new ModelError(
       'LICENSE_NOT_ACCEPTED',
       `${manifest.label} is licensed under the ${manifest.license.name}, which you need to accept before downloading. Read it at ${manifest.license.url}.`,
+    );
+  }
+  if (precision.unproven) {
+    throw new ModelError(
+      'UNPROVEN_PRECISION',
+      `${manifest.label} (${precision.id}) is not offered: ${precision.unproven} Nothing was downloaded.${offeredPrecisionsHint(manifest)}`,
     );
   }
   const modelDir = join(options.storageDir, manifest.id);
@@ -85,21 +105,20 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
   });
   const reporter = new ProgressReporter(options.onProgress, options.progressIntervalMs ?? 200);
   try {
-    reporter.phase({ phase: 'listing', bytesDone: 0, bytesTotal: precision.approxDownloadBytes });
+    reporter.phase({ phase: 'listing', bytesDone: 0, bytesTotal: downloadSize(manifest, precision).bytes });
     const revision = await hub.getRevision(manifest.hub.repo, manifest.hub.revision, options.signal);
     if (manifest.hub.revisionKind === 'commit' && revision.commit !== manifest.hub.revision) {
       throw new ModelError('HUB_HTTP', `The hub resolved commit ${manifest.hub.revision} of ${manifest.hub.repo} to ${revision.commit}; refusing a different revision than the one pinned.`);
     }
-    const { files, graphs } = planDownload(manifest, precision, revision);
+    const { files: planned, graphs } = planDownload(manifest, precision, revision);
     const dir = join(modelDir, revision.commit);
-    const total = files.reduce((sum, file) => sum + file.size, 0);
-    const present = await Promise.all(files.map((file) => bytesPresent(join(dir, file.localPath), file.size)));
-    await ensureFreeSpace(dir, total - present.reduce((a, b) => a + b, 0), manifest.label, options.freeSpace);
+    await ensureRoomFor(dir, planned, manifest.label, options.freeSpace);
 
     const digests = new Map<string, FileDigest>();
+    let total = planned.reduce((sum, file) => sum + file.size, 0);
     let doneBytes = 0;
     let received = 0;
-    for (const file of files) {
+    const fetch = async (file: PlannedFile) => {
       const fetched = await fetchVerified(hub, manifest, revision.commit, join(dir, file.localPath), file, {
         signal: options.signal,
         retries: options.retries,
@@ -110,10 +129,19 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
       digests.set(file.localPath, fetched.digest);
       received += fetched.received;
       doneBytes += file.size;
-    }
+    };
+    // The graphs come before their weights: a layout the engine cannot run is refused after a few
+    // kilobytes of graph structure, and the weights fetched are exactly those the graphs refer to.
+    const structure = planned.filter((file) => file.role !== 'data');
+    for (const file of structure) await fetch(file);
+    const data = await checkGraphHeaders(dir, manifest, graphs, revision);
+    total = [...structure, ...data].reduce((sum, file) => sum + file.size, 0);
+    await ensureRoomFor(dir, data, manifest.label, options.freeSpace);
+    for (const file of data) await fetch(file);
 
     reporter.phase({ phase: 'verifying', file: 'ONNX graphs', bytesDone: total, bytesTotal: total });
     if (await embedChatTemplate(dir)) digests.set('tokenizer_config.json', await hashFile(join(dir, 'tokenizer_config.json'), { signal: options.signal }));
+    if (await embedPreprocessorConfig(dir)) digests.set(PREPROCESSOR_CONFIG, await hashFile(join(dir, PREPROCESSOR_CONFIG), { signal: options.signal }));
     await validateModelFolder(dir, { architecture: manifest.architecture, graphs: graphs.map((g) => ({ ...g, path: g.file })) });
     const marker = await withEarlierPrecisions(dir, hubMarker(manifest, precision, hub.endpoint, revision.commit, [...digests]));
     await writeInstalledMarker(dir, marker);
@@ -196,56 +224,121 @@ async function filesPresent(dir: string, marker: InstalledMarker): Promise<boole
   return true;
 }
 
+function where(revision: HubRevision): string {
+  return `${revision.repo}@${revision.requested}${revision.requested === revision.commit ? '' : ` (commit ${revision.commit.slice(0, 12)})`}`;
+}
+
+/** " Offered instead: q4, q4-small." for an error message; empty when nothing else is. */
+function offeredPrecisionsHint(manifest: ModelManifest, installable?: string[]): string {
+  const offered = manifest.precisions.filter((p) => !p.unproven && (!installable || installable.includes(p.id))).map((p) => p.id);
+  return offered.length > 0 ? ` ${installable ? 'Installable at this revision' : 'Offered'}: ${offered.join(', ')}.` : '';
+}
+
+/** The manifest's precisions whose graphs this revision lists (what a download could install). */
+export function installablePrecisions(manifest: ModelManifest, listed: string[]): string[] {
+  if (unsupportedExportProblem(listed)) return [];
+  return manifest.precisions.filter((p) => !p.unproven && !missingGraphsProblem(listed, p.graphs)).map((p) => p.id);
+}
+
 /**
  * The files a precision needs at this revision, with the size and hash each must have: the
  * shared files (at least those transformers.js reads), the graph the precision wants for each
  * session as the revision spells it, the external-data chunks listed next to each graph, the
- * processor chat templates and optional files the revision has. A graph missing from the listing
- * means a layout the engine cannot load: refused here, before any byte is fetched, naming what
- * the revision does have. Manifest pins win over the hub; a disagreement is an error.
+ * processor chat templates and optional files the revision has. What is fetched is decided by
+ * the listing alone: a graph with no `_data` file listed is inline, whatever config.json says. A
+ * graph missing from the listing means a layout the engine cannot load: refused here, before any
+ * byte is fetched, naming what the revision does have and which precisions it could install.
+ * Manifest pins win over the hub; a disagreement is an error.
  */
 export function planDownload(manifest: ModelManifest, precision: Precision, revision: HubRevision): { files: PlannedFile[]; graphs: FoundGraph[] } {
-  const where = `${revision.repo}@${revision.requested}${revision.requested === revision.commit ? '' : ` (commit ${revision.commit.slice(0, 12)})`}`;
+  const at = where(revision);
   const listed = [...revision.files.keys()];
-  const layoutProblem = missingGraphsProblem(listed, precision.graphs);
+  const layoutProblem = unsupportedExportProblem(listed) ?? missingGraphsProblem(listed, precision.graphs);
   if (layoutProblem) {
     throw new ModelError(
       'MISSING_FILES',
-      `${where} has no ${precision.id} precision of ${manifest.label} that Loupe can run: ${layoutProblem}. Nothing was downloaded; try another precision (--precision) or model.`,
+      `${at} has no ${precision.id} precision of ${manifest.label} that Loupe can run: ${layoutProblem}. Nothing was downloaded.${offeredPrecisionsHint(manifest, installablePrecisions(manifest, listed)) || ' No precision of this model is installable there; choose another model or import a folder.'}`,
     );
   }
   const found = findGraphFiles(listed);
   const graphs = GRAPH_NAMES.map((graph) => found.find((g) => g.graph === graph && g.dtype === precision.graphs[graph]) as FoundGraph);
-  const required = new Map<string, string>([...requiredRootFiles(manifest.architecture), ...manifest.sharedFiles].map((path) => [path, path]));
+  const roots = [...new Set([...requiredRootFiles(manifest.architecture), ...manifest.sharedFiles])]
+    // Derived from processor_config.json after the download when the revision has none.
+    .filter((path) => !(path === PREPROCESSOR_CONFIG && !revision.files.has(path) && revision.files.has(PROCESSOR_CONFIG)));
+  const required = new Map<string, Pick<PlannedFile, 'localPath' | 'role'>>(roots.map((path) => [path, { localPath: path, role: 'root' }]));
   for (const graph of graphs) {
-    required.set(graph.path, graph.file);
-    for (const path of listed) if (isExternalDataChunk(graph.path, path)) required.set(path, path);
+    required.set(graph.path, { localPath: graph.file, role: 'graph' });
+    for (const path of listed) if (isExternalDataChunk(graph.path, path)) required.set(path, { localPath: path, role: 'data' });
   }
   const missing = [...required.keys()].filter((path) => !revision.files.has(path));
   if (missing.length > 0) {
     throw new ModelError(
       'MISSING_FILES',
-      `${where} does not have the files ${manifest.label} (${precision.id}) needs: ${missing.join(', ')}. Nothing was downloaded; the repository layout may have changed; try another precision or model.`,
+      `${at} does not have the files ${manifest.label} (${precision.id}) needs: ${missing.join(', ')}. Nothing was downloaded; the repository layout may have changed; try another precision or model.`,
     );
   }
-  for (const path of [...CHAT_TEMPLATE_FILES, ...manifest.optionalFiles]) if (revision.files.has(path) && !required.has(path)) required.set(path, path);
-  const files = [...required].map(([path, localPath]) => {
-    const listedFile = revision.files.get(path) as NonNullable<ReturnType<typeof revision.files.get>>;
-    const pin = manifest.pins[path];
-    if (pin && ((listedFile.sha256 && listedFile.sha256 !== pin.sha256) || (listedFile.size >= 0 && listedFile.size !== pin.size))) {
-      throw new ModelError(
-        'CHECKSUM_MISMATCH',
-        `${where} reports ${path} as ${listedFile.size} bytes with SHA-256 ${listedFile.sha256 ?? 'unknown'}, but the manifest pins ${pin.size} bytes with SHA-256 ${pin.sha256}. Refusing to download a file that differs from the pinned one.`,
-      );
+  for (const path of [...CHAT_TEMPLATE_FILES, ...manifest.optionalFiles]) {
+    if (revision.files.has(path) && !required.has(path)) required.set(path, { localPath: path, role: 'root' });
+  }
+  const order = { root: 0, graph: 1, data: 2 } as const;
+  const files = [...required].map(([path, { localPath, role }]) => plannedFile(manifest, revision, path, localPath, role));
+  return { files: files.sort((a, b) => order[a.role] - order[b.role]), graphs };
+}
+
+/** A listed file with the size and hash it must have; manifest pins win over the hub, and must agree with it. */
+function plannedFile(manifest: ModelManifest, revision: HubRevision, path: string, localPath: string, role: PlannedFile['role']): PlannedFile {
+  const at = where(revision);
+  const listedFile = revision.files.get(path) as NonNullable<ReturnType<typeof revision.files.get>>;
+  const pin = manifest.pins[path];
+  if (pin && ((listedFile.sha256 && listedFile.sha256 !== pin.sha256) || (listedFile.size >= 0 && listedFile.size !== pin.size))) {
+    throw new ModelError(
+      'CHECKSUM_MISMATCH',
+      `${at} reports ${path} as ${listedFile.size} bytes with SHA-256 ${listedFile.sha256 ?? 'unknown'}, but the manifest pins ${pin.size} bytes with SHA-256 ${pin.sha256}. Refusing to download a file that differs from the pinned one.`,
+    );
+  }
+  const size = pin?.size ?? listedFile.size;
+  const sha256 = pin?.sha256 ?? listedFile.sha256;
+  if (size < 0 || (!sha256 && !listedFile.gitOid)) {
+    throw new ModelError('HUB_HTTP', `${at} gave no size or checksum for ${path}; refusing to install a file that cannot be verified.`);
+  }
+  return { path, localPath, size, sha256, gitOid: listedFile.gitOid, role };
+}
+
+/** Free space for the files not on disk yet (part files count as started). */
+async function ensureRoomFor(dir: string, files: PlannedFile[], label: string, freeSpace?: (dir: string) => Promise<number>): Promise<void> {
+  const present = await Promise.all(files.map((file) => bytesPresent(join(dir, file.localPath), file.size)));
+  const needed = files.reduce((sum, file) => sum + file.size, 0) - present.reduce((a, b) => a + b, 0);
+  await ensureFreeSpace(dir, needed, label, freeSpace);
+}
+
+/**
+ * The downloaded graphs' inputs and outputs against the architecture contract, and the external
+ * data they refer to, which must be listed: those are the weights to fetch, under their own names
+ * (a renamed graph still refers to its repository's data file). Checked before any weight is fetched.
+ */
+async function checkGraphHeaders(dir: string, manifest: ModelManifest, graphs: FoundGraph[], revision: HubRevision): Promise<PlannedFile[]> {
+  const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8').catch(() => '{}')) as unknown;
+  const facts = textModelFacts(config);
+  const problems: string[] = [];
+  const data = new Map<string, PlannedFile>();
+  for (const graph of graphs) {
+    const header = await readOnnxHeader(join(dir, graph.file));
+    for (const problem of checkGraphIo(manifest.architecture, graph.graph, header, facts)) problems.push(`${graph.path}: ${problem}`);
+    for (const location of new Set(header.externalData.map((ref) => ref.location))) {
+      const unsafe = externalDataLocationProblem(location);
+      const path = posix.join(posix.dirname(graph.path), location);
+      if (unsafe) problems.push(`${graph.path}: its weights are at ${unsafe}`);
+      else if (!revision.files.has(path)) problems.push(`${graph.path}: its weights are in "${location}", which the revision does not list`);
+      else data.set(path, plannedFile(manifest, revision, path, path, 'data'));
     }
-    const size = pin?.size ?? listedFile.size;
-    const sha256 = pin?.sha256 ?? listedFile.sha256;
-    if (size < 0 || (!sha256 && !listedFile.gitOid)) {
-      throw new ModelError('HUB_HTTP', `${where} gave no size or checksum for ${path}; refusing to install a file that cannot be verified.`);
-    }
-    return { path, localPath, size, sha256, gitOid: listedFile.gitOid };
-  });
-  return { files, graphs };
+  }
+  if (problems.length > 0) {
+    throw new ModelError(
+      'INVALID_MODEL',
+      `${where(revision)} has graphs Loupe cannot run as ${manifest.label}:\n${problems.map((p) => `  - ${p}`).join('\n')}\nOnly the graph files were downloaded, no weights.`,
+    );
+  }
+  return [...data.values()];
 }
 
 export function escapeRegExp(text: string): string {

@@ -13,6 +13,7 @@ import { copyFile, link, mkdir, readdir, realpath, rename, rm, stat } from 'node
 import { basename, dirname, join, resolve } from 'node:path';
 import { findManifest } from './catalog';
 import { embedChatTemplate } from './chatTemplate';
+import { embedPreprocessorConfig, PREPROCESSOR_CONFIG } from './processorConfig';
 import { acquireModelLock } from './downloadLock';
 import { ModelError } from './errors';
 import { hashFile } from './fileHash';
@@ -80,10 +81,11 @@ export async function importModelFolder(options: ImportOptions): Promise<ImportO
       options.onProgress?.(done, total);
     }
     await embedChatTemplate(staging);
+    const derived = (await embedPreprocessorConfig(staging)) ? [PREPROCESSOR_CONFIG] : [];
     // Check the copy, not just the source: the source could have changed in between.
     await validateModelFolder(staging, { architecture: report.architecture });
     const hashed = [];
-    for (const file of files) {
+    for (const file of [...files, ...derived.map((path) => ({ path }))]) {
       const digest = await hashFile(join(staging, file.path), { signal: options.signal });
       hashed.push({ path: file.path, size: digest.size, sha256: digest.sha256 });
     }

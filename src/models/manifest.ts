@@ -1,7 +1,7 @@
 /**
  * Model manifests (`models/*.json`): which hub repository and revision a model comes from, which
- * dtype each precision wants per graph, which file names a public listing has confirmed,
- * approximate sizes, the license and what the model is good at. File names are not guessed here:
+ * dtype each precision wants per graph, which files public evidence shows (with sizes and the
+ * sources), which precisions are unproven and why, the license and what the model is good at. File names are not guessed here:
  * the download finds each graph in the revision's own file list (src/models/modelLayout.ts).
  * Every manifest is validated with this schema when it is loaded, so a typo in a JSON file fails
  * loudly with the file name and the field instead of surfacing mid-download.
@@ -9,7 +9,8 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ModelError } from './errors';
-import { ARCHITECTURES, DTYPES, GRAPH_NAMES, graphFileSpellings, requiredRootFiles } from './modelLayout';
+import { ARCHITECTURES, CHAT_TEMPLATE_FILES, DTYPES, GRAPH_NAMES, graphFileSpellings, isExternalDataChunk, requiredRootFiles } from './modelLayout';
+import { PREPROCESSOR_CONFIG, PROCESSOR_CONFIG } from './processorConfig';
 
 /** A repository-relative path: forward slashes, no leading slash, no `.`/`..` segments. */
 export const RepoPathSchema = z
@@ -24,20 +25,30 @@ export function isSafeRepoPath(path: string): boolean {
 
 const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
 
+/** A repository file public evidence shows at the manifest's revision, with what it says of it. */
+const EvidenceFileSchema = z.object({
+  path: RepoPathSchema,
+  bytes: z.number().int().nonnegative().optional(),
+  sha256: Sha256Schema.optional(),
+});
+export type EvidenceFile = z.infer<typeof EvidenceFileSchema>;
+
 const PrecisionSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
   label: z.string().min(1),
   description: z.string().min(1),
   /** The dtype transformers.js loads for each graph; the files come from the revision's listing. */
   graphs: z.object({ vision_encoder: z.enum(DTYPES), embed_tokens: z.enum(DTYPES), decoder_model_merged: z.enum(DTYPES) }),
-  /** Approximate bytes to download for this precision, shared files included (see `sizeNote`). */
-  approxDownloadBytes: z.number().int().positive(),
+  /** Bytes to download when the evidence lacks a file's size (see `sizeNote`); otherwise derived from it. */
+  approxDownloadBytes: z.number().int().positive().optional(),
+  /** Why this precision is not offered: no public evidence shows its files. Downloads refuse it before any request. */
+  unproven: z.string().min(1).optional(),
 });
 export type Precision = z.infer<typeof PrecisionSchema>;
 
 export const ManifestSchema = z
   .object({
-    schemaVersion: z.literal(2),
+    schemaVersion: z.literal(3),
     id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'lowercase letters, digits, "." and "-"'),
     label: z.string().min(1),
     architecture: z.enum(ARCHITECTURES),
@@ -63,12 +74,19 @@ export const ManifestSchema = z
     optionalFiles: z.array(RepoPathSchema).default([]),
     defaultPrecision: z.string().min(1),
     precisions: z.array(PrecisionSchema).min(1),
+    /** The model card's recommended sampling, the engine's default for this family (src/models/catalog.ts). */
+    sampling: z.object({
+      temperature: z.number().min(0).max(2),
+      minP: z.number().min(0).max(1),
+      repetitionPenalty: z.number().min(1).max(2),
+      source: z.string().min(20),
+    }),
     /** Known-good SHA-256 and size per file; they override what the hub reports. */
     pins: z.record(RepoPathSchema, z.object({ sha256: Sha256Schema, size: z.number().int().nonnegative() })).default({}),
     /** Where the sizes come from and how exact they are. */
     sizeNote: z.string().min(1),
-    /** Repository files seen in a public listing of this revision, and where; everything else is expected, not known. */
-    confirmed: z.object({ files: z.array(RepoPathSchema), source: z.string().min(1) }),
+    /** Repository files public sources show at this revision (names, sizes, hashes) and the sources; docs/models.md cites them. */
+    evidence: z.object({ files: z.array(EvidenceFileSchema), sources: z.array(z.string().min(20)).min(1) }),
   })
   .superRefine((manifest, ctx) => {
     if (manifest.hub.revisionKind === 'commit' && !/^[0-9a-f]{40}$/.test(manifest.hub.revision)) {
@@ -82,8 +100,19 @@ export const ManifestSchema = z
       ctx.addIssue({ code: 'custom', path: ['precisions'], message: 'precision ids must be unique' });
     }
     for (const file of requiredRootFiles(manifest.architecture).filter((f) => !manifest.sharedFiles.includes(f))) {
+      // processor_config.json's nested image processor stands in for it (src/models/processorConfig.ts).
+      if (file === PREPROCESSOR_CONFIG && manifest.sharedFiles.includes(PROCESSOR_CONFIG)) continue;
       ctx.addIssue({ code: 'custom', path: ['sharedFiles'], message: `transformers.js needs "${file}" for ${manifest.architecture}` });
     }
+    manifest.precisions.forEach((precision, index) => {
+      const { missing, exact } = precisionFiles(manifest, precision);
+      if (!precision.unproven && missing.length > 0) {
+        ctx.addIssue({ code: 'custom', path: ['precisions', index], message: `no evidence shows ${missing.join(', ')}: mark the precision "unproven" with the reason, or cite a source` });
+      }
+      if (!exact && precision.approxDownloadBytes === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['precisions', index, 'approxDownloadBytes'], message: 'needed: the evidence does not give every file\'s size' });
+      }
+    });
   });
 
 export type ModelManifest = z.infer<typeof ManifestSchema>;
@@ -121,9 +150,48 @@ export function findPrecision(manifest: ModelManifest, precisionId = manifest.de
   return precision;
 }
 
-/** True when a public listing showed every file the precision needs (a graph under any of its spellings). */
-export function isPrecisionConfirmed(manifest: ModelManifest, precision: Precision): boolean {
-  const seen = new Set(manifest.confirmed.files);
-  const graphsSeen = GRAPH_NAMES.every((graph) => graphFileSpellings(graph, precision.graphs[graph]).some((file) => seen.has(file)));
-  return graphsSeen && manifest.sharedFiles.every((file) => seen.has(file));
+interface PrecisionEvidence {
+  /** The evidence files this precision downloads: shared and optional files, its graphs and their external data. */
+  files: EvidenceFile[];
+  /** The graph file the evidence shows for each session. */
+  graphs: Partial<Record<(typeof GRAPH_NAMES)[number], string>>;
+  /** Files it needs that no evidence shows (a graph under any of its spellings, a shared file). */
+  missing: string[];
+  /** Every needed file is shown with its size. */
+  exact: boolean;
+}
+
+/** What the manifest's evidence says of the files one precision downloads. */
+export function precisionFiles(manifest: Pick<ModelManifest, 'evidence' | 'sharedFiles' | 'optionalFiles'>, precision: Precision): PrecisionEvidence {
+  const shown = new Map(manifest.evidence.files.map((file) => [file.path, file]));
+  const files: EvidenceFile[] = [];
+  const graphs: PrecisionEvidence['graphs'] = {};
+  const missing: string[] = [];
+  for (const path of manifest.sharedFiles) {
+    const file = shown.get(path);
+    if (file) files.push(file);
+    else missing.push(path);
+  }
+  for (const graph of GRAPH_NAMES) {
+    const spellings = graphFileSpellings(graph, precision.graphs[graph]);
+    const path = spellings.find((spelling) => shown.has(spelling));
+    if (!path) {
+      missing.push(spellings.join(' or '));
+      continue;
+    }
+    graphs[graph] = path;
+    files.push(...manifest.evidence.files.filter((file) => file.path === path || isExternalDataChunk(path, file.path)));
+  }
+  for (const path of [...CHAT_TEMPLATE_FILES, ...manifest.optionalFiles]) {
+    const file = shown.get(path);
+    if (file && !files.includes(file)) files.push(file);
+  }
+  return { files, graphs, missing, exact: missing.length === 0 && files.every((file) => file.bytes !== undefined) };
+}
+
+/** What a download of this precision fetches: exact when the evidence gives every size, else the manifest's estimate. */
+export function downloadSize(manifest: ModelManifest, precision: Precision = findPrecision(manifest)): { bytes: number; exact: boolean } {
+  const evidence = precisionFiles(manifest, precision);
+  if (evidence.exact) return { bytes: evidence.files.reduce((sum, file) => sum + (file.bytes ?? 0), 0), exact: true };
+  return { bytes: precision.approxDownloadBytes ?? 0, exact: false };
 }

@@ -14,7 +14,6 @@ import { ModelError } from './errors';
 import {
   architectureForModelType,
   CHAT_TEMPLATE_FILES,
-  externalDataRequiredBy,
   findGraphFiles,
   missingGraphsProblem,
   requiredRootFiles,
@@ -23,6 +22,7 @@ import {
   type FoundGraph,
 } from './modelLayout';
 import { OnnxFormatError, readOnnxHeader, type ExternalDataRef } from './onnxHeader';
+import { nestedPreprocessorConfig, PREPROCESSOR_CONFIG } from './processorConfig';
 
 export interface GraphFile extends FoundGraph {
   /** Folder-relative external-data files the graph reads. */
@@ -54,7 +54,10 @@ export async function validateModelFolder(root: string, options: ValidateOptions
   }
   const checkedArchitecture = options.architecture ?? architecture;
   for (const file of requiredRootFiles(checkedArchitecture ?? 'lfm2-vl').filter((f) => f !== 'config.json')) {
-    if (!(await isFile(join(root, file)))) problems.push(`${file}: missing`);
+    if (await isFile(join(root, file))) continue;
+    // Written from processor_config.json at install (src/models/processorConfig.ts).
+    if (file === PREPROCESSOR_CONFIG && (await nestedPreprocessorConfig(root))) continue;
+    problems.push(`${file}: missing`);
   }
   if ((await isFile(join(root, 'tokenizer_config.json'))) && !(await findChatTemplate(root))) {
     problems.push(`tokenizer_config.json: no chat_template, and no ${CHAT_TEMPLATE_FILES.join(' or ')} either`);
@@ -79,10 +82,6 @@ export async function validateModelFolder(root: string, options: ValidateOptions
       }
     }
     const externalData = await checkExternalData(root, candidate.path, header.externalData, problems);
-    for (const chunk of externalDataRequiredBy(config, candidate.graph, candidate.dtype)) {
-      // Data keeps its own name when a graph is stored under another (`_q8` -> `_quantized`).
-      if (!(await isFile(join(root, chunk)))) problems.push(`${chunk}: missing (config.json's transformers.js_config.use_external_data_format makes transformers.js open it)`);
-    }
     graphs.push({ ...candidate, externalData });
   }
 

@@ -7,8 +7,14 @@
  *   `vision_encoder`, `embed_tokens` and `decoder_model_merged`, for every architecture.
  * - models/session.js + utils/dtypes.js: each session's file is `onnx/<graph><suffix>.onnx`, the
  *   suffix taken from the dtype (`DEFAULT_DTYPE_SUFFIX_MAPPING`, 8-bit is `_quantized`). No option
- *   names another file, so a repository that spells 8-bit `_q8` (Liquid AI's) is stored under the
- *   `_quantized` name; external data keeps its own name, the one the graph refers to.
+ *   names another file, so a repository with other names is stored under transformers.js's:
+ *   Liquid AI's `_q8` becomes `_quantized`, and its LFM2.5-VL-1.6B export's `embed_images` and
+ *   `decoder` graphs (same inputs and outputs, docs/models.md) become `vision_encoder` and
+ *   `decoder_model_merged`. The graph's bytes stay as downloaded (verifiable against the hub's
+ *   SHA-256); its external data keeps the name the graph refers to.
+ * - utils/model-loader.js: in Node, `use_external_data_format` only makes transformers.js check
+ *   that `<stored name>_data…` exists, then onnxruntime reads what the graph itself refers to; so
+ *   the engine sets it per file from the folder (`externalDataChunks`), never from config.json.
  * - models/registry.js: `lfm2_vl`, `idefics3` and `smolvlm` are image-text-to-text models
  *   (SmolVLM's class is Idefics3's).
  * - models/auto/processing_auto.js: the processor comes from `preprocessor_config.json`;
@@ -17,7 +23,6 @@
  *   (`Processor.uses_chat_template_file` is false for both processors), never from
  *   `chat_template.jinja` / `chat_template.json`.
  */
-import { z } from 'zod';
 
 export const ARCHITECTURES = ['lfm2-vl', 'smolvlm'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
@@ -58,6 +63,17 @@ const DTYPE_SUFFIX: Record<Dtype, string> = {
 /** Other exporters' spellings of a dtype (Liquid AI's repositories name 8-bit files `_q8`). */
 const SUFFIX_ALIASES: Record<string, Dtype> = { _q8: 'q8' };
 
+/**
+ * Other exporters' names for a session's graph: Liquid AI's own LFM2.5-VL-1.6B-ONNX export
+ * (Liquid4All/onnx-export, lfm2_vl/export.py) writes `embed_images` and `decoder`, with the inputs
+ * and outputs of `vision_encoder` and `decoder_model_merged` (checked against the contract).
+ */
+const GRAPH_ALIASES: Record<GraphName, readonly string[]> = {
+  vision_encoder: ['embed_images'],
+  embed_tokens: [],
+  decoder_model_merged: ['decoder'],
+};
+
 /** When nothing says which precision to use (an import without a manifest, a plain folder): CPU-friendly first. */
 const DTYPE_PREFERENCE: readonly Dtype[] = ['q4', 'fp16', 'q8', 'fp32', 'int8', 'uint8', 'q4f16', 'bnb4'];
 
@@ -68,8 +84,8 @@ export function graphFile(graph: GraphName, dtype: Dtype): string {
 
 /** The spellings a graph's file may have in a repository or folder, transformers.js's first. */
 export function graphFileSpellings(graph: GraphName, dtype: Dtype): string[] {
-  const aliases = Object.entries(SUFFIX_ALIASES).filter(([, d]) => d === dtype);
-  return [graphFile(graph, dtype), ...aliases.map(([suffix]) => `onnx/${graph}${suffix}.onnx`)];
+  const suffixes = [DTYPE_SUFFIX[dtype], ...Object.entries(SUFFIX_ALIASES).filter(([, d]) => d === dtype).map(([suffix]) => suffix)];
+  return [graph, ...GRAPH_ALIASES[graph]].flatMap((name) => suffixes.map((suffix) => `onnx/${name}${suffix}.onnx`));
 }
 
 export interface FoundGraph {
@@ -102,27 +118,31 @@ export function isExternalDataChunk(graphPath: string, path: string): boolean {
   return path.startsWith(`${graphPath}_data`) && /^(?:_\d+)?$/.test(path.slice(graphPath.length + '_data'.length));
 }
 
-const ExternalDataFormatSchema = z.union([z.boolean(), z.number(), z.record(z.string(), z.union([z.boolean(), z.number()]))]);
-const TransformersJsConfigSchema = z.object({
-  use_external_data_format: ExternalDataFormatSchema.optional(),
-  device_config: z.object({ cpu: z.object({ use_external_data_format: ExternalDataFormatSchema.optional() }).optional() }).optional(),
-});
+/**
+ * The `use_external_data_format` value the engine gives transformers.js: for every graph file in
+ * `paths` (folder-relative), how many `<file>_data`, `<file>_data_1`, … chunks sit next to it.
+ * A graph without them loads inline or from the data its own protobuf names (a renamed graph), so
+ * the real LFM2.5-VL-450M export's inline fp32 `embed_tokens.onnx` loads although its config.json
+ * says `true` for every graph.
+ */
+export function externalDataChunks(paths: Iterable<string>): Record<string, number> {
+  const all = [...paths];
+  const chunks: Record<string, number> = {};
+  for (const graph of all.filter((path) => path.startsWith('onnx/') && path.endsWith('.onnx'))) {
+    chunks[graph.slice('onnx/'.length)] = all.filter((path) => isExternalDataChunk(graph, path)).length;
+  }
+  return chunks;
+}
 
 /**
- * The external-data files transformers.js itself opens for a stored graph: with
- * `transformers.js_config.use_external_data_format` in config.json it requires
- * `<file>_data`, `<file>_data_1`, … (models/session.js, utils/model-loader.js), whatever the graph
- * refers to. Without it, onnxruntime reads what the graph names.
+ * Why a repository revision is an export Loupe cannot run although some names match: Liquid AI's
+ * current exporter writes onnxruntime-genai folders (a `genai_config.json`, an `embeddings` graph
+ * that also scatters image features), which transformers.js does not load.
  */
-export function externalDataRequiredBy(config: unknown, graph: GraphName, dtype: Dtype): string[] {
-  const parsed = TransformersJsConfigSchema.safeParse((config as Record<string, unknown> | undefined)?.['transformers.js_config']);
-  if (!parsed.success) return [];
-  const setting = parsed.data.device_config?.cpu?.use_external_data_format ?? parsed.data.use_external_data_format;
-  const file = graphFile(graph, dtype);
-  const fullName = file.slice('onnx/'.length);
-  const chunks = typeof setting === 'object' ? Number(setting[fullName] ?? setting[graph] ?? 0) : Number(setting ?? 0);
-  // transformers.js refuses more than 100 chunks (MAX_EXTERNAL_DATA_CHUNKS); so does the length cap here.
-  return Array.from({ length: Math.min(Math.max(0, Math.floor(chunks)) || 0, 101) }, (_, i) => `${file}_data${i === 0 ? '' : `_${i}`}`);
+export function unsupportedExportProblem(paths: Iterable<string>): string | undefined {
+  return [...paths].includes('genai_config.json')
+    ? 'it is an onnxruntime-genai export (genai_config.json), whose graphs transformers.js cannot run'
+    : undefined;
 }
 
 /** Root files transformers.js reads (and fails without) for an architecture. */
@@ -174,5 +194,5 @@ export function missingGraphsProblem(paths: Iterable<string>, wanted?: DtypeMap)
   if (missing.length === 0) return undefined;
   const lookedFor = missing.map((graph) => (wanted ? graphFileSpellings(graph, wanted[graph]).join(' or ') : `onnx/${graph}*.onnx`));
   const onnx = all.filter((path) => path.endsWith('.onnx')).sort();
-  return `no ${missing.join(', ')} graph that transformers.js can load (looked for ${lookedFor.join(', ')}); ONNX files present: ${onnx.length > 0 ? onnx.join(', ') : 'none'}`;
+  return `no ${missing.join(', ')} graph that Loupe can load (looked for ${lookedFor.join(', ')}); ONNX files present: ${onnx.length > 0 ? onnx.join(', ') : 'none'}`;
 }

@@ -5,7 +5,7 @@
  * so they cannot drift.
  */
 import { z } from 'zod';
-import { GenerationOptionsSchema } from './options';
+import { GenerationOptionsSchema, SamplingSchema } from './options';
 import { TASKS } from './tasks';
 
 export const ImageInputSchema = z.discriminatedUnion('kind', [
@@ -101,6 +101,8 @@ export const GenerationStatsSchema = z.object({
   ocrMs: z.number().optional(),
   /** Reused from the previous question about the same image: its vision features, or the whole conversation's state. */
   cache: z.enum(['none', 'vision', 'conversation']).optional(),
+  /** How tokens were chosen: the model's recommendation with the request's overrides (a server: what was sent). */
+  sampling: SamplingSchema.optional(),
 });
 export type GenerationStats = z.infer<typeof GenerationStatsSchema>;
 

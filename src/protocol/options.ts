@@ -13,22 +13,38 @@ export const VisionBudgetSchema = z.object({
 });
 export type VisionBudget = z.infer<typeof VisionBudgetSchema>;
 
-export const SamplingSchema = z.discriminatedUnion('mode', [
-  z.object({ mode: z.literal('greedy') }),
-  z.object({
-    mode: z.literal('sample'),
-    temperature: z.number().gt(0).max(2),
-    topP: z.number().gt(0).max(1),
-  }),
-]);
+/**
+ * How the next token is chosen, as overrides of the model's recommended sampling (its model card's:
+ * src/models/catalog.ts `recommendedSampling`); a field left out takes the recommendation. A
+ * temperature of 0 decodes greedily. The seed makes sampled answers reproducible.
+ */
+export const SamplingSchema = z
+  .object({
+    temperature: z.number().min(0).max(2),
+    /** Keep only tokens at least this fraction as likely as the most likely one. */
+    minP: z.number().min(0).max(1),
+    /** Above 1 makes tokens already in the conversation less likely (upstream's repetition_penalty). */
+    repetitionPenalty: z.number().min(1).max(2),
+    seed: z.number().int().min(0).max(0xffff_ffff),
+  })
+  .partial()
+  .strict();
 export type Sampling = z.infer<typeof SamplingSchema>;
+export type ResolvedSampling = Required<Sampling>;
+
+/** The valid fields of a user's sampling setting (`loupe.generation`); anything else is left to the model card. */
+export function validSampling(value: unknown): Sampling {
+  if (!value || typeof value !== 'object') return {};
+  const fields = Object.entries(value).filter(([key, field]) => SamplingSchema.safeParse({ [key]: field }).success);
+  return Object.fromEntries(fields) as Sampling;
+}
 
 export const GenerationOptionsSchema = z.object({
   maxNewTokens: z.number().int().min(1).max(4096),
-  sampling: SamplingSchema,
+  sampling: SamplingSchema.default({}),
   vision: VisionBudgetSchema,
 });
-export type GenerationOptions = z.infer<typeof GenerationOptionsSchema>;
+export type GenerationOptions = z.output<typeof GenerationOptionsSchema>;
 
 export { PRESET_NAMES, type PresetName } from './presetNames';
 
@@ -36,17 +52,17 @@ export { PRESET_NAMES, type PresetName } from './presetNames';
 export const PRESETS: Record<PresetName, GenerationOptions> = {
   fast: {
     maxNewTokens: 256,
-    sampling: { mode: 'greedy' },
+    sampling: {},
     vision: { maxImageTokens: 256, minImageTokens: 64, doImageSplitting: false, maxTiles: 1 },
   },
   balanced: {
     maxNewTokens: 512,
-    sampling: { mode: 'greedy' },
+    sampling: {},
     vision: { maxImageTokens: 256, minImageTokens: 64, doImageSplitting: true, maxTiles: 4 },
   },
   detailed: {
     maxNewTokens: 1024,
-    sampling: { mode: 'greedy' },
+    sampling: {},
     vision: { maxImageTokens: 256, minImageTokens: 64, doImageSplitting: true, maxTiles: 10 },
   },
 };
@@ -72,7 +88,7 @@ export function resolveOptions(preset: PresetName, overrides: OptionOverrides = 
   const taskLimit = task ? TASK_TOKEN_LIMITS[task] : undefined;
   const merged = {
     maxNewTokens: overrides.maxNewTokens ?? Math.min(base.maxNewTokens, taskLimit ?? Infinity),
-    sampling: overrides.sampling ?? base.sampling,
+    sampling: { ...base.sampling, ...overrides.sampling },
     vision: { ...base.vision, ...overrides.vision },
   };
   const parsed = GenerationOptionsSchema.safeParse(merged);

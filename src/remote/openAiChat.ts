@@ -86,8 +86,18 @@ function timeoutError(error: unknown, target: EndpointTarget, timeouts: Timeouts
   return undefined;
 }
 
-function samplingFields(sampling: Sampling): Record<string, number> {
-  return sampling.mode === 'greedy' ? { temperature: 0 } : { temperature: sampling.temperature, top_p: sampling.topP };
+/**
+ * What is sent: the server's model is unknown, so no model card applies; greedy unless the user
+ * chose a temperature, and min_p, repetition_penalty and seed (which vLLM, SGLang, llama.cpp and
+ * Ollama accept) only when the user set them: a strict server refuses fields it does not know.
+ */
+export function samplingFields(sampling: Sampling): Record<string, number> {
+  return {
+    temperature: sampling.temperature ?? 0,
+    ...(sampling.minP !== undefined && { min_p: sampling.minP }),
+    ...(sampling.repetitionPenalty !== undefined && { repetition_penalty: sampling.repetitionPenalty }),
+    ...(sampling.seed !== undefined && { seed: sampling.seed }),
+  };
 }
 
 interface StreamChunk {

@@ -99,7 +99,7 @@ export class RemoteVisionModel implements VisionModel {
             apiKey: this.options.apiKey,
             messages: openAiMessages(messages, imageUrl),
             maxTokens: input.options.maxNewTokens,
-            sampling: input.options.sampling,
+            sampling: input.options.sampling ?? {},
             signal,
             timeouts: this.options.timeouts,
             onToken: (text) => handlers.onToken?.(text, index++),
@@ -120,6 +120,7 @@ export class RemoteVisionModel implements VisionModel {
         timeToFirstTokenMs: chat.timeToFirstTokenMs + (performance.now() - started - chat.totalMs),
         tokensPerSecond: generatedTokens > 1 && chat.decodeMs > 0 ? (generatedTokens - 1) / (chat.decodeMs / 1000) : 0,
         totalMs: performance.now() - started,
+        sampling: { temperature: 0, ...input.options.sampling },
       },
     };
   }

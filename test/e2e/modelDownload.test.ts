@@ -14,9 +14,10 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { getManifest } from '../../src/models/catalog';
 import { escapeRegExp } from '../../src/models/download';
-import { GRAPH_NAMES, graphFile } from '../../src/models/modelLayout';
+import { graphFile } from '../../src/models/modelLayout';
+import { hubFixturesDir } from '../support/generatedFixtures';
 import { repoFromFolder, startLoopbackHub, type LoopbackHub } from '../support/loopbackHub';
-import { imageFixture, tinyModelDir } from '../support/paths';
+import { imageFixture } from '../support/paths';
 import { openSession, type E2eSession } from './session';
 import {
   askAboutPreviewedImage,
@@ -34,25 +35,10 @@ import {
 
 const MODEL = getManifest('lfm2.5-vl-450m');
 const PRECISION = MODEL.precisions.find((precision) => precision.id === MODEL.defaultPrecision)!;
-const DECODER = graphFile('decoder_model_merged', PRECISION.graphs.decoder_model_merged);
-
-/**
- * The tiny model's files under the names the default model's manifest asks for. ONNX Runtime
- * reads whatever graph a file holds, so the fp32 tiny graphs load under q4/fp16 names; the
- * external-data files the real export has are served too, and nothing reads them.
- */
-async function defaultModelRepo() {
-  const tinyName = (file: string) => `onnx/${file.replace(/^onnx\//, '').replace(/_(q4|fp16|quantized)\.onnx$/, '.onnx')}`;
-  const graphFiles = GRAPH_NAMES.map((graph) => graphFile(graph, PRECISION.graphs[graph]));
-  const extra: Record<string, Buffer> = {
-    'chat_template.jinja': Buffer.from(JSON.parse(readFileSync(join(tinyModelDir, 'tokenizer_config.json'), 'utf8')).chat_template),
-  };
-  for (const file of graphFiles) {
-    extra[file] = readFileSync(join(tinyModelDir, tinyName(file)));
-    extra[`${file}_data`] = Buffer.from(`external data of ${file} (unused by the tiny graph)\n`);
-  }
-  return repoFromFolder(tinyModelDir, MODEL.hub.repo, MODEL.hub.revision, { rename: (path) => (path.startsWith('onnx/') ? undefined : path), extra });
-}
+/** The largest file: the q4 decoder's weights (faults are injected there). */
+const DECODER_DATA = `${graphFile('decoder_model_merged', PRECISION.graphs.decoder_model_merged)}_data`;
+/** The default model's repository as its manifest's evidence lists it (scripts/gen_hub_fixtures.py). */
+const REPO_DIR = join(hubFixturesDir(), MODEL.id);
 
 describe('Model download and management in code-server', { timeout: 20 * 60_000 }, () => {
   let hub: LoopbackHub;
@@ -60,7 +46,7 @@ describe('Model download and management in code-server', { timeout: 20 * 60_000 
   let page: Page;
 
   before(async () => {
-    hub = await startLoopbackHub({ repos: [await defaultModelRepo()] });
+    hub = await startLoopbackHub({ repos: [await repoFromFolder(REPO_DIR, MODEL.hub.repo, MODEL.hub.revision)] });
     session = await openSession({ name: 'models', settings: { 'loupe.hub.endpoint': hub.endpoint } });
     page = session.page;
     copyFileSync(imageFixture('screenshot-256x384.png'), join(session.workspace, 'screen.png'));
@@ -79,7 +65,7 @@ describe('Model download and management in code-server', { timeout: 20 * 60_000 
 
   it('asks before downloading, shows where from and how big, and asks to accept the license', async () => {
     // Slow the largest file down so the download is still running when it is cancelled.
-    hub.setFault(DECODER, { chunkDelayMs: 100 });
+    hub.setFault(DECODER_DATA, { chunkDelayMs: 400 });
     await runCommand(page, 'Loupe: Download Model');
     await pickQuickItem(page, MODEL.label);
     const consent = await dialog(page, `Download ${MODEL.label}?`);
@@ -96,7 +82,7 @@ describe('Model download and management in code-server', { timeout: 20 * 60_000 
   it('shows progress and can be cancelled, keeping what it fetched', async () => {
     const progress = notification(page, `Downloading ${MODEL.label}`);
     await progress.waitFor();
-    await waitFor('part of the decoder to arrive', async () => hub.bytesServed(DECODER), (bytes) => bytes > 200_000, 120_000);
+    await waitFor('part of the decoder to arrive', async () => hub.bytesServed(DECODER_DATA), (bytes) => bytes > 200_000, 120_000);
     await screenshot(page, 'models-03-progress');
     await progress.hover();
     await progress.locator('.monaco-button', { hasText: /^Cancel$/ }).click();
@@ -108,7 +94,7 @@ describe('Model download and management in code-server', { timeout: 20 * 60_000 
   });
 
   it('a second run resumes where the first stopped and selects the model', async () => {
-    const servedBefore = hub.bytesServed(DECODER);
+    const servedBefore = hub.bytesServed(DECODER_DATA);
     const requestsBefore = hub.requests.length;
     hub.clearFaults();
     await runCommand(page, 'Loupe: Download Model');
@@ -117,11 +103,11 @@ describe('Model download and management in code-server', { timeout: 20 * 60_000 
     await consent.locator('.monaco-button', { hasText: /^Download$/ }).click();
     // The license was accepted once: no second question. The model is selected when done.
     await statusBarItem(page, /Loupe: not loaded/).waitFor({ timeout: 120_000 });
-    const decoderSize = readFileSync(join(tinyModelDir, 'onnx', 'decoder_model_merged.onnx')).length;
-    const resumed = hub.requests.slice(requestsBefore).filter((request) => request.server === 'storage' && request.path === DECODER);
+    const decoderSize = readFileSync(join(REPO_DIR, DECODER_DATA)).length;
+    const resumed = hub.requests.slice(requestsBefore).filter((request) => request.server === 'storage' && request.path === DECODER_DATA);
     assert.equal(resumed.length, 1, 'one request for the rest of the decoder');
     assert.match(resumed[0]!.range ?? '', /^bytes=[1-9]\d*-$/, 'it asks only for the bytes it lacks');
-    assert.equal(hub.bytesServed(DECODER) - servedBefore, decoderSize - Number(/^bytes=(\d+)-$/.exec(resumed[0]!.range!)![1]));
+    assert.equal(hub.bytesServed(DECODER_DATA) - servedBefore, decoderSize - Number(/^bytes=(\d+)-$/.exec(resumed[0]!.range!)![1]));
     await screenshot(page, 'models-05-installed');
   });
 

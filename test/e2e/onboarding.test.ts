@@ -83,12 +83,12 @@ describe('Onboarding in code-server', { timeout: 20 * 60_000 }, () => {
     assert.deepEqual(titles, ['Get a model', 'Ask about a screenshot', 'Fix alt text in a doc', 'Extract text without a model']);
     // The model step says size and license before anything is downloaded.
     const modelStep = walkthrough.locator('[x-step-description-for$="#getModel"]').first();
-    assert.match(await modelStep.innerText(), /LFM2\.5-VL 450M is about 770 MB under the LFM Open License v1\.0[\s\S]*SmolVLM 256M, is about 215 MB under Apache-2\.0/);
+    assert.match(await modelStep.innerText(), /LFM2\.5-VL 450M is 809 MB under the LFM Open License v1\.0[\s\S]*SmolVLM 256M, is about 211 MB under Apache-2\.0/);
     await waitForStep(page, 'getModel', false);
     // The step's table, rendered from media/walkthrough/get-model.md in the walkthrough's webview.
     const media = page.frameLocator('.gettingStartedContainer .getting-started-media iframe').frameLocator('#active-frame');
     await media.getByText('Models Loupe can download').waitFor();
-    await media.locator('td', { hasText: 'about 215 MB' }).waitFor();
+    await media.locator('td', { hasText: 'about 211 MB' }).waitFor();
     await screenshot(page, 'onboarding-02-walkthrough');
   });
 

@@ -62,6 +62,17 @@ describe('engine in a worker thread', () => {
     assert.ok(p99 < 50, `event loop p99 ${p99} ms`);
   });
 
+  it("samples as the model card says, reproducibly: the same seed gives the same answer, others differ", async () => {
+    const answer = async (sampling: { temperature?: number; seed?: number }) =>
+      (await engine.generate(request({ question: 'Describe it.', options: resolveOptions('fast', { maxNewTokens: 16, sampling }) })).result);
+    const first = await answer({});
+    assert.deepEqual(first.stats.sampling, { temperature: 0.1, minP: 0.15, repetitionPenalty: 1.05, seed: 0 });
+    assert.equal((await answer({})).text, first.text, 'the default seed makes answers reproducible');
+    const hot = await Promise.all([1, 2, 3, 4].map(async (seed) => (await answer({ temperature: 1.5, seed })).text));
+    assert.equal((await answer({ temperature: 1.5, seed: 1 })).text, hot[0]);
+    assert.ok(new Set(hot).size > 1, `four seeds at temperature 1.5 gave one answer: ${hot[0]}`);
+  });
+
   it('counts image tokens as the real 450M preprocessing does (256x384 -> 96 tokens, one tile)', async () => {
     const { stats } = await engine.generate(request({ options: resolveOptions('balanced', { maxNewTokens: 2 }) })).result;
     assert.equal(stats.imageTokens, 96);

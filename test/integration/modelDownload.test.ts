@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import type { ModelManifest } from '../../src/models/manifest';
 import type { DownloadProgress } from '../../src/models/progress';
 import { listInstalled, resolveInstalledModelDir } from '../../src/models/store';
 import { runModelsCli } from '../support/modelsCli';
+import { hubFixturesDir } from '../support/generatedFixtures';
 import { fp32Manifest, repoFromFolder, startLoopbackHub, startLoopbackProxy, type HubRepo, type LoopbackHub } from '../support/loopbackHub';
 import { EngineClient } from '../../src/client/engineClient';
 import { resolveOptions } from '../../src/protocol/options';
@@ -30,6 +30,8 @@ import { embedTokensWithExternalTable } from '../unit/models/onnxWriter';
 const REPO = 'test-org/LFM2-VL-tiny-ONNX';
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 const DECODER = 'onnx/decoder_model_merged.onnx';
+/** The largest file: the decoder's weights, as in the real export (faults are injected here). */
+const DECODER_DATA = 'onnx/decoder_model_merged.onnx_data';
 const SHARED = ['config.json', 'generation_config.json', 'preprocessor_config.json', 'processor_config.json', 'tokenizer.json', 'tokenizer_config.json'];
 
 function tinyManifest(overrides: Record<string, unknown> = {}): ModelManifest {
@@ -148,13 +150,13 @@ describe('model download from a loopback hub', () => {
   it('resumes after the connection drops half-way, without fetching the bytes it already has', async () => {
     const server = await hub();
     const storageDir = storage();
-    const decoderSize = fileSize(DECODER);
-    server.setFault(DECODER, { dropAtOffset: Math.floor(decoderSize / 2), times: 1 });
+    const decoderSize = fileSize(DECODER_DATA);
+    server.setFault(DECODER_DATA, { dropAtOffset: Math.floor(decoderSize / 2), times: 1 });
 
     const error = await rejection(downloadModel(options(server, storageDir, { retries: 0 })), 'NETWORK');
     assert.match(error.message, /decoder_model_merged\.onnx/);
     assert.match(error.message, /kept; run the download again to resume/);
-    const part = join(storageDir, 'lfm2-vl-tiny', COMMIT, `${DECODER}.part`);
+    const part = join(storageDir, 'lfm2-vl-tiny', COMMIT, `${DECODER_DATA}.part`);
     const kept = (await size(part)) as number;
     assert.ok(kept > 0 && kept <= decoderSize / 2, `a partial file is kept (${kept} bytes)`);
     assert.equal(await resolveInstalledModelDir(storageDir, 'lfm2-vl-tiny'), undefined, 'not installed');
@@ -162,26 +164,26 @@ describe('model download from a loopback hub', () => {
 
     const before = server.requests.length;
     await downloadModel(options(server, storageDir, { retries: 0 }));
-    const resumed = server.requests.slice(before).filter((r) => r.server === 'storage' && r.path === DECODER);
+    const resumed = server.requests.slice(before).filter((r) => r.server === 'storage' && r.path === DECODER_DATA);
     assert.equal(resumed.length, 1);
     assert.equal(resumed[0]?.range, `bytes=${kept}-`);
     assert.equal(resumed[0]?.status, 206);
     assert.equal(resumed[0]?.bytes, decoderSize - kept, 'only the missing bytes were fetched');
-    assert.deepEqual(await readFile(join(storageDir, 'lfm2-vl-tiny', COMMIT, DECODER)), fixture.files.get(DECODER));
+    assert.deepEqual(await readFile(join(storageDir, 'lfm2-vl-tiny', COMMIT, DECODER_DATA)), fixture.files.get(DECODER_DATA));
     assert.equal(await size(part), undefined, 'the part file was renamed into place');
   });
 
   it('retries a dropped connection by itself, resuming with a Range request', async () => {
     const server = await hub();
     const storageDir = storage();
-    const decoderSize = fileSize(DECODER);
-    server.setFault(DECODER, { dropAtOffset: Math.floor(decoderSize / 3), times: 1 });
+    const decoderSize = fileSize(DECODER_DATA);
+    server.setFault(DECODER_DATA, { dropAtOffset: Math.floor(decoderSize / 3), times: 1 });
     const outcome = await downloadModel(options(server, storageDir, { retries: 2 }));
-    const decoderRequests = server.requests.filter((r) => r.server === 'storage' && r.path === DECODER);
+    const decoderRequests = server.requests.filter((r) => r.server === 'storage' && r.path === DECODER_DATA);
     assert.equal(decoderRequests.length, 2);
     assert.match(decoderRequests[1]?.range ?? '', /^bytes=\d+-$/);
     assert.equal(Number(/\d+/.exec(decoderRequests[1]?.range ?? '')?.[0]) + (decoderRequests[1]?.bytes ?? 0), decoderSize);
-    assert.deepEqual(await readFile(join(outcome.dir, DECODER)), fixture.files.get(DECODER));
+    assert.deepEqual(await readFile(join(outcome.dir, DECODER_DATA)), fixture.files.get(DECODER_DATA));
   });
 
   it('rejects a file whose SHA-256 does not match, deletes it and installs nothing', async () => {
@@ -225,7 +227,7 @@ describe('model download from a loopback hub', () => {
     const manifest = tinyManifest();
     (manifest.precisions[0] as ModelManifest['precisions'][number]).graphs.vision_encoder = 'fp16';
     const error = await rejection(downloadModel({ ...options(server, storageDir), manifest }), 'MISSING_FILES');
-    assert.match(error.message, /looked for onnx\/vision_encoder_fp16\.onnx\); ONNX files present: onnx\/decoder_model_merged\.onnx, onnx\/embed_tokens\.onnx, onnx\/vision_encoder\.onnx/);
+    assert.match(error.message, /looked for onnx\/vision_encoder_fp16\.onnx or onnx\/embed_images_fp16\.onnx\); ONNX files present: onnx\/decoder_model_merged\.onnx, onnx\/embed_tokens\.onnx, onnx\/vision_encoder\.onnx/);
     assert.equal(server.requests.filter((r) => r.url.includes('/resolve/')).length, 0, 'no file was fetched');
 
     const noTokenizer = tinyManifest({ sharedFiles: [...SHARED, 'vocab.txt'] });
@@ -251,7 +253,7 @@ describe('model download from a loopback hub', () => {
   it('refuses a redirect to a host that is not on the allow list', async () => {
     const server = await hub();
     const storageDir = storage();
-    server.setFault(DECODER, { redirectTo: `${server.otherOrigin}/blobs/elsewhere` });
+    server.setFault(DECODER_DATA, { redirectTo: `${server.otherOrigin}/blobs/elsewhere` });
     const error = await rejection(downloadModel(options(server, storageDir)), 'HOST_NOT_ALLOWED');
     assert.ok(error.message.includes(new URL(server.otherOrigin).host), error.message);
     assert.equal(server.requests.filter((r) => r.server === 'other').length, 0, 'nothing was requested from the other host');
@@ -261,14 +263,14 @@ describe('model download from a loopback hub', () => {
   it('stops at the listed size when a server sends more, fails clearly and does not loop', async () => {
     const server = await hub();
     const storageDir = storage();
-    server.setFault(DECODER, { extraBytes: 64 * 1024 * 1024 });
+    server.setFault(DECODER_DATA, { extraBytes: 64 * 1024 * 1024 });
     const error = await rejection(downloadModel(options(server, storageDir, { retries: 3 })), 'CHECKSUM_MISMATCH');
-    assert.match(error.message, /sent more than the .* listed for .*onnx\/decoder_model_merged\.onnx; the download was stopped/);
-    assert.equal(server.requests.filter((r) => r.path === DECODER && r.server === 'storage').length, 1, 'one request, no retry loop');
-    assert.ok(server.bytesServed(DECODER) < fileSize(DECODER) + 16 * 1024 * 1024, `served ${server.bytesServed(DECODER)} bytes`);
+    assert.match(error.message, /sent more than the .* listed for .*onnx\/decoder_model_merged\.onnx_data; the download was stopped/);
+    assert.equal(server.requests.filter((r) => r.path === DECODER_DATA && r.server === 'storage').length, 1, 'one request, no retry loop');
+    assert.ok(server.bytesServed(DECODER_DATA) < fileSize(DECODER_DATA) + 16 * 1024 * 1024, `served ${server.bytesServed(DECODER_DATA)} bytes`);
     const parts = await readdir(storageDir, { recursive: true });
     for (const part of parts.filter((name) => String(name).endsWith('.part'))) {
-      assert.ok(((await size(join(storageDir, String(part)))) ?? 0) <= fileSize(DECODER), `${part} grew past the listed size`);
+      assert.ok(((await size(join(storageDir, String(part)))) ?? 0) <= fileSize(DECODER_DATA), `${part} grew past the listed size`);
     }
   });
 
@@ -292,15 +294,15 @@ describe('model download from a loopback hub', () => {
   it('cancels on request, keeps the partial file, and a later download completes it', async () => {
     const server = await hub();
     const storageDir = storage();
-    const decoderSize = fileSize(DECODER);
-    server.setFault(DECODER, { chunkDelayMs: 5 });
+    const decoderSize = fileSize(DECODER_DATA);
+    server.setFault(DECODER_DATA, { chunkDelayMs: 5 });
     const controller = new AbortController();
     const onProgress = (p: DownloadProgress) => {
-      if (p.file === DECODER && p.phase === 'downloading' && p.bytesDone > totalSize() - decoderSize + 200_000) controller.abort();
+      if (p.file === DECODER_DATA && p.phase === 'downloading' && p.bytesDone > totalSize() - decoderSize + 200_000) controller.abort();
     };
     const error = await rejection(downloadModel(options(server, storageDir, { signal: controller.signal, onProgress, progressIntervalMs: 0 })), 'CANCELLED');
     assert.match(error.message, /kept to resume later/);
-    const part = join(storageDir, 'lfm2-vl-tiny', COMMIT, `${DECODER}.part`);
+    const part = join(storageDir, 'lfm2-vl-tiny', COMMIT, `${DECODER_DATA}.part`);
     const kept = (await size(part)) as number;
     assert.ok(kept >= 200_000 && kept < decoderSize, `partial decoder kept (${kept} bytes)`);
     assert.equal(await resolveInstalledModelDir(storageDir, 'lfm2-vl-tiny'), undefined, 'not installed');
@@ -308,7 +310,7 @@ describe('model download from a loopback hub', () => {
     server.clearFaults();
     const before = server.requests.length;
     await downloadModel(options(server, storageDir));
-    const resumed = server.requests.slice(before).filter((r) => r.server === 'storage' && r.path === DECODER);
+    const resumed = server.requests.slice(before).filter((r) => r.server === 'storage' && r.path === DECODER_DATA);
     assert.equal(resumed[0]?.range, `bytes=${kept}-`);
     assert.equal(resumed[0]?.bytes, decoderSize - kept);
     assert.ok(await resolveInstalledModelDir(storageDir, 'lfm2-vl-tiny'));
@@ -412,17 +414,17 @@ describe('repository layouts on a loopback hub', () => {
   const manifestWith = (precisions: Array<{ id: string; graphs: Record<string, string> }>) =>
     tinyManifest({ defaultPrecision: precisions[0]?.id, precisions: precisions.map((p) => ({ ...p, label: p.id, description: p.id, approxDownloadBytes: 4_000_000 })) });
 
-  it("stores Liquid AI's _q8 graphs under transformers.js's _quantized name and fetches their external-data chunks", async () => {
-    const data = Buffer.alloc(4096, 7);
+  it("stores Liquid AI's _q8 graphs under transformers.js's _quantized name and fetches exactly the weights the graph refers to", async () => {
     const server = await serve('test-org/q8', {
       rename: { 'onnx/vision_encoder.onnx': 'onnx/vision_encoder_q8.onnx' },
-      extra: { 'onnx/vision_encoder_q8.onnx_data': Buffer.alloc(4096, 6), 'onnx/vision_encoder_q8.onnx_data_1': data },
+      // Listed beside the graph by name, but the graph's own protobuf refers to vision_encoder.onnx_data.
+      extra: { 'onnx/vision_encoder_q8.onnx_data': Buffer.alloc(4096, 6), 'onnx/vision_encoder_q8.onnx_data_1': Buffer.alloc(4096, 7) },
     });
     const outcome = await download(server, { ...manifestWith([{ id: 'q8-vision', graphs: { vision_encoder: 'q8', embed_tokens: 'fp32', decoder_model_merged: 'fp32' } }]), hub: { repo: 'test-org/q8', revision: 'main', revisionKind: 'branch' } });
     const onnx = (await readdir(join(outcome.dir, 'onnx'))).sort();
-    assert.deepEqual(onnx, ['decoder_model_merged.onnx', 'embed_tokens.onnx', 'vision_encoder_q8.onnx_data', 'vision_encoder_q8.onnx_data_1', 'vision_encoder_quantized.onnx']);
-    assert.deepEqual(await readFile(join(outcome.dir, 'onnx/vision_encoder_quantized.onnx')), await readFile(join(tinyModelDir, 'onnx/vision_encoder.onnx')));
-    assert.equal(server.bytesServed('onnx/vision_encoder_q8.onnx_data_1'), data.length, 'every listed chunk is fetched');
+    assert.deepEqual(onnx, ['decoder_model_merged.onnx', 'decoder_model_merged.onnx_data', 'embed_tokens.onnx', 'vision_encoder.onnx_data', 'vision_encoder_quantized.onnx']);
+    assert.deepEqual(await readFile(join(outcome.dir, 'onnx/vision_encoder_quantized.onnx')), await readFile(join(tinyModelDir, 'onnx/vision_encoder.onnx')), 'the graph keeps its bytes');
+    assert.equal(server.bytesServed('onnx/vision_encoder_q8.onnx_data_1'), 0, 'a listed file no graph refers to is not fetched');
     assert.deepEqual(outcome.marker.dtype, { vision_encoder: 'q8', embed_tokens: 'fp32', decoder_model_merged: 'fp32' });
     assert.ok(outcome.marker.files.some((f) => f.path === 'onnx/vision_encoder_quantized.onnx'), 'the marker lists the stored name');
   });
@@ -438,21 +440,34 @@ describe('repository layouts on a loopback hub', () => {
     assert.ok(await resolveInstalledModelDir(join(outcome.dir, '..', '..'), 'lfm2-vl-tiny'));
   });
 
-  it('refuses a layout the engine cannot run before fetching a byte, listing the files it found', async () => {
-    const server = await serve('test-org/liquid-1.6b', {
-      rename: {
-        'onnx/vision_encoder.onnx': 'onnx/embed_images_fp16.onnx',
-        'onnx/embed_tokens.onnx': 'onnx/embed_tokens_fp16.onnx',
-        [DECODER]: 'onnx/decoder_q4.onnx',
-      },
-      extra: { 'onnx/decoder_q8.onnx': Buffer.alloc(16), 'onnx/decoder_q4.onnx_data': Buffer.alloc(16) },
+  it("installs Liquid AI's embed_images / decoder layout; refuses an onnxruntime-genai one before fetching a byte", async () => {
+    const liquid = await serve('test-org/liquid-1.6b', {
+      rename: { 'onnx/vision_encoder.onnx': 'onnx/embed_images_fp16.onnx', 'onnx/embed_tokens.onnx': 'onnx/embed_tokens_fp16.onnx', [DECODER]: 'onnx/decoder_q4.onnx' },
     });
-    const manifest = { ...manifestWith([{ id: 'q4', graphs: { vision_encoder: 'fp16', embed_tokens: 'fp16', decoder_model_merged: 'q4' } }]), hub: { repo: 'test-org/liquid-1.6b', revision: 'main', revisionKind: 'branch' as const } };
-    const error = await rejection(download(server, manifest), 'MISSING_FILES');
-    assert.match(error.message, /test-org\/liquid-1\.6b@main \(commit 0123456789ab\) has no q4 precision/);
-    assert.match(error.message, /ONNX files present: onnx\/decoder_q4\.onnx, onnx\/decoder_q8\.onnx, onnx\/embed_images_fp16\.onnx, onnx\/embed_tokens_fp16\.onnx/);
-    assert.equal(server.requests.filter((r) => r.url.includes('/resolve/')).length, 0, 'no file was requested');
-    assert.equal(server.requests.reduce((sum, r) => sum + r.bytes, 0), 0, 'the hub served 0 file bytes');
+    const q4 = [{ id: 'q4', graphs: { vision_encoder: 'fp16', embed_tokens: 'fp16', decoder_model_merged: 'q4' } }];
+    const installed = await download(liquid, { ...manifestWith(q4), hub: { repo: 'test-org/liquid-1.6b', revision: 'main', revisionKind: 'branch' } });
+    const onnx = (await readdir(join(installed.dir, 'onnx'))).sort();
+    assert.deepEqual(onnx, ['decoder_model_merged.onnx_data', 'decoder_model_merged_q4.onnx', 'embed_tokens_fp16.onnx', 'vision_encoder.onnx_data', 'vision_encoder_fp16.onnx']);
+
+    const genai = await serve('test-org/genai', {
+      rename: { 'onnx/embed_tokens.onnx': 'onnx/embeddings_fp16.onnx', [DECODER]: 'onnx/decoder_q4.onnx', 'onnx/vision_encoder.onnx': 'onnx/vision_encoder_fp16.onnx' },
+      extra: { 'genai_config.json': Buffer.from('{}') },
+    });
+    const error = await rejection(download(genai, { ...manifestWith(q4), hub: { repo: 'test-org/genai', revision: 'main', revisionKind: 'branch' } }), 'MISSING_FILES');
+    assert.match(error.message, /test-org\/genai@main \(commit 0123456789ab\) has no q4 precision/);
+    assert.match(error.message, /onnxruntime-genai export/);
+    assert.equal(genai.requests.filter((r) => r.url.includes('/resolve/')).length, 0, 'no file was requested');
+    assert.equal(genai.requests.reduce((sum, r) => sum + r.bytes, 0), 0, 'the hub served 0 file bytes');
+  });
+
+  it('refuses graphs that break the contract after fetching only the graph files, no weights', async () => {
+    const path = join(tinyModelDir, 'onnx/vision_encoder.onnx');
+    const renamedInput = Buffer.from((await readFile(path)).toString('latin1').replaceAll('pixel_values', 'pixel_valuez'), 'latin1');
+    const server = await serve('test-org/wrong-io', { extra: { 'onnx/vision_encoder.onnx': renamedInput } });
+    const error = await rejection(download(server, { ...tinyManifest(), hub: { repo: 'test-org/wrong-io', revision: 'main', revisionKind: 'branch' } }), 'INVALID_MODEL');
+    assert.match(error.message, /onnx\/vision_encoder\.onnx: input "pixel_values" is missing \(the graph has "pixel_valuez" instead\)/);
+    assert.match(error.message, /Only the graph files were downloaded, no weights/);
+    for (const data of ['onnx/vision_encoder.onnx_data', 'onnx/decoder_model_merged.onnx_data']) assert.equal(server.bytesServed(data), 0, data);
   });
 
   it('adds a second precision to an install and selects it; the first stays installed', async () => {
@@ -552,42 +567,9 @@ describe('loupe models download (CLI) against a loopback hub, then loupe ask', (
   let home: string;
 
   before(async () => {
-    const tiny = (path: string) => readFileSync(join(tinyModelDir, path));
-    const template = (JSON.parse(tiny('tokenizer_config.json').toString()) as { chat_template: string }).chat_template;
-    const withoutTemplate = ({ chat_template: _moved, ...rest }: Record<string, unknown>) => Buffer.from(JSON.stringify(rest));
-    // The default model under transformers.js's names: q4 and fp16 decoders, external data next to each graph.
-    const lfmGraphs: Record<string, string> = {
-      'onnx/vision_encoder_fp16.onnx': 'onnx/vision_encoder.onnx',
-      'onnx/embed_tokens_fp16.onnx': 'onnx/embed_tokens.onnx',
-      'onnx/decoder_model_merged_q4.onnx': DECODER,
-      'onnx/decoder_model_merged_fp16.onnx': DECODER,
-    };
-    const lfmExtra: Record<string, Buffer> = { 'chat_template.jinja': Buffer.from(template) };
-    for (const [name, source] of Object.entries(lfmGraphs)) {
-      lfmExtra[name] = tiny(source);
-      lfmExtra[`${name}_data`] = Buffer.alloc(64 * 1024, 1);
-    }
-    const onlyRoot = (path: string) => (path.startsWith('onnx/') ? undefined : path);
-    const lfm = await repoFromFolder(tinyModelDir, LFM.repo, LFM.commit, { branches: ['main'], rename: onlyRoot, extra: lfmExtra });
-    // LFM2-VL 450M as a Liquid AI-style export: 8-bit vision spelled _q8, the chat template only in chat_template.jinja.
-    const q8 = await repoFromFolder(tinyModelDir, 'onnx-community/LFM2-VL-450M-ONNX', 'a'.repeat(40), {
-      branches: ['main'],
-      rename: onlyRoot,
-      extra: {
-        'onnx/vision_encoder_q8.onnx': tiny('onnx/vision_encoder.onnx'),
-        'onnx/embed_tokens_fp16.onnx': tiny('onnx/embed_tokens.onnx'),
-        'onnx/decoder_model_merged_q4.onnx': tiny(DECODER),
-        'tokenizer_config.json': withoutTemplate(JSON.parse(tiny('tokenizer_config.json').toString()) as Record<string, unknown>),
-        'chat_template.jinja': Buffer.from(template),
-      },
-    });
-    // LFM2.5-VL 1.6B's repository with the layout Liquid AI's own 1.6B export has.
-    const liquid = await repoFromFolder(tinyModelDir, 'onnx-community/LFM2.5-VL-1.6B-ONNX', 'b'.repeat(40), {
-      branches: ['main'],
-      rename: onlyRoot,
-      extra: { 'onnx/embed_images_fp16.onnx': tiny('onnx/vision_encoder.onnx'), 'onnx/embed_tokens_fp16.onnx': tiny('onnx/embed_tokens.onnx'), 'onnx/decoder_q4.onnx': tiny(DECODER), 'onnx/decoder_q8.onnx': tiny(DECODER) },
-    });
-    server = await startLoopbackHub({ repos: [lfm, q8, liquid] });
+    // The default model's repository as its manifest's evidence lists it (scripts/gen_hub_fixtures.py).
+    const lfm = await repoFromFolder(join(hubFixturesDir(), 'lfm2.5-vl-450m'), LFM.repo, LFM.commit, { branches: ['main'] });
+    server = await startLoopbackHub({ repos: [lfm] });
     home = await mkdtemp(join(tmpdir(), 'loupe-cli-dl-'));
   });
   after(async () => {
@@ -615,14 +597,13 @@ describe('loupe models download (CLI) against a loopback hub, then loupe ask', (
     const download = await cli(['models', 'download', '--accept-license', '--endpoint', server.endpoint]);
     assert.equal(download.code, 0, download.err);
     assert.match(download.err, /Downloading LFM2\.5-VL 450M from LiquidAI\/LFM2\.5-VL-450M-ONNX \(commit 95c283d4497a\)/);
-    assert.match(download.err, /No public listing has confirmed these file names; the repository's file list is checked before anything is fetched/);
     assert.match(download.err, /\[#{24}\] 100% · /);
     const dir = join(home, 'models', 'lfm2.5-vl-450m', LFM.commit);
     assert.ok(download.out.includes(`Installed LFM2.5-VL 450M (q4) in ${dir}`), download.out);
     const marker = await readInstalledMarker(dir);
     assert.deepEqual(marker?.dtype, { vision_encoder: 'fp16', embed_tokens: 'fp16', decoder_model_merged: 'q4' });
     assert.ok(marker?.licenseAcceptedAt, 'acceptance is recorded');
-    assert.ok(await stat(join(dir, 'onnx/decoder_model_merged_q4.onnx_data')), 'external data listed next to a graph is fetched');
+    assert.ok(await stat(join(dir, 'onnx/decoder_model_merged_q4.onnx_data')), 'the external data the graph refers to is fetched');
 
     const answer = await ask('lfm2.5-vl-450m');
     assert.equal(answer.code, 0, answer.stderr);
@@ -630,7 +611,9 @@ describe('loupe models download (CLI) against a loopback hub, then loupe ask', (
 
     const list = await cli(['models', 'list']);
     assert.match(list.out, /\*\s+lfm2\.5-vl-450m\s+installed \(q4, 95c283d4497a\)/);
-    assert.match(list.out, /smolvlm-256m\s+not installed \(file names unconfirmed\)\s+about 215 MB\s+Apache-2\.0/);
+    assert.match(list.out, /smolvlm-256m\s+not installed\s+about 211 MB\s+Apache-2\.0/);
+    assert.match(list.out, /lfm2-vl-1\.6b\s+not installed \(unproven\)/);
+    assert.match(list.out, /lfm2-vl-1\.6b \(unproven\): No public listing or loader shows the files/);
 
     const removal = await cli(['models', 'remove', 'lfm2.5-vl-450m']);
     assert.equal(removal.code, 0, removal.err);
@@ -656,26 +639,5 @@ describe('loupe models download (CLI) against a loopback hub, then loupe ask', (
     const missing = await cli(['models', 'precision', 'lfm2.5-vl-450m', 'q4-small']);
     assert.equal(missing.code, 2);
     assert.match(missing.err, /no q4-small precision installed \(installed: q4, fp16\)/);
-  });
-
-  it('installs a _q8 export whose chat template is only in chat_template.jinja, and answers with it', async () => {
-    const download = await cli(['models', 'download', 'lfm2-vl-450m', '--precision', 'q8-vision', '--accept-license', '--endpoint', server.endpoint]);
-    assert.equal(download.code, 0, download.err);
-    const dir = join(home, 'models', 'lfm2-vl-450m', 'a'.repeat(40));
-    assert.ok(await stat(join(dir, 'onnx/vision_encoder_quantized.onnx')));
-    assert.ok((JSON.parse(await readFile(join(dir, 'tokenizer_config.json'), 'utf8')) as { chat_template?: string }).chat_template);
-    const answer = await ask('lfm2-vl-450m');
-    assert.equal(answer.code, 0, answer.stderr);
-  });
-
-  it('refuses a layout the engine cannot run with the files it found, fetching nothing', async () => {
-    const before = server.requests.length;
-    const download = await cli(['models', 'download', 'lfm2.5-vl-1.6b', '--accept-license', '--endpoint', server.endpoint]);
-    assert.equal(download.code, 1);
-    assert.match(download.err, /onnx-community\/LFM2\.5-VL-1\.6B-ONNX@main \(commit bbbbbbbbbbbb\) has no q4 precision of LFM2\.5-VL 1\.6B that Loupe can run/);
-    assert.match(download.err, /ONNX files present: onnx\/decoder_q4\.onnx, onnx\/decoder_q8\.onnx, onnx\/embed_images_fp16\.onnx, onnx\/embed_tokens_fp16\.onnx/);
-    const requests = server.requests.slice(before);
-    assert.equal(requests.filter((r) => r.url.includes('/resolve/')).length, 0);
-    assert.equal(requests.reduce((sum, r) => sum + r.bytes, 0), 0, 'the hub served 0 file bytes');
   });
 });

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
@@ -17,6 +17,7 @@ import {
   type Processor,
 } from '@huggingface/transformers';
 import { useUpstreamPreprocessing } from '../../src/engine/vlm/lfm2VlPreprocessing';
+import { externalDataChunks } from '../../src/models/modelLayout';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MODEL_DIR = path.join(REPO_ROOT, 'test/fixtures/models/lfm2-vl-tiny');
@@ -111,6 +112,9 @@ before(async () => {
   model = (await Lfm2VlForConditionalGeneration.from_pretrained(MODEL_DIR, {
     local_files_only: true,
     dtype: 'fp32',
+    // As the engine does: external data per file, not config.json's flag (the real export's
+    // embed_tokens.onnx is inline although the flag says otherwise).
+    use_external_data_format: externalDataChunks((await readdir(path.join(MODEL_DIR, 'onnx'))).map((name) => `onnx/${name}`)),
   })) as Lfm2VlForConditionalGeneration;
   const open = (name: string) => ort.InferenceSession.create(path.join(MODEL_DIR, 'onnx', `${name}.onnx`));
   sessions = {

@@ -21,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { join, relative, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseManifest, type ModelManifest } from '../../src/models/manifest';
+import { GRAPH_NAMES, graphFileSpellings, type DtypeMap } from '../../src/models/modelLayout';
 
 export interface HubRepo {
   repo: string;
@@ -103,35 +104,37 @@ interface StoredFile {
  * loopback hub and then load it.
  */
 export function fp32Manifest(options: { id: string; repo: string; sharedFiles: string[]; overrides?: Record<string, unknown> }): ModelManifest {
-  return parseManifest(
-    {
-      schemaVersion: 2,
-      id: options.id,
-      label: `Test model ${options.id}`,
-      architecture: 'lfm2-vl',
-      parameters: 'a few thousand',
-      hub: { repo: options.repo, revision: 'main', revisionKind: 'branch' },
-      license: { name: 'Test License', url: 'https://example.com/license', requiresAcceptance: false, summary: 'for tests' },
-      summary: 'generated test model',
-      goodAt: ['tests'],
-      speed: 'fastest',
-      sharedFiles: options.sharedFiles,
-      defaultPrecision: 'fp32',
-      precisions: [
-        {
-          id: 'fp32',
-          label: 'fp32',
-          description: 'the precision the fixture has',
-          graphs: { vision_encoder: 'fp32', embed_tokens: 'fp32', decoder_model_merged: 'fp32' },
-          approxDownloadBytes: 4_000_000,
-        },
-      ],
-      sizeNote: 'exact',
-      confirmed: { files: [], source: 'generated for tests' },
-      ...options.overrides,
-    },
-    `test manifest ${options.id}`,
-  );
+  const json = {
+    schemaVersion: 3,
+    id: options.id,
+    label: `Test model ${options.id}`,
+    architecture: 'lfm2-vl',
+    parameters: 'a few thousand',
+    hub: { repo: options.repo, revision: 'main', revisionKind: 'branch' },
+    license: { name: 'Test License', url: 'https://example.com/license', requiresAcceptance: false, summary: 'for tests' },
+    summary: 'generated test model',
+    goodAt: ['tests'],
+    speed: 'fastest',
+    sharedFiles: options.sharedFiles,
+    defaultPrecision: 'fp32',
+    precisions: [
+      {
+        id: 'fp32',
+        label: 'fp32',
+        description: 'the precision the fixture has',
+        graphs: { vision_encoder: 'fp32', embed_tokens: 'fp32', decoder_model_merged: 'fp32' },
+        approxDownloadBytes: 4_000_000,
+      },
+    ],
+    sampling: { temperature: 0, minP: 0, repetitionPenalty: 1, source: 'greedy, for reproducible tests' },
+    sizeNote: 'exact',
+    ...options.overrides,
+  };
+  // Every file a precision could be spelled as counts as shown: the tests decide what the hub has.
+  const precisions = json.precisions as Array<{ graphs: DtypeMap }>;
+  const graphs = precisions.flatMap((p) => GRAPH_NAMES.flatMap((graph) => graphFileSpellings(graph, p.graphs[graph])));
+  const evidence = { files: [...new Set([...(json.sharedFiles as string[]), ...graphs])].map((path) => ({ path })), sources: ['generated for tests: what the loopback hub serves'] };
+  return parseManifest({ evidence, ...json }, `test manifest ${options.id}`);
 }
 
 /** Reads a folder into a repository; `rename` maps folder paths to repository paths. */

@@ -16,11 +16,12 @@ describe('resolveOptions', () => {
   });
 
   it('applies overrides on top of a preset', () => {
-    const options = resolveOptions('balanced', { maxNewTokens: 7, vision: { maxTiles: 2 }, sampling: { mode: 'sample', temperature: 0.7, topP: 0.9 } });
+    const options = resolveOptions('balanced', { maxNewTokens: 7, vision: { maxTiles: 2 }, sampling: { temperature: 0.7, seed: 3 } });
     assert.equal(options.maxNewTokens, 7);
     assert.equal(options.vision.maxTiles, 2);
     assert.equal(options.vision.doImageSplitting, true);
-    assert.deepEqual(options.sampling, { mode: 'sample', temperature: 0.7, topP: 0.9 });
+    assert.deepEqual(options.sampling, { temperature: 0.7, seed: 3 });
+    assert.deepEqual(resolveOptions('fast').sampling, {}, "presets leave sampling to the model card's recommendation");
   });
 
   it('caps alt text answers on every preset, unless a length is asked for explicitly', () => {
@@ -33,7 +34,10 @@ describe('resolveOptions', () => {
 
   it('rejects values out of range with a message naming the field', () => {
     assert.throws(() => resolveOptions('fast', { maxNewTokens: 0 }), /maxNewTokens/);
-    assert.throws(() => resolveOptions('fast', { sampling: { mode: 'sample', temperature: 0, topP: 1 } }), /temperature/);
+    assert.throws(() => resolveOptions('fast', { sampling: { temperature: 2.5 } }), /temperature/);
+    assert.throws(() => resolveOptions('fast', { sampling: { minP: -0.1 } }), /minP/);
+    assert.throws(() => resolveOptions('fast', { sampling: { repetitionPenalty: 0.9 } }), /repetitionPenalty/);
+    assert.throws(() => resolveOptions('fast', { sampling: { seed: 1.5 } }), /seed/);
     assert.throws(() => resolveOptions('fast', { vision: { maxImageTokens: 64, minImageTokens: 128 } }), /minImageTokens/);
     assert.throws(() => resolveOptions('fast', { vision: { maxImageTokens: 256, minImageTokens: 256 } }), /at most half/);
   });

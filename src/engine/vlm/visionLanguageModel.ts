@@ -2,7 +2,7 @@
  * The vision-language model: loads a local model folder with transformers.js (remote loading off)
  * and answers one request at a time, streaming text per token.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -15,7 +15,7 @@ import {
   env,
 } from '@huggingface/transformers';
 import type { PromptPreview } from '../../protocol/engine';
-import type { GenerationOptions, VisionBudget } from '../../protocol/options';
+import type { GenerationOptions, ResolvedSampling, VisionBudget } from '../../protocol/options';
 import type { ChatMessage } from '../../prompts/taskPrompts';
 import { controlTokenPattern, neutralizeMessages } from './controlTokens';
 import { ConversationCache, imageKey, type CacheUse, type StoredConversation } from './conversationCache';
@@ -26,6 +26,9 @@ import { NO_SPINNING } from '../ortSpinning';
 import type { RgbImage } from '../rgbImage';
 import { TokenStream } from './tokenStream';
 import type { GraphDtype } from './modelFiles';
+import { architectureForModelType, externalDataChunks, type Architecture } from '../../models/modelLayout';
+import { recommendedSampling } from '../../models/catalog';
+import { resolveSampling, TokenSampler } from './tokenSampler';
 
 // Nothing is ever fetched at run time: models come from a local folder only.
 env.allowRemoteModels = false;
@@ -55,6 +58,7 @@ export interface VlmAnswer {
   generationMs: number;
   /** What was reused from the previous question about this image. */
   cache: CacheUse;
+  sampling: ResolvedSampling;
 }
 
 type Processor = Awaited<ReturnType<typeof AutoProcessor.from_pretrained>>;
@@ -78,6 +82,9 @@ export class VisionLanguageModel {
     private readonly lfm2VlDefaults: Lfm2VlKnobs | undefined,
     /** The tokenizer's control tokens, kept out of user text. */
     private readonly controlTokens: RegExp | undefined,
+    private readonly architecture: Architecture,
+    /** The model card's sampling for this family; requests override parts of it. */
+    private readonly recommendedSampling: Omit<ResolvedSampling, 'seed'>,
   ) {
     // transformers.js calls `encode_image` whenever pixels come with the prompt; for the image
     // the last question was about, the stored features stand in for another encoder run.
@@ -107,6 +114,7 @@ export class VisionLanguageModel {
   static async load(modelDir: string, dtypes: Record<string, GraphDtype>, filesDir = modelDir): Promise<VisionLanguageModel> {
     assertOnnxTelemetryDisabled();
     const config = JSON.parse(readFileSync(join(filesDir, 'config.json'), 'utf8')) as {
+      model_type?: string;
       image_token_id?: number;
       image_token_index?: number;
       text_config?: { max_position_embeddings?: number };
@@ -116,6 +124,8 @@ export class VisionLanguageModel {
     const model = await AutoModelForImageTextToText.from_pretrained(filesDir, {
       ...options,
       dtype: dtypes as Record<string, 'fp32'>,
+      // Per file from the folder, not config.json's flag (src/models/modelLayout.ts).
+      use_external_data_format: externalDataChunks(readdirSync(join(filesDir, 'onnx')).map((name) => `onnx/${name}`)),
       device: 'cpu',
       session_options: { intraOpNumThreads: inferenceThreads(), extra: NO_SPINNING },
     });
@@ -127,12 +137,24 @@ export class VisionLanguageModel {
     const contextLength = config.text_config?.max_position_embeddings ?? Number.POSITIVE_INFINITY;
     const tokenizer = processor.tokenizer as unknown as { _tokenizer: { get_added_tokens_decoder(): Map<number, { content: string; special: boolean }> } };
     const controlTokens = controlTokenPattern(tokenizer._tokenizer.get_added_tokens_decoder().values());
-    return new VisionLanguageModel(modelDir, processor, model, imageTokenId, contextLength, isLfm2Vl ? { ...knobs } : undefined, controlTokens);
+    const architecture = architectureForModelType(config.model_type);
+    if (!architecture) throw new Error(`config.json's model_type "${String(config.model_type)}" is not one Loupe runs.`);
+    return new VisionLanguageModel(
+      modelDir,
+      processor,
+      model,
+      imageTokenId,
+      contextLength,
+      isLfm2Vl ? { ...knobs } : undefined,
+      controlTokens,
+      architecture,
+      recommendedSampling(architecture),
+    );
   }
 
   /** What the model would be given for this question: `loupe prompt`. */
   async preview(messages: ChatMessage[], image: RgbImage, options: GenerationOptions): Promise<PromptPreview> {
-    const { inputIds } = await this.prepare(messages, image, options);
+    const { inputs, inputIds } = await this.prepare(messages, image, options);
     const tokenizer = this.processor.tokenizer as unknown as { decode(ids: bigint[], o: object): string };
     const text = tokenizer.decode(Array.from(inputIds), { skip_special_tokens: false });
     const knobs = this.processor.image_processor as unknown as Lfm2VlKnobs;
@@ -141,7 +163,7 @@ export class VisionLanguageModel {
       text: text.replace(/(?:<image>){2,}/g, (run) => `<image>x${run.length / '<image>'.length}`),
       promptTokens: inputIds.length,
       imageTokens: this.countImageTokens(inputIds),
-      tiles: plan?.tiles ?? 1,
+      tiles: this.tileCount(inputs),
       image: { width: image.width, height: image.height },
       ...(plan && {
         resized: { width: plan.resizedWidth, height: plan.resizedHeight },
@@ -158,12 +180,19 @@ export class VisionLanguageModel {
       const problem = encoderFitProblem(image.width, image.height, planImage(image.width, image.height, knobs), knobs);
       if (problem) throw new EngineError('BAD_INPUT', problem);
     }
-    const safe = neutralizeMessages(messages, this.controlTokens);
-    const prompt = this.processor.apply_chat_template(safe as never, { add_generation_prompt: true }) as string;
+    const prompt = this.processor.apply_chat_template(this.forTemplate(messages) as never, { add_generation_prompt: true }) as string;
     const raw = new RawImage(image.data, image.width, image.height, 3);
-    // The chat template already starts with the BOS token; adding it again would shift the prompt.
-    const inputs = (await this.processor(raw, prompt, { add_special_tokens: false })) as PreparedInputs['inputs'];
+    // Idefics3Processor takes (text, images); Lfm2VlProcessor takes (images, text), and its chat
+    // template already starts with the BOS token, which must not be added twice.
+    const inputs = (
+      this.architecture === 'smolvlm' ? await this.processor(prompt, raw) : await this.processor(raw, prompt, { add_special_tokens: false })
+    ) as PreparedInputs['inputs'];
     return { inputs, inputIds: (inputs.input_ids as { data: BigInt64Array }).data };
+  }
+
+  /** Pixel tensors the encoder gets: LFM2-VL's are [tiles, patches, 768], Idefics3's [batch, tiles, 3, 512, 512]. */
+  private tileCount(inputs: PreparedInputs['inputs']): number {
+    return inputs.pixel_values.dims[this.architecture === 'smolvlm' ? 1 : 0]!;
   }
 
   private countImageTokens(ids: BigInt64Array): number {
@@ -206,15 +235,14 @@ export class VisionLanguageModel {
     });
     const criteria = new StoppingCriteriaList();
     criteria.push(stop);
-    const sampling =
-      options.sampling.mode === 'greedy'
-        ? { do_sample: false }
-        : { do_sample: true, temperature: options.sampling.temperature, top_p: options.sampling.topP };
+    const sampling = resolveSampling(this.recommendedSampling, options.sampling);
     this.visionKey = reuse ? key : undefined;
     this.visionReused = false;
     const output = (await this.model.generate({
       ...inputs,
-      ...sampling,
+      // TokenSampler draws the token and leaves only it standing; greedy decoding then takes it.
+      do_sample: false,
+      logits_processor: [new TokenSampler(sampling)],
       // The answer is cut where the model's context ends rather than failing inside the runtime.
       max_new_tokens: Math.min(options.maxNewTokens, room),
       streamer: stream,
@@ -238,6 +266,7 @@ export class VisionLanguageModel {
       timeToFirstTokenMs: (firstTokenAt || finished) - started,
       generationMs: finished - started,
       cache: prepared.continued && reuse ? 'conversation' : this.visionReused ? 'vision' : 'none',
+      sampling,
     };
   }
 
@@ -246,7 +275,7 @@ export class VisionLanguageModel {
     const continued = this.cache.continuing(key, messages);
     if (!continued) {
       const { inputs, inputIds } = await this.prepare(messages, image, options);
-      return { inputs, inputIds, tiles: inputs.pixel_values.dims[0]!, continued: false };
+      return { inputs, inputIds, tiles: this.tileCount(inputs), continued: false };
     }
     const ids = BigInt64Array.from([...continued.ids, ...this.nextTurnIds(continued, messages.at(-1)!)]);
     const sequence = {
@@ -267,7 +296,7 @@ export class VisionLanguageModel {
   private nextTurnIds(continued: StoredConversation, next: ChatMessage): bigint[] {
     const marker = '\u2063loupe-answer\u2063';
     const transcript = [...continued.transcript.slice(0, -1), { role: 'assistant' as const, content: marker }, next];
-    const rendered = this.processor.apply_chat_template(neutralizeMessages(transcript, this.controlTokens) as never, { add_generation_prompt: true }) as string;
+    const rendered = this.processor.apply_chat_template(this.forTemplate(transcript) as never, { add_generation_prompt: true }) as string;
     let tail = rendered.slice(rendered.lastIndexOf(marker) + marker.length);
     const tokenizer = this.processor.tokenizer as unknown as {
       all_special_ids: number[];
@@ -278,6 +307,17 @@ export class VisionLanguageModel {
     const lastToken = tokenizer.decode([lastId], { skip_special_tokens: false });
     if (tokenizer.all_special_ids.includes(Number(lastId)) && tail.startsWith(lastToken)) tail = tail.slice(lastToken.length);
     return tokenizer.encode(tail, { add_special_tokens: false }).map(BigInt);
+  }
+
+  /**
+   * Messages as the chat template gets them: user text kept from forming control tokens, and every
+   * content a list of parts (SmolVLM's template reads `content[0].type` and iterates the parts, so
+   * a plain-string follow-up would render empty).
+   */
+  private forTemplate(messages: ChatMessage[]): ChatMessage[] {
+    return neutralizeMessages(messages, this.controlTokens).map((message) =>
+      typeof message.content === 'string' ? { ...message, content: [{ type: 'text', text: message.content }] } : message,
+    );
   }
 
   async dispose(): Promise<void> {

@@ -9,7 +9,7 @@ import type { Job } from '../../client/engineClient';
 import type { VisionModel } from '../../client/visionModel';
 import { EngineError } from '../../protocol/engineError';
 import type { ErrorCode, ImageInput, OcrResult } from '../../protocol/engine';
-import { resolveOptions } from '../../protocol/options';
+import { resolveOptions, type Sampling } from '../../protocol/options';
 import type { Task } from '../../protocol/tasks';
 import { normalizeAltText } from '../../altText/altQuality';
 import { RemoteError } from '../../remote/remoteErrors';
@@ -28,6 +28,8 @@ export interface AnswerSettings {
   altTextLanguage: string;
   /** Longest alt text: an alt-text answer is shown exactly as "Use as alt text" will write it. */
   altTextMaxLength: number;
+  /** `loupe.generation`: overrides of the model card's sampling. */
+  sampling: Sampling;
 }
 
 export interface AnswerSessionDeps {
@@ -127,7 +129,7 @@ export class AnswerSession {
     const model = await this.deps.visionModel();
     if (running.stopRequested) throw new EngineError('CANCELLED', 'Stopped before it started.');
     const settings = this.deps.settings();
-    const options = resolveOptions(request.preset, {}, request.task);
+    const options = resolveOptions(request.preset, { sampling: settings.sampling }, request.task);
     const job = model.ask(
       {
         task: request.task,

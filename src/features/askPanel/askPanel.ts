@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { validSampling } from '../../protocol/options';
 import type { LoupeServices } from '../../host/services';
 import type { Task } from '../../protocol/tasks';
 import type { HostToWebview } from '../../protocol/webview';
@@ -78,7 +79,12 @@ class AskPanel implements vscode.Disposable {
       visionModel: () => services.visionModels.current(),
       settings: () => {
         const altText = services.settings.altText();
-        return { ocrGrounding: services.settings.ocrGrounding, altTextLanguage: altText.language || vscode.env.language, altTextMaxLength: altText.maxLength };
+        return {
+          ocrGrounding: services.settings.ocrGrounding,
+          altTextLanguage: altText.language || vscode.env.language,
+          altTextMaxLength: altText.maxLength,
+          sampling: validSampling(services.settings.samplingSetting),
+        };
       },
       isTrusted: () => vscode.workspace.isTrusted,
     });

@@ -62,7 +62,7 @@ function session(engine: WordEngine, modelDir: string | null = '/models/tiny', m
       if (!modelDir) throw new EngineError('MODEL_MISSING', 'No model is installed.');
       return new LocalVisionModel(engine, modelDir);
     },
-    settings: () => ({ ocrGrounding: true, altTextLanguage: 'de', altTextMaxLength: 125 }),
+    settings: () => ({ ocrGrounding: true, altTextLanguage: 'de', altTextMaxLength: 125, sampling: {} }),
   });
 }
 
@@ -155,7 +155,7 @@ describe('answer session', () => {
   it('a snapshot says where the running answer stands, for a webview reloaded mid-stream', async () => {
     let now = 1_000;
     const words = new WordEngine(['a', 'b', 'c', 'd'], 5);
-    const answers = new AnswerSession({ engine: words, visionModel: async () => new LocalVisionModel(words, '/m'), settings: () => ({ ocrGrounding: false, altTextLanguage: 'en', altTextMaxLength: 125 }), now: () => now });
+    const answers = new AnswerSession({ engine: words, visionModel: async () => new LocalVisionModel(words, '/m'), settings: () => ({ ocrGrounding: false, altTextLanguage: 'en', altTextMaxLength: 125, sampling: {} }), now: () => now });
     assert.equal(answers.snapshot(), undefined);
     let snapshot: HostToWebview | undefined;
     await answers.ask(request('question', 'q'), { image }, (message) => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { DEFAULT_MODEL_ID, listManifests } from '../../../src/models/catalog';
-import { getModelStepDescription, modelEnumDescription, modelsTableMarkdown } from '../../../src/models/catalogText';
+import { evidenceMarkdown, getModelStepDescription, modelEnumDescription, modelsTableMarkdown } from '../../../src/models/catalogText';
 
 interface Manifest {
   contributes: {
@@ -17,6 +17,9 @@ interface Manifest {
 }
 const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as Manifest;
 const TABLE = 'media/walkthrough/get-model.md';
+const DOC = 'docs/models.md';
+const EVIDENCE_START = '<!-- evidence:start -->';
+const EVIDENCE_END = '<!-- evidence:end -->';
 
 describe('model catalog in package.json and the walkthrough', () => {
   const manifests = listManifests();
@@ -31,8 +34,8 @@ describe('model catalog in package.json and the walkthrough', () => {
   it('the "Get a model" step states the sizes and licenses the manifests give', () => {
     const step = manifest.contributes.walkthroughs[0]!.steps.find((s) => s.id === 'getModel')!;
     assert.equal(step.description, getModelStepDescription(manifests));
-    assert.match(step.description, /LFM2\.5-VL 450M is about 770 MB under the LFM Open License v1\.0/);
-    assert.match(step.description, /SmolVLM 256M, is about 215 MB under Apache-2\.0/);
+    assert.match(step.description, /LFM2\.5-VL 450M is 809 MB under the LFM Open License v1\.0/);
+    assert.match(step.description, /SmolVLM 256M, is about 211 MB under Apache-2\.0/);
     assert.equal(step.media.markdown, TABLE);
     const expected = modelsTableMarkdown(manifests);
     if (process.env.LOUPE_WRITE_CATALOG_TEXT) writeFileSync(TABLE, expected);
@@ -46,4 +49,17 @@ describe('model catalog in package.json and the walkthrough', () => {
     assert.equal(rows.length, manifests.length);
     for (const row of rows) assert.ok(readme.includes(`${row}\n`), `README.marketplace.md lacks or differs in: ${row}`);
   });
+
+  it('docs/models.md shows, per model and precision, the files, sizes, status and sources the manifests give', () => {
+    const doc = readFileSync(DOC, 'utf8');
+    const [before, rest] = doc.split(EVIDENCE_START);
+    const [, after] = rest!.split(EVIDENCE_END);
+    const expected = `${before}${EVIDENCE_START}\n${evidenceMarkdown(manifests)}\n${EVIDENCE_END}${after}`;
+    if (process.env.LOUPE_WRITE_CATALOG_TEXT) writeFileSync(DOC, expected);
+    assert.equal(doc, expected, `${DOC} is out of date: run LOUPE_WRITE_CATALOG_TEXT=1 node scripts/run-tests.mjs test/unit/models/catalogText.test.ts`);
+    assert.match(expected, /\| q4 \(default\) \| vision: `vision_encoder_fp16\.onnx` \+ `_data`<br>embeddings: `embed_tokens_fp16\.onnx` \+ `_data`<br>decoder: `decoder_model_merged_q4\.onnx` \+ `_data` \| 808,759,577 bytes \| offered \|/);
+    assert.match(expected, /\| fp16 \| vision: `embed_images_fp16\.onnx` \+ `_data`.*decoder: `decoder_fp16\.onnx` \+ `_data` \+ `_data_1`/);
+    assert.match(expected, /\| q4 \(default\) \| vision: none shown.*\*\*not offered\*\*: No public listing/);
+  });
 });
+

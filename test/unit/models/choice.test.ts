@@ -12,12 +12,13 @@ describe('model choice', () => {
     assert.equal(choices.length, 5);
     const recommended = choices.filter((c) => c.recommended);
     assert.deepEqual(recommended.map((c) => c.id), ['lfm2.5-vl-450m']);
-    assert.equal(recommended[0]?.sizeText, 'about 770 MB');
+    assert.equal(recommended[0]?.sizeText, '809 MB');
     assert.deepEqual(choices.find((c) => c.id === 'smolvlm-256m')?.installed, { revision: 'r', precision: 'fp16', precisions: ['q4', 'fp16'], dir: '/m/smolvlm-256m/r', source: 'hub' });
     assert.equal(choices.find((c) => c.id === 'lfm2.5-vl-450m')?.installed, undefined);
     const lfm = choices.find((c) => c.id === 'lfm2.5-vl-450m');
-    assert.equal(lfm?.confirmed, false, 'the default q4 mix has file names no listing showed');
-    assert.deepEqual(lfm?.precisions.filter((p) => p.confirmed).map((p) => p.id), ['fp32']);
+    assert.equal(lfm?.unproven, undefined);
+    assert.deepEqual(lfm?.precisions.map((p) => p.sizeText), ['809 MB', '680 MB', 'about 1 GB', 'about 2.1 GB']);
+    assert.match(choices.find((c) => c.id === 'lfm2-vl-1.6b')?.unproven ?? '', /No public listing/);
   });
 
   it('fits the first-run explanation on one screen and names the command to run', () => {
@@ -29,5 +30,6 @@ describe('model choice', () => {
     assert.match(text, /Apache-2\.0/);
     assert.match(text, /loupe models download lfm2\.5-vl-450m --accept-license/);
     assert.match(text, /works offline/);
+    assert.match(text, /lfm2-vl-1\.6b[^]*\(unproven\) No public listing/);
   });
 });

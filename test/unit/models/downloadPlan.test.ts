@@ -4,7 +4,7 @@ import { getManifest } from '../../../src/models/catalog';
 import { planDownload } from '../../../src/models/download';
 import { isModelError } from '../../../src/models/errors';
 import type { HubFile, HubRevision } from '../../../src/models/hubClient';
-import { findPrecision, type ModelManifest } from '../../../src/models/manifest';
+import { findPrecision, type ModelManifest, type Precision } from '../../../src/models/manifest';
 
 const SHA = (n: number) => String(n).padStart(64, '0');
 
@@ -14,7 +14,7 @@ function revision(paths: string[], commit = 'f'.repeat(40)): HubRevision {
   return { repo: 'org/repo', requested: 'main', commit, files };
 }
 
-const lfm = getManifest('lfm2-vl-450m');
+const lfm = getManifest('lfm2.5-vl-450m');
 const q4 = findPrecision(lfm);
 const graphs = ['onnx/vision_encoder_fp16.onnx', 'onnx/embed_tokens_fp16.onnx', 'onnx/decoder_model_merged_q4.onnx'];
 
@@ -47,7 +47,7 @@ describe('download plan', () => {
   });
 
   it('stores a graph spelled _q8 under the _quantized name transformers.js loads, its data under its own name', () => {
-    const q8 = findPrecision(lfm, 'q8-vision');
+    const q8: Precision = { ...q4, id: 'q8-vision', graphs: { ...q4.graphs, vision_encoder: 'q8' } };
     const listed = [...lfm.sharedFiles, 'onnx/vision_encoder_q8.onnx', 'onnx/vision_encoder_q8.onnx_data', ...graphs.slice(1)];
     const { files, graphs: found } = planDownload(lfm, q8, revision(listed));
     const vision = files.find((f) => f.path === 'onnx/vision_encoder_q8.onnx');
@@ -62,17 +62,46 @@ describe('download plan', () => {
     assert.ok(!both.files.some((f) => f.path === 'onnx/vision_encoder_q8.onnx'), 'transformers.js spelling wins when both exist');
   });
 
-  it('refuses a layout transformers.js cannot load, naming the ONNX files the revision has', () => {
-    const liquid = ['onnx/embed_images_fp16.onnx', 'onnx/embed_images_fp16.onnx_data', 'onnx/embed_tokens_fp16.onnx', 'onnx/decoder_q4.onnx', 'onnx/decoder_q8.onnx'];
+  it("plans Liquid AI's embed_images / decoder layout under the sessions' names, the weights under their own", () => {
+    const liquid = getManifest('lfm2.5-vl-1.6b');
+    const listed = [
+      ...liquid.sharedFiles,
+      'chat_template.jinja',
+      'onnx/embed_images_fp16.onnx',
+      'onnx/embed_images_fp16.onnx_data',
+      'onnx/embed_tokens_fp16.onnx',
+      'onnx/embed_tokens_fp16.onnx_data',
+      'onnx/decoder_q4.onnx',
+      'onnx/decoder_q4.onnx_data',
+      'onnx/decoder_q8.onnx',
+    ];
+    const { files } = planDownload(liquid, findPrecision(liquid), revision(listed));
+    const stored = Object.fromEntries(files.map((f) => [f.path, f.localPath]));
+    assert.equal(stored['onnx/embed_images_fp16.onnx'], 'onnx/vision_encoder_fp16.onnx');
+    assert.equal(stored['onnx/decoder_q4.onnx'], 'onnx/decoder_model_merged_q4.onnx');
+    assert.equal(stored['onnx/decoder_q4.onnx_data'], 'onnx/decoder_q4.onnx_data');
+    assert.equal(stored['onnx/decoder_q8.onnx'], undefined);
+    assert.ok(!('preprocessor_config.json' in stored), 'written from processor_config.json after the download when the revision has none');
+    assert.deepEqual([...new Set(files.map((f) => f.role))], ['root', 'graph', 'data'], 'configuration, then graphs, then their weights');
+  });
+
+  it('refuses a layout Loupe cannot load, naming the ONNX files there and the precisions it could install', () => {
+    const genai = ['genai_config.json', 'onnx/vision_encoder_fp16.onnx', 'onnx/embeddings_fp16.onnx', 'onnx/decoder_q4.onnx'];
     assert.throws(
-      () => planDownload(lfm, q4, revision([...lfm.sharedFiles, ...liquid])),
+      () => planDownload(lfm, q4, revision([...lfm.sharedFiles, ...genai])),
       (e: unknown) =>
         isModelError(e, 'MISSING_FILES') &&
         /org\/repo@main \(commit ffffffffffff\) has no q4 precision/.test(e.message) &&
-        /no vision_encoder, decoder_model_merged graph that transformers\.js can load/.test(e.message) &&
-        /looked for onnx\/vision_encoder_fp16\.onnx, onnx\/decoder_model_merged_q4\.onnx/.test(e.message) &&
-        /ONNX files present: onnx\/decoder_q4\.onnx, onnx\/decoder_q8\.onnx, onnx\/embed_images_fp16\.onnx, onnx\/embed_tokens_fp16\.onnx/.test(e.message) &&
-        /Nothing was downloaded/.test(e.message),
+        /onnxruntime-genai export/.test(e.message) &&
+        /Nothing was downloaded\. No precision of this model is installable there/.test(e.message),
+    );
+    const onlySmall = [...lfm.sharedFiles, 'onnx/vision_encoder_q4.onnx', 'onnx/embed_tokens_fp16.onnx', 'onnx/decoder_model_merged_q4.onnx'];
+    assert.throws(
+      () => planDownload(lfm, q4, revision(onlySmall)),
+      (e: unknown) =>
+        isModelError(e, 'MISSING_FILES') &&
+        /no vision_encoder graph that Loupe can load \(looked for onnx\/vision_encoder_fp16\.onnx or onnx\/embed_images_fp16\.onnx\)/.test(e.message) &&
+        /Installable at this revision: q4-small\./.test(e.message),
     );
   });
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DEFAULT_MODEL_ID, getManifest, listManifests } from '../../../src/models/catalog';
+import { DEFAULT_MODEL_ID, getManifest, listManifests, recommendedSampling } from '../../../src/models/catalog';
 import { isModelError } from '../../../src/models/errors';
-import { findPrecision, isPrecisionConfirmed, loadManifestFile, parseManifest } from '../../../src/models/manifest';
+import { downloadSize, findPrecision, loadManifestFile, parseManifest } from '../../../src/models/manifest';
 import { repoRoot } from '../../support/paths';
 
 const modelsDir = join(repoRoot, 'models');
@@ -25,14 +25,47 @@ describe('model manifests', () => {
     assert.deepEqual(findPrecision(lfm).graphs, { vision_encoder: 'fp16', embed_tokens: 'fp16', decoder_model_merged: 'q4' });
   });
 
-  it('says which precisions a public listing has confirmed, and from where', () => {
-    const confirmed = Object.fromEntries(listManifests().map((m) => [m.id, m.precisions.filter((p) => isPrecisionConfirmed(m, p)).map((p) => p.id)]));
-    assert.deepEqual(confirmed, { 'lfm2.5-vl-450m': ['fp32'], 'lfm2.5-vl-1.6b': [], 'lfm2-vl-450m': [], 'lfm2-vl-1.6b': [], 'smolvlm-256m': [] });
-    for (const manifest of listManifests()) assert.ok(manifest.confirmed.source.length > 20, manifest.id);
-    // The file names issue 10 records as seen; nothing else is claimed.
-    assert.ok(getManifest('smolvlm-256m').confirmed.files.includes('onnx/decoder_model_merged_q4.onnx'));
-    assert.ok(!getManifest('smolvlm-256m').confirmed.files.includes('onnx/vision_encoder_q4.onnx'));
-    assert.ok(!getManifest('lfm2.5-vl-450m').confirmed.files.some((f) => f.endsWith('_q4.onnx') || f.includes('.onnx_data')));
+  it('offers a precision only where public evidence shows its files, and says why not elsewhere', () => {
+    const offered = Object.fromEntries(listManifests().map((m) => [m.id, m.precisions.filter((p) => !p.unproven).map((p) => p.id)]));
+    assert.deepEqual(offered, {
+      'lfm2.5-vl-450m': ['q4', 'q4-small', 'fp16', 'fp32'],
+      'lfm2.5-vl-1.6b': ['q4', 'q4-small', 'fp16'],
+      'lfm2-vl-450m': ['q4'],
+      'lfm2-vl-1.6b': [],
+      'smolvlm-256m': ['q4', 'fp16'],
+    });
+    for (const manifest of listManifests()) {
+      assert.ok(manifest.evidence.sources.every((source) => source.length > 40), manifest.id);
+      for (const precision of manifest.precisions.filter((p) => p.unproven)) assert.match(precision.unproven!, /No public (source|listing)/, `${manifest.id} ${precision.id}`);
+    }
+    // The layouts the evidence shows: Liquid AI's own names for the 1.6B, inline fp32 embeddings for the 450M.
+    const files = (id: string) => getManifest(id).evidence.files.map((f) => f.path);
+    assert.ok(files('lfm2.5-vl-1.6b').includes('onnx/embed_images_fp16.onnx') && files('lfm2.5-vl-1.6b').includes('onnx/decoder_q4.onnx_data'));
+    assert.ok(files('lfm2.5-vl-450m').includes('onnx/embed_tokens.onnx') && !files('lfm2.5-vl-450m').includes('onnx/embed_tokens.onnx_data'));
+    assert.equal(getManifest('smolvlm-256m').hub.revision, '7e3e67edbbed1bf9888184d9df282b700a323964');
+    assert.ok(!files('smolvlm-256m').some((f) => f.includes('.onnx_data')));
+  });
+
+  it('gives exact download sizes where the evidence has every file, estimates elsewhere', () => {
+    const size = (id: string, precision: string) => downloadSize(getManifest(id), findPrecision(getManifest(id), precision));
+    assert.deepEqual(size('lfm2.5-vl-450m', 'q4'), { bytes: 808_759_577, exact: true });
+    assert.deepEqual(size('lfm2.5-vl-450m', 'q4-small'), { bytes: 680_294_011, exact: true });
+    assert.deepEqual(size('lfm2.5-vl-1.6b', 'q4'), { bytes: 2_343_810_070, exact: true });
+    assert.equal(size('lfm2.5-vl-450m', 'fp32').exact, false);
+    assert.equal(size('smolvlm-256m', 'q4').exact, false, 'its configuration files have no sizes in the evidence');
+  });
+
+  it("carries each family's recommended sampling from its model card, the same across the family", () => {
+    for (const manifest of listManifests()) {
+      const family = listManifests().filter((m) => m.architecture === manifest.architecture);
+      for (const other of family) {
+        const { source: _a, ...mine } = manifest.sampling;
+        const { source: _b, ...theirs } = other.sampling;
+        assert.deepEqual(mine, theirs, `${manifest.id} and ${other.id}`);
+      }
+    }
+    assert.deepEqual(recommendedSampling('lfm2-vl'), { temperature: 0.1, minP: 0.15, repetitionPenalty: 1.05 });
+    assert.deepEqual(recommendedSampling('smolvlm'), { temperature: 0, minP: 0, repetitionPenalty: 1 });
   });
 
   it('marks LFM-licensed models as needing acceptance and SmolVLM as Apache-2.0', () => {
@@ -63,6 +96,8 @@ describe('model manifests', () => {
       ['unknown default', (m) => (m.defaultPrecision = 'q2'), /defaultPrecision: "q2" is not one of the precisions/],
       ['escaping path', (m) => (m.sharedFiles = ['../secrets.json']), /sharedFiles\.0: must be a relative path inside the repository/],
       ['no license url', (m) => ((m.license as { url: string }).url = 'not a url'), /license\.url/],
+      ['a precision no evidence shows, not marked unproven', (m) => ((m.evidence as { files: { path: string }[] }).files = []), /precisions\.0: no evidence shows/],
+      ['no size where the evidence has none', (m) => delete (m.precisions[0] as { approxDownloadBytes?: number }).approxDownloadBytes, /precisions\.0\.approxDownloadBytes: needed/],
     ];
     for (const [name, mutate, message] of cases) {
       const broken = structuredClone(good);

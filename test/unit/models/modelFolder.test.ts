@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { embedChatTemplate, findChatTemplate } from '../../../src/models/chatTemplate';
 import { isModelError } from '../../../src/models/errors';
 import { externalDataLocationProblem, validateModelFolder } from '../../../src/models/modelFolder';
+import { embedPreprocessorConfig } from '../../../src/models/processorConfig';
 import { tinyModelDir } from '../../support/paths';
 import { suiteScratchDir } from '../../support/scratchDir';
 import { embedTokensWithExternalTable } from './onnxWriter';
@@ -43,7 +44,7 @@ describe('model folder validation', () => {
     await unlink(join(dir, 'onnx/vision_encoder.onnx'));
     const message = await problems(dir);
     assert.match(message, /tokenizer\.json: missing/);
-    assert.match(message, /onnx\/: no vision_encoder graph that transformers\.js can load \(looked for onnx\/vision_encoder\*\.onnx\); ONNX files present: .*vision_encoder\.onnx \(transformers\.js expects graphs in an onnx\/ subfolder\)/);
+    assert.match(message, /onnx\/: no vision_encoder graph that Loupe can load \(looked for onnx\/vision_encoder\*\.onnx\); ONNX files present: .*vision_encoder\.onnx \(transformers\.js expects graphs in an onnx\/ subfolder\)/);
   });
 
   it('refuses a folder of another architecture', async () => {
@@ -71,11 +72,27 @@ describe('model folder validation', () => {
     assert.equal(await embedChatTemplate(dir), false, 'nothing to write the second time');
   });
 
-  it('refuses external data transformers.js would open by a name the folder lacks', async () => {
+  it("accepts an inline graph although config.json's flag asks for external data (the real fp32 embed_tokens)", async () => {
     const dir = await copy();
-    const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
-    await writeFile(join(dir, 'config.json'), JSON.stringify({ ...config, 'transformers.js_config': { use_external_data_format: { decoder_model_merged: 1 } } }));
-    assert.match(await problems(dir), /onnx\/decoder_model_merged\.onnx_data: missing \(config\.json's transformers\.js_config\.use_external_data_format makes transformers\.js open it\)/);
+    const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { 'transformers.js_config': { use_external_data_format: Record<string, boolean> } };
+    assert.equal(config['transformers.js_config'].use_external_data_format.embed_tokens, true, 'the fixture carries the real flag');
+    const report = await validateModelFolder(dir);
+    assert.deepEqual(report.graphs.find((g) => g.graph === 'embed_tokens')?.externalData, [], 'embed_tokens.onnx is inline');
+    assert.deepEqual(report.graphs.find((g) => g.graph === 'decoder_model_merged')?.externalData, ['onnx/decoder_model_merged.onnx_data']);
+  });
+
+  it('takes the image processor from processor_config.json when preprocessor_config.json is missing', async () => {
+    const dir = await copy();
+    await unlink(join(dir, 'preprocessor_config.json'));
+    await validateModelFolder(dir);
+    assert.equal(await embedPreprocessorConfig(dir), true);
+    const written = JSON.parse(await readFile(join(dir, 'preprocessor_config.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(written.image_processor_type, 'Lfm2VlImageProcessorFast');
+    assert.equal(written.processor_class, 'Lfm2VlProcessor');
+    assert.equal(await embedPreprocessorConfig(dir), false, 'an existing file is kept');
+    await unlink(join(dir, 'preprocessor_config.json'));
+    await writeFile(join(dir, 'processor_config.json'), JSON.stringify({ processor_class: 'Lfm2VlProcessor' }));
+    assert.match(await problems(dir), /preprocessor_config\.json: missing/);
   });
 
   it('classifies external-data locations', () => {

@@ -6,7 +6,8 @@ import * as ort from 'onnxruntime-node';
 import {
   architectureForModelType,
   DTYPES,
-  externalDataRequiredBy,
+  externalDataChunks,
+  unsupportedExportProblem,
   findGraphFiles,
   graphFile,
   isExternalDataChunk,
@@ -59,12 +60,12 @@ describe('model layout', () => {
   });
 
   it('finds graphs under both spellings of 8-bit, the transformers.js one first', () => {
-    const found = findGraphFiles(['onnx/vision_encoder_q8.onnx', 'onnx/embed_tokens_quantized.onnx', 'onnx/embed_tokens_q8.onnx', 'onnx/decoder_model_merged_bnb4.onnx', 'onnx/decoder_q4.onnx', 'vision_encoder.onnx']);
+    const found = findGraphFiles(['onnx/vision_encoder_q8.onnx', 'onnx/embed_tokens_quantized.onnx', 'onnx/embed_tokens_q8.onnx', 'onnx/decoder_model_merged_bnb4.onnx', 'onnx/decoder_model_q4.onnx', 'vision_encoder.onnx']);
     assert.deepEqual(found.map((g) => `${g.path} -> ${g.file}`), [
       'onnx/vision_encoder_q8.onnx -> onnx/vision_encoder_quantized.onnx',
       'onnx/embed_tokens_quantized.onnx -> onnx/embed_tokens_quantized.onnx',
       'onnx/decoder_model_merged_bnb4.onnx -> onnx/decoder_model_merged_bnb4.onnx',
-    ]);
+    ], 'decoder_model_q4.onnx is no graph name, vision_encoder.onnx is not in onnx/');
   });
 
   it('recognises external-data chunks next to a graph', () => {
@@ -90,23 +91,43 @@ describe('model layout', () => {
   });
 
   it('explains a missing graph with the ONNX files that are there', () => {
-    const problem = missingGraphsProblem(['onnx/embed_images_fp16.onnx', 'onnx/decoder_q4.onnx', 'onnx/embed_tokens_fp16.onnx', 'config.json']);
+    const problem = missingGraphsProblem(['onnx/vision_encoder_fp16.onnx', 'onnx/decoder_q4.onnx', 'onnx/embeddings_fp16.onnx', 'config.json']);
     assert.equal(
       problem,
-      'no vision_encoder, decoder_model_merged graph that transformers.js can load (looked for onnx/vision_encoder*.onnx, onnx/decoder_model_merged*.onnx); ONNX files present: onnx/decoder_q4.onnx, onnx/embed_images_fp16.onnx, onnx/embed_tokens_fp16.onnx',
+      'no embed_tokens graph that Loupe can load (looked for onnx/embed_tokens*.onnx); ONNX files present: onnx/decoder_q4.onnx, onnx/embeddings_fp16.onnx, onnx/vision_encoder_fp16.onnx',
     );
     assert.equal(missingGraphsProblem(['onnx/vision_encoder.onnx', 'onnx/embed_tokens.onnx', 'onnx/decoder_model_merged.onnx']), undefined);
   });
 
-  it('lists the external data transformers.js opens because config.json says so', () => {
-    const config = (setting: unknown) => ({ 'transformers.js_config': { use_external_data_format: setting } });
-    assert.deepEqual(externalDataRequiredBy({}, 'decoder_model_merged', 'q4'), []);
-    assert.deepEqual(externalDataRequiredBy(config(true), 'decoder_model_merged', 'q4'), ['onnx/decoder_model_merged_q4.onnx_data']);
-    assert.deepEqual(externalDataRequiredBy(config({ 'decoder_model_merged_q8.onnx': 2, decoder_model_merged: 2 }), 'decoder_model_merged', 'q8'), [
-      'onnx/decoder_model_merged_quantized.onnx_data',
-      'onnx/decoder_model_merged_quantized.onnx_data_1',
+  it("tells transformers.js per graph file which external data sits beside it, whatever config.json says", () => {
+    const chunks = externalDataChunks([
+      'onnx/embed_tokens.onnx',
+      'onnx/vision_encoder_fp16.onnx',
+      'onnx/embed_images_fp16.onnx_data',
+      'onnx/decoder_model_merged_fp16.onnx',
+      'onnx/decoder_model_merged_fp16.onnx_data',
+      'onnx/decoder_model_merged_fp16.onnx_data_1',
+      'config.json',
     ]);
-    assert.deepEqual(externalDataRequiredBy(config({ 'vision_encoder.onnx': true }), 'decoder_model_merged', 'fp32'), []);
-    assert.deepEqual(externalDataRequiredBy(config('yes'), 'decoder_model_merged', 'fp32'), [], 'a setting transformers.js does not understand is ignored here too');
+    // Inline (the real fp32 embed_tokens), renamed (reads the data its protobuf names), two chunks.
+    assert.deepEqual(chunks, { 'embed_tokens.onnx': 0, 'vision_encoder_fp16.onnx': 0, 'decoder_model_merged_fp16.onnx': 2 });
+  });
+
+  it("finds Liquid AI's embed_images and decoder graphs as the vision_encoder and decoder_model_merged sessions", () => {
+    const found = findGraphFiles(['onnx/embed_images_fp16.onnx', 'onnx/embed_tokens_fp16.onnx', 'onnx/decoder_q4.onnx', 'onnx/decoder_q8.onnx']);
+    assert.deepEqual(
+      found.map((g) => [g.path, g.file]),
+      [
+        ['onnx/embed_images_fp16.onnx', 'onnx/vision_encoder_fp16.onnx'],
+        ['onnx/embed_tokens_fp16.onnx', 'onnx/embed_tokens_fp16.onnx'],
+        ['onnx/decoder_q8.onnx', 'onnx/decoder_model_merged_quantized.onnx'],
+        ['onnx/decoder_q4.onnx', 'onnx/decoder_model_merged_q4.onnx'],
+      ],
+    );
+  });
+
+  it('refuses an onnxruntime-genai export whose names partly match', () => {
+    assert.match(unsupportedExportProblem(['genai_config.json', 'onnx/vision_encoder_fp16.onnx', 'onnx/decoder_q4.onnx']) ?? '', /onnxruntime-genai export/);
+    assert.equal(unsupportedExportProblem(['config.json']), undefined);
   });
 });

@@ -6,7 +6,7 @@ import { listModels, streamChat } from '../../../src/remote/openAiChat';
 import { RemoteError } from '../../../src/remote/remoteErrors';
 import { startOpenAiServer, type OpenAiServer } from '../../support/openAiServer';
 
-const greedy = { mode: 'greedy' } as const;
+const greedy = {};
 const KEY = 'sk-test-0123456789abcdef';
 
 function endpointFor(server: OpenAiServer, extra: Partial<Endpoint> = {}): Endpoint {
