@@ -38,8 +38,12 @@ export function applyRepetitionPenalty(logits: Float32Array, seen: Iterable<bigi
 export function minPWeights(logits: Float32Array, temperature: number, minP: number): Float64Array {
   let max = -Infinity;
   for (const value of logits) if (value > max) max = value;
+  // p / p_max >= minP  <=>  logit >= max + temperature * ln(minP): most of the 65,536 logits of a
+  // real vocabulary fall below that cut and need no exp.
+  const cut = max + temperature * Math.log(minP);
   const weights = new Float64Array(logits.length);
   for (let i = 0; i < logits.length; i++) {
+    if (logits[i]! < cut) continue;
     const weight = Math.exp((logits[i]! - max) / temperature);
     weights[i] = weight >= minP ? weight : 0;
   }
