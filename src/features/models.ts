@@ -6,12 +6,12 @@
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_MODEL_ID, findManifest, getManifest, listManifests } from '../models/catalog';
-import { licenseText, modelChoices, sizeText, UNPROVEN_NOTE } from '../models/choice';
+import { licenseText, modelChoices, UNPROVEN_NOTE } from '../models/choice';
 import { downloadModel } from '../models/download';
 import { isModelError } from '../models/errors';
 import { DEFAULT_HUB_ENDPOINT } from '../models/hubClient';
 import { importModelFolder } from '../models/importFolder';
-import { findPrecision, type ModelManifest } from '../models/manifest';
+import { findPrecision, sizeText, type ModelManifest } from '../models/manifest';
 import { describeProgress, percent } from '../models/progress';
 import { describeOptimization, readOptimization } from '../models/optimizedVariant';
 import { formatBytes } from '../protocol/byteSizes';

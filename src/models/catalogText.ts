@@ -6,9 +6,8 @@
  * these functions: sizes, licenses and evidence have one owner, the manifests in models/.
  */
 import { DEFAULT_MODEL_ID } from './catalog';
-import { sizeText as size } from './choice';
 import { formatBytes } from '../protocol/byteSizes';
-import { downloadSize, findPrecision, precisionFiles, type ModelManifest } from './manifest';
+import { downloadSize, findPrecision, precisionFiles, sizeText as size, type ModelManifest } from './manifest';
 import { GRAPH_NAMES } from './modelLayout';
 
 /** "LFM2.5-VL 450M: 808.8 MB, LFM Open License v1.0. The default: …" */

@@ -4,8 +4,7 @@
  * view render the same data.
  */
 import { DEFAULT_MODEL_ID } from './catalog';
-import { downloadSize, findPrecision, type ModelManifest, type Precision } from './manifest';
-import { formatBytes } from '../protocol/byteSizes';
+import { downloadSize, findPrecision, sizeText, type ModelManifest } from './manifest';
 import type { InstalledModel } from './store';
 
 export interface ModelChoice {
@@ -32,12 +31,6 @@ export interface ModelChoice {
 
 /** How the pickers and `loupe models list` mark a model or precision that is not offered. */
 export const UNPROVEN_NOTE = '(unproven)';
-
-/** "808.8 MB" or "about 1.9 GB". */
-export function sizeText(manifest: ModelManifest, precision: Precision = findPrecision(manifest)): string {
-  const { bytes, exact } = downloadSize(manifest, precision);
-  return `${exact ? '' : 'about '}${formatBytes(bytes)}`;
-}
 
 export function modelChoices(manifests: ModelManifest[], installed: InstalledModel[]): ModelChoice[] {
   return manifests.map((manifest) => {

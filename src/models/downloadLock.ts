@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ModelError } from './errors';
+import { isProcessAlive } from './processLiveness';
 
 const LOCK_FILE = '.download.lock';
 /** A lock from another machine (shared home directory) cannot be probed; trust it this long. */
@@ -95,16 +96,4 @@ async function readOwner(path: string): Promise<LockOwner | undefined> {
 function isStale(owner: LockOwner): boolean {
   if (owner.host !== hostname()) return Date.now() - Date.parse(owner.startedAt) > FOREIGN_LOCK_TTL_MS;
   return !isProcessAlive(owner.pid);
-}
-
-/** Whether a process with this id runs on this machine (EPERM: it does, under another user). */
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -8,8 +8,7 @@
  * selected) before it is renamed into place, so a failed import leaves nothing.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { copyFile, link, mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { findManifest } from './catalog';
 import { embedChatTemplate } from './chatTemplate';
@@ -21,6 +20,7 @@ import { readInstalledMarker, writeInstalledMarker, type InstalledMarker } from 
 import type { ModelManifest } from './manifest';
 import { validateModelFolder, type GraphFile } from './modelFolder';
 import { precisionsOf, type NamedPrecision } from './modelLayout';
+import { placeFile } from './placeFile';
 
 export interface ImportOptions {
   /** The folder to import. */
@@ -147,24 +147,6 @@ function manifestPrecisions(manifest: ModelManifest | undefined): NamedPrecision
   if (!manifest) return [];
   const ordered = [...manifest.precisions].sort((a, b) => Number(b.id === manifest.defaultPrecision) - Number(a.id === manifest.defaultPrecision));
   return ordered.map((p) => ({ id: p.id, dtype: p.graphs }));
-}
-
-/**
- * Hard link when allowed and possible, else copy (reflink where the file system can). Always of
- * the real file: linking a symlink would store the link, pointing outside the store.
- */
-export async function placeFile(source: string, to: string, tryLink: boolean): Promise<boolean> {
-  const from = await realpath(source);
-  if (tryLink) {
-    try {
-      await link(from, to);
-      return true;
-    } catch {
-      // Different file system or no hard links there: fall back to a copy.
-    }
-  }
-  await copyFile(from, to, constants.COPYFILE_FICLONE);
-  return false;
 }
 
 function fingerprint(files: KeptFile[]): string {

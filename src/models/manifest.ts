@@ -8,6 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { formatBytes } from '../protocol/byteSizes';
 import { ModelError } from './errors';
 import { ARCHITECTURES, CHAT_TEMPLATE_FILES, DTYPES, GRAPH_NAMES, graphFileSpellings, isExternalDataChunk, requiredRootFiles } from './modelLayout';
 import { PREPROCESSOR_CONFIG, PROCESSOR_CONFIG } from './processorConfig';
@@ -187,6 +188,12 @@ export function precisionFiles(manifest: Pick<ModelManifest, 'evidence' | 'share
     if (file && !files.includes(file)) files.push(file);
   }
   return { files, graphs, missing, exact: missing.length === 0 && files.every((file) => file.bytes !== undefined) };
+}
+
+/** "809 MB" when the evidence gives every size, "about 1.9 GB" otherwise. */
+export function sizeText(manifest: ModelManifest, precision: Precision = findPrecision(manifest)): string {
+  const { bytes, exact } = downloadSize(manifest, precision);
+  return `${exact ? '' : 'about '}${formatBytes(bytes)}`;
 }
 
 /** What a download of this precision fetches: exact when the evidence gives every size, else the manifest's estimate. */

@@ -9,8 +9,8 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AutoTokenizer } from '@huggingface/transformers';
-import { isProcessAlive } from '../../models/downloadLock';
-import { placeFile } from '../../models/importFolder';
+import { isProcessAlive } from '../../models/processLiveness';
+import { placeFile } from '../../models/placeFile';
 import { MARKER_FILE } from '../../models/installedMarker';
 import { graphFile, type DtypeMap } from '../../models/modelLayout';
 import { OPTIMIZED_MARKER, OPTIMIZER_VERSION, optimizedDir, readOptimization, stampsOf, type Optimization } from '../../models/optimizedVariant';
