@@ -7,7 +7,7 @@
  * Q4_0 and Q8_0 through node-llama-cpp's prebuilt CPU binary. Writes bench/results/decoder.json.
  * Models: npm run bench:models. Run: node --import tsx bench/decoder.bench.ts [runs]
  */
-import '../src/engine/onnxPrivacy';
+import '../src/protocol/onnxPrivacy';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';

@@ -6,7 +6,7 @@
  * Run: npm run build && node --import tsx bench/engineStartup.bench.ts [runs]
  */
 // First: onnxruntime's telemetry off in this process before anything loads it (docs/privacy.md).
-import '../src/engine/onnxPrivacy';
+import '../src/protocol/onnxPrivacy';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineClient, type GenerateInput, type Isolation } from '../src/client/engineClient';

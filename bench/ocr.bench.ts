@@ -8,7 +8,7 @@
  * Run: node --import tsx bench/ocr.bench.ts [runs]   (npm run bench:ocr)
  */
 // First: onnxruntime's telemetry off in this process before anything loads it (docs/privacy.md).
-import '../src/engine/onnxPrivacy';
+import '../src/protocol/onnxPrivacy';
 import { cpus, loadavg } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -3,11 +3,11 @@
  * installed model before its first load (src/engine/vlm/modelOptimization.ts), and prints the record.
  * Part of `npm run bench:models`: the benches then measure what users of an installed model get.
  */
-import '../src/engine/onnxPrivacy';
+import '../src/protocol/onnxPrivacy';
 import { join } from 'node:path';
 import { inspectModelFolder } from '../src/engine/vlm/modelFiles';
 import { optimizationSources, optimizeModel } from '../src/engine/vlm/modelOptimization';
-import { readOptimization } from '../src/models/optimizedVariant';
+import { readOptimization } from '../src/modelFolder/optimizedVariant';
 import { repoRoot } from '../test/support/paths';
 
 async function main(): Promise<void> {

@@ -6,7 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import { statSync } from 'node:fs';
 import { emptyCacheFeeds } from '../src/engine/vlm/modelOptimization';
-import { readOnnxHeader } from '../src/models/onnxHeader';
+import { readOnnxHeader } from '../src/modelFolder/onnxHeader';
 import { median } from './benchStats';
 import { sessionOptions } from './machinePeaks';
 

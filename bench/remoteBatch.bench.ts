@@ -6,7 +6,7 @@
  * Run: npm run build && node --import tsx bench/remoteBatch.bench.ts [runs]
  */
 // First, as in every bench: onnxruntime's telemetry off (docs/privacy.md; the CLI it runs also does this itself).
-import '../src/engine/onnxPrivacy';
+import '../src/protocol/onnxPrivacy';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

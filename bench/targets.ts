@@ -4,7 +4,7 @@
  * between its bench markers. Writes bench/results/targets.json. Run last by `npm run bench`.
  */
 // As in every bench program, though this one loads no model (docs/privacy.md).
-import '../src/engine/onnxPrivacy';
+import '../src/protocol/onnxPrivacy';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../test/support/paths';

@@ -6,7 +6,7 @@
  * one engine thread (the policy on 2 cores) and with two. Writes bench/results/vlm.json.
  * Models: npm run bench:models. Run: npm run build && node --import tsx bench/vlm.bench.ts [runs]
  */
-import '../src/engine/onnxPrivacy';
+import '../src/protocol/onnxPrivacy';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';

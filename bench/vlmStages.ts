@@ -6,7 +6,7 @@
  * LOUPE_ENGINE_THREADS set; prints one JSON object. Detailed runs once (it takes most of a minute).
  *   node --import tsx bench/vlmStages.ts <modelDir> [runs] [presets, comma-separated]
  */
-import '../src/engine/onnxPrivacy';
+import '../src/protocol/onnxPrivacy';
 import * as ort from 'onnxruntime-node';
 import { EngineService } from '../src/engine/engineService';
 import type { EngineTransport } from '../src/engine/transport';

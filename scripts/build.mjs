@@ -25,7 +25,7 @@ const nodeCommon = {
   banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
   // Runs before any other module of the bundle: onnxruntime's telemetry must be off in the
   // process before an engine thread or onnxruntime itself starts (docs/privacy.md).
-  inject: [fileURLToPath(new URL('../src/engine/onnxPrivacy.ts', import.meta.url))],
+  inject: [fileURLToPath(new URL('../src/protocol/onnxPrivacy.ts', import.meta.url))],
 };
 
 /** The Node programs: the extension host's, the child engine's (also run as a worker), the SVG renderer's, the alt text scanner's and the CLI's. */
@@ -34,8 +34,8 @@ export const nodeBundles = [
   { ...nodeCommon, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { ...nodeCommon, entryPoints: ['src/features/activateFeatures.ts'], outfile: 'dist/features.js' },
   { ...nodeCommon, entryPoints: ['src/engine/main.ts'], outfile: 'dist/engine.js' },
-  // SVGs render in a killable process of their own (src/engine/svgIsolation.ts).
-  { ...nodeCommon, entryPoints: ['src/engine/svgRenderProcess.ts'], outfile: 'dist/svgRender.js' },
+  // SVGs render in a killable process of their own (src/imaging/svgIsolation.ts).
+  { ...nodeCommon, entryPoints: ['src/imaging/svgRenderProcess.ts'], outfile: 'dist/svgRender.js' },
   // The editor scans documents for alt text in a worker thread (src/altText/isolatedScanner.ts).
   { ...nodeCommon, entryPoints: ['src/altText/scanWorker.ts'], outfile: 'dist/altTextScan.js' },
   {

@@ -1,5 +1,5 @@
 // Generates the image fixtures in test/fixtures/images/ (committed): bad and odd inputs for
-// src/engine/images.ts and the normal samples the rest of the project uses. Deterministic for a
+// src/imaging/images.ts and the normal samples the rest of the project uses. Deterministic for a
 // given sharp (libvips) version; text is drawn through SVG with the "DejaVu Sans" font, so
 // regenerating on a machine without DejaVu fonts changes the text pixels.
 //   node scripts/gen_image_fixtures.mjs

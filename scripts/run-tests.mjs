@@ -15,7 +15,7 @@ if (files.length === 0) {
 }
 const concurrency = process.env.LOUPE_TEST_CONCURRENCY ?? '1';
 // Tests load onnxruntime in their own processes too: its telemetry is off in all of them
-// (src/engine/onnxPrivacy.ts says why; test/unit/onnxPrivacy.test.ts checks that it arrives).
+// (src/protocol/onnxPrivacy.ts says why; test/unit/protocol/onnxPrivacy.test.ts checks that it arrives).
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files],

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { readInstalledMarker } from '../models/installedMarker';
+import { readInstalledMarker } from '../modelFolder/installedMarker';
 import { readJsonFile, writeJsonFile } from './jsonFile';
 
 /** Which model wrote an answer: another model or precision describes the same image differently. */

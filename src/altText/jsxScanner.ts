@@ -11,6 +11,7 @@ let typescript: typeof TypeScript | undefined;
  * activation and Markdown-only scans fast.
  */
 function loadTypeScript(): typeof TypeScript {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load of a 9 MB module, on purpose
   typescript ??= require('typescript') as typeof TypeScript;
   return typescript;
 }

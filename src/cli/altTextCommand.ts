@@ -6,8 +6,9 @@ import { displayPath, runCheck } from '../altText/cliCheck';
 import { altTextGeneratorFor } from '../client/visionModel';
 import { fixPaths } from '../altText/cliFix';
 import { DEFAULT_ALT_MAX_LENGTH } from '../protocol/altTextDefaults';
-import { resolveOptions, type PresetName } from '../protocol/options';
-import { EXIT, withVisionModel } from './engineSession';
+import type { PresetName } from '../protocol/options';
+import { EXIT } from './cliErrors';
+import { visionModelFor, withEngine } from './engineSession';
 import { positiveInt, preset } from './optionParsers';
 import { withRemoteFlags, type RemoteFlags } from './remoteFlags';
 import { samplingOverrides, withSamplingFlags, type SamplingFlags } from './samplingFlags';
@@ -42,11 +43,15 @@ export function registerAltTextCommands(program: Command): void {
     .option('--language <code>', 'language of the alt text, e.g. en, de')
     .description('write generated alt text into the documents (review with --dry-run first); exit 2 if a file was left unchanged')
     .action(async (paths: string[], flags: FixFlags) => {
-      const options = resolveOptions(flags.preset, { sampling: samplingOverrides(flags) }, 'alt-text');
       const cwd = process.cwd();
       let problems = 0;
-      const exitCode = await withVisionModel(flags, async (model) => {
-        const generator = altTextGeneratorFor(model, options);
+      const exitCode = await withEngine(async (engine) => {
+        const model = await visionModelFor(flags, engine);
+        const generator = altTextGeneratorFor({
+          model: async () => model,
+          concurrency: model.concurrency,
+          settings: () => ({ preset: flags.preset, sampling: samplingOverrides(flags), ocrGrounding: true }),
+        });
         const result = await fixPaths(
           paths,
           generator,

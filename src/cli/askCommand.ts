@@ -4,13 +4,14 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { PRESET_NAMES, resolveOptions, type PresetName } from '../protocol/options';
+import { PRESET_NAMES, type PresetName } from '../protocol/options';
+import { DEFAULT_ALT_MAX_LENGTH } from '../protocol/altTextDefaults';
+import { finishAnswer, taskRequest } from '../client/taskPolicy';
 import { positiveInt, preset } from './optionParsers';
 import type { Task } from '../protocol/tasks';
 import type { GenerationStats } from '../protocol/engine';
 import type { Phase } from '../client/engineClient';
-import { normalizeAltText } from '../altText/altQuality';
-import { checkImageOrExit, checkQuestion, stopOnInterrupt, withEngine, withVisionModel } from './engineSession';
+import { admitImage, checkQuestion, stopOnInterrupt, visionModelFor, withEngine } from './engineSession';
 import { withRemoteFlags, type RemoteFlags } from './remoteFlags';
 import { samplingOverrides, withSamplingFlags, type SamplingFlags } from './samplingFlags';
 
@@ -49,15 +50,16 @@ const SLOW_PHASES: Partial<Record<Phase, string>> = {
 };
 
 async function runAsk(task: Task, imagePath: string, question: string, flags: AskFlags): Promise<number> {
-  checkQuestion(question);
   const path = resolve(imagePath);
-  await checkImageOrExit(path);
-  const options = resolveOptions(flags.preset, { ...(flags.maxNewTokens && { maxNewTokens: flags.maxNewTokens }), sampling: samplingOverrides(flags) }, task);
-  // Alt text is post-processed as a whole (one sentence, length cap), so it is not streamed.
-  const stream = !flags.json && task !== 'alt-text';
-  return withVisionModel(flags, async (model) => {
+  return withEngine(async (engine) => {
+    checkQuestion(question);
+    await admitImage(engine, path);
+    const policy = { preset: flags.preset, sampling: samplingOverrides(flags), ocrGrounding: flags.ocr !== false, altTextMaxLength: DEFAULT_ALT_MAX_LENGTH, maxNewTokens: flags.maxNewTokens };
+    const model = await visionModelFor(flags, engine);
+    // Alt text is post-processed as a whole (one sentence, length cap), so it is not streamed.
+    const stream = !flags.json && task !== 'alt-text';
     const job = model.ask(
-      { task, question, image: { kind: 'path', path }, ocrGrounding: flags.ocr !== false, options },
+      { ...taskRequest(task, policy), question, image: { kind: 'path', path } },
       {
         onToken: (text) => stream && process.stdout.write(text),
         // Loading a real model takes seconds; say so rather than sit silent.
@@ -65,9 +67,9 @@ async function runAsk(task: Task, imagePath: string, question: string, flags: As
       },
     );
     stopOnInterrupt(job);
-    const { stats, cancelled, ...answer } = await job.result;
-    const text = task === 'alt-text' ? normalizeAltText(answer.text) : answer.text;
-    if (flags.json) process.stdout.write(`${JSON.stringify({ text, cancelled, stats }, null, 2)}\n`);
+    const { stats, stopReason, ...answer } = await job.result;
+    const text = finishAnswer(task, answer.text, stopReason, policy);
+    if (flags.json) process.stdout.write(`${JSON.stringify({ text, cancelled: stopReason === 'stopped', stopReason, stats }, null, 2)}\n`);
     else process.stdout.write(stream ? '\n' : `${text}\n`);
     process.stderr.write(`${formatStats(stats)}\n`);
   });
@@ -76,6 +78,7 @@ async function runAsk(task: Task, imagePath: string, question: string, flags: As
 function runOcr(imagePath: string, flags: { json?: boolean }): Promise<number> {
   const path = resolve(imagePath);
   return withEngine(async (engine) => {
+    await admitImage(engine, path);
     const job = engine.ocr({ kind: 'path', path });
     stopOnInterrupt(job);
     const result = await job.result;

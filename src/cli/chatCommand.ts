@@ -7,8 +7,10 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import type { ChatTurn, GenerationStats } from '../protocol/engine';
-import { PRESET_NAMES, resolveOptions, type PresetName } from '../protocol/options';
-import { checkImageOrExit, checkQuestion, stopOnInterrupt, withVisionModel } from './engineSession';
+import { PRESET_NAMES, type PresetName } from '../protocol/options';
+import { DEFAULT_ALT_MAX_LENGTH } from '../protocol/altTextDefaults';
+import { taskRequest } from '../client/taskPolicy';
+import { admitImage, checkQuestion, stopOnInterrupt, visionModelFor, withEngine } from './engineSession';
 import { preset } from './optionParsers';
 import { withRemoteFlags, type RemoteFlags } from './remoteFlags';
 import { samplingOverrides, withSamplingFlags, type SamplingFlags } from './samplingFlags';
@@ -27,10 +29,11 @@ function statsLine(stats: GenerationStats): string {
 
 async function runChat(imagePath: string, flags: ChatFlags): Promise<number> {
   const path = resolve(imagePath);
-  await checkImageOrExit(path);
-  const options = resolveOptions(flags.preset, { sampling: samplingOverrides(flags) }, 'question');
-  return withVisionModel(flags, async (model) => {
+  const asked = taskRequest('question', { preset: flags.preset, sampling: samplingOverrides(flags), ocrGrounding: flags.ocr !== false, altTextMaxLength: DEFAULT_ALT_MAX_LENGTH });
+  return withEngine(async (engine) => {
+    await admitImage(engine, path);
     // Read stdin only once the model is chosen: choosing may prompt for a server's key.
+    const model = await visionModelFor(flags, engine);
     const interactive = process.stdin.isTTY === true;
     const lines = createInterface({ input: process.stdin, output: interactive ? process.stderr : undefined, terminal: interactive });
     if (interactive) {
@@ -43,15 +46,15 @@ async function runChat(imagePath: string, flags: ChatFlags): Promise<number> {
       if (question) {
         checkQuestion(question);
         const job = model.ask(
-          { task: 'question', question, history, image: { kind: 'path', path }, ocrGrounding: flags.ocr !== false, options },
+          { ...asked, question, history, image: { kind: 'path', path } },
           { onToken: (text) => !flags.json && process.stdout.write(text) },
         );
         stopOnInterrupt(job);
-        const { text, cancelled, stats } = await job.result;
-        if (flags.json) process.stdout.write(`${JSON.stringify({ question, text, cancelled, stats })}\n`);
+        const { text, stopReason, stats } = await job.result;
+        if (flags.json) process.stdout.write(`${JSON.stringify({ question, text, cancelled: stopReason === 'stopped', stopReason, stats })}\n`);
         else process.stdout.write('\n');
         process.stderr.write(`${statsLine(stats)}\n`);
-        if (cancelled) break;
+        if (stopReason === 'stopped') break;
         history.push({ role: 'user', text: question, task: 'question' }, { role: 'assistant', text });
       }
       if (interactive) lines.prompt();

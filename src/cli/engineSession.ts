@@ -8,10 +8,7 @@ import { openRemoteModel, promptApiKey, remoteEndpoint, type RemoteFlags } from 
 import { resolveCliModel } from './modelResolution';
 import { EngineError } from '../protocol/engineError';
 import { MAX_QUESTION_CHARS } from '../protocol/engine';
-import { inspectImage } from '../engine/images';
-
-/** Exit codes the CLI promises: scripts and CI branch on them. 130 = 128 + SIGINT, as shells report Ctrl-C. */
-export const EXIT = { ok: 0, engineFailure: 1, badInput: 2, interrupted: 130 } as const;
+import { CliError, EXIT } from './cliErrors';
 
 let interrupted = false;
 
@@ -34,13 +31,17 @@ export function stopOnInterrupt(job: { cancel(): void }): void {
 
 let currentJob: { cancel(): void } | undefined;
 
-/** A bad image is reported before anything about models: it is the user's most likely mistake. */
-export async function checkImageOrExit(path: string): Promise<void> {
-  await inspectImage({ kind: 'path', path }).catch((error: Error) => fail(error.message, EXIT.badInput));
+/**
+ * The engine's own check of an image (the one admission path: the same the extension uses), made
+ * before anything about models, as a bad image is the user's most likely mistake.
+ */
+export async function admitImage(engine: EngineClient, path: string): Promise<void> {
+  await engine.inspect({ kind: 'path', path }).result;
 }
 
 /** Problems the user fixes by changing the command or its input exit 2; failures of the engine or server exit 1. */
 export function exitCodeFor(error: unknown): number {
+  if (error instanceof CliError) return error.exitCode;
   if (error instanceof EngineError && (error.code === 'BAD_INPUT' || error.code === 'MODEL_MISSING')) return EXIT.badInput;
   if (error instanceof RemoteError && (error.kind === 'auth' || error.kind === 'model-missing' || error.kind === 'too-large')) return EXIT.badInput;
   if (error instanceof ConsentRefused) return EXIT.badInput;
@@ -53,9 +54,13 @@ const REMOTE_HINTS: Partial<Record<RemoteError['kind'], string>> = {
   'model-missing': ' Pass one of them with --remote-model.',
 };
 
-function report(error: unknown): void {
+export function report(error: unknown): void {
+  if (error instanceof CliError && error.plain) {
+    process.stderr.write(error.message);
+    return;
+  }
   const hint = error instanceof RemoteError ? (REMOTE_HINTS[error.kind] ?? '') : '';
-  process.stderr.write(`loupe: ${(error as Error).message}${hint}\n`);
+  process.stderr.write(`loupe: ${error instanceof Error ? error.message : String(error)}${hint}\n`);
 }
 
 /** The CLI runs the same bundled engine as the extension, in a worker thread. */
@@ -64,7 +69,10 @@ export function startEngine(): EngineClient {
   return new EngineClient({ enginePath: join(__dirname, 'engine.js'), isolation: 'thread', optimizeModels: process.env.LOUPE_OPTIMIZE_MODELS !== '0' });
 }
 
-/** Runs one command against a fresh engine: errors become a message and an exit code. */
+/**
+ * Runs one command against a fresh engine (started on its first request): the command's top level,
+ * where every error becomes a message and an exit code.
+ */
 export async function withEngine(run: (engine: EngineClient) => Promise<void>): Promise<number> {
   const engine = startEngine();
   try {
@@ -80,15 +88,12 @@ export async function withEngine(run: (engine: EngineClient) => Promise<void>): 
 }
 
 /**
- * Runs one command against the model the flags choose: a server (--endpoint, $LOUPE_ENDPOINT),
- * else the local model (--model, $LOUPE_MODEL, the default) in a fresh engine.
+ * The model the flags choose: a server (--endpoint, $LOUPE_ENDPOINT), else the local model
+ * (--model, $LOUPE_MODEL, the default) in `engine`.
  */
-export async function withVisionModel(flags: RemoteFlags & { model?: string }, run: (model: VisionModel) => Promise<void>): Promise<number> {
+export async function visionModelFor(flags: RemoteFlags & { model?: string }, engine: EngineClient): Promise<VisionModel> {
   const endpoint = remoteEndpoint(flags);
-  if (!endpoint) {
-    const modelDir = await resolveCliModel(flags.model);
-    return withEngine((engine) => run(new LocalVisionModel(engine, modelDir)));
-  }
+  if (!endpoint) return new LocalVisionModel(engine, await resolveCliModel(flags.model));
   let apiKey = process.env.LOUPE_API_KEY || undefined;
   // Servers often need no key (Ollama, LM Studio); ask for one only when this one says so.
   if (!apiKey && process.stdin.isTTY) {
@@ -98,26 +103,11 @@ export async function withVisionModel(flags: RemoteFlags & { model?: string }, r
     );
     if (needsKey) apiKey = await promptApiKey(new URL(endpoint.baseUrl).host);
   }
-  try {
-    await run(openRemoteModel(endpoint, apiKey));
-    return interrupted ? EXIT.interrupted : EXIT.ok;
-  } catch (error) {
-    if (interrupted) return EXIT.interrupted;
-    report(error);
-    return exitCodeFor(error);
-  }
+  return openRemoteModel(endpoint, apiKey);
 }
 
 /** A question over the engine's limit is the user's to shorten: exit 2 with one line, not a schema dump. */
 export function checkQuestion(question: string): void {
   if (question.length <= MAX_QUESTION_CHARS) return;
-  fail(
-    `The question is ${question.length.toLocaleString('en')} characters; Loupe takes up to ${MAX_QUESTION_CHARS.toLocaleString('en')}. Shorten it.`,
-    EXIT.badInput,
-  );
-}
-
-export function fail(message: string, code: number): never {
-  process.stderr.write(`loupe: ${message}\n`);
-  process.exit(code);
+  throw new CliError(`The question is ${question.length.toLocaleString('en')} characters; Loupe takes up to ${MAX_QUESTION_CHARS.toLocaleString('en')}. Shorten it.`);
 }

@@ -5,7 +5,8 @@ import { registerAltTextCommands } from './altTextCommand';
 import { registerModelsCommand } from './modelsCommand';
 import { registerPromptCommand } from './promptCommand';
 import { registerChatCommand } from './chatCommand';
-import { EXIT } from './engineSession';
+import { EXIT } from './cliErrors';
+import { exitCodeFor, report } from './engineSession';
 
 const program = new Command('loupe')
   .description('Ask a local vision-language model about images. Runs offline once a model is installed.')
@@ -28,7 +29,8 @@ registerChatCommand(program);
 registerAltTextCommands(program);
 registerModelsCommand(program);
 
+// The top level: the one place a command's error becomes a message and an exit code.
 program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`loupe: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(EXIT.engineFailure);
+  report(error);
+  process.exitCode = exitCodeFor(error);
 });

@@ -1,10 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_MODEL_ID, findManifest, listManifests } from '../models/catalog';
-import { firstRunText, modelChoices } from '../models/choice';
-import { cliStorageDir } from '../models/storageDir';
-import { listInstalled, resolveInstalledModelDir } from '../models/store';
-import { EXIT, fail } from './engineSession';
+import { DEFAULT_MODEL_ID, findManifest, listManifests } from '../catalog/catalog';
+import { firstRunText, modelChoices } from '../store/choice';
+import { cliStorageDir } from '../store/storageDir';
+import { listInstalled, resolveInstalledModelDir } from '../store/store';
+import { CliError } from './cliErrors';
 
 /**
  * `--model` takes a folder or an installed model id; without it $LOUPE_MODEL, then the default
@@ -14,19 +14,14 @@ export async function resolveCliModel(flag: string | undefined, env: NodeJS.Proc
   const wanted = flag ?? env.LOUPE_MODEL ?? DEFAULT_MODEL_ID;
   const asFolder = resolve(wanted);
   if (existsSync(asFolder) && statSync(asFolder).isDirectory()) {
-    if (!existsSync(join(asFolder, 'config.json'))) fail(`${wanted} is a folder but not a model (no config.json).`, EXIT.badInput);
+    if (!existsSync(join(asFolder, 'config.json'))) throw new CliError(`${wanted} is a folder but not a model (no config.json).`);
     return asFolder;
   }
   const storage = cliStorageDir(env);
   const installedDir = await resolveInstalledModelDir(storage, wanted);
   if (installedDir) return installedDir;
-  if (!findManifest(wanted)) {
-    fail(`"${wanted}" is neither a model folder nor a known model id (see "loupe models list").`, EXIT.badInput);
-  }
+  if (!findManifest(wanted)) throw new CliError(`"${wanted}" is neither a model folder nor a known model id (see "loupe models list").`);
   const installed = await listInstalled(storage);
-  if (installed.length === 0) {
-    process.stderr.write(firstRunText(modelChoices(listManifests(), installed)));
-    process.exit(EXIT.badInput);
-  }
-  fail(`Model "${wanted}" is not installed. Run: loupe models download ${wanted}`, EXIT.badInput);
+  if (installed.length === 0) throw new CliError(firstRunText(modelChoices(listManifests(), installed)), undefined, true);
+  throw new CliError(`Model "${wanted}" is not installed. Run: loupe models download ${wanted}`);
 }

@@ -5,18 +5,18 @@
  * next run resumes), and refuse LFM-licensed models until `--accept-license` is given.
  */
 import type { Command } from 'commander';
-import { listManifests, findManifest, getManifest, DEFAULT_MODEL_ID } from '../models/catalog';
-import { firstRunText, licenseText, modelChoices, UNPROVEN_NOTE } from '../models/choice';
-import { downloadModel } from '../models/download';
-import { isModelError, ModelError, type ModelErrorCode } from '../models/errors';
-import { DEFAULT_HUB_ENDPOINT } from '../models/hubClient';
-import { importModelFolder } from '../models/importFolder';
-import type { InstalledMarker } from '../models/installedMarker';
-import type { ModelManifest } from '../models/manifest';
-import { describeProgress, percent, progressBar, type DownloadProgress } from '../models/progress';
+import { listManifests, findManifest, getManifest, DEFAULT_MODEL_ID } from '../catalog/catalog';
+import { firstRunText, licenseText, modelChoices, UNPROVEN_NOTE } from '../store/choice';
+import { downloadModel } from '../store/download';
+import { isModelError, ModelError, type ModelErrorCode } from '../modelFolder/modelErrors';
+import { DEFAULT_HUB_ENDPOINT } from '../store/hubClient';
+import { importModelFolder } from '../store/importFolder';
+import type { InstalledMarker } from '../modelFolder/installedMarker';
+import type { ModelManifest } from '../catalog/manifest';
+import { describeProgress, percent, progressBar, type DownloadProgress } from '../store/progress';
 import { formatBytes } from '../protocol/byteSizes';
-import { cliStorageDir } from '../models/storageDir';
-import { deleteModel, findInstalled, listInstalled, partialDownloadBytes, selectPrecision } from '../models/store';
+import { cliStorageDir } from '../store/storageDir';
+import { deleteModel, findInstalled, listInstalled, partialDownloadBytes, selectPrecision } from '../store/store';
 
 export interface ModelsCommandContext {
   /** Overrides `--dir`, `$LOUPE_HOME` and the default. */

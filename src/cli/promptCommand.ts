@@ -6,9 +6,11 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { PromptPreview } from '../protocol/engine';
-import { PRESET_NAMES, resolveOptions, type PresetName } from '../protocol/options';
+import { PRESET_NAMES, type PresetName } from '../protocol/options';
+import { DEFAULT_ALT_MAX_LENGTH } from '../protocol/altTextDefaults';
+import { taskRequest } from '../client/taskPolicy';
 import { TASKS, type Task } from '../protocol/tasks';
-import { checkImageOrExit, checkQuestion, stopOnInterrupt, withEngine } from './engineSession';
+import { admitImage, checkQuestion, stopOnInterrupt, withEngine } from './engineSession';
 import { resolveCliModel } from './modelResolution';
 import { preset } from './optionParsers';
 
@@ -41,20 +43,18 @@ function summary(preview: PromptPreview): string {
 }
 
 async function runPrompt(imagePath: string, question: string | undefined, flags: PromptFlags): Promise<number> {
-  checkQuestion(question ?? '');
   const path = resolve(imagePath);
-  await checkImageOrExit(path);
-  const modelDir = await resolveCliModel(flags.model);
   const chosenTask = flags.task ?? (question ? 'question' : 'explain-screenshot');
-  const options = resolveOptions(flags.preset, {}, chosenTask);
+  const asked = taskRequest(chosenTask, { preset: flags.preset, ocrGrounding: flags.ocr !== false, altTextMaxLength: DEFAULT_ALT_MAX_LENGTH });
   return withEngine(async (engine) => {
+    checkQuestion(question ?? '');
+    await admitImage(engine, path);
+    const modelDir = await resolveCliModel(flags.model);
     const job = engine.prompt({
+      ...asked,
       modelDir,
-      task: chosenTask,
       question: question ?? '',
       image: { kind: 'path', path },
-      ocrGrounding: flags.ocr !== false,
-      options,
     });
     stopOnInterrupt(job);
     const preview = await job.result;

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { DEFAULT_REMOTE_CONCURRENCY, EndpointRefused, EndpointSchema, endpointTarget, type Endpoint, type EndpointTarget } from '../remote/endpoint';
 import { RemoteVisionModel } from '../remote/remoteVisionModel';
 import { positiveInt } from './optionParsers';
-import { EXIT, fail } from './engineSession';
+import { CliError } from './cliErrors';
 
 export interface RemoteFlags {
   endpoint?: string;
@@ -36,16 +36,16 @@ export function withRemoteFlags(command: Command, options: { concurrency?: boole
 export function remoteEndpoint(flags: RemoteFlags, env: NodeJS.ProcessEnv = process.env): Endpoint | undefined {
   const baseUrl = flags.endpoint ?? env.LOUPE_ENDPOINT;
   if (!baseUrl) {
-    if (flags.remoteModel) fail('--remote-model needs --endpoint (or $LOUPE_ENDPOINT): the server to ask.', EXIT.badInput);
+    if (flags.remoteModel) throw new CliError('--remote-model needs --endpoint (or $LOUPE_ENDPOINT): the server to ask.');
     return undefined;
   }
   const model = flags.remoteModel ?? env.LOUPE_REMOTE_MODEL;
-  if (!model) fail(`Name the model to ask at ${baseUrl} with --remote-model (or $LOUPE_REMOTE_MODEL); its /models lists them.`, EXIT.badInput);
+  if (!model) throw new CliError(`Name the model to ask at ${baseUrl} with --remote-model (or $LOUPE_REMOTE_MODEL); its /models lists them.`);
   const endpoint = EndpointSchema.parse({ name: baseUrl, baseUrl, model, allowHttp: flags.allowHttp === true, concurrency: flags.concurrency });
   try {
     endpointTarget(endpoint);
   } catch (error) {
-    if (error instanceof EndpointRefused) fail(error.message, EXIT.badInput);
+    if (error instanceof EndpointRefused) throw new CliError(error.message);
     throw error;
   }
   return endpoint;
@@ -91,7 +91,7 @@ export function cliConsent(env: NodeJS.ProcessEnv = process.env) {
     const approved = await approvedHosts(env);
     if (approved.includes(target.host)) return true;
     if (!process.stdin.isTTY) {
-      fail(`Images would go to ${target.host}, which is not this machine. Run once in a terminal to allow it, or set LOUPE_SEND_IMAGES_TO=${target.host}.`, EXIT.badInput);
+      throw new CliError(`Images would go to ${target.host}, which is not this machine. Run once in a terminal to allow it, or set LOUPE_SEND_IMAGES_TO=${target.host}.`);
     }
     const answer = await ask(`loupe: send images to ${target.host}? They leave this machine. [y/N] `);
     if (!/^y(es)?$/i.test(answer)) return false;

@@ -1,32 +1,37 @@
 /**
  * The engine's client, for the extension host and the CLI alike: spawns the engine (child process
- * or worker thread), queues jobs one at a time, streams their events back, cancels, and restarts the engine if it dies — failing only the
- * job that was running, with a message that says what happened.
+ * or worker thread), sends it each job at once (the engine keeps the one queue and says when a job
+ * starts), streams their events back, cancels, and restarts the engine if it dies, failing only the
+ * job that was running, with a message that says what happened; jobs that had not started are sent
+ * to the new engine.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { ORT_PRIVACY_ENV } from '../engine/onnxPrivacy';
+import { ORT_PRIVACY_ENV } from '../protocol/onnxPrivacy';
 import {
   EngineEventSchema,
   type EngineEvent,
   type EngineRequest,
   type ErrorCode,
   type GenerationStats,
+  type ImageInfo,
   type ImageInput,
   type OcrResult,
   type PromptPreview,
+  type StopReason,
 } from '../protocol/engine';
 import { EngineError } from '../protocol/engineError';
 
 export type Isolation = 'thread' | 'process';
 export type ModelState = 'unloaded' | 'loading' | 'loaded' | 'busy';
 export type Phase = Extract<EngineEvent, { type: 'progress' }>['phase'];
-export type GenerateInput = Omit<Extract<EngineRequest, { type: 'generate' }>, 'type' | 'id'>;
+/** `id`: the caller's own request id, kept end to end (a new one when left out). */
+export type GenerateInput = Omit<Extract<EngineRequest, { type: 'generate' }>, 'type' | 'id'> & { id?: string };
 
 export interface GenerateResult {
   text: string;
-  cancelled: boolean;
+  stopReason: StopReason;
   stats: GenerationStats;
 }
 
@@ -75,20 +80,22 @@ interface PendingJob {
   /** Text streamed to the caller so far: a stopped answer keeps exactly this. */
   streamedText: string;
   cancelRequested?: boolean;
+  /** The engine began it (its `started` event): a crash now loses it; before, it is sent again. */
+  started?: boolean;
 }
 
 type StateListener = (state: { state: ModelState; modelDir?: string }) => void;
 
 /** A stopped answer is what the caller saw stream, not the few tokens more the engine made meanwhile. */
 function generateResult(job: PendingJob, event: Extract<EngineEvent, { type: 'done' }>): GenerateResult {
-  if (!event.cancelled || !job.cancelRequested) return { text: event.text, cancelled: event.cancelled, stats: event.stats };
-  return { text: job.streamedText, cancelled: true, stats: event.stats };
+  if (event.stopReason !== 'stopped' || !job.cancelRequested) return { text: event.text, stopReason: event.stopReason, stats: event.stats };
+  return { text: job.streamedText, stopReason: 'stopped', stats: event.stats };
 }
 
 export class EngineClient {
   private engine?: EngineHandle;
-  private readonly queue: PendingJob[] = [];
-  private current?: PendingJob;
+  /** Every job sent and not settled, in the order sent (the engine's order). */
+  private readonly jobs = new Map<string, PendingJob>();
   private readonly stateListeners = new Set<StateListener>();
   private modelState: { state: ModelState; modelDir?: string } = { state: 'unloaded' };
   /** What the engine last reported about its model. */
@@ -111,11 +118,11 @@ export class EngineClient {
   setIsolation(isolation: Isolation): void {
     if (isolation === this.isolation) return;
     this.options = { ...this.options, isolation };
-    if (!this.current) void this.stopEngine();
+    if (this.jobs.size === 0) void this.stopEngine();
   }
 
-  generate(input: GenerateInput, handlers: GenerateHandlers = {}): Job<GenerateResult> {
-    return this.submit((id) => ({ ...input, type: 'generate', id }), handlers);
+  generate({ id, ...input }: GenerateInput, handlers: GenerateHandlers = {}): Job<GenerateResult> {
+    return this.submit((jobId) => ({ ...input, type: 'generate', id: jobId }), handlers, id);
   }
 
   /** The model's input for this question, without answering it. */
@@ -125,6 +132,11 @@ export class EngineClient {
 
   ocr(image: ImageInput): Job<OcrResult> {
     return this.submit((id) => ({ type: 'ocr', id, image }), {});
+  }
+
+  /** Whether the engine can use this image, and its size: the intake check (no model needed, not queued). */
+  inspect(image: ImageInput): Job<ImageInfo> {
+    return this.submit((id) => ({ type: 'inspect', id, image }), {});
   }
 
   /** Frees the model's memory now (the engine reloads it on the next job). */
@@ -144,14 +156,13 @@ export class EngineClient {
   async dispose(): Promise<void> {
     this.disposed = true;
     const error = new EngineError('CANCELLED', 'Loupe is shutting down.');
-    for (const job of this.queue.splice(0)) job.reject(error);
-    this.current?.reject(error);
-    this.current = undefined;
+    for (const job of this.jobs.values()) job.reject(error);
+    this.jobs.clear();
     await this.stopEngine();
   }
 
-  private submit<T>(build: (id: string) => EngineRequest, handlers: GenerateHandlers): Job<T> {
-    const id = randomUUID();
+  private submit<T>(build: (id: string) => EngineRequest, handlers: GenerateHandlers, callerId?: string): Job<T> {
+    const id = callerId && !this.jobs.has(callerId) ? callerId : randomUUID();
     let job!: PendingJob;
     const result = new Promise<T>((resolve, reject) => {
       job = { id, request: build(id), handlers, resolve: resolve as (v: unknown) => void, reject, streamedText: '' };
@@ -159,59 +170,48 @@ export class EngineClient {
     if (this.disposed) {
       job.reject(new EngineError('CANCELLED', 'Loupe is shutting down.'));
     } else {
-      this.queue.push(job);
-      this.pump();
+      this.jobs.set(id, job);
+      this.ensureEngine().post(job.request);
     }
     return { id, result, cancel: () => this.cancel(job) };
   }
 
+  /** The engine stops a running job, or drops a waiting one (which then fails with CANCELLED). */
   private cancel(job: PendingJob): void {
-    const queued = this.queue.indexOf(job);
-    if (queued >= 0) {
-      this.queue.splice(queued, 1);
-      job.reject(new EngineError('CANCELLED', 'Cancelled before it started.'));
-      return;
-    }
-    if (this.current !== job) return;
+    if (this.jobs.get(job.id) !== job || job.cancelRequested) return;
     job.cancelRequested = true;
     this.engine?.post({ type: 'cancel', id: job.id });
   }
 
-  private pump(): void {
-    if (this.current || this.disposed) return;
-    const next = this.queue.shift();
-    if (!next) return;
-    this.current = next;
-    this.publishState();
-    this.ensureEngine().post(next.request);
-  }
-
   private finish(id: string, settle: (job: PendingJob) => void): void {
-    const job = this.current;
-    if (!job || job.id !== id) return;
-    this.current = undefined;
+    const job = this.jobs.get(id);
+    if (!job) return;
+    this.jobs.delete(id);
     settle(job);
     this.publishState();
-    this.pump();
   }
 
   private receive(message: unknown): void {
     const parsed = EngineEventSchema.safeParse(message);
-    if (!parsed.success) return this.failCurrent('PROTOCOL', `The engine sent an invalid message: ${parsed.error.message}`);
+    if (!parsed.success) return this.failStarted('PROTOCOL', `The engine sent an invalid message: ${parsed.error.message}`);
     const event = parsed.data;
     switch (event.type) {
       case 'ready':
         return;
+      case 'started': {
+        const job = this.jobs.get(event.id);
+        if (job) job.started = true;
+        return this.publishState();
+      }
       case 'model-state':
         this.engineModelState = { state: event.state, modelDir: event.modelDir };
         return this.publishState();
       case 'progress':
-        if (this.current?.id === event.id) this.current.handlers.onProgress?.(event.phase);
-        return;
+        return this.jobs.get(event.id)?.handlers.onProgress?.(event.phase);
       case 'token': {
-        const job = this.current;
+        const job = this.jobs.get(event.id);
         // Tokens the engine made while the cancel was on its way are not shown: Stop stops the text now.
-        if (job?.id !== event.id || job.cancelRequested) return;
+        if (!job || job.cancelRequested) return;
         job.streamedText += event.text;
         return job.handlers.onToken?.(event.text, event.index);
       }
@@ -221,6 +221,8 @@ export class EngineClient {
         return this.finish(event.id, (job) => job.resolve(event.result));
       case 'prompt-done':
         return this.finish(event.id, (job) => job.resolve(event.preview));
+      case 'inspect-done':
+        return this.finish(event.id, (job) => job.resolve(event.image));
       case 'error':
         if (event.id) return this.finish(event.id, (job) => job.reject(new EngineError(event.error.code, event.error.message)));
         // An error the engine cannot attribute (a request it could not parse) belongs to no job.
@@ -228,8 +230,11 @@ export class EngineClient {
     }
   }
 
-  private failCurrent(code: ErrorCode, message: string): void {
-    if (this.current) this.finish(this.current.id, (job) => job.reject(new EngineError(code, message)));
+  /** Fails the jobs the engine had begun (inspections run at once, so they count as begun). */
+  private failStarted(code: ErrorCode, message: string): void {
+    for (const job of [...this.jobs.values()]) {
+      if (job.started || job.request.type === 'inspect') this.finish(job.id, (settled) => settled.reject(new EngineError(code, message)));
+    }
   }
 
   private ensureEngine(): EngineHandle {
@@ -238,14 +243,18 @@ export class EngineClient {
       if (this.engine !== handle) return;
       this.engine = undefined;
       this.engineModelState = { state: 'unloaded' };
-      // The next job starts a fresh engine; only the job that was running is lost.
-      this.failCurrent(
+      // Only the job that was running is lost; the ones waiting go to a fresh engine.
+      this.failStarted(
         'ENGINE_CRASHED',
         `The model engine stopped unexpectedly (${detail}) while answering. It has been restarted; try again. ` +
           (this.isolation === 'thread'
             ? 'If this keeps happening, set "loupe.engine.isolation" to "process".'
             : 'If this keeps happening, try a smaller model or preset.'),
       );
+      if (this.jobs.size > 0 && !this.disposed) {
+        const fresh = this.ensureEngine();
+        for (const job of this.jobs.values()) fresh.post(job.request);
+      }
       this.publishState();
     };
     const handle = this.isolation === 'process' ? this.spawnProcess(onExit) : this.spawnThread(onExit);
@@ -321,7 +330,8 @@ export class EngineClient {
   /** Busy while a job runs, except that loading a model is worth showing as such. */
   private publishState(): void {
     const engine = this.engineModelState;
-    const state = this.current && engine.state !== 'loading' ? { state: 'busy' as const, modelDir: engine.modelDir } : engine;
+    const running = [...this.jobs.values()].some((job) => job.started);
+    const state = running && engine.state !== 'loading' ? { state: 'busy' as const, modelDir: engine.modelDir } : engine;
     if (state.state === this.modelState.state && state.modelDir === this.modelState.modelDir) return;
     this.modelState = state;
     for (const listener of this.stateListeners) listener(state);

@@ -6,8 +6,9 @@
 import type { ModelIdentity } from '../altText/altCache';
 import { modelIdentity } from '../altText/altCache';
 import type { AltTextGenerator } from '../altText/altProposals';
-import type { GenerationOptions } from '../protocol/options';
+import type { ImageInput } from '../protocol/engine';
 import type { EngineClient, GenerateHandlers, GenerateInput, GenerateResult, Job } from './engineClient';
+import { taskRequest, type TaskSettings } from './taskPolicy';
 
 /** One question: everything a `generate` carries except where the model lives. */
 export type AskInput = Omit<GenerateInput, 'modelDir'>;
@@ -40,27 +41,42 @@ export class LocalVisionModel implements VisionModel {
   }
 }
 
-/** The alt-text pipeline's view of a vision model (src/altText/altProposals.ts): one answer per image, cancellable. */
-export function altTextGeneratorFor(model: VisionModel, options: GenerationOptions): AltTextGenerator {
+/** What the alt-text pipeline needs to ask a vision model, from the CLI or the extension. */
+export interface AltTextSource {
+  /** The model answers come from now (the extension asks each time: the user may switch it). */
+  model(): Promise<VisionModel>;
+  /** Answers asked at once (the batch's concurrency). */
+  readonly concurrency: number;
+  /** Read for every image, so a changed setting applies to the next one. */
+  settings(): Omit<TaskSettings, 'altTextMaxLength' | 'language'>;
+  /** The image as the model gets it; by default its path (the extension reads through VS Code's file system). */
+  image?(path: string): Promise<ImageInput>;
+}
+
+/** The one adapter from a vision model to the alt-text pipeline (src/altText/altProposals.ts): one answer per image, cancellable. */
+export function altTextGeneratorFor(source: AltTextSource): AltTextGenerator {
   return {
-    concurrency: model.concurrency,
+    get concurrency() {
+      return source.concurrency;
+    },
     // Answers with the default sampling are reproducible (fixed seed); other sampling is another cache entry.
     model: async () => {
-      const identity = await model.identity();
-      const sampling = Object.keys(options.sampling).length > 0 ? ` · sampling ${JSON.stringify(options.sampling)}` : '';
-      return { ...identity, precision: `${identity.precision}${sampling}` };
+      const identity = await (await source.model()).identity();
+      const sampling = source.settings().sampling ?? {};
+      return Object.keys(sampling).length > 0 ? { ...identity, precision: `${identity.precision} · sampling ${JSON.stringify(sampling)}` } : identity;
     },
     generate: async (request, signal) => {
-      const job = model.ask({
-        task: request.task,
-        image: { kind: 'path', path: request.imagePath },
-        documentContext: request.documentContext,
-        language: request.language,
-        altTextMaxLength: request.maxLength,
-        options,
-      });
-      signal?.addEventListener('abort', () => job.cancel(), { once: true });
-      return (await job.result).text;
+      const model = await source.model();
+      const asked = taskRequest(request.task, { ...source.settings(), altTextMaxLength: request.maxLength, language: request.language }, true);
+      const image = source.image ? await source.image(request.imagePath) : { kind: 'path' as const, path: request.imagePath };
+      const job = model.ask({ ...asked, image, documentContext: request.documentContext });
+      const cancel = () => job.cancel();
+      signal?.addEventListener('abort', cancel, { once: true });
+      try {
+        return (await job.result).text;
+      } finally {
+        signal?.removeEventListener('abort', cancel);
+      }
     },
   };
 }

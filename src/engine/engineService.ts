@@ -14,18 +14,18 @@ import {
 } from '../protocol/engine';
 import { EngineError } from '../protocol/engineError';
 import { messageOf, toErrorInfo } from './engineFailure';
-import { decodeImage } from './images';
+import { decodeImage, verifyImage } from '../imaging/images';
 import { memoryShortfall } from './memoryCheck';
 import { inspectModelFolder, type ModelFolderInfo } from './vlm/modelFiles';
 import { markCopyUnusable, optimizationSources, optimizeModel } from './vlm/modelOptimization';
-import { readInstalledMarker } from '../models/installedMarker';
-import { optimizedDir, readOptimization } from '../models/optimizedVariant';
+import { readInstalledMarker } from '../modelFolder/installedMarker';
+import { optimizedDir, readOptimization } from '../modelFolder/optimizedVariant';
 import { OcrEngine } from './ocr/ocrEngine';
 import { formatOcrForPrompt } from './ocr/ocrGrounding';
 import { OCR_GROUNDED_TASKS, buildMessages } from '../prompts/taskPrompts';
 import { loadReleasingOnFailure, nativeCreationsSettled } from './sessionTracker';
 import type { EngineTransport } from './transport';
-import { pixelDigest, type RgbImage } from './rgbImage';
+import { pixelDigest, type RgbImage } from '../imaging/rgbImage';
 import { VisionLanguageModel } from './vlm/visionLanguageModel';
 
 const OCR_PROMPT_BUDGET_CHARS = 2_000;
@@ -47,6 +47,9 @@ export class EngineService {
   private idleUnloadMs = 0;
   private optimizeModels = true;
   private lastGrounding?: { key: string; text: string };
+  /** Jobs received and not started yet, and those of them the client stopped before they began. */
+  private readonly waiting = new Set<string>();
+  private readonly cancelledBeforeStart = new Set<string>();
 
   constructor(private readonly transport: EngineTransport) {}
 
@@ -81,7 +84,13 @@ export class EngineService {
         if (this.running?.id === request.id) {
           this.running.stop.interrupt();
           this.running.abort.abort();
+        } else if (this.waiting.has(request.id)) {
+          this.cancelledBeforeStart.add(request.id);
         }
+        return;
+      case 'inspect':
+        // Outside the queue: it needs no model and must not wait behind an answer being written.
+        void this.inspect(request.id, request.image);
         return;
       case 'unload':
         this.enqueue(() => this.unload());
@@ -90,13 +99,13 @@ export class EngineService {
         this.shutdown();
         return;
       case 'generate':
-        this.enqueue(() => this.runJob(request.id, (job) => this.generate(request, job)));
+        this.enqueueJob(request.id, (job) => this.generate(request, job));
         return;
       case 'prompt':
-        this.enqueue(() => this.runJob(request.id, (job) => this.preview(request, job)));
+        this.enqueueJob(request.id, (job) => this.preview(request, job));
         return;
       case 'ocr':
-        this.enqueue(() => this.runJob(request.id, (job) => this.recognize(request.id, request.image, job)));
+        this.enqueueJob(request.id, (job) => this.recognize(request.id, request.image, job));
         return;
     }
   }
@@ -106,15 +115,35 @@ export class EngineService {
     this.queue = this.queue.then(work).finally(() => this.scheduleIdleUnload());
   }
 
+  /** The one queue of jobs: the client sends each request at once and the engine runs them in turn. */
+  private enqueueJob(id: string, work: (job: RunningJob) => Promise<void>): void {
+    this.waiting.add(id);
+    this.enqueue(() => this.runJob(id, work));
+  }
+
   private async runJob(id: string, work: (job: RunningJob) => Promise<void>): Promise<void> {
+    this.waiting.delete(id);
+    if (this.cancelledBeforeStart.delete(id)) {
+      this.send({ type: 'error', id, error: { code: 'CANCELLED', message: 'Cancelled before it started.' } });
+      return;
+    }
     const job: RunningJob = { id, stop: new InterruptableStoppingCriteria(), abort: new AbortController() };
     this.running = job;
+    this.send({ type: 'started', id });
     try {
       await work(job);
     } catch (error) {
       this.send({ type: 'error', id, error: toErrorInfo(error) });
     } finally {
       this.running = undefined;
+    }
+  }
+
+  private async inspect(id: string, input: ImageInput): Promise<void> {
+    try {
+      this.send({ type: 'inspect-done', id, image: await verifyImage(input) });
+    } catch (error) {
+      this.send({ type: 'error', id, error: toErrorInfo(error) });
     }
   }
 
@@ -171,7 +200,7 @@ export class EngineService {
       type: 'done',
       id: request.id,
       text: answer.text,
-      cancelled: job.stop.interrupted,
+      stopReason: answer.stopReason,
       stats: {
         promptTokens: answer.promptTokens,
         imageTokens: answer.imageTokens,

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { LoupeServices } from '../host/services';
 import { answerSource } from '../host/visionModels';
 import { endpointTarget } from '../remote/endpoint';
-import { readInstalledMarker } from '../models/installedMarker';
+import { readInstalledMarker } from '../modelFolder/installedMarker';
 import type { ModelStatus } from '../protocol/webview';
 
 /** One per activation, shared by the status bar item and the panel. */

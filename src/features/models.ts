@@ -1,21 +1,21 @@
 /**
  * Model commands in VS Code: pick, download (with consent, license acceptance and a cancellable
  * progress notification), import a folder, delete, show info, and store a hub token. Models live
- * under the extension's global storage; the work itself is done by src/models/.
+ * under the extension's global storage; the work itself is done by src/store/.
  */
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
-import { DEFAULT_MODEL_ID, findManifest, getManifest, listManifests } from '../models/catalog';
-import { licenseText, modelChoices, UNPROVEN_NOTE } from '../models/choice';
-import { downloadModel } from '../models/download';
-import { isModelError } from '../models/errors';
-import { DEFAULT_HUB_ENDPOINT } from '../models/hubClient';
-import { importModelFolder } from '../models/importFolder';
-import { findPrecision, sizeText, type ModelManifest } from '../models/manifest';
-import { describeProgress, percent } from '../models/progress';
-import { describeOptimization, readOptimization } from '../models/optimizedVariant';
+import { DEFAULT_MODEL_ID, findManifest, getManifest, listManifests } from '../catalog/catalog';
+import { licenseText, modelChoices, UNPROVEN_NOTE } from '../store/choice';
+import { downloadModel } from '../store/download';
+import { isModelError } from '../modelFolder/modelErrors';
+import { DEFAULT_HUB_ENDPOINT } from '../store/hubClient';
+import { importModelFolder } from '../store/importFolder';
+import { findPrecision, sizeText, type ModelManifest } from '../catalog/manifest';
+import { describeProgress, percent } from '../store/progress';
+import { describeOptimization, readOptimization } from '../modelFolder/optimizedVariant';
 import { formatBytes } from '../protocol/byteSizes';
-import { deleteModel, findInstalled, listInstalled, modelInfo, partialDownloadBytes, resolveInstalledModelDir, selectPrecision, type InstalledModel } from '../models/store';
+import { deleteModel, findInstalled, listInstalled, modelInfo, partialDownloadBytes, resolveInstalledModelDir, selectPrecision, type InstalledModel } from '../store/store';
 import { answerFromSetting, hubEndpointSetting, modelIdSetting, modelPathSetting, proxySettings, writeSetting } from '../host/settings';
 import { withCancellableProgress } from './cancellableProgress';
 import type { EndpointKeys } from '../host/endpointKeys';

@@ -65,6 +65,9 @@ export const EngineRequestSchema = z.discriminatedUnion('type', [
   /** Everything a `generate` would do up to the model's input, then a report of that input. */
   z.object({ type: z.literal('prompt'), ...AskFields }),
   z.object({ type: z.literal('ocr'), id, image: ImageInputSchema }),
+  /** Is this an image Loupe can use, and what size: the one check host and CLI make at intake. */
+  z.object({ type: z.literal('inspect'), id, image: ImageInputSchema }),
+  /** Stops the job: while it runs, or before it starts (it then ends with a CANCELLED error). */
   z.object({ type: z.literal('cancel'), id }),
   z.object({ type: z.literal('unload') }),
   /** Stop the running job, free the models and end the engine once no native call is running. */
@@ -144,14 +147,30 @@ export const OcrResultSchema = z.object({
 });
 export type OcrResult = z.infer<typeof OcrResultSchema>;
 
+/** What a checked image is, as `inspect` reports it. */
+export const ImageInfoSchema = z.object({
+  source: z.string(),
+  format: z.string(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+});
+export type ImageInfo = z.infer<typeof ImageInfoSchema>;
+
+/** Why an answer ended: the model's end of answer, a token limit (the request's or the context's), or Stop. */
+export const StopReasonSchema = z.enum(['end', 'limit', 'stopped']);
+export type StopReason = z.infer<typeof StopReasonSchema>;
+
 export const PHASES = ['optimizing-model', 'loading-model', 'reading-image', 'ocr', 'encoding-image', 'generating'] as const;
 
 export const EngineEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
+  /** The engine runs one job at a time, in the order received: this one begins now. */
+  z.object({ type: z.literal('started'), id }),
   z.object({ type: z.literal('progress'), id, phase: z.enum(PHASES) }),
   z.object({ type: z.literal('token'), id, index: z.number().int(), text: z.string() }),
-  /** `cancelled`: the user stopped it; `text` is what was generated until then. */
-  z.object({ type: z.literal('done'), id, text: z.string(), cancelled: z.boolean(), stats: GenerationStatsSchema }),
+  /** `text` is what was generated until the answer ended (at Stop: until then). */
+  z.object({ type: z.literal('done'), id, text: z.string(), stopReason: StopReasonSchema, stats: GenerationStatsSchema }),
+  z.object({ type: z.literal('inspect-done'), id, image: ImageInfoSchema }),
   z.object({ type: z.literal('ocr-done'), id, result: OcrResultSchema }),
   z.object({ type: z.literal('prompt-done'), id, preview: PromptPreviewSchema }),
   z.object({ type: z.literal('error'), id: id.optional(), error: EngineErrorSchema }),

@@ -2,7 +2,7 @@
  * The one table of image formats Loupe knows: file extensions, MIME type, signature, whether the
  * engine decodes it and whether the Ask panel takes it. Everything that accepts, offers or refuses
  * an image reads it from here: the host's byte sniffing and file picker, the webview's intake, the
- * engine's decoder messages and the `package.json` menus (test/unit/imageFormats.test.ts checks
+ * engine's decoder messages and the `package.json` menus (test/unit/protocol/imageFormats.test.ts checks
  * the manifest and each of those seams against this table, with real sharp).
  *
  * One size limit, owned here: MAX_IMAGE_BYTES. The engine's default limit

@@ -15,7 +15,7 @@ export type VisionBudget = z.infer<typeof VisionBudgetSchema>;
 
 /**
  * How the next token is chosen, as overrides of the model's recommended sampling (its model card's:
- * src/models/catalog.ts `recommendedSampling`); a field left out takes the recommendation. A
+ * src/catalog/catalog.ts `recommendedSampling`); a field left out takes the recommendation. A
  * temperature of 0 decodes greedily. The seed makes sampled answers reproducible.
  */
 export const SamplingSchema = z

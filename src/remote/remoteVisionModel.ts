@@ -110,7 +110,7 @@ export class RemoteVisionModel implements VisionModel {
     const generatedTokens = chat.completionTokens ?? chat.deltas;
     return {
       text: chat.text,
-      cancelled: chat.cancelled,
+      stopReason: chat.cancelled ? 'stopped' : chat.finishReason === 'length' ? 'limit' : 'end',
       stats: {
         promptTokens: chat.promptTokens ?? 0,
         imageTokens: 0,

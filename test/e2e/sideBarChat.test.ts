@@ -150,7 +150,7 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
     // The action that fixes it is next to the message; the next failure replaces the stale one.
     await imageError.getByRole('button', { name: 'Choose another image…' }).click();
     await pickFileInDialog(page, join(workspace, 'truncated.png'));
-    await waitFor('the truncated PNG refused', () => imageError.innerText(), (text) => /^truncated\.png is incomplete or damaged/.test(text));
+    await waitFor('the truncated PNG refused', () => imageError.innerText(), (text) => /^truncated\.png is damaged or incomplete/.test(text));
     assert.doesNotMatch(await imageError.innerText(), /corrupt\.jpg/);
 
     await chat.locator('#attach').click();

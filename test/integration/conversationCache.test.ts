@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { InterruptableStoppingCriteria } from '@huggingface/transformers';
-import { decodeImage } from '../../src/engine/images';
+import { decodeImage } from '../../src/imaging/images';
 import { buildMessages } from '../../src/prompts/taskPrompts';
 import { VisionLanguageModel } from '../../src/engine/vlm/visionLanguageModel';
 import type { ChatTurn } from '../../src/protocol/engine';

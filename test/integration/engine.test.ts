@@ -23,6 +23,14 @@ function request(overrides: Partial<GenerateInput> = {}): GenerateInput {
   };
 }
 
+async function waitUntil(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 async function rejection(promise: Promise<unknown>): Promise<EngineError> {
   const error = await promise.then(
     () => assert.fail('expected the job to fail'),
@@ -42,7 +50,7 @@ describe('engine in a worker thread', () => {
     const phases: string[] = [];
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();
-    const { text, stats, cancelled } = await engine.generate(request({ options: resolveOptions('fast', { maxNewTokens: 40 }) }), {
+    const { text, stats, stopReason } = await engine.generate(request({ options: resolveOptions('fast', { maxNewTokens: 40 }) }), {
       onToken: (piece, index) => {
         pieces.push(piece);
         indices.push(index);
@@ -50,7 +58,7 @@ describe('engine in a worker thread', () => {
       onProgress: (phase) => phases.push(phase),
     }).result;
     delay.disable();
-    assert.equal(cancelled, false);
+    assert.notEqual(stopReason, 'stopped');
     assert.ok(pieces.length > 1, 'several pieces streamed');
     assert.equal(pieces.join(''), text);
     assert.deepEqual([...indices].sort((a, b) => a - b), indices, 'token indices increase');
@@ -135,14 +143,14 @@ describe('engine in a worker thread', () => {
       },
     });
     const result = await job.result;
-    assert.equal(result.cancelled, true);
+    assert.equal(result.stopReason, 'stopped');
     assert.equal(tokensAfterCancel, 0, 'no text arrives after Stop');
     assert.equal(result.text, shown, 'the stopped answer is exactly the text that was shown');
     // The engine stops at its next token once the cancel arrives; the tiny model makes a token
     // per millisecond or so, so a few may pass while the message crosses threads.
     assert.ok(result.stats.generatedTokens < cancelledAt + 50, `the engine stopped after ${result.stats.generatedTokens} tokens (cancelled at ${cancelledAt})`);
     const next = await engine.generate(request()).result;
-    assert.equal(next.cancelled, false);
+    assert.notEqual(next.stopReason, 'stopped');
   });
 
   it('runs three queued jobs one at a time, in order', async () => {
@@ -159,7 +167,21 @@ describe('engine in a worker thread', () => {
     const queued = engine.generate(request());
     queued.cancel();
     assert.equal((await rejection(queued.result)).code, 'CANCELLED');
-    assert.equal((await running.result).cancelled, false);
+    assert.notEqual((await running.result).stopReason, 'stopped');
+  });
+
+  it('inspects an image at once, even while an answer is being written', async () => {
+    let tokens = 0;
+    const answering = engine.generate(request({ options: resolveOptions('fast', { maxNewTokens: 120, sampling: { temperature: 0 } }) }), { onToken: () => tokens++ });
+    await waitUntil(() => tokens > 0);
+    const info = await engine.inspect({ kind: 'path', path: imageFixture('screenshot-256x384.png') }).result;
+    assert.deepEqual(info, { source: 'screenshot-256x384.png', format: 'png', width: 256, height: 384 });
+    const during = tokens;
+    const answer = await answering.result;
+    assert.ok(answer.stats.generatedTokens > during, `the inspection came back after ${during} of ${answer.stats.generatedTokens} tokens`);
+    const refused = await rejection(engine.inspect({ kind: 'path', path: imageFixture('truncated.png') }).result);
+    assert.equal(refused.code, 'BAD_INPUT');
+    assert.match(refused.message, /^truncated\.png is damaged or incomplete/);
   });
 
   const badInputs: Array<[string, string, RegExp]> = [
@@ -253,8 +275,8 @@ describe('engine safety nets', () => {
         // A request the engine cannot parse, with no id, while a job streams.
         onToken: (_t, index) => index === 1 && (engine as unknown as { engine: { post(r: unknown): void } }).engine.post({ type: 'bogus' }),
       });
-      const { cancelled, stats } = await job.result;
-      assert.equal(cancelled, false);
+      const { stopReason, stats } = await job.result;
+      assert.notEqual(stopReason, 'stopped');
       assert.ok(stats.generatedTokens > 1);
       assert.deepEqual(unattributed, ['PROTOCOL']);
     } finally {
@@ -284,9 +306,12 @@ describe('engine safety nets', () => {
           if (index === 3) process.kill(pid, 'SIGKILL');
         },
       });
+      // Sent to the engine at once, waiting in its queue behind the doomed job.
+      const waiting = engine.generate(request());
       const error = await rejection(doomed.result);
       assert.equal(error.code, 'ENGINE_CRASHED');
       assert.match(error.message, /stopped unexpectedly.*SIGKILL/);
+      assert.equal((await waiting.result).text, first.text, 'a job that had not started is sent to the fresh engine');
       const again = await engine.generate(request()).result;
       assert.equal(again.text, first.text);
       assert.notEqual(engine.enginePid, pid);

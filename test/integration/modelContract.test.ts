@@ -10,12 +10,12 @@ import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/pro
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EngineClient } from '../../src/client/engineClient';
-import { downloadModel } from '../../src/models/download';
-import { isModelError } from '../../src/models/errors';
-import { importModelFolder } from '../../src/models/importFolder';
-import { readInstalledMarker, writeInstalledMarker } from '../../src/models/installedMarker';
-import { GRAPH_NAMES, type DtypeMap, type GraphName } from '../../src/models/modelLayout';
-import { listInstalled, selectPrecision } from '../../src/models/store';
+import { downloadModel } from '../../src/store/download';
+import { isModelError } from '../../src/modelFolder/modelErrors';
+import { importModelFolder } from '../../src/store/importFolder';
+import { readInstalledMarker, writeInstalledMarker } from '../../src/modelFolder/installedMarker';
+import { GRAPH_NAMES, type DtypeMap, type GraphName } from '../../src/modelFolder/modelLayout';
+import { listInstalled, selectPrecision } from '../../src/store/store';
 import { resolveOptions } from '../../src/protocol/options';
 import { fp32Manifest, repoFromFolder, startLoopbackHub } from '../support/loopbackHub';
 import { enginePath, imageFixture, tinyModelDir } from '../support/paths';

@@ -1,4 +1,4 @@
-// The committed torchvision references (test/unit/lfm2VlPreprocessing.test.ts compares against
+// The committed torchvision references (test/unit/engine/vlm/lfm2VlPreprocessing.test.ts compares against
 // them) must be what the script makes, so an edit to either side cannot drift silently.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -26,10 +26,10 @@ const KINDS: Kind[] = ['ask', 'ask', 'stop', 'ocr', 'bad-image'];
 async function run(kind: Kind, i: number): Promise<string> {
   switch (kind) {
     case 'ask':
-      return (await engine.generate(ask(i % 2 ? 'screenshot-256x384.png' : 'chart.png', 8)).result).cancelled ? 'cancelled' : 'answered';
+      return (await engine.generate(ask(i % 2 ? 'screenshot-256x384.png' : 'chart.png', 8)).result).stopReason === 'stopped' ? 'cancelled' : 'answered';
     case 'stop': {
       const job = engine.generate(ask('diagram.png', 400), { onToken: () => job.cancel() });
-      return (await job.result).cancelled ? 'cancelled' : 'answered';
+      return (await job.result).stopReason === 'stopped' ? 'cancelled' : 'answered';
     }
     case 'ocr':
       return (await engine.ocr({ kind: 'path', path: imageFixture('screenshot-256x384.png') }).result).lines ? 'read' : 'no result';

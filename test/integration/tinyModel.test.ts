@@ -17,7 +17,7 @@ import {
   type Processor,
 } from '@huggingface/transformers';
 import { useUpstreamPreprocessing } from '../../src/engine/vlm/lfm2VlPreprocessing';
-import { externalDataChunks } from '../../src/models/modelLayout';
+import { externalDataChunks } from '../../src/modelFolder/modelLayout';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MODEL_DIR = path.join(REPO_ROOT, 'test/fixtures/models/lfm2-vl-tiny');

@@ -20,8 +20,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join, relative, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseManifest, type ModelManifest } from '../../src/models/manifest';
-import { GRAPH_NAMES, graphFileSpellings, type DtypeMap } from '../../src/models/modelLayout';
+import { parseManifest, type ModelManifest } from '../../src/catalog/manifest';
+import { GRAPH_NAMES, graphFileSpellings, type DtypeMap } from '../../src/modelFolder/modelLayout';
 
 export interface HubRepo {
   repo: string;

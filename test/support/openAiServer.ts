@@ -12,6 +12,7 @@ export interface RecordedRequest {
   method: string;
   path: string;
   headers: IncomingMessage['headers'];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whichever JSON fields they check
   body: any;
   receivedAt: number;
   /** When the client closed the connection (Stop), if it did before the answer ended. */

@@ -1,4 +1,4 @@
-import type { RgbImage } from '../../src/engine/rgbImage';
+import type { RgbImage } from '../../src/imaging/rgbImage';
 
 /**
  * The synthetic image scripts/gen_lfm2vl_preprocessing_reference.py builds (`pattern`): gradients,

@@ -2,7 +2,7 @@
  * What package.json contributes and users see before any code runs: settings in a set order with
  * descriptions that link only to real commands, menus that name real commands, the Explorer's
  * "Loupe" submenu, and a walkthrough whose media ship in the VSIX and whose steps can complete.
- * (The model catalog's copies are checked in test/unit/models/catalogText.test.ts.)
+ * (The model catalog's copies are checked in test/unit/catalog/catalogText.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';

@@ -5,7 +5,7 @@
  */
 import { distance, padQuad, type Point, type Quad } from './ocrGeometry';
 import { centreOnInk, inkColumns, innerBackground, paintColumns, paintMargins, quadSize, sampleQuad, type Crop } from './ocrImage';
-import type { RgbImage } from '../rgbImage';
+import type { RgbImage } from '../../imaging/rgbImage';
 
 export const REC_HEIGHT = 48;
 /**

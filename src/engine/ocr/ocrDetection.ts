@@ -8,7 +8,7 @@
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { expandRect, minAreaRect, quadBounds, rectToQuad, type AxisBox, type Point, type Quad, type RotatedRect } from './ocrGeometry';
-import type { RgbImage } from '../rgbImage';
+import type { RgbImage } from '../../imaging/rgbImage';
 
 export interface DetectionSettings {
   /** Largest side of one detection run; bigger images are tiled, not shrunk. */

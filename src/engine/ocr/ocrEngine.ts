@@ -8,17 +8,17 @@ import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { OcrLine, OcrResult } from '../../protocol/engine';
 import { EngineError } from '../../protocol/engineError';
-import { assertOnnxTelemetryDisabled } from '../onnxPrivacy';
+import { assertOnnxTelemetryDisabled } from '../../protocol/onnxPrivacy';
 import { NO_SPINNING } from '../ortSpinning';
 import { DEFAULT_DETECTION, detectText, type DetectionSettings } from './ocrDetection';
 import type { Point, Quad } from './ocrGeometry';
 import { assertRgbImage } from './ocrImage';
-import type { RgbImage } from '../rgbImage';
+import type { RgbImage } from '../../imaging/rgbImage';
 import { arrangeLines } from './ocrReadingOrder';
 import { recognizeBoxes, type RecognitionModels } from './ocrRecognition';
 import { cleanUpTexts } from './ocrTextCleanup';
 
-export type { RgbImage as OcrImage } from '../rgbImage';
+export type { RgbImage as OcrImage } from '../../imaging/rgbImage';
 
 export const OCR_MODEL_FILES = {
   detector: 'ch_PP-OCRv4_det_infer.onnx',

@@ -1,10 +1,10 @@
 /**
- * The image OCR works on (8-bit RGB, row-major, what src/engine/images.ts decodes to) and
+ * The image OCR works on (8-bit RGB, row-major, what src/imaging/images.ts decodes to) and
  * straightened crops of it: a text box, possibly rotated, resampled to an upright strip of a
  * given height, as the recognizer and the direction classifier want their input.
  */
 import { distance, type Point, type Quad } from './ocrGeometry';
-import type { RgbImage } from '../rgbImage';
+import type { RgbImage } from '../../imaging/rgbImage';
 
 export function assertRgbImage(image: RgbImage): void {
   const { width, height, data } = image;

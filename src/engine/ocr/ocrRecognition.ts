@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { lineCrop, REC_HEIGHT, squeezedCrop, turnedCrop, type LineBox } from './ocrCrops';
 import type { Crop } from './ocrImage';
 import { decodeCtc } from './ocrCtc';
-import type { RgbImage } from '../rgbImage';
+import type { RgbImage } from '../../imaging/rgbImage';
 
 export interface RecognizedText {
   text: string;

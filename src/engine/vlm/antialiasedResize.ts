@@ -7,7 +7,7 @@
  * `torch.round`) back to 8 bits.
  */
 import { roundHalfEven } from './pythonRound';
-import type { RgbImage } from '../rgbImage';
+import type { RgbImage } from '../../imaging/rgbImage';
 
 interface Taps {
   /** First source index for each output index. */

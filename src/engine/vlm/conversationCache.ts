@@ -7,7 +7,7 @@
  */
 import type { VisionBudget } from '../../protocol/options';
 import type { ChatMessage } from '../../prompts/taskPrompts';
-import { pixelDigest, type RgbImage } from '../rgbImage';
+import { pixelDigest, type RgbImage } from '../../imaging/rgbImage';
 
 export type CacheUse = 'none' | 'vision' | 'conversation';
 

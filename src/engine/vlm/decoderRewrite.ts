@@ -19,7 +19,7 @@
  */
 import { open, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { externalDataLocationProblem } from '../../models/modelFolder';
+import { externalDataLocationProblem } from '../../modelFolder/folderValidation';
 import { bytesField, fieldsOf, int64sOf, message, textOf, varintField, type WireField } from './protobufWire';
 
 /** ONNX field numbers (onnx.proto) of the messages read here. */

@@ -7,12 +7,12 @@
  * without antialiasing. So the engine replaces transformers.js's image processor call with this
  * one (`useUpstreamPreprocessing`); the processor around it still expands `<image>` from the
  * sizes and grid returned here, with geometric tile markers. docs/model-contract.md has the
- * numbers; test/unit/lfm2VlPreprocessing.test.ts compares with torchvision references.
+ * numbers; test/unit/engine/vlm/lfm2VlPreprocessing.test.ts compares with torchvision references.
  */
 import { Tensor } from '@huggingface/transformers';
 import { resizeAntialiased } from './antialiasedResize';
 import { roundHalfEven } from './pythonRound';
-import type { RgbImage } from '../rgbImage';
+import type { RgbImage } from '../../imaging/rgbImage';
 
 /** The image processor's fields this module reads (preprocessor_config.json names). */
 export interface Lfm2VlKnobs {

@@ -2,7 +2,7 @@
  * How the optimised decoder is judged against the original (src/engine/vlm/modelOptimization.ts):
  * on the same prompt, the next token each position predicts and how far the whole distribution moved.
  */
-import type { Optimization } from '../../models/optimizedVariant';
+import type { Optimization } from '../../modelFolder/optimizedVariant';
 
 /**
  * How close the rewritten decoder must stay. Measured: an 8-bit output layer keeps 98% of next

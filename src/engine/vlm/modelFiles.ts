@@ -2,13 +2,13 @@
  * Which precision the engine loads from a model folder, and how many bytes of weights that is.
  * A folder from the model store loads exactly the precision its `installed.json` selects (the
  * one the user downloaded or chose); a plain folder (`--model <dir>`, `loupe.model.path`) loads
- * the precision the store would have picked for it (src/models/modelLayout.ts).
+ * the precision the store would have picked for it (src/modelFolder/modelLayout.ts).
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readInstalledMarker } from '../../models/installedMarker';
-import { validateModelFolder } from '../../models/modelFolder';
-import { findGraphFiles, GRAPH_NAMES, graphFile, precisionsOf, type Dtype, type DtypeMap } from '../../models/modelLayout';
+import { readInstalledMarker } from '../../modelFolder/installedMarker';
+import { validateModelFolder } from '../../modelFolder/folderValidation';
+import { findGraphFiles, GRAPH_NAMES, graphFile, precisionsOf, type Dtype, type DtypeMap } from '../../modelFolder/modelLayout';
 
 export type GraphDtype = Dtype;
 
@@ -21,8 +21,8 @@ export interface ModelFolderInfo {
 }
 
 /**
- * The precision to load and its size, after the same checks an import makes (src/models/
- * modelFolder.ts): a folder given as `--model` or `loupe.model.path` is as untrusted as one being
+ * The precision to load and its size, after the same checks an import makes
+ * (src/modelFolder/folderValidation.ts): a folder given as `--model` or `loupe.model.path` is as untrusted as one being
  * imported. An empty graph, external data pointing out of the folder or a FIFO named config.json
  * is refused here with the file named, instead of aborting or hanging inside onnxruntime.
  */

@@ -1,5 +1,5 @@
 /**
- * Makes and checks the CPU-optimised copy of an installed q4 model (src/models/optimizedVariant.ts):
+ * Makes and checks the CPU-optimised copy of an installed q4 model (src/modelFolder/optimizedVariant.ts):
  * the decoder is rewritten (src/engine/vlm/decoderRewrite.ts), then the original and the rewritten
  * decoder read the same prompt and must predict the same next tokens at (nearly) every position,
  * or the copy is not used. Any failure leaves the original files in use; the outcome is recorded
@@ -9,11 +9,11 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AutoTokenizer } from '@huggingface/transformers';
-import { isProcessAlive } from '../../models/processLiveness';
-import { placeFile } from '../../models/placeFile';
-import { MARKER_FILE } from '../../models/installedMarker';
-import { graphFile, type DtypeMap } from '../../models/modelLayout';
-import { OPTIMIZED_MARKER, OPTIMIZER_VERSION, optimizedDir, readOptimization, stampsOf, type Optimization } from '../../models/optimizedVariant';
+import { isProcessAlive } from '../../modelFolder/processLiveness';
+import { placeFile } from '../../modelFolder/placeFile';
+import { MARKER_FILE } from '../../modelFolder/installedMarker';
+import { graphFile, type DtypeMap } from '../../modelFolder/modelLayout';
+import { OPTIMIZED_MARKER, OPTIMIZER_VERSION, optimizedDir, readOptimization, stampsOf, type Optimization } from '../../modelFolder/optimizedVariant';
 import { NO_SPINNING } from '../ortSpinning';
 import { rewriteDecoder, type DecoderRewrite } from './decoderRewrite';
 import { compareLogits, VERIFICATION_LIMITS } from './logitComparison';

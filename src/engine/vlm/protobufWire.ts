@@ -3,7 +3,7 @@
  * while every other byte, known to us or not, is copied as it was. A schema-based library
  * (protobufjs with the npm `onnx-proto` schema) decodes only the fields its schema knows: that
  * schema stops at ONNX IR 8 and would drop a newer export's fields on the way back out.
- * (src/models/onnxHeader.ts walks the same format from a file, reading headers only.)
+ * (src/modelFolder/onnxHeader.ts walks the same format from a file, reading headers only.)
  */
 
 export const WIRE = { varint: 0, fixed64: 1, bytes: 2, fixed32: 5 } as const;

@@ -14,20 +14,20 @@ import {
   Tensor,
   env,
 } from '@huggingface/transformers';
-import type { PromptPreview } from '../../protocol/engine';
+import type { PromptPreview, StopReason } from '../../protocol/engine';
 import type { GenerationOptions, ResolvedSampling, VisionBudget } from '../../protocol/options';
 import type { ChatMessage } from '../../prompts/taskPrompts';
 import { controlTokenPattern, neutralizeMessages } from './controlTokens';
 import { ConversationCache, imageKey, type CacheUse, type StoredConversation } from './conversationCache';
 import { EngineError } from '../../protocol/engineError';
 import { encoderFitProblem, planImage, useUpstreamPreprocessing, type Lfm2VlKnobs } from './lfm2VlPreprocessing';
-import { assertOnnxTelemetryDisabled } from '../onnxPrivacy';
+import { assertOnnxTelemetryDisabled } from '../../protocol/onnxPrivacy';
 import { NO_SPINNING } from '../ortSpinning';
-import type { RgbImage } from '../rgbImage';
+import type { RgbImage } from '../../imaging/rgbImage';
 import { TokenStream } from './tokenStream';
 import type { GraphDtype } from './modelFiles';
-import { architectureForModelType, externalDataChunks, type Architecture } from '../../models/modelLayout';
-import { recommendedSampling } from '../../models/catalog';
+import { architectureForModelType, externalDataChunks, type Architecture } from '../../modelFolder/modelLayout';
+import { recommendedSampling } from '../../catalog/catalog';
 import { resolveSampling, TokenSampler } from './tokenSampler';
 
 // Nothing is ever fetched at run time: models come from a local folder only.
@@ -59,6 +59,7 @@ export interface VlmAnswer {
   /** What was reused from the previous question about this image. */
   cache: CacheUse;
   sampling: ResolvedSampling;
+  stopReason: StopReason;
 }
 
 type Processor = Awaited<ReturnType<typeof AutoProcessor.from_pretrained>>;
@@ -124,7 +125,7 @@ export class VisionLanguageModel {
     const model = await AutoModelForImageTextToText.from_pretrained(filesDir, {
       ...options,
       dtype: dtypes as Record<string, 'fp32'>,
-      // Per file from the folder, not config.json's flag (src/models/modelLayout.ts).
+      // Per file from the folder, not config.json's flag (src/modelFolder/modelLayout.ts).
       use_external_data_format: externalDataChunks(readdirSync(join(filesDir, 'onnx')).map((name) => `onnx/${name}`)),
       device: 'cpu',
       session_options: { intraOpNumThreads: inferenceThreads(), extra: NO_SPINNING },
@@ -190,6 +191,13 @@ export class VisionLanguageModel {
     return { inputs, inputIds: (inputs.input_ids as { data: BigInt64Array }).data };
   }
 
+  /** Whether the last token is one of the model's end-of-answer tokens. */
+  private endedByModel(sequence: BigInt64Array): boolean {
+    const eos = (this.model as unknown as { generation_config?: { eos_token_id?: number | number[] | null } }).generation_config?.eos_token_id;
+    const last = Number(sequence.at(-1));
+    return Array.isArray(eos) ? eos.includes(last) : eos === last;
+  }
+
   /** Pixel tensors the encoder gets: LFM2-VL's are [tiles, patches, 768], Idefics3's [batch, tiles, 3, 512, 512]. */
   private tileCount(inputs: PreparedInputs['inputs']): number {
     return inputs.pixel_values.dims[this.architecture === 'smolvlm' ? 1 : 0]!;
@@ -251,6 +259,7 @@ export class VisionLanguageModel {
       return_dict_in_generate: true,
     } as never)) as { sequences: { data: BigInt64Array }; past_key_values: unknown };
     const finished = performance.now();
+    const maxNewTokens = Math.min(options.maxNewTokens, room);
     this.cache.remember(key, {
       ids: Array.from(output.sequences.data),
       state: output.past_key_values,
@@ -267,6 +276,7 @@ export class VisionLanguageModel {
       generationMs: finished - started,
       cache: prepared.continued && reuse ? 'conversation' : this.visionReused ? 'vision' : 'none',
       sampling,
+      stopReason: stop.interrupted ? 'stopped' : this.endedByModel(output.sequences.data) || stream.count < maxNewTokens ? 'end' : 'limit',
     };
   }
 

@@ -9,9 +9,9 @@ import type { Job } from '../../client/engineClient';
 import type { VisionModel } from '../../client/visionModel';
 import { EngineError } from '../../protocol/engineError';
 import type { ErrorCode, ImageInput, OcrResult } from '../../protocol/engine';
-import { resolveOptions, type Sampling } from '../../protocol/options';
+import type { Sampling } from '../../protocol/options';
+import { finishAnswer, taskRequest } from '../../client/taskPolicy';
 import type { Task } from '../../protocol/tasks';
-import { normalizeAltText } from '../../altText/altQuality';
 import { RemoteError } from '../../remote/remoteErrors';
 import { ConsentRefused } from '../../remote/remoteVisionModel';
 import type { HostToWebview, PanelAction, WebviewToHost } from '../../protocol/webview';
@@ -129,17 +129,16 @@ export class AnswerSession {
     const model = await this.deps.visionModel();
     if (running.stopRequested) throw new EngineError('CANCELLED', 'Stopped before it started.');
     const settings = this.deps.settings();
-    const options = resolveOptions(request.preset, { sampling: settings.sampling }, request.task);
+    const policy = { preset: request.preset, sampling: settings.sampling, ocrGrounding: settings.ocrGrounding, altTextMaxLength: settings.altTextMaxLength, language: settings.altTextLanguage };
     const job = model.ask(
       {
-        task: request.task,
+        ...taskRequest(request.task, policy),
+        // The host's request id is the engine's job id: one id from the webview to the engine.
+        id: running.requestId,
         question: request.question,
         image,
         history: request.history,
         documentContext,
-        language: request.task === 'alt-text' ? settings.altTextLanguage : undefined,
-        ocrGrounding: settings.ocrGrounding,
-        options,
       },
       {
         onToken: (text, index) => {
@@ -153,18 +152,15 @@ export class AnswerSession {
     );
     running.job = job;
     const result = await job.result;
-    // The engine stops at the preset's limit or at the model's end of answer; reaching the limit
-    // means the answer was cut, and the panel offers to continue it.
-    const cut = !result.cancelled && result.stats.generatedTokens >= options.maxNewTokens;
-    // Alt text is shown exactly as "Use as alt text" writes it (one cleaned sentence, within the limit).
-    const text = request.task === 'alt-text' && !result.cancelled ? normalizeAltText(result.text, { maxLength: settings.altTextMaxLength }) || result.text : result.text;
     post({
       type: 'done',
       requestId: running.requestId,
-      text,
-      cancelled: result.cancelled,
+      // Alt text is shown exactly as "Use as alt text" writes it (one cleaned sentence, within the limit).
+      text: finishAnswer(request.task, result.text, result.stopReason, policy),
+      cancelled: result.stopReason === 'stopped',
       stats: result.stats,
-      cutAtTokens: cut ? options.maxNewTokens : undefined,
+      // The engine (or server) says the answer stopped at a token limit: the panel offers to continue.
+      cutAtTokens: result.stopReason === 'limit' ? result.stats.generatedTokens : undefined,
     });
   }
 

@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { validSampling } from '../../protocol/options';
+import { EngineError } from '../../protocol/engineError';
 import type { LoupeServices } from '../../host/services';
 import type { Task } from '../../protocol/tasks';
 import type { HostToWebview } from '../../protocol/webview';
@@ -17,7 +18,6 @@ import { modelStatusSource, type ModelStatusSource } from '../modelStatus';
 import { openAnswerLink } from './answerLinks';
 import { AnswerSession } from './answerSession';
 import { ConversationStore } from './conversationStore';
-import { checkDecodable, ImageRefused } from './imageCheck';
 import { loadDroppedImage, pickImage } from './imageIntake';
 import { PanelImageStore } from './imageStore';
 import { InsertTargetsTracker } from './insertTargets';
@@ -66,7 +66,7 @@ class AskPanel implements vscode.Disposable {
 
   constructor(
     context: vscode.ExtensionContext,
-    services: LoupeServices,
+    private readonly services: LoupeServices,
     private readonly status: ModelStatusSource,
     private readonly conversations: ConversationStore,
     makeSurface: (connection: WebviewConnection, events: PanelEvents) => Surface,
@@ -207,12 +207,16 @@ class AskPanel implements vscode.Disposable {
     this.documentContext = undefined;
   }
 
-  /** Accepts an image only once it decodes; returns whether it was accepted. */
+  /**
+   * Accepts an image only once the engine's intake check passes (the one the CLI makes too): a
+   * corrupt or truncated file is refused at once, in plain words, and nothing decodes an image in
+   * the extension host.
+   */
   private async setImage(image: LoadedImage, ask?: { task: Task; question: string }, altTarget?: AltTextTarget, documentContext?: string): Promise<boolean> {
     try {
-      await checkDecodable(image);
+      await this.services.engine.inspect({ kind: 'bytes', name: image.name, bytes: image.bytes }).result;
     } catch (error) {
-      if (!(error instanceof ImageRefused)) throw error;
+      if (!(error instanceof EngineError) || error.code !== 'BAD_INPUT') throw error;
       this.refuse(error.message);
       return false;
     }

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { isModelError } from '../../../src/modelFolder/modelErrors';
+import { HubClient, defaultAllowedHosts, isHostAllowed } from '../../../src/store/hubClient';
+import { startLoopbackHub, type LoopbackHub } from '../../support/loopbackHub';
+
+const COMMIT = 'c'.repeat(40);
+const files = new Map<string, Buffer>([
+  ['config.json', Buffer.from('{"model_type":"lfm2_vl"}')],
+  ['onnx/decoder_model_merged_q4.onnx', Buffer.from('graph bytes')],
+  ['onnx/decoder_model_merged_q4.onnx_data', Buffer.alloc(5000, 7)],
+  ['dir with space/ünïcode.json', Buffer.from('{}')],
+]);
+
+describe('hub client', () => {
+  let hub: LoopbackHub;
+  let client: HubClient;
+  before(async () => {
+    hub = await startLoopbackHub({ repos: [{ repo: 'org/model-ONNX', commit: COMMIT, branches: ['main'], files }] });
+    client = new HubClient({ endpoint: hub.endpoint, allowedHosts: hub.allowedHosts });
+  });
+  after(async () => {
+    await client.close();
+    await hub.close();
+  });
+
+  it('matches redirect hosts against the allow list', () => {
+    const allowed = defaultAllowedHosts('https://huggingface.co');
+    for (const ok of ['https://huggingface.co/x', 'https://cdn-lfs.hf.co/x', 'https://cdn-lfs-us-1.hf.co/x', 'https://cas-bridge.xethub.hf.co/x', 'https://cdn-lfs.huggingface.co/x', 'https://CDN-LFS.HF.CO/x']) {
+      assert.ok(isHostAllowed(new URL(ok), allowed), ok);
+    }
+    for (const bad of ['https://evil.example/x', 'https://hf.co.evil.example/x', 'https://evilhf.co/x', 'https://huggingface.co.evil/x']) {
+      assert.ok(!isHostAllowed(new URL(bad), allowed), bad);
+    }
+    assert.ok(isHostAllowed(new URL('http://127.0.0.1:8080/'), ['127.0.0.1:8080']));
+    assert.ok(!isHostAllowed(new URL('http://127.0.0.1:8081/'), ['127.0.0.1:8080']), 'a pinned port is exact');
+    assert.ok(defaultAllowedHosts('https://hf-mirror.example').includes('hf-mirror.example'));
+  });
+
+  it('builds resolve URLs with every path segment encoded', () => {
+    assert.equal(client.resolveUrl('org/model-ONNX', COMMIT, 'dir with space/ünïcode.json'), `${hub.endpoint}/org/model-ONNX/resolve/${COMMIT}/dir%20with%20space/%C3%BCn%C3%AFcode.json`);
+  });
+
+  it('resolves a branch to its commit and lists sizes and hashes', async () => {
+    const revision = await client.getRevision('org/model-ONNX', 'main');
+    assert.equal(revision.commit, COMMIT);
+    const data = revision.files.get('onnx/decoder_model_merged_q4.onnx_data');
+    assert.equal(data?.size, 5000);
+    assert.equal(data?.sha256, createHash('sha256').update(Buffer.alloc(5000, 7)).digest('hex'));
+    const config = revision.files.get('config.json');
+    assert.equal(config?.sha256, undefined, 'small git files have no LFS hash');
+    assert.equal(config?.gitOid, createHash('sha1').update(`blob ${config?.size}\0`).update(files.get('config.json') as Buffer).digest('hex'));
+  });
+
+  it('follows the storage redirect and serves a range', async () => {
+    const response = await client.open(client.resolveUrl('org/model-ONNX', COMMIT, 'onnx/decoder_model_merged_q4.onnx_data'), { range: 'bytes=4990-', label: 'data' });
+    assert.equal(response.status, 206);
+    assert.equal(response.headers['content-range'], 'bytes 4990-4999/5000');
+    assert.equal(response.hubHeaders['x-linked-size'], '5000');
+    assert.equal(response.hubHeaders['x-repo-commit'], COMMIT);
+    assert.equal((await response.body.arrayBuffer()).byteLength, 10);
+    assert.ok(response.url.startsWith(hub.storageOrigin));
+  });
+
+  it('turns hub errors into coded errors that name what was missing', async () => {
+    await assert.rejects(client.getRevision('org/model-ONNX', 'v9'), (e: unknown) => isModelError(e, 'HUB_NOT_FOUND') && /revision not found/.test(e.message));
+    await assert.rejects(client.getRevision('org/missing', 'main'), (e: unknown) => isModelError(e, 'HUB_NOT_FOUND') && /repository not found/.test(e.message));
+    const unreachable = new HubClient({ endpoint: 'http://127.0.0.1:9', allowedHosts: ['127.0.0.1'] });
+    await assert.rejects(unreachable.getRevision('org/model-ONNX', 'main'), (e: unknown) => isModelError(e, 'NETWORK') && /Could not reach 127\.0\.0\.1:9/.test(e.message));
+    await unreachable.close();
+  });
+});
