@@ -5,18 +5,19 @@ import tseslint from 'typescript-eslint';
 /** The parts of src/ and the parts each may import. The engine is imported by no one: it runs as its own program. */
 export const LAYERS = {
   protocol: [],
+  network: ['protocol'],
   prompts: ['protocol'],
   imaging: ['protocol'],
   modelFolder: ['protocol'],
   catalog: ['modelFolder', 'protocol'],
-  store: ['catalog', 'modelFolder', 'protocol'],
+  store: ['catalog', 'modelFolder', 'network', 'protocol'],
   altText: ['modelFolder', 'prompts', 'protocol'],
   engine: ['imaging', 'modelFolder', 'catalog', 'prompts', 'protocol'],
   client: ['altText', 'protocol'],
-  remote: ['client', 'altText', 'imaging', 'prompts', 'protocol'],
-  host: ['client', 'remote', 'altText', 'catalog', 'store', 'modelFolder', 'prompts', 'protocol'],
-  features: ['host', 'client', 'remote', 'altText', 'store', 'catalog', 'modelFolder', 'prompts', 'protocol'],
-  cli: ['client', 'remote', 'altText', 'store', 'catalog', 'modelFolder', 'prompts', 'protocol'],
+  remote: ['client', 'altText', 'imaging', 'prompts', 'network', 'protocol'],
+  host: ['client', 'remote', 'altText', 'catalog', 'store', 'modelFolder', 'prompts', 'network', 'protocol'],
+  features: ['host', 'client', 'remote', 'altText', 'store', 'catalog', 'modelFolder', 'prompts', 'network', 'protocol'],
+  cli: ['client', 'remote', 'altText', 'store', 'catalog', 'modelFolder', 'prompts', 'network', 'protocol'],
 };
 
 function layerRule(layer, allowed) {

@@ -81,6 +81,11 @@ export class AltTextCache {
     return new AltTextCache(path, data);
   }
 
+  /** A cache with nothing in it, for a run whose cache file cannot be read: it is only a cache. */
+  static empty(path: string): AltTextCache {
+    return new AltTextCache(path, { version: 2, entries: {} });
+  }
+
   get(key: AltCacheKey): string | undefined {
     return this.data.entries[entryId(key)]?.alt;
   }

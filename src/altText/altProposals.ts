@@ -37,6 +37,8 @@ export interface ProposalDocument {
   path: string;
   text: string;
   rootDir: string;
+  /** Folders outside `rootDir` the user allowed images from (the CLI's --allow-images-from). */
+  imageFolders?: readonly string[];
 }
 
 export interface AltProposal<T extends ImageOccurrence = Finding> {
@@ -88,6 +90,8 @@ export class AltTextProposer {
   fromCache = 0;
   private failuresInARow = 0;
   private identity: Promise<ModelIdentity> | undefined;
+  /** Answers being generated, by cache key: the same image used many times is asked about once. */
+  private readonly inFlight = new Map<string, Promise<string | { skip: string }>>();
 
   constructor(
     private readonly generator: AltTextGenerator,
@@ -106,7 +110,7 @@ export class AltTextProposer {
     signal?: AbortSignal,
   ): Promise<ProposalOutcome<T>> {
     const { refine, ...asked } = prompt;
-    const image = await resolveImageFile(finding.src, document.path, document.rootDir);
+    const image = await resolveImageFile(finding.src, document.path, document.rootDir, document.imageFolders);
     if ('problem' in image) return { skip: `not described: ${image.problem}` };
     const sha256 = await this.hasher.hash(image.path);
     const key = { ...(await this.modelIdentity()), sha256, maxLength: asked.maxLength, language: asked.language ?? '', ...(refine === undefined ? {} : { refines: refine }) };
@@ -115,12 +119,32 @@ export class AltTextProposer {
       this.fromCache++;
       return { proposal: { finding, imagePath: image.path, sha256, alt: cached }, fromCache: true };
     }
+    const id = JSON.stringify(key);
+    const shared = this.inFlight.get(id);
+    if (shared) {
+      // The same bytes under this prompt are being described already: one model call for all uses.
+      const answer = await shared;
+      if (typeof answer !== 'string') return answer;
+      this.fromCache++;
+      return { proposal: { finding, imagePath: image.path, sha256, alt: answer }, fromCache: true };
+    }
+    const answer = this.generate({ imagePath: image.path, task: 'alt-text', documentContext: proposalContext(document.text, finding, refine), ...asked }, signal);
+    this.inFlight.set(id, answer);
+    try {
+      const alt = await answer;
+      if (typeof alt !== 'string') return alt;
+      this.cache.set(key, alt);
+      return { proposal: { finding, imagePath: image.path, sha256, alt }, fromCache: false };
+    } finally {
+      this.inFlight.delete(id);
+    }
+  }
+
+  /** Normalized alt text from the model, or why there is none. */
+  private async generate(request: AltTextRequest, signal?: AbortSignal): Promise<string | { skip: string }> {
     let raw: string;
     try {
-      raw = await this.generator.generate(
-        { imagePath: image.path, task: 'alt-text', documentContext: proposalContext(document.text, finding, refine), ...asked },
-        signal,
-      );
+      raw = await this.generator.generate(request, signal);
     } catch (error) {
       if (signal?.aborted) throw error;
       // A broken engine fails every image: stop instead of repeating the same error.
@@ -129,10 +153,8 @@ export class AltTextProposer {
     }
     this.failuresInARow = 0;
     this.generated++;
-    const alt = normalizeAltText(raw, { maxLength: asked.maxLength });
-    if (!alt) return { skip: `the model's answer is not usable alt text: ${JSON.stringify(raw.slice(0, 80))}` };
-    this.cache.set(key, alt);
-    return { proposal: { finding, imagePath: image.path, sha256, alt }, fromCache: false };
+    const alt = normalizeAltText(raw, { maxLength: request.maxLength });
+    return alt || { skip: `the model's answer is not usable alt text: ${JSON.stringify(raw.slice(0, 80))}` };
   }
 
   /**

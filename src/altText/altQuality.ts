@@ -5,6 +5,7 @@
  */
 import { isPlaceholderAlt, looksLikeFileName, type ImageOccurrence } from './findings';
 import { DEFAULT_ALT_MAX_LENGTH } from '../protocol/altTextDefaults';
+import { safeText } from '../protocol/safeText';
 
 
 const IMAGE_WORD = String.raw`(?:image|picture|photo(?:graph)?|screen\s?shot|illustration|graphic|pic)`;
@@ -57,9 +58,8 @@ export function normalizeAltText(raw: string, options: AltTextOptions = {}): str
 
 function stripMarkup(raw: string): string {
   return (
-    raw
-      .replace(/\r\n?/g, '\n')
-      .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
+    // Escapes, controls, bidi overrides and invisible spaces never reach a document.
+    safeText(raw.replace(/\r\n?/g, '\n'))
       .replace(/^\s*(```|~~~).*$/gm, '')
       .replace(/<(script|style)\b[\s\S]*?(<\/\1>|$)/gi, '')
       .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')

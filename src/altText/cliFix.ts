@@ -4,13 +4,12 @@ import { AltTextCache, defaultAltCachePath } from './altCache';
 import { applyTextEdits, fillAltEdit, type TextEdit } from './altEdits';
 import { AltTextProposer, type AltTextGenerator } from './altProposals';
 import { displayPath, fileProblem, type FileProblem } from './cliCheck';
-import { encodeDocument, type DecodedDocument } from './documentEncoding';
+import type { DecodedDocument } from './documentEncoding';
 import { expandDocumentPatterns, readDocument } from './documentFiles';
 import { findingsFor, type Finding } from './findings';
 import { altTextLanguage } from './documentLanguage';
 import { ImageHasher } from './imageFiles';
-import { rebaseEdits } from './rebaseEdits';
-import { replaceFile } from './replaceFile';
+import { assertWritable, writeEditsInPlace } from './documentWrite';
 import { scanImages, scanTargetFor } from './scanDocument';
 import { AltTextRecords, DEFAULT_ALT_RECORDS_PATH, staleFindings } from './staleAlt';
 import { DEFAULT_ALT_MAX_LENGTH } from '../protocol/altTextDefaults';
@@ -28,6 +27,8 @@ export interface FixOptions {
   maxLength?: number;
   /** Language of the alt text; default each document's declared one, else the engine's. */
   language?: string;
+  /** Folders outside `cwd` images may be read from (and sent to a model server). */
+  imageFolders?: readonly string[];
   /** Also rewrite alt text of images that changed since Loupe wrote it. */
   includeStale?: boolean;
   onProgress?(progress: { done: number; total: number; finding: Finding; fromCache: boolean }): void;
@@ -52,10 +53,12 @@ export interface FixResult {
   fromCache: number;
   skipped: FixSkip[];
   /**
-   * Files left unchanged as a whole: unreadable, not UTF-8 or UTF-16, too large, invalid MDX, or
-   * edited meanwhile where Loupe's edits go. The CLI exits 2 when there are any.
+   * Files left unchanged as a whole: unreadable, read-only, not UTF-8 or UTF-16, too large,
+   * invalid MDX, or edited meanwhile where Loupe's edits go. The CLI exits 2 when there are any.
    */
   problems: FileProblem[];
+  /** What failed after the documents were written (the cache, the records): the fix itself stands. */
+  warnings: string[];
 }
 
 interface Written {
@@ -75,22 +78,29 @@ interface Written {
 export async function fixPaths(patterns: readonly string[], generate: AltTextGenerator, options: FixOptions = {}): Promise<FixResult> {
   const cwd = options.cwd ?? process.cwd();
   const files = await expandDocumentPatterns(patterns, cwd);
-  const cache = await AltTextCache.load(options.cachePath ? resolveFrom(cwd, options.cachePath) : defaultAltCachePath());
+  const result: FixResult = { files, changedFiles: [], diff: '', written: 0, generated: 0, fromCache: 0, skipped: [], problems: [], warnings: [] };
+  const cachePath = options.cachePath ? resolveFrom(cwd, options.cachePath) : defaultAltCachePath();
+  const cache = await AltTextCache.load(cachePath).catch((error: unknown) => {
+    result.warnings.push(`${(error as Error).message}; this run goes without the cache`);
+    return AltTextCache.empty(cachePath);
+  });
   const records = await AltTextRecords.load(options.recordsPath ?? DEFAULT_ALT_RECORDS_PATH, cwd);
   const hasher = new ImageHasher();
   const proposer = new AltTextProposer(generate, cache, hasher);
   const maxLength = options.maxLength ?? DEFAULT_ALT_MAX_LENGTH;
-  const result: FixResult = { files, changedFiles: [], diff: '', written: 0, generated: 0, fromCache: 0, skipped: [], problems: [] };
+  const imageFolders = options.imageFolders?.map((folder) => resolveFrom(cwd, folder));
   const written: Written[] = [];
 
   const documents: Array<{ file: string; read: DecodedDocument; findings: Finding[] }> = [];
   for (const file of files) {
     try {
+      // A file Loupe may not write costs no model time (and a dry run shows what a run would do).
+      await assertWritable(file);
       const read = await readDocument(file);
       const occurrences = scanImages(read.text, file, scanTargetFor(file)!);
       const findings = findingsFor(occurrences);
       if (options.includeStale) {
-        findings.push(...(await staleFindings(occurrences, records, { documentPath: file, rootDir: cwd, hashFile: (path) => hasher.hash(path) })));
+        findings.push(...(await staleFindings(occurrences, records, { documentPath: file, rootDir: cwd, imageFolders, hashFile: (path) => hasher.hash(path) })));
       }
       documents.push({ file, read, findings });
     } catch (error) {
@@ -105,7 +115,7 @@ export async function fixPaths(patterns: readonly string[], generate: AltTextGen
   const outcomes = proposer.proposeMany(
     documents.flatMap(({ file, read, findings }) => {
       const prompt = { maxLength, language: altTextLanguage(options.language, read.text) };
-      return findings.map((finding) => ({ finding, document: { path: file, text: read.text, rootDir: cwd }, prompt }));
+      return findings.map((finding) => ({ finding, document: { path: file, text: read.text, rootDir: cwd, imageFolders }, prompt }));
     }),
   );
   try {
@@ -123,59 +133,34 @@ export async function fixPaths(patterns: readonly string[], generate: AltTextGen
         options.onProgress?.({ done, total, finding, fromCache: 'proposal' in outcome && outcome.fromCache });
       }
       if (edits.length === 0) continue;
-      const outcome = options.dryRun ? { current: read, edits } : await editsForCurrentText(file, read, edits);
-      if ('problem' in outcome) {
-        result.problems.push(outcome.problem);
+      let change: { before: string; after: string };
+      try {
+        change = options.dryRun ? { before: read.text, after: applyTextEdits(read.text, edits) } : await writeEditsInPlace(file, read, edits);
+      } catch (error) {
+        result.problems.push(fileProblem(file, error));
         continue;
       }
-      const { current } = outcome;
-      const updated = applyTextEdits(current.text, outcome.edits);
-      if (updated === current.text) continue;
+      if (change.after === change.before) continue;
       const name = displayPath(file, cwd);
       result.changedFiles.push(file);
       result.written += edits.length;
-      result.diff += createTwoFilesPatch(`a/${name}`, `b/${name}`, current.text, updated);
-      if (options.dryRun) continue;
-      await replaceFile(file, encodeDocument(updated, current));
+      result.diff += createTwoFilesPatch(`a/${name}`, `b/${name}`, change.before, change.after);
       written.push(...pending);
     }
   } finally {
     // Model results and what was written are kept even when a later image fails (or in a dry
-    // run, for the cache): the work is not lost.
+    // run, for the cache): the work is not lost. A cache or record that cannot be saved does not
+    // undo a fix already written: it is a warning.
     result.generated = proposer.generated;
     result.fromCache = proposer.fromCache;
-    await proposer.save();
-    for (const { imagePath, sha256, alt } of written) records.record(imagePath, sha256, alt);
-    await records.save();
+    await proposer.save().catch((error: unknown) => result.warnings.push(`the alt text cache was not saved (${(error as Error).message}); the next run asks the model again`));
+    if (!options.dryRun) {
+      // The records live in the repository: images from folders outside it are not named there.
+      for (const { imagePath, sha256, alt } of written) if (records.covers(imagePath)) records.record(imagePath, sha256, alt);
+      await records.save().catch((error: unknown) => result.warnings.push(`the alt text records were not saved (${(error as Error).message}); stale alt text in these files will not be detected`));
+    }
   }
   return result;
-}
-
-/**
- * The file as it is now and the edits placed on it: someone may have edited it (or changed its
- * encoding) while the model worked. A problem when Loupe's edits no longer fit.
- */
-async function editsForCurrentText(
-  file: string,
-  read: DecodedDocument,
-  edits: TextEdit[],
-): Promise<{ current: DecodedDocument; edits: TextEdit[] } | { problem: FileProblem }> {
-  let current: DecodedDocument;
-  try {
-    current = await readDocument(file);
-  } catch (error) {
-    return { problem: fileProblem(file, error) };
-  }
-  const rebased = rebaseEdits(read.text, current.text, edits);
-  if (rebased) return { current, edits: rebased };
-  return {
-    problem: {
-      file,
-      line: 1,
-      column: 1,
-      message: 'not fixed: the file was edited where Loupe writes while the model worked; run fix again (the answers are cached)',
-    },
-  };
 }
 
 function resolveFrom(cwd: string, path: string): string {

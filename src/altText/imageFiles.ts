@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { createReadStream, realpathSync, statSync } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Where root-relative sources (`/img/a.png`) may live: the site root, Next.js `public/`, Docusaurus `static/`. */
@@ -18,7 +18,13 @@ export function imageFileCandidates(src: string, documentPath: string, rootDir: 
   if (!written) return { problem: 'the image has no src' };
   if (written.startsWith('{')) return { problem: `its src ${written} is a JavaScript expression, so Loupe cannot tell which file it is` };
   if (/^data:/i.test(written)) return { problem: 'it is an inline data: image; save it as a file to describe it' };
-  if (/^file:/i.test(written)) return { files: [fileURLToPath(written)] };
+  if (/^file:/i.test(written)) {
+    try {
+      return { files: [fileURLToPath(written)] };
+    } catch {
+      return { problem: `${written} is not a file URL of this machine` };
+    }
+  }
   if (/^([a-z][a-z0-9+.-]*:|\/\/)/i.test(written)) return { problem: `${written} is not a local file (Loupe works offline)` };
   let path = written.split(/[?#]/)[0];
   try {
@@ -32,24 +38,47 @@ export function imageFileCandidates(src: string, documentPath: string, rootDir: 
 
 /**
  * The image file for `src`, or why there is none: the one rule for the quick fixes, the batch,
- * the CLI, stale checks and "Ask About Image Under Cursor".
+ * the CLI, stale checks and "Ask About Image Under Cursor". An image is read (and possibly sent
+ * to a model server) only when it really lies inside the workspace root, or a folder the user
+ * named (`extraFolders`): a document's `../../secret.png`, a `file://` URL or a symlink out of
+ * the workspace cannot make Loupe read what the user did not point it at.
  */
-export async function resolveImageFile(src: string, documentPath: string, rootDir: string): Promise<{ path: string } | { problem: string }> {
+export async function resolveImageFile(src: string, documentPath: string, rootDir: string, extraFolders: readonly string[] = []): Promise<{ path: string } | { problem: string }> {
   const source = imageFileCandidates(src, documentPath, rootDir);
   if ('problem' in source) return source;
   for (const file of source.files) {
     const info = await stat(file).catch(() => undefined);
-    if (info?.isFile()) return { path: file };
+    if (!info?.isFile()) continue;
+    const real = await realpath(file);
+    const roots = await Promise.all([rootDir, ...extraFolders].map((folder) => realpath(folder).catch(() => folder)));
+    return insideAny(real, roots) ? { path: file } : outside(real);
   }
   return notFound(source.files, rootDir);
 }
 
 /** resolveImageFile for a command that picks its file as it runs (a few stat calls, no reads). */
-export function resolveImageFileSync(src: string, documentPath: string, rootDir: string): { path: string } | { problem: string } {
+export function resolveImageFileSync(src: string, documentPath: string, rootDir: string, extraFolders: readonly string[] = []): { path: string } | { problem: string } {
   const source = imageFileCandidates(src, documentPath, rootDir);
   if ('problem' in source) return source;
   const found = source.files.find((file) => statSync(file, { throwIfNoEntry: false })?.isFile());
-  return found ? { path: found } : notFound(source.files, rootDir);
+  if (!found) return notFound(source.files, rootDir);
+  const real = realpathSync(found);
+  const roots = [rootDir, ...extraFolders].map((folder) => (statSync(folder, { throwIfNoEntry: false }) ? realpathSync(folder) : folder));
+  return insideAny(real, roots) ? { path: found } : outside(real);
+}
+
+function insideAny(path: string, folders: readonly string[]): boolean {
+  return folders.some((folder) => isInside(folder, path));
+}
+
+/** Whether `path` lies under `folder` (by name: callers pass real paths where links matter). */
+export function isInside(folder: string, path: string): boolean {
+  const rest = relative(folder, path);
+  return rest !== '' && !isAbsolute(rest) && rest !== '..' && !rest.startsWith(`..${sep}`);
+}
+
+function outside(path: string): { problem: string } {
+  return { problem: `${path} is outside the workspace, and Loupe reads no image from outside it (the CLI takes --allow-images-from <folder>)` };
 }
 
 function notFound(files: string[], rootDir: string): { problem: string } {

@@ -9,7 +9,7 @@
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { z } from 'zod';
 import { classifyOccurrence, toFinding, type Finding, type ImageOccurrence } from './findings';
-import { resolveImageFile } from './imageFiles';
+import { isInside, resolveImageFile } from './imageFiles';
 import { readJsonFile, writeJsonFile } from './jsonFile';
 
 export const DEFAULT_ALT_RECORDS_PATH = join('.loupe', 'alt-text.json');
@@ -44,6 +44,11 @@ export class AltTextRecords {
     return relative(this.rootDir, imagePath).split(sep).join('/');
   }
 
+  /** Whether the image lies under the root, where a record can name it without leaving the repository. */
+  covers(imagePath: string): boolean {
+    return isInside(this.rootDir, imagePath);
+  }
+
   get(imagePath: string): AltRecord | undefined {
     return this.data.images[this.keyFor(imagePath)];
   }
@@ -64,6 +69,8 @@ export class AltTextRecords {
 export interface StaleCheckOptions {
   documentPath: string;
   rootDir: string;
+  /** Folders outside the root images may come from (the CLI's --allow-images-from). */
+  imageFolders?: readonly string[];
   hashFile(path: string): Promise<string>;
 }
 
@@ -76,7 +83,7 @@ export async function staleFindings(occurrences: readonly ImageOccurrence[], rec
   const findings: Finding[] = [];
   for (const occurrence of occurrences) {
     if (occurrence.altState !== 'text' || !occurrence.alt?.trim() || classifyOccurrence(occurrence)) continue;
-    const image = await resolveImageFile(occurrence.src, options.documentPath, options.rootDir);
+    const image = await resolveImageFile(occurrence.src, options.documentPath, options.rootDir, options.imageFolders);
     if (!('path' in image)) continue;
     const record = records.get(image.path);
     // Only Loupe's own text: alt text an author wrote or rewrote is theirs to maintain.

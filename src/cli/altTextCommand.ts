@@ -1,6 +1,7 @@
 /**
  * `loupe alt-text check|fix`: the accessibility check for CI and the batch fixer, without VS Code.
  */
+import { safeText } from '../protocol/safeText';
 import type { Command } from 'commander';
 import { displayPath, runCheck } from '../altText/cliCheck';
 import { altTextGeneratorFor } from '../client/visionModel';
@@ -11,6 +12,7 @@ import { EXIT } from './cliErrors';
 import { visionModelFor, withEngine } from './engineSession';
 import { positiveInt, preset } from './optionParsers';
 import { withRemoteFlags, type RemoteFlags } from './remoteFlags';
+
 import { samplingOverrides, withSamplingFlags, type SamplingFlags } from './samplingFlags';
 
 interface FixFlags extends RemoteFlags, SamplingFlags {
@@ -19,6 +21,7 @@ interface FixFlags extends RemoteFlags, SamplingFlags {
   preset: PresetName;
   maxLength: number;
   language?: string;
+  allowImagesFrom: string[];
 }
 
 export function registerAltTextCommands(program: Command): void {
@@ -30,7 +33,7 @@ export function registerAltTextCommands(program: Command): void {
     .description('print path:line:col: message for each image lacking useful alt text; exit 1 if any')
     .action(async (paths: string[]) => {
       const report = await runCheck(paths, process.cwd());
-      for (const line of report.lines) process.stdout.write(`${line}\n`);
+      for (const line of report.lines) process.stdout.write(`${safeText(line)}\n`);
       process.stderr.write(`${report.findings.length} image(s) need alt text in ${report.files.length} file(s)\n`);
       process.exitCode = report.exitCode;
     });
@@ -41,6 +44,7 @@ export function registerAltTextCommands(program: Command): void {
     .option('-p, --preset <name>', 'speed/detail preset', preset, 'fast')
     .option('--max-length <n>', 'longest alt text, in characters', positiveInt, DEFAULT_ALT_MAX_LENGTH)
     .option('--language <code>', 'language of the alt text, e.g. en, de')
+    .option('--allow-images-from <folder>', 'also read images from this folder outside the current one (repeatable); others are skipped', (folder: string, folders: string[]) => [...folders, folder], [])
     .description('write generated alt text into the documents (review with --dry-run first); exit 2 if a file was left unchanged')
     .action(async (paths: string[], flags: FixFlags) => {
       const cwd = process.cwd();
@@ -60,14 +64,16 @@ export function registerAltTextCommands(program: Command): void {
             dryRun: flags.dryRun,
             maxLength: flags.maxLength,
             language: flags.language,
+            imageFolders: flags.allowImagesFrom,
             onProgress: ({ done, total, fromCache }) =>
               process.stderr.write(`\r${done}/${total} images${fromCache ? ' (cached)' : ''}   `),
           },
         );
         process.stderr.write('\n');
-        if (flags.dryRun) process.stdout.write(result.diff);
-        for (const skip of result.skipped) process.stderr.write(`${displayPath(skip.file, cwd)}:${skip.line}:${skip.column}: skipped: ${skip.reason}\n`);
-        for (const problem of result.problems) process.stderr.write(`${displayPath(problem.file, cwd)}:${problem.line}:${problem.column}: ${problem.message}\n`);
+        if (flags.dryRun) process.stdout.write(safeText(result.diff));
+        for (const skip of result.skipped) process.stderr.write(`${safeText(`${displayPath(skip.file, cwd)}:${skip.line}:${skip.column}: skipped: ${skip.reason}`)}\n`);
+        for (const problem of result.problems) process.stderr.write(`${safeText(`${displayPath(problem.file, cwd)}:${problem.line}:${problem.column}: ${problem.message}`)}\n`);
+        for (const warning of result.warnings) process.stderr.write(`loupe: warning: ${safeText(warning)}\n`);
         problems = result.problems.length;
         process.stderr.write(
           `${result.written} alt text(s) ${flags.dryRun ? 'would be written' : 'written'} in ${result.changedFiles.length} file(s); ` +

@@ -2,17 +2,18 @@
  * `loupe ask|describe|alt|ocr`: one image, one answer, streamed to stdout; timing goes to stderr so
  * stdout stays clean for pipes.
  */
+import { safeText } from '../protocol/safeText';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PRESET_NAMES, type PresetName } from '../protocol/options';
 import { DEFAULT_ALT_MAX_LENGTH } from '../protocol/altTextDefaults';
 import { finishAnswer, taskRequest } from '../client/taskPolicy';
-import { positiveInt, preset } from './optionParsers';
+import { preset, tokenCount } from './optionParsers';
 import type { Task } from '../protocol/tasks';
 import type { GenerationStats } from '../protocol/engine';
-import type { Phase } from '../client/engineClient';
 import { admitImage, checkQuestion, stopOnInterrupt, visionModelFor, withEngine } from './engineSession';
 import { withRemoteFlags, type RemoteFlags } from './remoteFlags';
+import { answerPrinter, phaseAnnouncer } from './terminalOutput';
 import { samplingOverrides, withSamplingFlags, type SamplingFlags } from './samplingFlags';
 
 interface AskFlags extends RemoteFlags, SamplingFlags {
@@ -27,7 +28,7 @@ function withAskFlags(command: Command): Command {
   return withSamplingFlags(withRemoteFlags(command))
     .option('-m, --model <dir|id>', 'model folder or installed model id (default: $LOUPE_MODEL, then the default model)')
     .option('-p, --preset <name>', `speed/detail preset: ${PRESET_NAMES.join(', ')}`, preset, 'balanced')
-    .option('--max-new-tokens <n>', 'longest answer, in tokens', positiveInt)
+    .option('--max-new-tokens <n>', 'longest answer, in tokens (at most 4,096)', tokenCount)
     .option('--no-ocr', 'do not give OCR text to the local model')
     .option('--json', 'print one JSON object with the answer and timings instead of streaming');
 }
@@ -43,12 +44,6 @@ function formatStats(stats: GenerationStats): string {
   return parts.join(' · ');
 }
 
-/** The engine's phases that take seconds before an answer starts, as the CLI announces them. */
-const SLOW_PHASES: Partial<Record<Phase, string>> = {
-  'optimizing-model': 'optimising the model for this CPU (once)…',
-  'loading-model': 'loading the model…',
-};
-
 async function runAsk(task: Task, imagePath: string, question: string, flags: AskFlags): Promise<number> {
   const path = resolve(imagePath);
   return withEngine(async (engine) => {
@@ -58,19 +53,21 @@ async function runAsk(task: Task, imagePath: string, question: string, flags: As
     const model = await visionModelFor(flags, engine);
     // Alt text is post-processed as a whole (one sentence, length cap), so it is not streamed.
     const stream = !flags.json && task !== 'alt-text';
+    const printer = answerPrinter();
     const job = model.ask(
       { ...taskRequest(task, policy), question, image: { kind: 'path', path } },
       {
-        onToken: (text) => stream && process.stdout.write(text),
+        onToken: (piece) => stream && printer.write(piece),
         // Loading a real model takes seconds; say so rather than sit silent.
-        onProgress: (phase) => SLOW_PHASES[phase] && process.stderr.write(`loupe: ${SLOW_PHASES[phase]}\n`),
+        onProgress: phaseAnnouncer(),
       },
     );
     stopOnInterrupt(job);
     const { stats, stopReason, ...answer } = await job.result;
-    const text = finishAnswer(task, answer.text, stopReason, policy);
+    const text = safeText(finishAnswer(task, answer.text, stopReason, policy));
     if (flags.json) process.stdout.write(`${JSON.stringify({ text, cancelled: stopReason === 'stopped', stopReason, stats }, null, 2)}\n`);
-    else process.stdout.write(stream ? '\n' : `${text}\n`);
+    else if (stream) printer.end();
+    else process.stdout.write(`${text}\n`);
     process.stderr.write(`${formatStats(stats)}\n`);
   });
 }
@@ -83,9 +80,9 @@ function runOcr(imagePath: string, flags: { json?: boolean }): Promise<number> {
     stopOnInterrupt(job);
     const result = await job.result;
     if (flags.json) {
-      for (const line of result.lines) process.stdout.write(`${JSON.stringify(line)}\n`);
+      for (const line of result.lines) process.stdout.write(`${JSON.stringify({ ...line, text: safeText(line.text) })}\n`);
     } else {
-      process.stdout.write(`${result.text}\n`);
+      process.stdout.write(`${safeText(result.text)}\n`);
     }
     process.stderr.write(`${result.lines.length} lines · OCR ${Math.round(result.ms)} ms\n`);
   });

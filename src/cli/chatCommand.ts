@@ -3,6 +3,7 @@
  * stdin is a terminal), each answer streamed and the conversation kept, so the engine reuses the
  * image's encoding and the conversation's state and a follow-up costs only its own tokens.
  */
+import { safeText } from '../protocol/safeText';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
@@ -13,6 +14,7 @@ import { taskRequest } from '../client/taskPolicy';
 import { admitImage, checkQuestion, stopOnInterrupt, visionModelFor, withEngine } from './engineSession';
 import { preset } from './optionParsers';
 import { withRemoteFlags, type RemoteFlags } from './remoteFlags';
+import { answerPrinter, phaseAnnouncer } from './terminalOutput';
 import { samplingOverrides, withSamplingFlags, type SamplingFlags } from './samplingFlags';
 
 interface ChatFlags extends RemoteFlags, SamplingFlags {
@@ -41,18 +43,20 @@ async function runChat(imagePath: string, flags: ChatFlags): Promise<number> {
       lines.prompt();
     }
     const history: ChatTurn[] = [];
+    const announce = phaseAnnouncer();
     for await (const line of lines) {
       const question = line.trim();
       if (question) {
         checkQuestion(question);
+        const printer = answerPrinter();
         const job = model.ask(
           { ...asked, question, history, image: { kind: 'path', path } },
-          { onToken: (text) => !flags.json && process.stdout.write(text) },
+          { onToken: (piece) => !flags.json && printer.write(piece), onProgress: announce },
         );
         stopOnInterrupt(job);
         const { text, stopReason, stats } = await job.result;
-        if (flags.json) process.stdout.write(`${JSON.stringify({ question, text, cancelled: stopReason === 'stopped', stopReason, stats })}\n`);
-        else process.stdout.write('\n');
+        if (flags.json) process.stdout.write(`${JSON.stringify({ question, text: safeText(text), cancelled: stopReason === 'stopped', stopReason, stats })}\n`);
+        else printer.end();
         process.stderr.write(`${statsLine(stats)}\n`);
         if (stopReason === 'stopped') break;
         history.push({ role: 'user', text: question, task: 'question' }, { role: 'assistant', text });

@@ -1,14 +1,17 @@
 import { join } from 'node:path';
 import { EngineClient } from '../client/engineClient';
 import { LocalVisionModel, type VisionModel } from '../client/visionModel';
-import { listModels } from '../remote/openAiChat';
+import { EndpointRefused } from '../remote/endpoint';
 import { RemoteError } from '../remote/remoteErrors';
-import { ConsentRefused } from '../remote/remoteVisionModel';
-import { openRemoteModel, promptApiKey, remoteEndpoint, type RemoteFlags } from './remoteFlags';
+import { RemoteVisionModel } from '../remote/remoteVisionModel';
+import { ConsentRefused, ServerConnection } from '../remote/serverConnection';
+import { cliConsent, promptApiKey, remoteEndpoint, type RemoteFlags } from './remoteFlags';
 import { resolveCliModel } from './modelResolution';
 import { EngineError } from '../protocol/engineError';
 import { MAX_QUESTION_CHARS } from '../protocol/engine';
 import { CliError, EXIT } from './cliErrors';
+import { safeText } from '../protocol/safeText';
+
 
 let interrupted = false;
 
@@ -44,7 +47,7 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof CliError) return error.exitCode;
   if (error instanceof EngineError && (error.code === 'BAD_INPUT' || error.code === 'MODEL_MISSING')) return EXIT.badInput;
   if (error instanceof RemoteError && (error.kind === 'auth' || error.kind === 'model-missing' || error.kind === 'too-large')) return EXIT.badInput;
-  if (error instanceof ConsentRefused) return EXIT.badInput;
+  if (error instanceof ConsentRefused || error instanceof EndpointRefused) return EXIT.badInput;
   return EXIT.engineFailure;
 }
 
@@ -60,7 +63,8 @@ export function report(error: unknown): void {
     return;
   }
   const hint = error instanceof RemoteError ? (REMOTE_HINTS[error.kind] ?? '') : '';
-  process.stderr.write(`loupe: ${error instanceof Error ? error.message : String(error)}${hint}\n`);
+  // Messages quote servers, documents and file names: none may act on the terminal.
+  process.stderr.write(`loupe: ${safeText(error instanceof Error ? error.message : String(error))}${hint}\n`);
 }
 
 /** The CLI runs the same bundled engine as the extension, in a worker thread. */
@@ -94,16 +98,17 @@ export async function withEngine(run: (engine: EngineClient) => Promise<void>): 
 export async function visionModelFor(flags: RemoteFlags & { model?: string }, engine: EngineClient): Promise<VisionModel> {
   const endpoint = remoteEndpoint(flags);
   if (!endpoint) return new LocalVisionModel(engine, await resolveCliModel(flags.model));
-  let apiKey = process.env.LOUPE_API_KEY || undefined;
-  // Servers often need no key (Ollama, LM Studio); ask for one only when this one says so.
-  if (!apiKey && process.stdin.isTTY) {
-    const needsKey = await listModels(endpoint).then(
+  let connection = new ServerConnection({ endpoint, apiKey: process.env.LOUPE_API_KEY || undefined, consent: cliConsent() });
+  // Servers often need no key (Ollama, LM Studio); ask for one only when this one says so. The
+  // probe passes the same gate as the answers: consent comes before even the model list.
+  if (!process.env.LOUPE_API_KEY && process.stdin.isTTY) {
+    const needsKey = await connection.listModels().then(
       () => false,
       (error: unknown) => error instanceof RemoteError && error.kind === 'auth',
     );
-    if (needsKey) apiKey = await promptApiKey(new URL(endpoint.baseUrl).host);
+    if (needsKey) connection = connection.withKey(await promptApiKey(connection.location.host));
   }
-  return openRemoteModel(endpoint, apiKey);
+  return new RemoteVisionModel({ connection });
 }
 
 /** A question over the engine's limit is the user's to shorten: exit 2 with one line, not a schema dump. */

@@ -5,6 +5,7 @@
  * next run resumes), and refuse LFM-licensed models until `--accept-license` is given.
  */
 import type { Command } from 'commander';
+import { safeText } from '../protocol/safeText';
 import { listManifests, findManifest, getManifest, DEFAULT_MODEL_ID } from '../catalog/catalog';
 import { firstRunText, licenseText, modelChoices, UNPROVEN_NOTE } from '../store/choice';
 import { downloadModel } from '../store/download';
@@ -50,7 +51,8 @@ export function registerModelsCommand(program: Command, context: ModelsCommandCo
       await action(...args);
     } catch (error) {
       if (!isModelError(error)) throw error;
-      stderr.write(`loupe: ${error.message}\n`);
+      // Messages name files and links from the user's folders and quote the hub: text only.
+      stderr.write(`loupe: ${safeText(error.message)}\n`);
       setExitCode(error.code === 'CANCELLED' ? MODELS_EXIT.cancelled : BAD_INPUT.includes(error.code) ? MODELS_EXIT.badInput : MODELS_EXIT.failure);
     }
   };
@@ -162,7 +164,12 @@ export function registerModelsCommand(program: Command, context: ModelsCommandCo
         }
         const storageDir = storageFor(command.optsWithGlobals<DirOption>());
         const outcome = await importModelFolder({ source: folder, storageDir, modelId: options.as, licenseAccepted: options.acceptLicense === true });
-        stdout.write(`Imported ${outcome.marker.label} as ${outcome.marker.modelId} (${outcome.linked ? 'hard-linked' : 'copied'}) into ${outcome.dir}\n`);
+        stdout.write(
+          // The label comes from the imported folder's name: text only.
+          safeText(outcome.alreadyImported
+            ? `${outcome.marker.label} is already imported as ${outcome.marker.modelId} with the same content (SHA-256) in ${outcome.dir}`
+            : `Imported ${outcome.marker.label} as ${outcome.marker.modelId} (copied, every file checked by SHA-256) into ${outcome.dir}`) + '\n',
+        );
       }),
     );
 

@@ -3,6 +3,7 @@
  * image tokens expanded with tile markers and thumbnail), without answering. Shows why an answer
  * missed a detail: how small the image became, how it was tiled, what OCR text went in.
  */
+import { safeText } from '../protocol/safeText';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { PromptPreview } from '../protocol/engine';
@@ -58,8 +59,10 @@ async function runPrompt(imagePath: string, question: string | undefined, flags:
     });
     stopOnInterrupt(job);
     const preview = await job.result;
-    if (flags.json) process.stdout.write(`${JSON.stringify(preview, null, 2)}\n`);
-    else process.stdout.write(`${preview.text}\n\n${summary(preview)}\n`);
+    // The prompt quotes OCR text and documents: text only on the terminal.
+    const shown = { ...preview, text: safeText(preview.text) };
+    if (flags.json) process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+    else process.stdout.write(`${shown.text}\n\n${summary(shown)}\n`);
   });
 }
 

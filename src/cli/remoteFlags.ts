@@ -11,8 +11,9 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { DEFAULT_REMOTE_CONCURRENCY, EndpointRefused, EndpointSchema, endpointTarget, type Endpoint, type EndpointTarget } from '../remote/endpoint';
-import { RemoteVisionModel } from '../remote/remoteVisionModel';
+import type { OutboundTarget } from '../network/outboundGate';
+import { DEFAULT_REMOTE_CONCURRENCY, EndpointRefused, EndpointSchema, endpointLocation, type Endpoint } from '../remote/endpoint';
+import type { ConsentPrompt } from '../remote/serverConnection';
 import { positiveInt } from './optionParsers';
 import { CliError } from './cliErrors';
 
@@ -43,7 +44,7 @@ export function remoteEndpoint(flags: RemoteFlags, env: NodeJS.ProcessEnv = proc
   if (!model) throw new CliError(`Name the model to ask at ${baseUrl} with --remote-model (or $LOUPE_REMOTE_MODEL); its /models lists them.`);
   const endpoint = EndpointSchema.parse({ name: baseUrl, baseUrl, model, allowHttp: flags.allowHttp === true, concurrency: flags.concurrency });
   try {
-    endpointTarget(endpoint);
+    endpointLocation(endpoint);
   } catch (error) {
     if (error instanceof EndpointRefused) throw new CliError(error.message);
     throw error;
@@ -84,30 +85,35 @@ function ask(question: string, hidden = false): Promise<string> {
 }
 
 /** Asks once per host in a terminal and remembers a yes; scripts name the host in $LOUPE_SEND_IMAGES_TO. */
-export function cliConsent(env: NodeJS.ProcessEnv = process.env) {
-  return async (target: EndpointTarget): Promise<boolean> => {
-    const allowedByEnv = (env.LOUPE_SEND_IMAGES_TO ?? '').split(',').map((host) => host.trim()).includes(target.host);
-    if (allowedByEnv) return true;
-    const approved = await approvedHosts(env);
-    if (approved.includes(target.host)) return true;
-    if (!process.stdin.isTTY) {
-      throw new CliError(`Images would go to ${target.host}, which is not this machine. Run once in a terminal to allow it, or set LOUPE_SEND_IMAGES_TO=${target.host}.`);
-    }
-    const answer = await ask(`loupe: send images to ${target.host}? They leave this machine. [y/N] `);
-    if (!/^y(es)?$/i.test(answer)) return false;
-    const hosts = [...approved, target.host];
-    await mkdir(dirname(approvalsPath(env)), { recursive: true });
-    await writeFile(approvalsPath(env), `${JSON.stringify({ hosts }, null, 2)}\n`, { mode: 0o600 });
-    return true;
+export function cliConsent(env: NodeJS.ProcessEnv = process.env): ConsentPrompt {
+  const answered = new Map<string, boolean>();
+  return async (target: OutboundTarget): Promise<boolean> => {
+    const earlier = answered.get(target.host);
+    if (earlier !== undefined) return earlier;
+    const allowed = await askConsent(target, env);
+    answered.set(target.host, allowed);
+    return allowed;
   };
+}
+
+async function askConsent(target: OutboundTarget, env: NodeJS.ProcessEnv): Promise<boolean> {
+  const allowedByEnv = (env.LOUPE_SEND_IMAGES_TO ?? '').split(',').map((host) => host.trim()).includes(target.host);
+  if (allowedByEnv) return true;
+  const approved = await approvedHosts(env);
+  if (approved.includes(target.host)) return true;
+  if (!process.stdin.isTTY) {
+    throw new CliError(`Images would go to ${target.host}, which is not this machine. Run once in a terminal to allow it, or set LOUPE_SEND_IMAGES_TO=${target.host}.`);
+  }
+  const answer = await ask(`loupe: send images to ${target.host}? They leave this machine. [y/N] `);
+  if (!/^y(es)?$/i.test(answer)) return false;
+  const hosts = [...approved, target.host];
+  await mkdir(dirname(approvalsPath(env)), { recursive: true });
+  await writeFile(approvalsPath(env), `${JSON.stringify({ hosts }, null, 2)}\n`, { mode: 0o600 });
+  return true;
 }
 
 /** A hidden prompt for the key, in a terminal, when the server asked for one and $LOUPE_API_KEY is unset. */
 export async function promptApiKey(host: string): Promise<string | undefined> {
   if (!process.stdin.isTTY) return undefined;
   return (await ask(`loupe: API key for ${host} (not shown; set LOUPE_API_KEY to skip this): `, true)) || undefined;
-}
-
-export function openRemoteModel(endpoint: Endpoint, apiKey: string | undefined): RemoteVisionModel {
-  return new RemoteVisionModel({ endpoint, apiKey, consent: cliConsent() });
 }

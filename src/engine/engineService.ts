@@ -153,6 +153,8 @@ export class EngineService {
     const image = await decodeImage(request.image, {}, job.abort.signal);
     const model = await this.modelFor(request.id, request.modelDir);
     if (job.abort.signal.aborted) throw new EngineError('CANCELLED', 'Cancelled while the model was loading.');
+    // Before OCR: a question too long for the model is the user's to shorten, at once.
+    model.checkQuestion(request.question);
 
     // The opening turn's task decides the grounding, so a follow-up repeats that turn exactly as
     // the model first saw it (and can continue its cached state).

@@ -27,9 +27,8 @@ export function connectToHost(): EngineTransport {
     return {
       send: (event) => process.send?.(event),
       onMessage: (handler) => {
+        // The host going away ends this process at once (exitWithParent in main.ts).
         process.on('message', handler);
-        // The host going away must not leave an orphaned process holding model memory.
-        process.on('disconnect', () => process.exit(0));
       },
       close: () => process.exit(0),
     };

@@ -5,16 +5,18 @@
  */
 import * as vscode from 'vscode';
 import { EndpointKeys } from '../host/endpointKeys';
+import { editorConsent, editorConsentCarry, givenConsent } from '../host/remoteConsent';
 import { answerFromSetting, endpointsSetting, saveEndpoint, writeSetting } from '../host/settings';
-import { DEFAULT_REMOTE_CONCURRENCY, endpointTarget, parseEndpoints, type Endpoint } from '../remote/endpoint';
-import { listModels } from '../remote/openAiChat';
+import { resolveOutbound } from '../network/outboundGate';
+import { DEFAULT_REMOTE_CONCURRENCY, endpointLocation, parseEndpoints, type Endpoint } from '../remote/endpoint';
 import { RemoteError } from '../remote/remoteErrors';
+import { ConsentRefused, ServerConnection } from '../remote/serverConnection';
 
 const EXAMPLE_URL = 'http://127.0.0.1:11434/v1';
 
 export function registerModelServerCommands(context: vscode.ExtensionContext, keys: EndpointKeys): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('loupe.addModelServer', () => addModelServer(keys)),
+    vscode.commands.registerCommand('loupe.addModelServer', () => addModelServer(keys, context.globalState)),
     vscode.commands.registerCommand('loupe.setModelServerKey', () => setModelServerKey(keys)),
   );
 }
@@ -28,7 +30,7 @@ async function askBaseUrl(): Promise<{ baseUrl: string; allowHttp: boolean } | u
     ignoreFocusOut: true,
     validateInput: (value) => {
       try {
-        endpointTarget({ baseUrl: value.trim(), allowHttp: true });
+        endpointLocation({ baseUrl: value.trim() });
         return undefined;
       } catch (error) {
         return (error as Error).message;
@@ -36,24 +38,37 @@ async function askBaseUrl(): Promise<{ baseUrl: string; allowHttp: boolean } | u
     },
   });
   if (!baseUrl) return undefined;
-  const target = endpointTarget({ baseUrl: baseUrl.trim(), allowHttp: true });
-  if (target.url.protocol === 'https:' || target.loopback) return { baseUrl: baseUrl.trim(), allowHttp: false };
+  const location = endpointLocation({ baseUrl: baseUrl.trim() });
+  // Whether the host is this machine is decided by the addresses its name resolves to.
+  const target = location.url.protocol === 'https:' ? undefined : await resolveOutbound(location.url).catch(() => undefined);
+  if (location.url.protocol === 'https:' || target?.loopback) return { baseUrl: baseUrl.trim(), allowHttp: false };
   const allow = 'Allow plain http';
   const answer = await vscode.window.showWarningMessage(
-    `${target.host} is reached over plain http.`,
+    `${location.host} is reached over plain http.`,
     { modal: true, detail: 'Images and questions would cross the network unencrypted. Allow it only on a network you trust, or use https.' },
     allow,
   );
   return answer === allow ? { baseUrl: baseUrl.trim(), allowHttp: true } : undefined;
 }
 
-/** The server's model list, asking for a key when the server wants one. */
-async function modelsOf(endpoint: Pick<Endpoint, 'baseUrl' | 'allowHttp' | 'headers' | 'model'>): Promise<{ models: string[]; key?: string } | undefined> {
+/** The server's model list, after the user's consent for a host that is not this machine; asks for a key when the server wants one. */
+async function modelsOf(endpoint: Endpoint, globalState: vscode.Memento): Promise<{ models: string[]; key?: string } | undefined> {
+  const opened = new ServerConnection({ endpoint, consent: editorConsent(globalState) });
+  try {
+    return await listWithKey(opened);
+  } finally {
+    await opened.close();
+  }
+}
+
+/** Lists the models, asking for a key (on the same resolved route) while the server refuses without one. */
+async function listWithKey(opened: ServerConnection): Promise<{ models: string[]; key?: string } | undefined> {
   let key: string | undefined;
   for (;;) {
     try {
-      return { models: await listModels(endpoint, key), key };
+      return { models: await opened.withKey(key).listModels(), key };
     } catch (error) {
+      if (error instanceof ConsentRefused) return undefined;
       if (!(error instanceof RemoteError) || error.kind !== 'auth') {
         const retry = 'Enter the model id';
         const answer = await vscode.window.showWarningMessage(`Could not list the server's models: ${(error as Error).message}`, retry);
@@ -70,17 +85,19 @@ async function modelsOf(endpoint: Pick<Endpoint, 'baseUrl' | 'allowHttp' | 'head
   }
 }
 
-async function addModelServer(keys: EndpointKeys): Promise<void> {
+async function addModelServer(keys: EndpointKeys, globalState: vscode.Memento): Promise<void> {
   const location = await askBaseUrl();
   if (!location) return;
-  const listed = await modelsOf({ ...location, headers: {}, model: '-' });
+  const host = endpointLocation(location).host;
+  // Named after its host until the user names it: consent is remembered per name and host.
+  const draft: Endpoint = { name: host, baseUrl: location.baseUrl, model: '-', headers: {}, allowHttp: location.allowHttp, concurrency: DEFAULT_REMOTE_CONCURRENCY };
+  const listed = await modelsOf(draft, globalState);
   if (!listed) return;
   const model =
     listed.models.length > 0
       ? (await vscode.window.showQuickPick(listed.models, { title: 'Loupe: add a model server (2/3): which model answers?', ignoreFocusOut: true }))
       : await vscode.window.showInputBox({ title: 'Loupe: add a model server (2/3)', prompt: 'The model id the server knows', ignoreFocusOut: true });
   if (!model) return;
-  const host = endpointTarget(location).host;
   const name = await vscode.window.showInputBox({
     title: 'Loupe: add a model server (3/3)',
     prompt: 'A name for it, shown in the status bar and the model picker',
@@ -89,8 +106,10 @@ async function addModelServer(keys: EndpointKeys): Promise<void> {
     validateInput: (value) => (value.trim() ? undefined : 'Give it a name.'),
   });
   if (!name) return;
-  const endpoint: Endpoint = { name: name.trim(), baseUrl: location.baseUrl, model, headers: {}, allowHttp: location.allowHttp, concurrency: DEFAULT_REMOTE_CONCURRENCY };
+  const endpoint: Endpoint = { ...draft, name: name.trim(), model };
   await keys.set(endpoint.name, listed.key);
+  // The user allowed this host while adding it: the name they chose carries that consent.
+  await editorConsentCarry(globalState, draft, endpoint);
   await saveEndpoint(endpoint);
   await useServerModel(endpoint, model);
   void vscode.window.showInformationMessage(`Loupe answers from ${model} at ${host} now. "Loupe: Select Model" switches back to the model on this machine.`);
@@ -133,15 +152,17 @@ export interface ServerModelItem extends vscode.QuickPickItem {
 const LIST_TIMEOUT_MS = 5_000;
 
 /** Each configured server's models (one request per server, in parallel); a server that does not answer is one item saying why. */
-export async function serverModelItems(keys: EndpointKeys): Promise<ServerModelItem[]> {
+export async function serverModelItems(keys: EndpointKeys, globalState: vscode.Memento): Promise<ServerModelItem[]> {
   const { endpoints } = parseEndpoints(endpointsSetting());
   const active = answerFromSetting();
   const perServer = await Promise.all(
     endpoints.map(async (endpoint): Promise<ServerModelItem[]> => {
       let host = endpoint.baseUrl;
       try {
-        host = endpointTarget(endpoint).host;
-        const models = await listModels(endpoint, await keys.get(endpoint.name), AbortSignal.timeout(LIST_TIMEOUT_MS));
+        host = endpointLocation(endpoint).host;
+        // Listing is not the user's request: a host not yet allowed gets no request at all.
+        const connection = new ServerConnection({ endpoint, apiKey: await keys.get(endpoint.name), consent: givenConsent(globalState) });
+        const models = await connection.listModels(AbortSignal.timeout(LIST_TIMEOUT_MS)).finally(() => connection.close());
         const ids = models.includes(endpoint.model) ? models : [endpoint.model, ...models];
         return ids.map((model) => ({
           label: `$(cloud) ${model}`,
@@ -150,6 +171,9 @@ export async function serverModelItems(keys: EndpointKeys): Promise<ServerModelI
           server: { endpoint, model },
         }));
       } catch (error) {
+        if (error instanceof ConsentRefused) {
+          return [{ label: `$(cloud) ${endpoint.model}`, description: `at ${host} · not allowed yet`, detail: `Model server "${endpoint.name}": Loupe asks before the first image goes to ${host}.`, server: { endpoint, model: endpoint.model } }];
+        }
         return [{ label: `$(warning) ${endpoint.name}`, description: `at ${host} · not answering`, detail: (error as Error).message, server: { endpoint } }];
       }
     }),

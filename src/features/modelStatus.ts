@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { LoupeServices } from '../host/services';
 import { answerSource } from '../host/visionModels';
-import { endpointTarget } from '../remote/endpoint';
+import { endpointLocation } from '../remote/endpoint';
 import { readInstalledMarker } from '../modelFolder/installedMarker';
 import type { ModelStatus } from '../protocol/webview';
 
@@ -59,7 +59,7 @@ export class ModelStatusSource implements vscode.Disposable {
     if (source.kind === 'missing-server') return { state: 'missing', modelName: `server "${source.name}" not configured`, preset };
     let host: string;
     try {
-      host = endpointTarget(source.endpoint).host;
+      host = endpointLocation(source.endpoint).host;
     } catch {
       return { state: 'missing', modelName: `server "${source.endpoint.name}" refused (see loupe.endpoints)`, preset };
     }

@@ -41,7 +41,7 @@ const ADD_SERVER: vscode.QuickPickItem & { addServer: true } = { addServer: true
  * The models on this machine at once, then each configured server's models as their lists
  * arrive (a slow server does not hold up choosing a local model).
  */
-function pickWithServers<T extends vscode.QuickPickItem>(local: T[], keys: EndpointKeys): Promise<T | ServerModelItem | typeof ADD_SERVER | undefined> {
+function pickWithServers<T extends vscode.QuickPickItem>(local: T[], keys: EndpointKeys, globalState: vscode.Memento): Promise<T | ServerModelItem | typeof ADD_SERVER | undefined> {
   type Item = T | ServerModelItem | vscode.QuickPickItem;
   const pick = vscode.window.createQuickPick<Item>();
   pick.title = 'Loupe: choose a model';
@@ -50,7 +50,7 @@ function pickWithServers<T extends vscode.QuickPickItem>(local: T[], keys: Endpo
   const withServers = (servers: Item[]) => [separator('On this machine'), ...local, separator('Model servers'), ...servers, ADD_SERVER];
   pick.items = withServers([]);
   pick.busy = true;
-  void serverModelItems(keys).then((servers) => {
+  void serverModelItems(keys, globalState).then((servers) => {
     pick.items = withServers(servers);
     pick.busy = false;
   });
@@ -154,7 +154,7 @@ class ModelCommands {
         .filter((model) => !findManifest(model.modelId))
         .map((model) => ({ label: `$(folder) ${model.marker.label}`, description: model.modelId === current ? 'current · imported' : 'imported', detail: model.dir, id: model.modelId, isInstalled: true })),
     ];
-    const picked = await pickWithServers<(typeof items)[number] & { isPath?: boolean }>(items, this.deps.endpointKeys);
+    const picked = await pickWithServers<(typeof items)[number] & { isPath?: boolean }>(items, this.deps.endpointKeys, this.context.globalState);
     if (!picked) return;
     if ('server' in picked) {
       if (picked.server.model) await useServerModel(picked.server.endpoint, picked.server.model);

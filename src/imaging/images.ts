@@ -9,6 +9,7 @@ import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { DOMParser, Node as XmlNode, XMLSerializer, type Document as XmlDocument, type Element as XmlElement } from '@xmldom/xmldom';
 import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp';
 import type { ImageInfo, ImageInput } from '../protocol/engine';
 import { DECODABLE_FORMATS, MAX_IMAGE_BYTES, formatNames, refusalFor, sizeProblem, sniffImageFormat } from '../protocol/imageFormats';
@@ -357,84 +358,125 @@ function svgDensity(width: number, height: number, maxPixels: number): number {
   return Math.min(SHARP_MAX_DENSITY, Math.max(1, SVG_BASE_DENSITY * scale));
 }
 
-const QUOTED = String.raw`(?:"[^"]*"|'[^']*')`;
-const EXTERNAL_ENTITY = new RegExp(String.raw`<!ENTITY\s+(?:%\s*)?[^\s>]+\s+(?:SYSTEM|PUBLIC)\b`, 'i');
-const PARAMETER_ENTITY = /<!ENTITY\s+%/i;
-// An entity whose value holds markup or references can spell a link these patterns do not see.
-const MARKUP_ENTITY = /<!ENTITY\s+[^\s>]+\s+(?:"[^"]*[<&%][^"]*"|'[^']*[<&%][^']*')/i;
-const DOCTYPE_EXTERNAL_ID = new RegExp(
-  String.raw`(<!DOCTYPE\s+[^\s[>]+)\s+(?:SYSTEM\s+${QUOTED}|PUBLIC\s+${QUOTED}\s+${QUOTED})`,
-  'gi',
-);
-const DOCTYPE_LEFTOVER_EXTERNAL_ID = /<!DOCTYPE[^[>]*\b(?:SYSTEM|PUBLIC)\b/i;
-const STYLESHEET_INSTRUCTION = /<\?xml-stylesheet[\s\S]*?\?>/gi;
-const ATTRIBUTE = new RegExp(String.raw`(\s)([\w.:-]+)(\s*=\s*)(${QUOTED})`, 'g');
-const STYLE_ELEMENT = /(<(?:[\w.-]+:)?style\b[^>]*>)([\s\S]*?)(<\/(?:[\w.-]+:)?style\s*>)/gi;
-const CSS_IMPORT = /@import\b[^;]*;?/gi;
-const CSS_URL = /url\(\s*(?:"([^"]*)"|'([^']*)'|([^)]*?))\s*\)/gi;
+const XMLNS_NAMESPACE = 'http://www.w3.org/2000/xmlns/';
+const XLINK_NAMESPACE = 'http://www.w3.org/1999/xlink';
+// Script and embedded HTML have no place in a picture Loupe reads; HTML may also load pages.
+const REMOVED_ELEMENTS = new Set(['script', 'foreignobject']);
+const LINK_ATTRIBUTES = new Set(['href', 'src']);
+// url(#id) in each spelling CSS allows; what is left after removing those must load nothing.
+const FRAGMENT_URL = /url\(\s*(?:"\s*#[^"]*"|'\s*#[^']*'|#[^\s"'()]*)\s*\)/gi;
+const LOADING_CSS = /@import|\b(?:url|src|image|image-set|cross-fade)\s*\(/i;
 
 /**
- * Removes every reference that points outside the SVG document (links in href attributes,
- * url() in styles, @import, stylesheet instructions, xml:base, a DOCTYPE's external DTD) and
- * keeps `#fragment` and `data:` references. Refuses documents that declare external or
- * markup-producing entities, or that hide a reference behind character references or CSS
- * escapes, since those cannot be cleaned by rewriting the text.
+ * Removes every reference that points outside the SVG document, working on the parsed document
+ * rather than its text, so comments, CDATA, quoting, entities or namespace prefixes cannot hide
+ * one: drops comments, processing instructions (xml-stylesheet), <script>, <foreignObject>,
+ * href and src attributes other than `#fragment` (and `data:` on <image>), xml:base, attributes
+ * and <style> elements whose CSS has an outside url() or an @import, and a DOCTYPE's external
+ * DTD. Refuses documents that are not well-formed XML or whose DOCTYPE declares anything.
  */
 export function neutralizeSvgReferences(svg: string, source: string): string {
-  if (EXTERNAL_ENTITY.test(svg) || PARAMETER_ENTITY.test(svg) || MARKUP_ENTITY.test(svg)) {
-    throw new ImageInputError(
-      source,
-      `${source} declares an XML entity that could load outside content, so Loupe does not render it. Export the SVG again without entities or as PNG.`,
-    );
+  const document = parseSvg(svg, source);
+  removeOutsideReferences(document);
+  return new XMLSerializer().serializeToString(document);
+}
+
+function parseSvg(svg: string, source: string): XmlDocument {
+  const problems: string[] = [];
+  const parser = new DOMParser({
+    // Hand-written SVGs often use xlink: without declaring it; the serializer then declares it.
+    xmlns: { xlink: XLINK_NAMESPACE },
+    // XML 1.0 line ends only: the default also rewrites U+2028 and U+0085 in text.
+    normalizeLineEndings: (text) => text.replace(/\r\n?/g, '\n'),
+    locator: false,
+    onError: (_level, message) => {
+      // Text that was not UTF-8 (decoded with U+FFFD) is a wrong character, not a broken structure.
+      if (!message.startsWith('Unicode replacement character')) problems.push(message);
+    },
+  });
+  let document: XmlDocument | undefined;
+  try {
+    document = parser.parseFromString(svg, 'image/svg+xml');
+  } catch (error) {
+    // A fatal error was reported to onError first; this is the same problem.
+    if (problems.length === 0) problems.push(errorDetail(error));
   }
-  const cleaned = stripExternalReferences(svg);
-  if (DOCTYPE_LEFTOVER_EXTERNAL_ID.test(cleaned)) {
-    throw new ImageInputError(source, `${source} has a DOCTYPE Loupe cannot read. Remove the DOCTYPE line or export the SVG as PNG.`);
+  // The DOCTYPE first: a declared entity also shows up below as an unknown entity reference.
+  const doctype = document?.doctype;
+  if (doctype) {
+    const subset = doctype.internalSubset.trim();
+    if (/<!ENTITY/i.test(subset)) {
+      throw new ImageInputError(
+        source,
+        `${source} declares an XML entity that could load or spell outside content, so Loupe does not render it. Export the SVG again without entities or as PNG.`,
+      );
+    }
+    if (subset) {
+      throw new ImageInputError(source, `${source} has a DOCTYPE with declarations Loupe does not read. Remove the DOCTYPE or export the SVG as PNG.`);
+    }
+    // What is left is an external DTD's name, which only a validating parser would load;
+    // the DOCTYPE is dropped so that librsvg never sees it.
+    document?.removeChild(doctype);
   }
-  const unescaped = decodeEscapes(cleaned);
-  if (stripExternalReferences(unescaped) !== unescaped) {
-    throw new ImageInputError(
-      source,
-      `${source} hides a link to outside the image behind escape sequences, so Loupe does not render it. Export the SVG as PNG.`,
-    );
+  // xmldom repairs some broken markup (unquoted attributes, stray text) and reports it; what it
+  // repaired might be read otherwise by librsvg, so nothing it reports is let through.
+  if (problems.length > 0 || !document?.documentElement) {
+    const detail = errorDetail(problems[0] ?? 'no root element');
+    throw new ImageInputError(source, `${source} is not well-formed XML (${detail}), so Loupe does not render it. Fix the SVG or export it as PNG.`);
   }
-  return cleaned;
+  return document;
 }
 
-function stripExternalReferences(svg: string): string {
-  return svg
-    .replace(DOCTYPE_EXTERNAL_ID, '$1')
-    .replace(STYLESHEET_INSTRUCTION, '')
-    .replace(STYLE_ELEMENT, (_match, open: string, css: string, close: string) => open + stripCssReferences(css) + close)
-    .replace(ATTRIBUTE, (match, space: string, name: string, equals: string, quoted: string) => {
-      const value = quoted.slice(1, -1);
-      const lowerName = name.toLowerCase();
-      if (lowerName === 'xml:base') return space;
-      if (lowerName === 'href' || lowerName.endsWith(':href')) return isInternalReference(value) ? match : space;
-      const css = stripCssReferences(value);
-      return css === value ? match : `${space}${name}${equals}${quoted[0]}${css}${quoted[0]}`;
-    });
+/** Walks the tree without recursion: nesting depth is the file's choice. */
+function removeOutsideReferences(document: XmlDocument): void {
+  const pending: XmlNode[] = [document];
+  for (let parent = pending.pop(); parent; parent = pending.pop()) {
+    for (let child = parent.firstChild; child; ) {
+      const next = child.nextSibling;
+      if (child.nodeType === XmlNode.COMMENT_NODE || child.nodeType === XmlNode.PROCESSING_INSTRUCTION_NODE) {
+        parent.removeChild(child); // comments cannot load, but nothing is kept that is not needed to render
+      } else if (child.nodeType === XmlNode.ELEMENT_NODE) {
+        const element = child as XmlElement;
+        const name = (element.localName ?? element.nodeName).toLowerCase();
+        if (REMOVED_ELEMENTS.has(name) || (name === 'style' && cssLoads(element.textContent ?? ''))) {
+          parent.removeChild(element);
+        } else {
+          removeOutsideAttributes(element, name);
+          pending.push(element);
+        }
+      }
+      child = next;
+    }
+  }
 }
 
-function stripCssReferences(css: string): string {
-  return css.replace(CSS_IMPORT, '').replace(CSS_URL, (match, double?: string, single?: string, bare?: string) =>
-    isInternalReference(double ?? single ?? bare ?? '') ? match : 'none',
-  );
+function removeOutsideAttributes(element: XmlElement, elementName: string): void {
+  // A copy: removing from the live map while iterating it would skip attributes.
+  for (const attribute of Array.from(element.attributes)) {
+    if (attribute.namespaceURI === XMLNS_NAMESPACE) continue; // namespace names, never loaded
+    const name = (attribute.localName ?? attribute.name).toLowerCase();
+    const value = attribute.value;
+    const keep = LINK_ATTRIBUTES.has(name)
+      ? isFragment(value) || (elementName === 'image' && /^\s*data:/i.test(value))
+      : name !== 'base' && !cssLoads(value); // base: xml:base would resolve what is kept against a location
+    if (!keep) element.removeAttributeNode(attribute);
+  }
 }
 
-function isInternalReference(reference: string): boolean {
-  const value = reference.trim().toLowerCase();
-  return value.startsWith('#') || value.startsWith('data:');
+function isFragment(reference: string): boolean {
+  return reference.trim().startsWith('#');
 }
 
-/** XML character references and CSS escapes, which librsvg resolves before following a link. */
-function decodeEscapes(text: string): string {
-  const fromCode = (code: number) => (code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : '');
-  return text
-    .replace(/&#x([0-9a-f]+);?/gi, (_m, hex: string) => fromCode(Number.parseInt(hex, 16)))
-    .replace(/&#(\d+);?/g, (_m, decimal: string) => fromCode(Number.parseInt(decimal, 10)))
-    .replace(/\\([0-9a-f]{1,6})\s?/gi, (_m, hex: string) => fromCode(Number.parseInt(hex, 16)))
-    .replace(/\\([^0-9a-f\n])/gi, '$1');
+/** Whether CSS (a <style> element, or any attribute: librsvg reads presentation attributes as CSS) can load something. */
+function cssLoads(css: string): boolean {
+  return LOADING_CSS.test(unescapeCss(css).replace(FRAGMENT_URL, ''));
+}
+
+/** CSS escapes, which librsvg's CSS parser resolves, so `u\72l(` is a url(). */
+function unescapeCss(css: string): string {
+  if (!css.includes('\\')) return css;
+  const fromCode = (code: number) => (code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : '\ufffd');
+  return css.replace(/\\([0-9a-f]{1,6})[ \t\n\f]?/gi, (_m, hex: string) => fromCode(Number.parseInt(hex, 16))).replace(/\\([^0-9a-f\n])/gi, '$1');
 }
 
 function megapixels(pixels: number): string {

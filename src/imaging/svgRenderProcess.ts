@@ -5,7 +5,10 @@
  * without taking the engine or its queue with it.
  */
 import { decodePixels } from './images';
-import type { SvgRenderRequest, SvgRenderResult } from './svgIsolation';
+import { exitWithParent, type SvgRenderRequest, type SvgRenderResult } from './svgIsolation';
+
+// An engine or CLI that is killed mid-render must not leave librsvg running for minutes.
+exitWithParent();
 
 process.once('message', (request: SvgRenderRequest) => {
   const reply = (result: SvgRenderResult) => process.send!(result, () => process.exit(0));

@@ -36,7 +36,7 @@ export async function embedChatTemplate(dir: string): Promise<boolean> {
   const path = join(dir, TOKENIZER_CONFIG);
   const temporary = `${path}.${process.pid}.tmp`;
   await writeFile(temporary, `${JSON.stringify({ ...config, chat_template: processor.template }, null, 2)}\n`);
-  // A rename replaces the entry: an imported file hard-linked to the user's folder stays untouched.
+  // A rename replaces the entry: a file shared with another folder (a link made by hand) stays untouched.
   await rename(temporary, path);
   return true;
 }

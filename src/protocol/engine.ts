@@ -18,6 +18,13 @@ export type ImageInput = z.infer<typeof ImageInputSchema>;
 /** Longest question (and chat turn) accepted; the panel's box and the CLI stop longer ones up front. */
 export const MAX_QUESTION_CHARS = 20_000;
 
+/**
+ * Longest question in the model's own tokens, which is what its cost grows with: 20,000
+ * characters of prose are 4,000 to 6,000 tokens, of CJK text or emoji up to 20,000. Checked by
+ * the engine, which has the tokenizer; with the image and the answer it stays inside LFM2's context.
+ */
+export const MAX_QUESTION_TOKENS = 16_384;
+
 export const ChatTurnSchema = z.object({
   role: z.enum(['user', 'assistant']),
   text: z.string().max(MAX_QUESTION_CHARS),

@@ -39,8 +39,11 @@ export function validSampling(value: unknown): Sampling {
   return Object.fromEntries(fields) as Sampling;
 }
 
+/** The longest answer any request may ask for: beyond it a small model only repeats itself. */
+export const MAX_NEW_TOKENS = 4096;
+
 export const GenerationOptionsSchema = z.object({
-  maxNewTokens: z.number().int().min(1).max(4096),
+  maxNewTokens: z.number().int().min(1).max(MAX_NEW_TOKENS),
   sampling: SamplingSchema.default({}),
   vision: VisionBudgetSchema,
 });
@@ -69,7 +72,7 @@ export const PRESETS: Record<PresetName, GenerationOptions> = {
 
 export const OptionOverridesSchema = z
   .object({
-    maxNewTokens: z.number().int().min(1).max(4096),
+    maxNewTokens: z.number().int().min(1).max(MAX_NEW_TOKENS),
     sampling: SamplingSchema,
     vision: VisionBudgetSchema.partial(),
   })

@@ -3,7 +3,6 @@
  * server, Ollama's /v1): where it is, which model to ask, and what the user allowed for it.
  * Images leave the machine only through one of these, and only as the rules here permit.
  */
-import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Requests in flight at once to one server unless its endpoint says otherwise. */
@@ -25,12 +24,11 @@ export const EndpointSchema = z.object({
 });
 export type Endpoint = z.infer<typeof EndpointSchema>;
 
-/** Where to reach an endpoint, after its base URL was checked. */
-export interface EndpointTarget {
+/** Where an endpoint is, after its base URL was checked; whether it is this machine is the outbound gate's to say. */
+export interface EndpointLocation {
   url: URL;
   /** host[:port], as messages and consent prompts name it. */
   host: string;
-  loopback: boolean;
 }
 
 export class EndpointRefused extends Error {
@@ -40,20 +38,8 @@ export class EndpointRefused extends Error {
   }
 }
 
-/** localhost, 127.0.0.0/8 and ::1: traffic that never leaves the machine. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(host);
-  return false;
-}
-
-/**
- * The base URL parsed and checked: http(s) only, no credentials in it (they would end up in
- * logs), and plain http only to this machine unless the user allowed it for this endpoint.
- */
-export function endpointTarget(endpoint: Pick<Endpoint, 'baseUrl' | 'allowHttp'>): EndpointTarget {
+/** The base URL parsed and checked: http(s) only, and no credentials in it (they would end up in logs). */
+export function endpointLocation(endpoint: Pick<Endpoint, 'baseUrl'>): EndpointLocation {
   let url: URL;
   try {
     url = new URL(endpoint.baseUrl);
@@ -66,18 +52,18 @@ export function endpointTarget(endpoint: Pick<Endpoint, 'baseUrl' | 'allowHttp'>
   if (url.username || url.password) {
     throw new EndpointRefused('Put the API key in Loupe\'s key store (or LOUPE_API_KEY), not in the URL.');
   }
-  const loopback = isLoopbackHost(url.hostname);
-  if (url.protocol === 'http:' && !loopback && !endpoint.allowHttp) {
-    throw new EndpointRefused(
-      `${url.host} would receive images over plain http, readable by anyone on the network. Use https, or allow http for this endpoint if the network is yours.`,
-    );
-  }
   url.pathname = url.pathname.replace(/\/+$/, '');
-  return { url, host: url.host, loopback };
+  return { url, host: url.host };
+}
+
+/** Plain http only to this machine (every address loopback) unless the user allowed it for this endpoint. */
+export function plainHttpProblem(target: EndpointLocation & { loopback: boolean }, allowHttp: boolean): string | undefined {
+  if (target.url.protocol !== 'http:' || target.loopback || allowHttp) return undefined;
+  return `${target.host} would receive images over plain http, readable by anyone on the network. Use https, or allow http for this endpoint if the network is yours.`;
 }
 
 /** `{baseUrl}/{path}` keeping the base URL's own path (…/v1 + chat/completions). */
-export function endpointUrl(target: EndpointTarget, path: string): string {
+export function endpointUrl(target: EndpointLocation, path: string): string {
   return `${target.url.origin}${target.url.pathname}/${path}${target.url.search}`;
 }
 

@@ -5,10 +5,11 @@
  * the SSE spec says.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
+import { pinnedDispatcher, type OutboundTarget } from '../network/outboundGate';
 import type { Sampling } from '../protocol/options';
-import { endpointTarget, endpointUrl, type Endpoint, type EndpointTarget } from './endpoint';
-import { RemoteError, errorForNetwork, errorForStatus, redactSecrets } from './remoteErrors';
+import { endpointUrl, type Endpoint } from './endpoint';
+import { RemoteError, errorForNetwork, errorForStatus, serverMessage } from './remoteErrors';
 
 export type OpenAiContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
 export interface OpenAiMessage {
@@ -21,10 +22,43 @@ export interface Timeouts {
   firstByteMs: number;
   /** Longest silence between two chunks of a streamed answer. */
   idleMs: number;
+  /** The whole answer: a server that keeps streaming is stopped here. */
+  totalMs: number;
+  /** After the server's finish reason, how long its usage and [DONE] may take before the stream is closed. */
+  afterFinishMs: number;
 }
-export const DEFAULT_TIMEOUTS: Timeouts = { firstByteMs: 180_000, idleMs: 60_000 };
+export const DEFAULT_TIMEOUTS: Timeouts = { firstByteMs: 180_000, idleMs: 60_000, totalMs: 600_000, afterFinishMs: 2_000 };
+
+/** A server passed through the outbound gate (src/remote/serverConnection.ts): resolved, allowed, consented. */
+export interface ServerRoute {
+  target: OutboundTarget;
+  dispatcher(timeouts: Timeouts): Dispatcher;
+  close(): Promise<void>;
+}
+
+/** One dispatcher per route and timeouts, connecting to the addresses the gate resolved. */
+export function routeTo(target: OutboundTarget): ServerRoute {
+  const dispatchers = new Map<string, Dispatcher>();
+  return {
+    target,
+    dispatcher: (timeouts) => {
+      const key = `${timeouts.firstByteMs}:${timeouts.idleMs}`;
+      let dispatcher = dispatchers.get(key);
+      if (!dispatcher) {
+        dispatcher = pinnedDispatcher(target, { headersTimeout: timeouts.firstByteMs, bodyTimeout: timeouts.idleMs });
+        dispatchers.set(key, dispatcher);
+      }
+      return dispatcher;
+    },
+    close: async () => {
+      await Promise.all([...dispatchers.values()].map((dispatcher) => dispatcher.close()));
+      dispatchers.clear();
+    },
+  };
+}
 
 export interface ChatRequest {
+  route: ServerRoute;
   endpoint: Endpoint;
   apiKey?: string;
   messages: OpenAiMessage[];
@@ -37,7 +71,11 @@ export interface ChatRequest {
 
 export interface ChatResult {
   text: string;
-  /** The server's reason: `stop`, `length` (the token limit cut it), … ; undefined when stopped by the user. */
+  /**
+   * Why it ended: the server's reason (`stop`, `length`, …), or ours: `length` when the server sent
+   * `max_tokens` deltas (counted here), `deadline` when it streamed past the total limit;
+   * undefined when stopped by the user.
+   */
   finishReason?: string;
   cancelled: boolean;
   promptTokens?: number;
@@ -48,20 +86,6 @@ export interface ChatResult {
   totalMs: number;
   /** Content deltas received: the token count when the server reports no usage. */
   deltas: number;
-}
-
-const dispatchers = new Map<string, Dispatcher>();
-
-/** Loopback never goes through a proxy; other hosts honour HTTPS_PROXY / NO_PROXY like the downloads. */
-function dispatcherFor(target: EndpointTarget, timeouts: Timeouts): Dispatcher {
-  const key = `${target.loopback}:${timeouts.firstByteMs}:${timeouts.idleMs}`;
-  let dispatcher = dispatchers.get(key);
-  if (!dispatcher) {
-    const options = { headersTimeout: timeouts.firstByteMs, bodyTimeout: timeouts.idleMs };
-    dispatcher = target.loopback ? new Agent(options) : new EnvHttpProxyAgent(options);
-    dispatchers.set(key, dispatcher);
-  }
-  return dispatcher;
 }
 
 function headersFor(endpoint: Endpoint, apiKey: string | undefined): Record<string, string> {
@@ -75,7 +99,7 @@ function isAbort(error: unknown): boolean {
   return name === 'AbortError' || (error as { code?: string }).code === 'UND_ERR_ABORTED';
 }
 
-function timeoutError(error: unknown, target: EndpointTarget, timeouts: Timeouts): RemoteError | undefined {
+function timeoutError(error: unknown, target: OutboundTarget, timeouts: Timeouts): RemoteError | undefined {
   const code = (error as { code?: string }).code;
   if (code === 'UND_ERR_HEADERS_TIMEOUT') {
     return new RemoteError('timeout', `${target.host} did not start answering within ${timeouts.firstByteMs / 1000} s.`);
@@ -106,9 +130,14 @@ interface StreamChunk {
   error?: unknown;
 }
 
-/** Streams one answer; resolves with `cancelled: true` and the text so far when `signal` stops it. */
+/**
+ * Streams one answer; resolves with `cancelled: true` and the text so far when `signal` stops it.
+ * The stream is bounded by the request's own limits: it is closed at `max_tokens` content deltas
+ * (a server that ignores it is not read further), shortly after the server's finish reason, and at
+ * the total deadline.
+ */
 export async function streamChat(chat: ChatRequest): Promise<ChatResult> {
-  const target = endpointTarget(chat.endpoint);
+  const { target } = chat.route;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...chat.timeouts };
   const secrets = [chat.apiKey];
   const started = performance.now();
@@ -120,6 +149,16 @@ export async function streamChat(chat: ChatRequest): Promise<ChatResult> {
   let usage: StreamChunk['usage'];
   let done = false;
   let streamError: RemoteError | undefined;
+  // Our own reasons to stop reading, besides the caller's Stop.
+  const ours = new AbortController();
+  const stopReading = (reason: string) => {
+    finishReason ??= reason;
+    done = true;
+    ours.abort();
+  };
+  const deadline = setTimeout(() => stopReading('deadline'), timeouts.totalMs);
+  let afterFinish: NodeJS.Timeout | undefined;
+  const signal = chat.signal ? AbortSignal.any([chat.signal, ours.signal]) : ours.signal;
   const result = (cancelled: boolean): ChatResult => ({
     text,
     finishReason: cancelled ? undefined : finishReason,
@@ -142,11 +181,11 @@ export async function streamChat(chat: ChatRequest): Promise<ChatResult> {
     try {
       chunk = JSON.parse(event.data) as StreamChunk;
     } catch {
-      streamError = new RemoteError('bad-response', `${target.host} sent a stream chunk that is not JSON: ${event.data.slice(0, 80)}`);
+      streamError = new RemoteError('bad-response', `${target.host} sent a stream chunk that is not JSON: ${serverMessage(event.data, secrets, 80)}`);
       return;
     }
     if (chunk.error) {
-      streamError = new RemoteError('server', redactSecrets(`${target.host} stopped with an error: ${JSON.stringify(chunk.error).slice(0, 300)}`, secrets), { partialText: text });
+      streamError = new RemoteError('server', `${target.host} stopped with an error: ${serverMessage(JSON.stringify(chunk.error), secrets)}`, { partialText: text });
       return;
     }
     if (chunk.usage) usage = chunk.usage;
@@ -159,64 +198,104 @@ export async function streamChat(chat: ChatRequest): Promise<ChatResult> {
       deltas += 1;
       text += delta;
       chat.onToken?.(delta);
+      if (deltas >= chat.maxTokens && !choice.finish_reason) return stopReading('length');
     }
-    if (choice.finish_reason) finishReason = choice.finish_reason;
+    if (choice.finish_reason && !finishReason) {
+      finishReason = choice.finish_reason;
+      // Usage and [DONE] follow at once from a well-behaved server; a stream left open is closed.
+      afterFinish = setTimeout(() => stopReading(finishReason!), timeouts.afterFinishMs);
+    }
   };
 
-  let response: Dispatcher.ResponseData;
   try {
-    response = await request(endpointUrl(target, 'chat/completions'), {
-      method: 'POST',
-      dispatcher: dispatcherFor(target, timeouts),
-      signal: chat.signal,
-      headers: headersFor(chat.endpoint, chat.apiKey),
-      body: JSON.stringify({
-        model: chat.endpoint.model,
-        messages: chat.messages,
-        stream: true,
-        stream_options: { include_usage: true },
-        max_tokens: chat.maxTokens,
-        ...samplingFields(chat.sampling),
-      }),
-    });
-  } catch (error) {
-    if (isAbort(error) || chat.signal?.aborted) return result(true);
-    throw timeoutError(error, target, timeouts) ?? errorForNetwork(error, target.host);
-  }
-
-  if (response.statusCode !== 200) {
-    const body = await response.body.text().catch(() => '');
-    const error = errorForStatus(response.statusCode, body, { host: target.host, model: chat.endpoint.model, retryAfter: headerValue(response.headers['retry-after']) });
-    throw new RemoteError(error.kind, redactSecrets(error.message, secrets), error.details);
-  }
-
-  const parser = createParser({ onEvent });
-  const decoder = new TextDecoder();
-  try {
-    for await (const bytes of response.body) {
-      parser.feed(decoder.decode(bytes as Uint8Array, { stream: true }));
-      if (streamError) throw streamError;
-      if (done) break;
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(endpointUrl(target, 'chat/completions'), {
+        method: 'POST',
+        dispatcher: chat.route.dispatcher(timeouts),
+        signal,
+        headers: headersFor(chat.endpoint, chat.apiKey),
+        body: JSON.stringify({
+          model: chat.endpoint.model,
+          messages: chat.messages,
+          stream: true,
+          stream_options: { include_usage: true },
+          max_tokens: chat.maxTokens,
+          ...samplingFields(chat.sampling),
+        }),
+      });
+    } catch (error) {
+      if (chat.signal?.aborted) return result(true);
+      if (ours.signal.aborted) return result(false);
+      if (isAbort(error)) return result(true);
+      throw timeoutError(error, target, timeouts) ?? errorForNetwork(error, target.host);
     }
-    parser.feed(decoder.decode());
-  } catch (error) {
+
+    if (response.statusCode !== 200) {
+      const body = await boundedText(response.body, MAX_ERROR_BODY).catch(() => '');
+      throw errorForStatus(response.statusCode, body, { host: target.host, model: chat.endpoint.model, retryAfter: headerValue(response.headers['retry-after']), secrets });
+    }
+
+    const parser = createParser({ onEvent });
+    const decoder = new TextDecoder();
+    // Deltas are counted, not their size: a server sending huge ones (or one endless line) is cut here.
+    let budget = MAX_STREAM_BASE_BYTES + chat.maxTokens * MAX_BYTES_PER_TOKEN;
+    try {
+      for await (const bytes of response.body) {
+        budget -= (bytes as Uint8Array).length;
+        if (budget < 0) throw new RemoteError('bad-response', `${target.host} sent far more bytes than ${chat.maxTokens} tokens take; the answer was cut.`, { partialText: text });
+        parser.feed(decoder.decode(bytes as Uint8Array, { stream: true }));
+        if (streamError) throw streamError;
+        if (done) break;
+      }
+      parser.feed(decoder.decode());
+    } catch (error) {
+      response.body.destroy();
+      if (error instanceof RemoteError) throw error;
+      if (chat.signal?.aborted) return result(true);
+      if (ours.signal.aborted) return result(false);
+      if (isAbort(error)) return result(true);
+      const timeout = timeoutError(error, target, timeouts);
+      if (timeout) throw new RemoteError('timeout', timeout.message, { partialText: text });
+      throw new RemoteError('stream-cut', `${target.host} closed the connection in the middle of the answer.`, { partialText: text });
+    }
     response.body.destroy();
-    if (error instanceof RemoteError) throw error;
-    if (isAbort(error) || chat.signal?.aborted) return result(true);
-    const timeout = timeoutError(error, target, timeouts);
-    if (timeout) throw new RemoteError('timeout', timeout.message, { partialText: text });
-    throw new RemoteError('stream-cut', `${target.host} closed the connection in the middle of the answer.`, { partialText: text });
+    if (streamError) throw streamError;
+    // A stream that ends without [DONE] or a finish reason was cut: by a proxy, a crash, a restart.
+    if (!done && !finishReason) {
+      throw new RemoteError('stream-cut', `${target.host} ended the answer without finishing it (the stream was cut after ${deltas} tokens).`, { partialText: text });
+    }
+    // SGLang ends a request it dropped (out of memory, a limit) with finish_reason "abort".
+    if (finishReason === 'abort') {
+      throw new RemoteError('server', `${target.host} aborted the answer after ${deltas} tokens; its log says why.`, { partialText: text });
+    }
+    return result(false);
+  } finally {
+    clearTimeout(deadline);
+    clearTimeout(afterFinish);
   }
-  if (streamError) throw streamError;
-  // A stream that ends without [DONE] or a finish reason was cut: by a proxy, a crash, a restart.
-  if (!done && !finishReason) {
-    throw new RemoteError('stream-cut', `${target.host} ended the answer without finishing it (the stream was cut after ${deltas} tokens).`, { partialText: text });
+}
+
+/** Bytes a stream may carry: a base for roles, usage and keep-alives, and per token a generous bound (long tokens, JSON, escapes). */
+const MAX_STREAM_BASE_BYTES = 1 << 20;
+const MAX_BYTES_PER_TOKEN = 2048;
+const MAX_ERROR_BODY = 64 << 10;
+const MAX_MODEL_LIST = 4 << 20;
+const LIST_DEADLINE_MS = 30_000;
+
+/** A response body as text, refused past `limit` bytes (a hostile server can send without end). */
+async function boundedText(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      body.destroy();
+      throw new RemoteError('bad-response', `The server's answer is larger than ${Math.round(limit / 1024)} KB; Loupe stopped reading it.`);
+    }
+    chunks.push(chunk as Buffer);
   }
-  // SGLang ends a request it dropped (out of memory, a limit) with finish_reason "abort".
-  if (finishReason === 'abort') {
-    throw new RemoteError('server', `${target.host} aborted the answer after ${deltas} tokens; its log says why.`, { partialText: text });
-  }
-  return result(false);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function headerValue(value: string | string[] | undefined): string | null {
@@ -224,24 +303,31 @@ function headerValue(value: string | string[] | undefined): string | null {
 }
 
 /** The model ids the server offers, for the picker and for "model not found" messages. */
-export async function listModels(endpoint: Pick<Endpoint, 'baseUrl' | 'allowHttp' | 'headers' | 'model'>, apiKey?: string, signal?: AbortSignal): Promise<string[]> {
-  const target = endpointTarget(endpoint);
+export async function listModels(route: ServerRoute, endpoint: Pick<Endpoint, 'headers' | 'model'>, apiKey?: string, signal?: AbortSignal): Promise<string[]> {
+  const { target } = route;
   const timeouts = { ...DEFAULT_TIMEOUTS, firstByteMs: 15_000 };
+  // A list that trickles in forever is as good as none.
+  const deadline = AbortSignal.timeout(LIST_DEADLINE_MS);
   let response: Dispatcher.ResponseData;
   try {
     response = await request(endpointUrl(target, 'models'), {
       method: 'GET',
-      dispatcher: dispatcherFor(target, timeouts),
-      signal,
+      dispatcher: route.dispatcher(timeouts),
+      signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
       headers: { ...endpoint.headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
     });
   } catch (error) {
     throw timeoutError(error, target, timeouts) ?? errorForNetwork(error, target.host);
   }
-  const body = await response.body.text();
+  let body: string;
+  try {
+    body = await boundedText(response.body, MAX_MODEL_LIST);
+  } catch (error) {
+    if (error instanceof RemoteError) throw error;
+    throw new RemoteError('timeout', `${target.host} did not send its model list within ${LIST_DEADLINE_MS / 1000} s.`);
+  }
   if (response.statusCode !== 200) {
-    const error = errorForStatus(response.statusCode, body, { host: target.host, model: endpoint.model, retryAfter: headerValue(response.headers['retry-after']) });
-    throw new RemoteError(error.kind, redactSecrets(error.message, [apiKey]), error.details);
+    throw errorForStatus(response.statusCode, body, { host: target.host, model: endpoint.model, retryAfter: headerValue(response.headers['retry-after']), secrets: [apiKey] });
   }
   try {
     const parsed = JSON.parse(body) as { data?: { id?: unknown }[] };

@@ -3,6 +3,9 @@
  * can do. Callers add the action (the CLI names an environment variable, the editor a command)
  * by `kind`; the API key never appears in a message, whatever the server echoed back.
  */
+import { redactSecrets } from '../protocol/secretRedaction';
+import { safeText } from '../protocol/safeText';
+
 export const REMOTE_ERROR_KINDS = [
   'auth',
   'model-missing',
@@ -29,8 +32,12 @@ export class RemoteError extends Error {
 
 const MAX_SERVER_MESSAGE = 300;
 
-/** The server's own words from an error body: OpenAI's `{error: {message}}`, `{error: "…"}`, `{detail}`, or the text. */
-export function serverMessage(body: string): string {
+/**
+ * The server's own words from an error body (OpenAI's `{error: {message}}`, `{error: "…"}`,
+ * `{detail}`, or the text), as they may be shown: secrets redacted first, then made safe for a
+ * terminal or a document, then shortened.
+ */
+export function serverMessage(body: string, secrets: readonly (string | undefined)[] = [], maxLength = MAX_SERVER_MESSAGE): string {
   let text = body.trim();
   try {
     const parsed = JSON.parse(text) as { error?: unknown; detail?: unknown; message?: unknown };
@@ -42,8 +49,8 @@ export function serverMessage(body: string): string {
   } catch {
     // Not JSON: an HTML error page or plain text, shown as it is (shortened).
   }
-  text = text.replace(/\s+/g, ' ');
-  return text.length > MAX_SERVER_MESSAGE ? `${text.slice(0, MAX_SERVER_MESSAGE)}…` : text;
+  text = safeText(redactSecrets(text, secrets)).replace(/\s+/g, ' ');
+  return text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
 }
 
 /** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */
@@ -56,8 +63,12 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 }
 
 /** An HTTP error status as the user should read it. */
-export function errorForStatus(status: number, body: string, context: { host: string; model: string; retryAfter: string | null }): RemoteError {
-  const said = serverMessage(body);
+export function errorForStatus(
+  status: number,
+  body: string,
+  context: { host: string; model: string; retryAfter: string | null; secrets?: readonly (string | undefined)[] },
+): RemoteError {
+  const said = serverMessage(body, context.secrets);
   const server = said ? ` The server said: ${said}` : '';
   if (status === 401 || status === 403) {
     return new RemoteError('auth', `${context.host} refused the request (${status}): the API key is missing, wrong or not allowed this model.${server}`, { status });
@@ -72,6 +83,10 @@ export function errorForStatus(status: number, body: string, context: { host: st
     const wait = retryAfterMs(context.retryAfter);
     const when = wait === undefined ? 'later' : `in ${Math.ceil(wait / 1000)} s`;
     return new RemoteError('rate-limited', `${context.host} is busy (429) and asks to try again ${when}.${server}`, { status, retryAfterMs: wait });
+  }
+  if (status >= 300 && status < 400) {
+    // Following it would send the key and the image wherever the server points, past consent.
+    return new RemoteError('bad-response', `${context.host} redirected the request (${status}); Loupe does not follow redirects. Put the server's final URL in the endpoint.`, { status });
   }
   if (status >= 500) {
     return new RemoteError('server', `${context.host} failed (${status}).${server || ' Check the server\'s log.'}`, { status });
@@ -88,13 +103,4 @@ export function errorForNetwork(error: unknown, host: string): RemoteError {
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return new RemoteError('unreachable', `${host} closed the connection before answering.`);
   if (code.startsWith('ERR_TLS') || code.includes('CERT')) return new RemoteError('unreachable', `The TLS connection to ${host} failed (${code}). Check the server's certificate.`);
   return new RemoteError('unreachable', `Could not reach ${host}: ${cause?.message ?? String(error)}`);
-}
-
-/** Every occurrence of a secret replaced, so a server that echoes the key cannot put it in a message. */
-export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
-  let result = text;
-  for (const secret of secrets) {
-    if (secret && secret.length >= 4) result = result.split(secret).join('[key]');
-  }
-  return result;
 }

@@ -8,28 +8,14 @@ import type { ModelIdentity } from '../altText/altCache';
 import type { GenerateHandlers, GenerateResult, Job } from '../client/engineClient';
 import type { AskInput, VisionModel } from '../client/visionModel';
 import { buildMessages, type ChatMessage } from '../prompts/taskPrompts';
-import { endpointTarget, type Endpoint, type EndpointTarget } from './endpoint';
 import { imageDataUrl } from './remoteImage';
-import { listModels, streamChat, type OpenAiMessage, type Timeouts } from './openAiChat';
+import type { OpenAiMessage, Timeouts } from './openAiChat';
+import { ServerConnection, type ServerConnectionOptions } from './serverConnection';
 import { RemoteError } from './remoteErrors';
 import { RequestLimiter } from './requestLimiter';
 
-/** Asked once per endpoint before the first image goes to a host other than this machine. */
-export type ConsentPrompt = (target: EndpointTarget, endpoint: Endpoint) => Promise<boolean>;
-
-export class ConsentRefused extends Error {
-  constructor(host: string) {
-    super(`Nothing was sent: sending images to ${host} was not allowed.`);
-    this.name = 'ConsentRefused';
-  }
-}
-
-export interface RemoteVisionModelOptions {
-  endpoint: Endpoint;
-  apiKey?: string;
-  consent: ConsentPrompt;
-  timeouts?: Partial<Timeouts>;
-}
+/** A server to connect to, or a connection already opened (the CLI's key probe: the name is resolved once). */
+export type RemoteVisionModelOptions = (ServerConnectionOptions | { connection: ServerConnection }) & { timeouts?: Partial<Timeouts> };
 
 function openAiMessages(messages: ChatMessage[], imageUrl: string): OpenAiMessage[] {
   return messages.map((message) => ({
@@ -44,20 +30,20 @@ function openAiMessages(messages: ChatMessage[], imageUrl: string): OpenAiMessag
 export class RemoteVisionModel implements VisionModel {
   readonly description: string;
   readonly concurrency: number;
-  private readonly target: EndpointTarget;
-  private consented: Promise<void> | undefined;
+  /** Every request goes through it: resolved once, plain http refused, consent first. */
+  readonly connection: ServerConnection;
   /** Every request of this model goes through it: at most `concurrency` in flight, 429s honoured. */
   private readonly limiter: RequestLimiter;
 
   constructor(private readonly options: RemoteVisionModelOptions) {
-    this.target = endpointTarget(options.endpoint);
-    this.description = `${options.endpoint.model} at ${this.target.host}`;
-    this.concurrency = options.endpoint.concurrency;
+    this.connection = 'connection' in options ? options.connection : new ServerConnection(options);
+    this.description = `${this.connection.endpoint.model} at ${this.connection.location.host}`;
+    this.concurrency = this.connection.endpoint.concurrency;
     this.limiter = new RequestLimiter(this.concurrency);
   }
 
   identity(): Promise<ModelIdentity> {
-    return Promise.resolve({ model: `${this.options.endpoint.model}@${this.target.host}`, precision: 'server' });
+    return Promise.resolve({ model: `${this.connection.endpoint.model}@${this.connection.location.host}`, precision: 'server' });
   }
 
   ask(input: AskInput, handlers: GenerateHandlers = {}): Job<GenerateResult> {
@@ -65,20 +51,10 @@ export class RemoteVisionModel implements VisionModel {
     return { id: randomUUID(), result: this.answer(input, handlers, abort.signal), cancel: () => abort.abort() };
   }
 
-  /** Once per model instance; a refusal is asked again next time (the user may change their mind). */
-  private ensureConsent(): Promise<void> {
-    if (this.target.loopback) return Promise.resolve();
-    this.consented ??= this.options.consent(this.target, this.options.endpoint).then((allowed) => {
-      if (allowed) return;
-      this.consented = undefined;
-      throw new ConsentRefused(this.target.host);
-    });
-    return this.consented;
-  }
-
   private async answer(input: AskInput, handlers: GenerateHandlers, signal: AbortSignal): Promise<GenerateResult> {
     const started = performance.now();
-    await this.ensureConsent();
+    // Nothing is read or sent before the host is resolved, allowed and consented to.
+    await this.connection.route();
     handlers.onProgress?.('reading-image');
     const imageUrl = await imageDataUrl(input.image, signal);
     const messages = buildMessages({
@@ -94,9 +70,7 @@ export class RemoteVisionModel implements VisionModel {
     const chat = await this.limiter
       .run(
         () =>
-          streamChat({
-            endpoint: this.options.endpoint,
-            apiKey: this.options.apiKey,
+          this.connection.chat({
             messages: openAiMessages(messages, imageUrl),
             maxTokens: input.options.maxNewTokens,
             sampling: input.options.sampling ?? {},
@@ -110,7 +84,7 @@ export class RemoteVisionModel implements VisionModel {
     const generatedTokens = chat.completionTokens ?? chat.deltas;
     return {
       text: chat.text,
-      stopReason: chat.cancelled ? 'stopped' : chat.finishReason === 'length' ? 'limit' : 'end',
+      stopReason: chat.cancelled ? 'stopped' : chat.finishReason === 'length' || chat.finishReason === 'deadline' ? 'limit' : 'end',
       stats: {
         promptTokens: chat.promptTokens ?? 0,
         imageTokens: 0,
@@ -128,7 +102,7 @@ export class RemoteVisionModel implements VisionModel {
   /** "Model not found" names what the server does serve, when it says. */
   private async explainMissingModel(error: unknown): Promise<never> {
     if (!(error instanceof RemoteError) || error.kind !== 'model-missing') throw error;
-    const served = await listModels(this.options.endpoint, this.options.apiKey).catch(() => []);
+    const served = await this.connection.listModels().catch(() => []);
     if (served.length === 0) throw error;
     throw new RemoteError('model-missing', `${error.message} It serves: ${served.slice(0, 12).join(', ')}${served.length > 12 ? ', …' : ''}.`, error.details);
   }

@@ -13,13 +13,14 @@ export interface FileDigest {
   gitOid?: string;
 }
 
-export async function hashFile(path: string, options: { gitOid?: boolean; signal?: AbortSignal } = {}): Promise<FileDigest> {
+export async function hashFile(path: string, options: { gitOid?: boolean; signal?: AbortSignal; onBytes?(count: number): void } = {}): Promise<FileDigest> {
   const { size } = await stat(path);
   const sha256 = createHash('sha256');
   const git = options.gitOid ? createHash('sha1').update(`blob ${size}\0`) : undefined;
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, signal: options.signal })) {
     sha256.update(chunk as Buffer);
     git?.update(chunk as Buffer);
+    options.onBytes?.((chunk as Buffer).length);
   }
   return { size, sha256: sha256.digest('hex'), gitOid: git?.digest('hex') };
 }

@@ -17,6 +17,9 @@ import type { Readable } from 'node:stream';
 import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { ModelError } from '../modelFolder/modelErrors';
+import { pinnedDispatcher, resolveOutbound, type Resolver } from '../network/outboundGate';
+import { redactSecrets } from '../protocol/secretRedaction';
+import { safeText } from '../protocol/safeText';
 
 export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
 const MAX_REDIRECTS = 5;
@@ -59,6 +62,8 @@ export interface HubClientOptions extends ProxySettings {
   token?: string;
   /** Hosts downloads may be redirected to; defaults to {@link defaultAllowedHosts}. */
   allowedHosts?: string[];
+  /** How the hub's name is resolved when the token would go over plain http (tests give their own). */
+  resolver?: Resolver;
 }
 
 /**
@@ -113,6 +118,8 @@ export class HubClient {
   readonly allowedHosts: string[];
   private readonly origin: string;
   private readonly dispatcher: Dispatcher;
+  /** For a token over plain http: only to this machine, on the addresses checked. */
+  private plainHub?: Promise<Dispatcher>;
 
   constructor(private readonly options: HubClientOptions = {}) {
     this.endpoint = (options.endpoint ?? DEFAULT_HUB_ENDPOINT).replace(/\/+$/, '');
@@ -124,6 +131,20 @@ export class HubClient {
   /** Closes pooled connections so a CLI process can exit. */
   async close(): Promise<void> {
     await this.dispatcher.close();
+    await (await this.plainHub?.catch(() => undefined))?.close();
+  }
+
+  /**
+   * The token travels over plain http only to a hub on this machine (every address loopback, as
+   * the outbound gate decides); elsewhere anyone on the network could read it. Nothing is sent
+   * to such a hub at all: the error comes before the first request.
+   */
+  private plainHubDispatcher(url: URL): Promise<Dispatcher> {
+    this.plainHub ??= resolveOutbound(url, this.options.resolver).then((target) => {
+      if (target.loopback) return pinnedDispatcher(target, { headersTimeout: STALL_TIMEOUT_MS, bodyTimeout: STALL_TIMEOUT_MS });
+      throw new ModelError('HOST_NOT_ALLOWED', `${target.host} is a plain http hub on another machine: Loupe sends the Hugging Face token only over https. Use the hub's https URL, or remove the token.`);
+    });
+    return this.plainHub;
   }
 
   resolveUrl(repo: string, revision: string, path: string): string {
@@ -183,11 +204,13 @@ export class HubClient {
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = { 'user-agent': 'loupe-model-store' };
       // The token is for the hub; storage hosts get pre-signed URLs and must not see it.
-      if (this.options.token && current.origin === this.origin) headers.authorization = `Bearer ${this.options.token}`;
+      const withToken = this.options.token !== undefined && current.origin === this.origin;
+      if (withToken) headers.authorization = `Bearer ${this.options.token}`;
       if (options.range) headers.range = options.range;
+      const dispatcher = withToken && current.protocol === 'http:' ? await this.plainHubDispatcher(current) : this.dispatcher;
       let response: Dispatcher.ResponseData;
       try {
-        response = await request(current, { method: 'GET', headers, dispatcher: this.dispatcher, signal: options.signal });
+        response = await request(current, { method: 'GET', headers, dispatcher, signal: options.signal });
       } catch (error) {
         throw networkError(error, current, options.label, options.signal);
       }
@@ -211,7 +234,10 @@ export class HubClient {
         continue;
       }
       if (status >= 400 && status !== 416) {
-        const detail = flat['x-error-message'] ?? (await response.body.text().catch(() => '')).slice(0, 200);
+        // The hub's words are shown to the user: no token in them, nothing a terminal would act on.
+        const body = await response.body.text().catch(() => '');
+        const said = flat['x-error-message'] ?? body;
+        const detail = safeText(redactSecrets(said, [this.options.token])).slice(0, 200);
         throw httpError(status, flat['x-error-code'], detail, options.label, current);
       }
       return { status, headers: flat, body: response.body, hubHeaders, url: current.toString() };

@@ -198,6 +198,7 @@ describe('loupe CLI', () => {
     assert.ok(run.chunks.length > 2, `streamed in ${run.chunks.length} chunks`);
     assert.ok(run.stdout.trim().length > 0);
     assert.match(run.stderr, /time to first token \d+ ms · \d+ tokens · [\d.]+ tok\/s · 96 image tokens in 1 tile/);
+    assert.equal(run.stderr.match(/loading the model/g)?.length, 1, 'said once');
   });
 
   it('--json prints one object with the text and stats', async () => {

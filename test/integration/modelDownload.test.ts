@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -513,11 +514,13 @@ describe('offline import of a model folder', () => {
     const outcome = await importModelFolder({ source, storageDir, modelId: 'tiny-import' });
     assert.equal(outcome.marker.source, 'import');
     assert.equal(outcome.marker.architecture, 'lfm2-vl');
-    assert.equal(outcome.linked, true, 'same file system: hard links');
+    assert.equal(outcome.alreadyImported, false);
+    assert.equal((await stat(join(outcome.dir, DECODER))).nlink, 1, 'copied, not hard-linked to the source');
     assert.equal(await resolveInstalledModelDir(storageDir, 'tiny-import'), outcome.dir);
     assert.deepEqual(await readFile(join(outcome.dir, DECODER)), await readFile(join(tinyModelDir, DECODER)));
     const again = await importModelFolder({ source, storageDir, modelId: 'tiny-import' });
     assert.equal(again.dir, outcome.dir, 'importing the same folder twice is a no-op');
+    assert.equal(again.alreadyImported, true);
   });
 
   it('rejects a graph whose inputs do not match the architecture, naming the input', async () => {
@@ -558,6 +561,92 @@ describe('offline import of a model folder', () => {
     await writeFile(join(source, 'onnx/embed_tokens.onnx_data'), inside.data);
     const outcome = await importModelFolder({ source, storageDir, modelId: 'tiny-escape' });
     assert.deepEqual(await readFile(join(outcome.dir, 'onnx/embed_tokens.onnx_data')), inside.data);
+  });
+
+  /** Every file under the storage folder (none when it does not exist). */
+  async function storedFiles(storageDir: string): Promise<string[]> {
+    const entries = await readdir(storageDir, { recursive: true, withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => !e.isDirectory()).map((e) => join(e.parentPath, e.name));
+  }
+
+  it('refuses a file link that leads out of the folder, at any depth, and stores nothing', async () => {
+    const source = await copyOfFixture('link-out');
+    const storageDir = join(scratch(), 'link-out', 'storage');
+    await symlink('/etc/passwd', join(source, 'notes.txt'));
+    const error = await rejection(importModelFolder({ source, storageDir, modelId: 'tiny-link' }), 'INVALID_MODEL');
+    assert.match(error.message, /notes\.txt/);
+    assert.match(error.message, /\/etc\/passwd/);
+    assert.deepEqual(await storedFiles(storageDir), [], 'nothing placed in the store');
+
+    // Deeper, and to a file beside the folder rather than a system file.
+    await rm(join(source, 'notes.txt'));
+    const outside = join(scratch(), 'link-out', 'secret.txt');
+    await writeFile(outside, 'not part of the model');
+    await mkdir(join(source, 'extras', 'deep'), { recursive: true });
+    await symlink('../../../secret.txt', join(source, 'extras', 'deep', 'notes.txt'));
+    const deepError = await rejection(importModelFolder({ source, storageDir, modelId: 'tiny-link' }), 'INVALID_MODEL');
+    assert.match(deepError.message, /extras\/deep\/notes\.txt/);
+    assert.ok(deepError.message.includes(outside), deepError.message);
+    assert.deepEqual(await storedFiles(storageDir), []);
+
+    // Control: a link that stays inside the folder imports, as a real file.
+    await rm(join(source, 'extras'), { recursive: true });
+    await symlink('generation_config.json', join(source, 'notes.txt'));
+    const outcome = await importModelFolder({ source, storageDir, modelId: 'tiny-link' });
+    assert.deepEqual(await readFile(join(outcome.dir, 'notes.txt')), await readFile(join(source, 'generation_config.json')));
+  });
+
+  it('refuses a linked folder that leads out of the folder and stores nothing', async () => {
+    const source = await copyOfFixture('dir-out');
+    const storageDir = join(scratch(), 'dir-out', 'storage');
+    // Nothing is kept from this folder, but the link leaves the folder all the same.
+    await mkdir(join(source, 'extras'));
+    await symlink('/etc', join(source, 'extras', 'system'));
+    const extrasError = await rejection(importModelFolder({ source, storageDir, modelId: 'tiny-dir-link' }), 'INVALID_MODEL');
+    assert.match(extrasError.message, /- extras\/system is a link to \/etc$/m);
+    assert.deepEqual(await storedFiles(storageDir), [], 'nothing placed in the store');
+
+    // The graphs' folder itself, linked to a folder beside the model.
+    await rm(join(source, 'extras'), { recursive: true });
+    const outside = join(scratch(), 'dir-out', 'elsewhere');
+    await rename(join(source, 'onnx'), outside);
+    await symlink('../elsewhere', join(source, 'onnx'));
+    const error = await rejection(importModelFolder({ source, storageDir, modelId: 'tiny-dir-link' }), 'INVALID_MODEL');
+    assert.ok(error.message.includes(`- onnx is a link to ${outside}`), error.message);
+    assert.deepEqual(await storedFiles(storageDir), []);
+  });
+
+  it('a same-size edit (new file, same mtime) is imported again, with the new bytes', async () => {
+    const source = await copyOfFixture('same-size');
+    const storageDir = join(scratch(), 'same-size', 'storage');
+    const first = await importModelFolder({ source, storageDir, modelId: 'tiny-edit' });
+    const path = join(source, DECODER_DATA);
+    const times = await stat(path);
+    const edited = await readFile(path);
+    edited.fill(0x3c, edited.length - 64);
+    // As editors save: a new file renamed over the old one, then the old timestamps put back.
+    await writeFile(`${path}.tmp`, edited);
+    await rename(`${path}.tmp`, path);
+    await utimes(path, times.atime, times.mtime);
+    const second = await importModelFolder({ source, storageDir, modelId: 'tiny-edit' });
+    assert.notEqual(second.dir, first.dir, 'different content is a different import');
+    assert.deepEqual(await readFile(join(second.dir, DECODER_DATA)), edited);
+    const sha256 = createHash('sha256').update(edited).digest('hex');
+    assert.equal(second.marker.files.find((f) => f.path === DECODER_DATA)?.sha256, sha256);
+    assert.equal(await resolveInstalledModelDir(storageDir, 'tiny-edit'), second.dir);
+  });
+
+  it('editing the source in place after an import leaves the stored copy as imported', async () => {
+    const source = await copyOfFixture('in-place');
+    const storageDir = join(scratch(), 'in-place', 'storage');
+    const outcome = await importModelFolder({ source, storageDir, modelId: 'tiny-in-place' });
+    const original = await readFile(join(tinyModelDir, DECODER_DATA));
+    const handle = await open(join(source, DECODER_DATA), 'r+');
+    await handle.write(Buffer.alloc(64, 0x5a), 0, 64, original.length - 64);
+    await handle.close();
+    assert.notDeepEqual(await readFile(join(source, DECODER_DATA)), original, 'the source did change');
+    assert.deepEqual(await readFile(join(outcome.dir, DECODER_DATA)), original);
+    assert.equal((await stat(join(outcome.dir, DECODER_DATA))).nlink, 1, 'the stored file shares no inode');
   });
 });
 

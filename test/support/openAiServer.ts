@@ -21,7 +21,11 @@ export interface RecordedRequest {
 
 /** What the server does with one chat request. */
 export type Reply =
-  | { kind: 'stream'; tokens: string[]; finishReason?: string; tokenDelayMs?: number; usage?: boolean; cutAfter?: number; noDone?: boolean }
+  | { kind: 'stream'; tokens: string[]; finishReason?: string; tokenDelayMs?: number; usage?: boolean; cutAfter?: number; noDone?: boolean; keepOpen?: boolean }
+  /** A server that ignores max_tokens and never finishes. */
+  | { kind: 'endless'; token: string; tokenDelayMs?: number }
+  /** `data:` lines written as given (error chunks, non-JSON), then [DONE]. */
+  | { kind: 'events'; data: string[] }
   | { kind: 'status'; status: number; body: string; headers?: Record<string, string> }
   | { kind: 'hang' }
   | { kind: 'silence-after'; tokens: string[] };
@@ -81,7 +85,25 @@ async function stream(res: ServerResponse, reply: Extract<Reply, { kind: 'stream
   if (reply.usage !== false && request.body.stream_options?.include_usage) {
     await writeSplit(res, chunk(model, [], { usage: { prompt_tokens: 42, completion_tokens: reply.tokens.length, total_tokens: 42 + reply.tokens.length } }));
   }
+  if (reply.keepOpen) return; // a server that never closes: the client must stop reading
   if (!reply.noDone) await writeSplit(res, 'data: [DONE]\n\n');
+  res.end();
+}
+
+async function endless(res: ServerResponse, reply: Extract<Reply, { kind: 'endless' }>, request: RecordedRequest, server: OpenAiServer, index: number): Promise<void> {
+  const model = request.body.model as string;
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  while (!res.destroyed) {
+    await writeSplit(res, chunk(model, [{ index: 0, delta: { content: reply.token }, finish_reason: null }]));
+    server.written[index] = (server.written[index] ?? 0) + 1;
+    await sleep(reply.tokenDelayMs ?? 1);
+  }
+}
+
+async function events(res: ServerResponse, reply: Extract<Reply, { kind: 'events' }>): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  for (const data of reply.data) await writeSplit(res, `data: ${data}\n\n`);
+  await writeSplit(res, 'data: [DONE]\n\n');
   res.end();
 }
 
@@ -133,6 +155,10 @@ export async function startOpenAiServer(options: { models?: string[]; host?: str
       res.end(reply.body);
     } else if (reply.kind === 'hang') {
       // Never answers: the client's first-byte timeout must end it.
+    } else if (reply.kind === 'endless') {
+      await endless(res, reply, recorded, state, index);
+    } else if (reply.kind === 'events') {
+      await events(res, reply);
     } else {
       await stream(res, reply, recorded, state, index);
     }

@@ -14,7 +14,7 @@ import {
   Tensor,
   env,
 } from '@huggingface/transformers';
-import type { PromptPreview, StopReason } from '../../protocol/engine';
+import { MAX_QUESTION_TOKENS, type PromptPreview, type StopReason } from '../../protocol/engine';
 import type { GenerationOptions, ResolvedSampling, VisionBudget } from '../../protocol/options';
 import type { ChatMessage } from '../../prompts/taskPrompts';
 import { controlTokenPattern, neutralizeMessages } from './controlTokens';
@@ -65,6 +65,15 @@ export interface VlmAnswer {
 type Processor = Awaited<ReturnType<typeof AutoProcessor.from_pretrained>>;
 type Model = Awaited<ReturnType<typeof AutoModelForImageTextToText.from_pretrained>>;
 
+/**
+ * Prompt tokens per decoder call while prefilling. Attention over a chunk costs chunk × prompt,
+ * so a long question grows memory linearly instead of with its square (a 20,000-character
+ * question took 4.5 GB in one piece); 512 keeps the matrix multiplies large enough to stay fast.
+ */
+export const PREFILL_CHUNK_TOKENS = 512;
+
+type DecoderCache = { get_seq_length(): number };
+
 /** The model's input for one question: what `generate` runs and `preview` reports. */
 interface PreparedInputs {
   inputs: Record<string, unknown> & { pixel_values: { dims: number[] } };
@@ -107,6 +116,8 @@ export class VisionLanguageModel {
   /** The image key of the job running now; undefined when it must not reuse anything. */
   private visionKey?: string;
   private visionReused = false;
+  /** Tokens per prefill call; tests set it to Infinity to compare with one call. */
+  prefillChunk = PREFILL_CHUNK_TOKENS;
 
   /**
    * `dtypes`: the ONNX precision of each graph (src/engine/vlm/modelFiles.ts). `filesDir`: where
@@ -225,7 +236,7 @@ export class VisionLanguageModel {
   ): Promise<VlmAnswer> {
     const key = imageKey(image, options.vision);
     const prepared = await this.inputsFor(messages, image, options, key, reuse);
-    const { inputs, inputIds } = prepared;
+    const { inputIds } = prepared;
     const room = this.contextLength - inputIds.length;
     if (room < 1) {
       throw new EngineError(
@@ -246,6 +257,7 @@ export class VisionLanguageModel {
     const sampling = resolveSampling(this.recommendedSampling, options.sampling);
     this.visionKey = reuse ? key : undefined;
     this.visionReused = false;
+    const inputs = await this.prefillInChunks(prepared.inputs, inputIds);
     const output = (await this.model.generate({
       ...inputs,
       // TokenSampler draws the token and leaves only it standing; greedy decoding then takes it.
@@ -278,6 +290,51 @@ export class VisionLanguageModel {
       sampling,
       stopReason: stop.interrupted ? 'stopped' : this.endedByModel(output.sequences.data) || stream.count < maxNewTokens ? 'end' : 'limit',
     };
+  }
+
+  /** The user's question, in this model's tokens, against the limit (the protocol caps characters only). */
+  checkQuestion(question: string): void {
+    const tokenizer = this.processor.tokenizer as unknown as { encode(text: string, o: object): number[] };
+    const tokens = tokenizer.encode(question, { add_special_tokens: false }).length;
+    if (tokens <= MAX_QUESTION_TOKENS) return;
+    throw new EngineError('BAD_INPUT', `The question is ${tokens.toLocaleString('en')} tokens; Loupe takes up to ${MAX_QUESTION_TOKENS.toLocaleString('en')}. Shorten it.`);
+  }
+
+  /**
+   * Runs all but the last chunk of the prompt through the decoder, chunk by chunk, and returns
+   * inputs that make `generate` continue from there (the same way a follow-up continues a
+   * conversation). The image's tokens stay in the first chunk: its features are merged into the
+   * embeddings of the call that carries the pixels. Short prompts go to `generate` as they are.
+   */
+  private async prefillInChunks(inputs: Record<string, unknown>, inputIds: BigInt64Array): Promise<Record<string, unknown>> {
+    let cache = inputs.past_key_values as DecoderCache | undefined;
+    let done = cache?.get_seq_length() ?? 0;
+    const total = inputIds.length;
+    const withPixels = done === 0 && 'pixel_values' in inputs;
+    let end = withPixels ? Math.max(inputIds.lastIndexOf(this.imageTokenId) + 1, this.prefillChunk) : done + this.prefillChunk;
+    if (end >= total) return inputs;
+    const { input_ids: _ids, attention_mask: _mask, past_key_values: _cache, ...pixels } = inputs;
+    const model = this.model as unknown as {
+      forward(inputs: Record<string, unknown>): Promise<Record<string, unknown>>;
+      _update_model_kwargs_for_generation(args: object): { past_key_values: DecoderCache };
+    };
+    while (end < total) {
+      const ids = inputIds.subarray(done, end);
+      const outputs = await model.forward({
+        ...(done === 0 && withPixels ? pixels : {}),
+        input_ids: new Tensor('int64', ids, [1, ids.length]),
+        attention_mask: ones(end),
+        past_key_values: cache ?? null,
+        // Only the last position's logits (if the graph can skip the rest): nothing samples from these.
+        num_logits_to_keep: new Tensor('int64', [1n], []),
+      });
+      // transformers.js's own step from outputs to its cache object (present_* to past_*, conv states included).
+      cache = model._update_model_kwargs_for_generation({ generated_input_ids: [[0n]], outputs, model_inputs: { past_key_values: cache, attention_mask: ones(end) }, is_encoder_decoder: false }).past_key_values;
+      done = end;
+      end = Math.min(done + this.prefillChunk, total);
+    }
+    // The last chunk is prefilled by `generate`, which samples the first answer token from it.
+    return { input_ids: new Tensor('int64', inputIds, [1, total]), attention_mask: ones(total), past_key_values: cache };
   }
 
   /** The model's input: a continued conversation's tokens (with its state when reused), or a fresh prompt. */
@@ -348,4 +405,8 @@ export class VisionLanguageModel {
     knobs.max_tiles = vision.maxTiles;
     knobs.min_tiles = Math.min(d.min_tiles, vision.maxTiles);
   }
+}
+
+function ones(length: number): Tensor {
+  return new Tensor('int64', new BigInt64Array(length).fill(1n), [1, length]);
 }

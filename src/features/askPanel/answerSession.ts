@@ -13,7 +13,7 @@ import type { Sampling } from '../../protocol/options';
 import { finishAnswer, taskRequest } from '../../client/taskPolicy';
 import type { Task } from '../../protocol/tasks';
 import { RemoteError } from '../../remote/remoteErrors';
-import { ConsentRefused } from '../../remote/remoteVisionModel';
+import { ConsentRefused } from '../../remote/serverConnection';
 import type { HostToWebview, PanelAction, WebviewToHost } from '../../protocol/webview';
 import type { Post } from './webviewConnection';
 

@@ -2,10 +2,11 @@
  * Issue 14, item 5: `alt-text fix` wrote back the text it had read at the start, losing what the
  * author typed while the model worked. Each file is read again before writing: edits elsewhere
  * are kept, edits where Loupe writes make it leave the file alone (reported, the others fixed),
- * and the file is replaced atomically with its mode and symlink kept.
+ * and the file is written in place (src/altText/documentWrite.ts) with its mode, inode and
+ * symlink kept. Issue 22: a read-only file is never written.
  */
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,7 +16,6 @@ import type { AltTextGenerator } from '../../../src/altText/altProposals';
 import { fixPaths } from '../../../src/altText/cliFix';
 import { testGenerator } from './fixtureTree';
 import { rebaseEdits } from '../../../src/altText/rebaseEdits';
-import { replaceFile } from '../../../src/altText/replaceFile';
 
 describe('rebaseEdits', () => {
   const before = 'one\n![](a.png)\nthree\n![](b.png)\n';
@@ -61,7 +61,7 @@ describe('fix while the documents are being edited', () => {
     assert.equal(await readFile(join(dir, 'kept.md'), 'utf8'), 'Intro.\n\n# Title\n\n![A blue square.](a.png)\n\nEnd.\nMore.\n');
     assert.deepEqual(result.problems, []);
     assert.equal((await stat(join(dir, 'kept.md'))).mode & 0o777, 0o640, 'mode kept');
-    assert.deepEqual((await readdir(dir)).filter((name) => name.endsWith('.tmp')), [], 'no temporary file left');
+    assert.deepEqual((await readdir(dir)).filter((name) => name.includes('.loupe-')), [], 'no backup or temporary file left');
   });
 
   it('leaves a file alone when its image lines changed, reports it, and fixes the others', async () => {
@@ -81,11 +81,49 @@ describe('fix while the documents are being edited', () => {
     assert.deepEqual(result.changedFiles, [join(dir, 'other.md')]);
   });
 
-  it('replaces the target of a symlinked document, keeping the link', async () => {
-    await writeFile(join(dir, 'target.md'), 'old');
+  it('writes the target of a symlinked document, keeping the link, and keeps the inode (hard links too)', async () => {
+    await writeFile(join(dir, 'target.md'), '![](a.png)\n');
     await symlink('target.md', join(dir, 'link.md'));
-    await replaceFile(join(dir, 'link.md'), Buffer.from('new'));
+    await link(join(dir, 'target.md'), join(dir, 'hard.md'));
+    const inode = (await stat(join(dir, 'target.md'))).ino;
+    const result = await fixPaths(['link.md'], testGenerator(async () => 'A blue square'), { cwd: dir, cachePath: 'cache-3.json' });
+    assert.deepEqual(result.problems, []);
     assert.equal(await readlink(join(dir, 'link.md')), 'target.md');
-    assert.equal(await readFile(join(dir, 'target.md'), 'utf8'), 'new');
+    assert.equal(await readFile(join(dir, 'target.md'), 'utf8'), '![A blue square.](a.png)\n');
+    assert.equal((await stat(join(dir, 'target.md'))).ino, inode, 'same inode: a program holding it open keeps writing to this file');
+    assert.equal(await readFile(join(dir, 'hard.md'), 'utf8'), '![A blue square.](a.png)\n');
+  });
+
+  it('an edit that shortens the file keeps the text after it and leaves nothing behind', async () => {
+    const tail = 'After the image.\n'.repeat(5000);
+    await writeFile(join(dir, 'shorter.md'), `![screenshot-of-the-settings-page-2024-01-01-final-v2.png](a.png)\n${tail}`);
+    const result = await fixPaths(['shorter.md'], testGenerator(async () => 'A blue square'), { cwd: dir, cachePath: 'cache-5.json' });
+    assert.deepEqual(result.problems, []);
+    assert.equal(await readFile(join(dir, 'shorter.md'), 'utf8'), `![A blue square.](a.png)\n${tail}`);
+  });
+
+  it('never writes a read-only file, even as root: a problem named, no model time spent, the others fixed', async () => {
+    await writeFile(join(dir, 'locked.md'), '![](a.png)\n');
+    await chmod(join(dir, 'locked.md'), 0o444);
+    await writeFile(join(dir, 'open.md'), '![](b.png)\n');
+    const asked: string[] = [];
+    const result = await fixPaths(['locked.md', 'open.md'], testGenerator(async ({ imagePath }) => (asked.push(imagePath), 'A red square')), { cwd: dir, cachePath: 'cache-4.json' });
+    assert.equal(await readFile(join(dir, 'locked.md'), 'utf8'), '![](a.png)\n');
+    assert.equal((await stat(join(dir, 'locked.md'))).mode & 0o777, 0o444);
+    assert.deepEqual(result.problems.map((problem) => [problem.file, problem.message]), [[join(dir, 'locked.md'), 'not fixed: the file is read-only; make it writable (chmod u+w) if Loupe should fix it']]);
+    assert.deepEqual(asked, [join(dir, 'b.png')]);
+    assert.equal(await readFile(join(dir, 'open.md'), 'utf8'), '![A red square.](b.png)\n');
+  });
+
+  it('a cache that cannot be saved is a warning: the fix is written and recorded', async () => {
+    await writeFile(join(dir, 'cached.md'), '![](a.png)\n');
+    await writeFile(join(dir, 'not-a-folder'), '');
+    const result = await fixPaths(['cached.md'], testGenerator(async () => 'A blue square'), { cwd: dir, cachePath: 'not-a-folder/cache.json' });
+    assert.equal(await readFile(join(dir, 'cached.md'), 'utf8'), '![A blue square.](a.png)\n');
+    assert.deepEqual(result.problems, []);
+    assert.equal(result.warnings.length, 2, result.warnings.join('\n'));
+    assert.match(result.warnings[0]!, /Cannot read alt text cache .*this run goes without the cache/);
+    assert.match(result.warnings[1]!, /alt text cache was not saved/);
+    assert.match(await readFile(join(dir, '.loupe', 'alt-text.json'), 'utf8'), /A blue square\./, 'recorded');
   });
 });

@@ -26,6 +26,11 @@ describe('normalizeAltText', () => {
     ['<p>A <b>login</b> form</p>', 'A login form.'],
     ['A cat\u0007 on a\u0000 mat', 'A cat on a mat.'],
     ['- A flowchart of the build', 'A flowchart of the build.'],
+    // A model's output reaches the document as text only, still readable in every language.
+    ['A cat\u202e on a\u200b mat\u001b[31m', 'A cat on a mat.'],
+    ['\u001b]52;c;SGVsbG8=\u0007A login form', 'A login form.'],
+    ['نمودار فروش\u200c ماهانه', 'نمودار فروش\u200c ماهانه.'],
+    ['Família 👨\u200d👩\u200d👧 na praia', 'Família 👨\u200d👩\u200d👧 na praia.'],
   ];
   for (const [raw, expected] of cases) {
     it(`${JSON.stringify(raw)} -> ${JSON.stringify(expected)}`, () => {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createServer } from 'node:net';
-import { EndpointSchema, type Endpoint } from '../../../src/remote/endpoint';
-import { listModels, streamChat } from '../../../src/remote/openAiChat';
+import { resolveOutbound } from '../../../src/network/outboundGate';
+import { EndpointSchema, endpointLocation, type Endpoint } from '../../../src/remote/endpoint';
+import { listModels, routeTo, streamChat, type ChatRequest, type ChatResult, type ServerRoute } from '../../../src/remote/openAiChat';
 import { RemoteError } from '../../../src/remote/remoteErrors';
+import { remoteError } from '../../support/remoteRejection';
 import { startOpenAiServer, type OpenAiServer } from '../../support/openAiServer';
 
 const greedy = {};
@@ -13,13 +15,13 @@ function endpointFor(server: OpenAiServer, extra: Partial<Endpoint> = {}): Endpo
   return EndpointSchema.parse({ name: 'test', baseUrl: server.baseUrl, model: 'lfm2-vl-test', ...extra });
 }
 
-async function remoteError(promise: Promise<unknown>): Promise<RemoteError> {
-  const error = await promise.then(
-    () => assert.fail('expected a RemoteError'),
-    (caught: unknown) => caught,
-  );
-  assert.ok(error instanceof RemoteError, `expected a RemoteError, got ${String(error)}`);
-  return error;
+async function routeFor(endpoint: Endpoint): Promise<ServerRoute> {
+  return routeTo(await resolveOutbound(endpointLocation(endpoint).url));
+}
+
+/** One answer over the route the outbound gate opens (loopback here: no consent involved). */
+async function chat(request: Omit<ChatRequest, 'route'>): Promise<ChatResult> {
+  return streamChat({ ...request, route: await routeFor(request.endpoint) });
 }
 
 describe('streamChat against a loopback OpenAI-compatible server', () => {
@@ -30,7 +32,7 @@ describe('streamChat against a loopback OpenAI-compatible server', () => {
   it('streams deltas split at awkward places, skips keep-alives, reads usage and the finish reason', async () => {
     server.reply = () => ({ kind: 'stream', tokens: ['Hello', ', ', 'wörld', ' ✓', ' 日本語'] });
     const seen: string[] = [];
-    const result = await streamChat({
+    const result = await chat({
       endpoint: endpointFor(server, { headers: { 'x-team': 'docs' } }),
       apiKey: KEY,
       messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }, { type: 'text', text: 'What is this?' }] }],
@@ -57,13 +59,13 @@ describe('streamChat against a loopback OpenAI-compatible server', () => {
 
   it('reports an answer cut by the token limit', async () => {
     server.reply = () => ({ kind: 'stream', tokens: ['a', 'b'], finishReason: 'length' });
-    const result = await streamChat({ endpoint: endpointFor(server), messages: [{ role: 'user', content: 'hi' }], maxTokens: 2, sampling: greedy });
+    const result = await chat({ endpoint: endpointFor(server), messages: [{ role: 'user', content: 'hi' }], maxTokens: 8, sampling: greedy });
     assert.equal(result.finishReason, 'length');
   });
 
   it('counts deltas when the server sends no usage', async () => {
     server.reply = () => ({ kind: 'stream', tokens: ['a', 'b', 'c'], usage: false });
-    const result = await streamChat({ endpoint: endpointFor(server), messages: [{ role: 'user', content: 'hi' }], maxTokens: 8, sampling: greedy });
+    const result = await chat({ endpoint: endpointFor(server), messages: [{ role: 'user', content: 'hi' }], maxTokens: 8, sampling: greedy });
     assert.equal(result.completionTokens, undefined);
     assert.equal(result.deltas, 3);
   });
@@ -73,7 +75,7 @@ describe('streamChat against a loopback OpenAI-compatible server', () => {
     const abort = new AbortController();
     let shown = '';
     let count = 0;
-    const result = await streamChat({
+    const result = await chat({
       endpoint: endpointFor(server),
       messages: [{ role: 'user', content: 'hi' }],
       maxTokens: 400,
@@ -103,7 +105,7 @@ describe('streamChat against a loopback OpenAI-compatible server', () => {
   for (const { status, kind, body, headers, says } of errorCases) {
     it(`maps ${status} to "${kind}" with what the server said, never the key`, async () => {
       server.reply = () => ({ kind: 'status', status, body, headers });
-      const error = await remoteError(streamChat({ endpoint: endpointFor(server), apiKey: KEY, messages: [{ role: 'user', content: 'hi' }], maxTokens: 8, sampling: greedy }));
+      const error = await remoteError(chat({ endpoint: endpointFor(server), apiKey: KEY, messages: [{ role: 'user', content: 'hi' }], maxTokens: 8, sampling: greedy }));
       assert.equal(error.kind, kind);
       assert.equal(error.details.status, status);
       assert.match(error.message, says);
@@ -114,21 +116,21 @@ describe('streamChat against a loopback OpenAI-compatible server', () => {
 
   it('a stream cut mid-answer is an error that keeps the text so far', async () => {
     server.reply = () => ({ kind: 'stream', tokens: ['one ', 'two ', 'three ', 'four '], cutAfter: 2 });
-    const error = await remoteError(streamChat({ endpoint: endpointFor(server), messages: [{ role: 'user', content: 'hi' }], maxTokens: 8, sampling: greedy }));
+    const error = await remoteError(chat({ endpoint: endpointFor(server), messages: [{ role: 'user', content: 'hi' }], maxTokens: 8, sampling: greedy }));
     assert.equal(error.kind, 'stream-cut');
     assert.equal(error.details.partialText, 'one two ');
   });
 
   it('a stream that ends without [DONE] or a finish reason was cut', async () => {
     server.reply = () => ({ kind: 'stream', tokens: ['one ', 'two '], finishReason: '', noDone: true });
-    const error = await remoteError(streamChat({ endpoint: endpointFor(server), messages: [{ role: 'user', content: 'hi' }], maxTokens: 8, sampling: greedy }));
+    const error = await remoteError(chat({ endpoint: endpointFor(server), messages: [{ role: 'user', content: 'hi' }], maxTokens: 8, sampling: greedy }));
     assert.equal(error.kind, 'stream-cut');
     assert.match(error.message, /after 2 tokens/);
   });
 
   it('an answer the server aborted is an error, not a short answer', async () => {
     server.reply = () => ({ kind: 'stream', tokens: ['one '], finishReason: 'abort' });
-    const error = await remoteError(streamChat({ endpoint: endpointFor(server), messages: [{ role: 'user', content: 'hi' }], maxTokens: 8, sampling: greedy }));
+    const error = await remoteError(chat({ endpoint: endpointFor(server), messages: [{ role: 'user', content: 'hi' }], maxTokens: 8, sampling: greedy }));
     assert.equal(error.kind, 'server');
     assert.match(error.message, /aborted the answer after 1 tokens/);
     assert.equal(error.details.partialText, 'one ');
@@ -136,11 +138,11 @@ describe('streamChat against a loopback OpenAI-compatible server', () => {
 
   it('times out a server that never answers, and one that goes silent mid-answer', async () => {
     server.reply = () => ({ kind: 'hang' });
-    const first = await remoteError(streamChat({ endpoint: endpointFor(server), messages: [{ role: 'user', content: 'hi' }], maxTokens: 8, sampling: greedy, timeouts: { firstByteMs: 300 } }));
+    const first = await remoteError(chat({ endpoint: endpointFor(server), messages: [{ role: 'user', content: 'hi' }], maxTokens: 8, sampling: greedy, timeouts: { firstByteMs: 300 } }));
     assert.equal(first.kind, 'timeout');
     assert.match(first.message, /did not start answering within 0.3 s/);
     server.reply = () => ({ kind: 'silence-after', tokens: ['a', 'b'] });
-    const idle = await remoteError(streamChat({ endpoint: endpointFor(server), messages: [{ role: 'user', content: 'hi' }], maxTokens: 8, sampling: greedy, timeouts: { idleMs: 300 } }));
+    const idle = await remoteError(chat({ endpoint: endpointFor(server), messages: [{ role: 'user', content: 'hi' }], maxTokens: 8, sampling: greedy, timeouts: { idleMs: 300 } }));
     assert.equal(idle.kind, 'timeout');
     assert.match(idle.message, /went silent for 0.3 s/);
     assert.equal(idle.details.partialText, 'ab');
@@ -149,7 +151,7 @@ describe('streamChat against a loopback OpenAI-compatible server', () => {
   it('says nothing is listening when the port is closed', async () => {
     const port = await closedPort();
     const error = await remoteError(
-      streamChat({ endpoint: EndpointSchema.parse({ name: 'x', baseUrl: `http://127.0.0.1:${port}/v1`, model: 'm' }), messages: [{ role: 'user', content: 'hi' }], maxTokens: 8, sampling: greedy }),
+      chat({ endpoint: EndpointSchema.parse({ name: 'x', baseUrl: `http://127.0.0.1:${port}/v1`, model: 'm' }), messages: [{ role: 'user', content: 'hi' }], maxTokens: 8, sampling: greedy }),
     );
     assert.equal(error.kind, 'unreachable');
     assert.match(error.message, new RegExp(`Nothing is listening at 127.0.0.1:${port}`));
@@ -157,7 +159,8 @@ describe('streamChat against a loopback OpenAI-compatible server', () => {
 
   it('lists the models the server offers', async () => {
     server.models = ['qwen2.5-vl-7b', 'lfm2-vl-1.6b'];
-    assert.deepEqual(await listModels(endpointFor(server)), ['qwen2.5-vl-7b', 'lfm2-vl-1.6b']);
+    const endpoint = endpointFor(server);
+    assert.deepEqual(await listModels(await routeFor(endpoint), endpoint), ['qwen2.5-vl-7b', 'lfm2-vl-1.6b']);
   });
 });
 

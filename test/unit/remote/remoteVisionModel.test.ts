@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { EndpointRefused, EndpointSchema, endpointTarget, isLoopbackHost } from '../../../src/remote/endpoint';
-import { ConsentRefused, RemoteVisionModel } from '../../../src/remote/remoteVisionModel';
+import { EndpointRefused, EndpointSchema, endpointLocation, plainHttpProblem } from '../../../src/remote/endpoint';
+import { RemoteVisionModel } from '../../../src/remote/remoteVisionModel';
+import { ConsentRefused } from '../../../src/remote/serverConnection';
 import { RemoteError } from '../../../src/remote/remoteErrors';
 import { resolveOptions } from '../../../src/protocol/options';
 import { buildMessages } from '../../../src/prompts/taskPrompts';
@@ -14,19 +15,17 @@ const images = join(repoRoot, 'test', 'fixtures', 'images');
 const options = resolveOptions('fast', {}, 'question');
 
 describe('endpoint rules', () => {
-  it('knows loopback hosts', () => {
-    for (const host of ['localhost', '127.0.0.1', '127.8.9.10', '[::1]', '::1', 'api.localhost']) assert.ok(isLoopbackHost(host), host);
-    for (const host of ['0.0.0.0', '192.168.1.5', 'example.com', 'localhost.example.com', '[::]', '10.0.0.1']) assert.ok(!isLoopbackHost(host), host);
-  });
+  const at = (baseUrl: string, loopback: boolean) => ({ ...endpointLocation({ baseUrl }), loopback });
 
   it('refuses plain http to another host unless allowed for that endpoint, and keys in URLs', () => {
-    assert.throws(() => endpointTarget({ baseUrl: 'http://gpu.example.com:8000/v1', allowHttp: false }), (error: Error) => error instanceof EndpointRefused && /plain http/.test(error.message));
-    assert.equal(endpointTarget({ baseUrl: 'http://gpu.example.com:8000/v1', allowHttp: true }).loopback, false);
-    assert.equal(endpointTarget({ baseUrl: 'https://gpu.example.com/v1/', allowHttp: false }).url.pathname, '/v1');
-    assert.equal(endpointTarget({ baseUrl: 'http://127.0.0.1:11434/v1', allowHttp: false }).loopback, true);
-    assert.throws(() => endpointTarget({ baseUrl: 'https://user:sk-secret@gpu.example.com/v1', allowHttp: false }), /not in the URL/);
-    assert.throws(() => endpointTarget({ baseUrl: 'file:///etc/passwd', allowHttp: false }), /not supported/);
-    assert.throws(() => endpointTarget({ baseUrl: 'gpu:8000', allowHttp: false }), EndpointRefused);
+    assert.match(plainHttpProblem(at('http://gpu.example.com:8000/v1', false), false) ?? '', /plain http/);
+    assert.equal(plainHttpProblem(at('http://gpu.example.com:8000/v1', false), true), undefined);
+    assert.equal(plainHttpProblem(at('http://127.0.0.1:11434/v1', true), false), undefined);
+    assert.equal(plainHttpProblem(at('https://gpu.example.com/v1', false), false), undefined);
+    assert.equal(endpointLocation({ baseUrl: 'https://gpu.example.com/v1/' }).url.pathname, '/v1');
+    assert.throws(() => endpointLocation({ baseUrl: 'https://user:sk-secret@gpu.example.com/v1' }), /not in the URL/);
+    assert.throws(() => endpointLocation({ baseUrl: 'file:///etc/passwd' }), /not supported/);
+    assert.throws(() => endpointLocation({ baseUrl: 'gpu:8000' }), EndpointRefused);
   });
 });
 

@@ -70,4 +70,20 @@ describe('hub client', () => {
     await assert.rejects(unreachable.getRevision('org/model-ONNX', 'main'), (e: unknown) => isModelError(e, 'NETWORK') && /Could not reach 127\.0\.0\.1:9/.test(e.message));
     await unreachable.close();
   });
+
+  it('sends the token over plain http only to a hub on this machine, and nothing at all to one elsewhere', async () => {
+    const port = new URL(hub.endpoint).port;
+    const before = hub.requests.length;
+    const elsewhere = async () => [{ address: '10.255.255.1', family: 4 }];
+    const remote = new HubClient({ endpoint: `http://hub.localhost:${port}`, token: 'hf_secret_token_123456', allowedHosts: hub.allowedHosts, resolver: elsewhere });
+    await assert.rejects(remote.getRevision('org/model-ONNX', 'main'), (e: unknown) => isModelError(e, 'HOST_NOT_ALLOWED') && /only over https/.test(e.message) && !e.message.includes('hf_secret'));
+    await remote.close();
+    assert.equal(hub.requests.length, before, 'nothing may be sent');
+
+    const here = async () => [{ address: '127.0.0.1', family: 4 }];
+    const local = new HubClient({ endpoint: `http://hub.localhost:${port}`, token: 'hf_secret_token_123456', allowedHosts: [...hub.allowedHosts, 'hub.localhost'], resolver: here });
+    assert.equal((await local.getRevision('org/model-ONNX', 'main')).commit, COMMIT);
+    assert.equal(hub.requests.at(-1)?.authorization, 'Bearer hf_secret_token_123456');
+    await local.close();
+  });
 });
