@@ -14,10 +14,11 @@ export const LAYERS = {
   altText: ['modelFolder', 'prompts', 'protocol'],
   engine: ['imaging', 'modelFolder', 'catalog', 'prompts', 'protocol'],
   client: ['altText', 'protocol'],
+  agentTools: ['client', 'altText', 'protocol'],
   remote: ['client', 'altText', 'imaging', 'prompts', 'network', 'protocol'],
   host: ['client', 'remote', 'altText', 'catalog', 'store', 'modelFolder', 'prompts', 'network', 'protocol'],
-  features: ['host', 'client', 'remote', 'altText', 'store', 'catalog', 'modelFolder', 'prompts', 'network', 'protocol'],
-  cli: ['client', 'remote', 'altText', 'store', 'catalog', 'modelFolder', 'prompts', 'network', 'protocol'],
+  features: ['host', 'agentTools', 'client', 'remote', 'altText', 'store', 'catalog', 'modelFolder', 'prompts', 'network', 'protocol'],
+  cli: ['agentTools', 'client', 'remote', 'altText', 'store', 'catalog', 'modelFolder', 'prompts', 'network', 'protocol'],
 };
 
 function layerRule(layer, allowed) {

@@ -2,7 +2,7 @@
  * The panel's state and how host messages change it. Pure functions over plain data: the webview
  * saves this object with `setState` (so it survives being hidden and reloads) and renders from it.
  */
-import type { ChatTurn, OcrResult } from '../src/protocol/engine';
+import { PHASE_LABELS, type ChatTurn, type OcrResult } from '../src/protocol/engine';
 import type { PresetName } from '../src/protocol/options';
 import { TASK_LABELS, type Task } from '../src/protocol/tasks';
 import type { InsertTargets, ModelStatus, PanelAction, ParsedHostToWebview, SavedTurn } from '../src/protocol/webview';
@@ -292,15 +292,6 @@ function seconds(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-const PHASE_LABELS: Record<string, string> = {
-  'optimizing-model': 'Optimising the model for this CPU (once)',
-  'loading-model': 'Loading model',
-  'reading-image': 'Reading image',
-  ocr: 'Reading text (OCR)',
-  'encoding-image': 'Encoding image',
-  generating: 'Generating',
-};
-
 function phaseLabel(phase: string | undefined): string {
-  return phase ? (PHASE_LABELS[phase] ?? phase) : 'Waiting';
+  return phase ? (PHASE_LABELS[phase as keyof typeof PHASE_LABELS] ?? phase) : 'Waiting';
 }

@@ -5,6 +5,7 @@ import { registerAltTextCommands } from './altTextCommand';
 import { registerModelsCommand } from './modelsCommand';
 import { registerPromptCommand } from './promptCommand';
 import { registerChatCommand } from './chatCommand';
+import { registerMcpCommand } from './mcpCommand';
 import { EXIT } from './cliErrors';
 import { exitCodeFor, report } from './engineSession';
 
@@ -28,6 +29,7 @@ registerPromptCommand(program);
 registerChatCommand(program);
 registerAltTextCommands(program);
 registerModelsCommand(program);
+registerMcpCommand(program);
 
 // The top level: the one place a command's error becomes a message and an exit code.
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -4,7 +4,14 @@ import { DEFAULT_MODEL_ID, findManifest, listManifests } from '../catalog/catalo
 import { firstRunText, modelChoices } from '../store/choice';
 import { cliStorageDir } from '../store/storageDir';
 import { listInstalled, resolveInstalledModelDir } from '../store/store';
-import { CliError } from './cliErrors';
+import { CliError, EXIT } from './cliErrors';
+
+/** Nothing is installed at all: a terminal gets the one-screen choice; `loupe mcp` tells the agent in one line. */
+export class NoModelInstalled extends CliError {
+  constructor() {
+    super(firstRunText(modelChoices(listManifests(), [])), EXIT.badInput, true);
+  }
+}
 
 /**
  * `--model` takes a folder or an installed model id; without it $LOUPE_MODEL, then the default
@@ -22,6 +29,6 @@ export async function resolveCliModel(flag: string | undefined, env: NodeJS.Proc
   if (installedDir) return installedDir;
   if (!findManifest(wanted)) throw new CliError(`"${wanted}" is neither a model folder nor a known model id (see "loupe models list").`);
   const installed = await listInstalled(storage);
-  if (installed.length === 0) throw new CliError(firstRunText(modelChoices(listManifests(), installed)), undefined, true);
+  if (installed.length === 0) throw new NoModelInstalled();
   throw new CliError(`Model "${wanted}" is not installed. Run: loupe models download ${wanted}`);
 }

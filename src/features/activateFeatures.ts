@@ -13,6 +13,7 @@ import { registerAltTextDiagnostics } from './altTextDiagnostics';
 import { registerAltTextQuickFixes } from './altTextQuickFixes';
 import { registerAskPanel } from './askPanel/askPanel';
 import { registerImageCommands } from './imageCommands';
+import { languageModelTools, type LanguageModelTools } from './languageModelTools';
 import { modelStatusSource, registerModelStatus } from './modelStatus';
 import { registerModelCommands, resolveSelectedModelDir } from './models';
 import { registerPresetPicker } from './presetPicker';
@@ -32,6 +33,10 @@ export interface Features {
   adoptPanel(panel: vscode.WebviewPanel): void;
   /** Gives the side-bar chat view its page. */
   adoptView(view: vscode.WebviewView): void;
+  /** The language-model tools' work, behind the shell's registrations. */
+  tools: LanguageModelTools;
+  /** The local model the editor loads, for the `loupe mcp` server VS Code starts (src/extension.ts). */
+  resolveModelDir(): Promise<string | undefined>;
 }
 
 export function activateFeatures(context: vscode.ExtensionContext, settings: Settings, log: vscode.LogOutputChannel): Features {
@@ -74,5 +79,10 @@ export function activateFeatures(context: vscode.ExtensionContext, settings: Set
   registerAltTextDiagnostics(context);
   registerAltTextQuickFixes(context, { generateAlt });
   registerAltTextBatch(context, { generateAlt });
-  return { adoptPanel: (webviewPanel) => panel.adopt(webviewPanel), adoptView: (view) => panel.adoptView(view) };
+  return {
+    adoptPanel: (webviewPanel) => panel.adopt(webviewPanel),
+    adoptView: (view) => panel.adoptView(view),
+    tools: languageModelTools(services),
+    resolveModelDir,
+  };
 }

@@ -14,7 +14,7 @@ import { loadImageFromBytes } from './askPanel/loadedImage';
 import { chooseImage } from './chooseImage';
 import { ClipboardImageError, clipboardImageReaderAvailable, readClipboardImage } from './clipboardImage';
 import { locateImage } from './imageLocation';
-import { imageAt, imagePathOfSrc } from './imageReferences';
+import { imageAt, imagePathOfSrc } from '../altText/imageReferences';
 import { altTargetFor } from './insertion';
 
 /** Explorer commands, the task each starts right away (none: the user chooses in the panel), and what the picker calls it. */

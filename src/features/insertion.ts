@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { InsertAction, InsertTargets } from '../protocol/webview';
-import { imagePathOfSrc, imagesIn, type ImageOccurrence } from './imageReferences';
+import { imagePathOfSrc, imagesIn, type ImageOccurrence } from '../altText/imageReferences';
 import { locateImage, sameResource } from './imageLocation';
 import { altTextSettings } from '../host/settings';
 import { altTextInsertion, formatAsComment, hasCommentSyntax, toMarkdownTable } from './insertionText';

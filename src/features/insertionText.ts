@@ -4,7 +4,7 @@
  */
 import { fillAltEdit, type TextEdit } from '../altText/altEdits';
 import { normalizeAltText } from '../altText/altQuality';
-import { imagesIn, type ImageOccurrence } from './imageReferences';
+import { imagesIn, type ImageOccurrence } from '../altText/imageReferences';
 
 export type { TextEdit };
 

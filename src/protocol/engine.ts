@@ -169,6 +169,16 @@ export type StopReason = z.infer<typeof StopReasonSchema>;
 
 export const PHASES = ['optimizing-model', 'loading-model', 'reading-image', 'ocr', 'encoding-image', 'generating'] as const;
 
+/** Each phase as the panel and the agent tools' progress name it. */
+export const PHASE_LABELS: Record<(typeof PHASES)[number], string> = {
+  'optimizing-model': 'Optimising the model for this CPU (once)',
+  'loading-model': 'Loading model',
+  'reading-image': 'Reading image',
+  ocr: 'Reading text (OCR)',
+  'encoding-image': 'Encoding image',
+  generating: 'Generating',
+};
+
 export const EngineEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
   /** The engine runs one job at a time, in the order received: this one begins now. */

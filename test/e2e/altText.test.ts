@@ -18,7 +18,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { imagesIn, type ImageOccurrence } from '../../src/features/imageReferences';
+import { imagesIn, type ImageOccurrence } from '../../src/altText/imageReferences';
 import { imageFixture, tinyModelDir } from '../support/paths';
 import { openSession, type E2eSession } from './session';
 import {

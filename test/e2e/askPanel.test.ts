@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { imagesIn } from '../../src/features/imageReferences';
+import { imagesIn } from '../../src/altText/imageReferences';
 import { tinyModelDir } from '../support/paths';
 import { writeSignInScreenshot } from '../support/signInScreenshot';
 import { openSession, type E2eSession } from './session';

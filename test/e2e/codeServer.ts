@@ -38,7 +38,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startCodeServer(options: { settings: Record<string, unknown> }): Promise<CodeServer> {
+/** `extensions`: more VSIX files to install beside Loupe's (a test's own helper extension). */
+export async function startCodeServer(options: { settings: Record<string, unknown>; extensions?: string[] }): Promise<CodeServer> {
   assertToolsPresent();
   const root = mkdtempSync(join(tmpdir(), 'loupe-e2e-'));
   const userDataDir = join(root, 'user-data');
@@ -60,9 +61,11 @@ export async function startCodeServer(options: { settings: Record<string, unknow
   };
   const common = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
 
-  const install = spawnSync(codeServerBin, [...common, '--install-extension', vsixPath], { env, encoding: 'utf8', timeout: 180_000 });
-  if (install.status !== 0 || !/successfully installed/i.test(install.stdout + install.stderr)) {
-    throw new Error(`Installing ${vsixPath} into code-server failed (exit ${install.status}):\n${install.stdout}\n${install.stderr}`);
+  for (const vsix of [vsixPath, ...(options.extensions ?? [])]) {
+    const install = spawnSync(codeServerBin, [...common, '--install-extension', vsix], { env, encoding: 'utf8', timeout: 180_000 });
+    if (install.status !== 0 || !/successfully installed/i.test(install.stdout + install.stderr)) {
+      throw new Error(`Installing ${vsix} into code-server failed (exit ${install.status}):\n${install.stdout}\n${install.stderr}`);
+    }
   }
 
   const port = await freePort();

@@ -19,9 +19,10 @@ export interface E2eSession {
   close(): Promise<void>;
 }
 
-export async function openSession(options: { name: string; settings: Record<string, unknown> }): Promise<E2eSession> {
+/** `extensions`: VSIX files installed beside Loupe's. */
+export async function openSession(options: { name: string; settings: Record<string, unknown>; extensions?: string[] }): Promise<E2eSession> {
   const workspace = mkdtempSync(join(tmpdir(), `loupe-e2e-${options.name}-`));
-  const server = await startCodeServer({ settings: { ...E2E_SETTINGS, ...options.settings } });
+  const server = await startCodeServer({ settings: { ...E2E_SETTINGS, ...options.settings }, extensions: options.extensions });
   let browser: Browser;
   try {
     browser = await launchChromium();

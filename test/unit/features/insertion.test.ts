@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import MarkdownIt from 'markdown-it';
 import { parse as parseHtml } from 'parse5';
-import { imageAt, imagePathOfSrc, imagesIn } from '../../../src/features/imageReferences';
+import { imageAt, imagePathOfSrc, imagesIn } from '../../../src/altText/imageReferences';
 import { altTextInsertion, formatAsComment, hasCommentSyntax, toMarkdownTable, type TextEdit } from '../../../src/features/insertionText';
 
 const apply = (text: string, edit: TextEdit) => text.slice(0, edit.start) + edit.newText + text.slice(edit.end);

@@ -1,16 +1,15 @@
 /**
- * Image references in a document, for the Ask panel: the one under the cursor, and the file path
- * each one points at. Parsing is the alt-text scanner's (src/altText, real Markdown/HTML/TSX
- * parsers); this adds what the panel needs on top: picking by cursor and following JSX imports.
- * Free of the VS Code API so it can be tested on its own.
+ * Image references in a document, for the Ask panel and the agent tools: the one at a position,
+ * and the file path each one points at. Parsing is the alt-text scanner's (real Markdown/HTML/TSX
+ * parsers); this adds picking by position and following JSX imports.
  */
-import type { ImageOccurrence } from '../altText/findings';
-import { scanImages, scanTargetFor } from '../altText/scanDocument';
+import type { ImageOccurrence } from './findings';
+import { scanImages, scanTargetFor } from './scanDocument';
 
 export type { ImageOccurrence };
 
-/** Every image in the document; none for a file type the scanner does not read. */
-export function imagesIn(text: string, fileName: string, languageId: string): ImageOccurrence[] {
+/** Every image in the document; none for a file type the scanner does not read (by its language id, else its name). */
+export function imagesIn(text: string, fileName: string, languageId?: string): ImageOccurrence[] {
   const target = scanTargetFor(fileName, languageId);
   if (!target) return [];
   try {
@@ -22,7 +21,7 @@ export function imagesIn(text: string, fileName: string, languageId: string): Im
 }
 
 /** The image containing `offset`, else the nearest one on the same line. */
-export function imageAt(text: string, offset: number, fileName: string, languageId: string): ImageOccurrence | undefined {
+export function imageAt(text: string, offset: number, fileName: string, languageId?: string): ImageOccurrence | undefined {
   const images = imagesIn(text, fileName, languageId);
   const containing = images.find((image) => image.start.offset <= offset && offset <= image.end.offset);
   if (containing) return containing;
