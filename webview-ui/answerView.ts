@@ -1,20 +1,27 @@
 /**
  * The conversation: finished turns with their speaker ("You" / "Loupe") and, under each answer,
  * its own actions (Copy, Insert, Retry, and for the latest answer the other ways to use it), and
- * the answer streaming in token by token. Answers are shown as sanitized Markdown; the streaming
- * one is re-rendered at most once per animation frame.
+ * the answer streaming in. Answers are shown as sanitized Markdown, the streaming one rendered
+ * incrementally (streamingMarkdown.ts); when it ends, its rendered body becomes the finished
+ * turn's. A long answer is collapsed behind "Show more"; focus moving into it opens it too.
  */
 import { TASK_LABELS, type Task } from '../src/protocol/tasks';
-import type { InsertAction } from '../src/protocol/webview';
+import type { InsertAction, SavedTurn } from '../src/protocol/webview';
 import { renderAnswer } from './markdown';
 import type { PendingAnswer, Turn } from './panelState';
+import { StreamingMarkdown } from './streamingMarkdown';
+
+/** Answers longer than this are collapsed (a few screens, even in a wide panel). */
+const COLLAPSE_CHARS = 6_000;
 
 /** What a button under an answer asks for; `index` is the answer's place in the turns. */
 export type AnswerAction = { kind: 'insert'; action: InsertAction; index: number } | { kind: 'retry' } | { kind: 'continue' };
 
 export class AnswerView {
   private renderedTurns: readonly Turn[] = [];
-  private streaming?: { element: HTMLElement; body: HTMLElement; text?: string };
+  private streaming?: { element: HTMLElement; markdown: StreamingMarkdown };
+  /** Each answer's rendered body: rebuilding the list does not render a long answer again. */
+  private readonly bodies = new WeakMap<Turn, HTMLElement>();
 
   constructor(
     private readonly container: HTMLElement,
@@ -29,6 +36,8 @@ export class AnswerView {
       onLink(link.dataset.href!);
     };
     container.addEventListener('click', (event) => {
+      const toggle = (event.target as Element).closest<HTMLButtonElement>('button.show-more');
+      if (toggle) return toggleCollapsed(toggle);
       const button = (event.target as Element).closest<HTMLButtonElement>('button[data-answer-action]');
       if (!button) return follow(event);
       const index = Number(button.closest<HTMLElement>('.turn')?.dataset.index);
@@ -38,6 +47,12 @@ export class AnswerView {
     });
     container.addEventListener('keydown', (event) => {
       if (event.key === 'Enter') follow(event);
+    });
+    // Tabbing to a link in the collapsed part shows it.
+    container.addEventListener('focusin', (event) => {
+      const body = (event.target as Element).closest<HTMLElement>('.turn-body.collapsed');
+      const toggle = body?.parentElement?.querySelector<HTMLButtonElement>('button.show-more');
+      if (body && toggle) setExpanded(toggle, body, true);
     });
   }
 
@@ -64,20 +79,32 @@ export class AnswerView {
       for (const element of [...this.container.querySelectorAll('.turn:not(.streaming)')]) element.remove();
     }
     const start = appended ? this.renderedTurns.length : 0;
+    const adopted = appended && start < turns.length ? this.adoptStreamed(turns.at(-1)!) : undefined;
     turns.slice(start).forEach((turn, i) => {
       const index = start + i;
       const asked = turns[index - 1];
-      this.container.insertBefore(turnElement(turn, index, asked?.role === 'user' ? asked : undefined), this.streaming?.element ?? null);
+      const reuse = index === turns.length - 1 ? adopted : undefined;
+      const element = this.turnElement(turn, index, asked?.role === 'user' ? asked : undefined, reuse);
+      if (element !== reuse) this.container.insertBefore(element, adopted ?? this.streaming?.element ?? null);
     });
     this.renderedTurns = turns;
   }
 
+  /**
+   * The streamed answer just ended as `turn`: its element, where it is, becomes the finished
+   * turn's, its rendered body kept. Moving a long body elsewhere would lay all of it out again.
+   */
+  private adoptStreamed(turn: Turn): HTMLElement | undefined {
+    const streaming = this.streaming;
+    if (!streaming || turn.role !== 'assistant' || turn.outcome === 'ocr') return undefined;
+    // Not disposed: it goes on filling the body over the next frames if the end came far ahead.
+    this.keepBody(turn, streaming.markdown.finish(turn.text));
+    this.streaming = undefined;
+    return streaming.element;
+  }
+
   private renderStreaming(pending: PendingAnswer | undefined): void {
-    if (!pending) {
-      this.streaming?.element.remove();
-      this.streaming = undefined;
-      return;
-    }
+    if (!pending) return this.endStreaming();
     if (!this.streaming) {
       const element = document.createElement('article');
       element.className = 'turn assistant streaming';
@@ -86,11 +113,50 @@ export class AnswerView {
       body.className = 'turn-body markdown';
       element.append(speaker(answerLabel(pending.task)), body);
       this.container.append(element);
-      this.streaming = { element, body };
+      this.streaming = { element, markdown: new StreamingMarkdown(body) };
     }
-    if (this.streaming.text === pending.text) return;
-    this.streaming.text = pending.text;
-    this.streaming.body.innerHTML = renderAnswer(pending.text);
+    this.streaming.markdown.show(pending.text);
+  }
+
+  private endStreaming(): void {
+    this.streaming?.markdown.dispose();
+    this.streaming?.element.remove();
+    this.streaming = undefined;
+  }
+
+  /** A finished turn's element: a new one, or `reuse` (the streamed answer's) made into it. */
+  private turnElement(turn: Turn, index: number, asked: Turn | undefined, reuse?: HTMLElement): HTMLElement {
+    const element = reuse ?? document.createElement('article');
+    element.className = `turn ${turn.role}`;
+    element.dataset.index = String(index);
+    if (turn.outcome) element.dataset.outcome = turn.outcome;
+    if (turn.role === 'user') {
+      const body = document.createElement('div');
+      body.className = 'turn-body';
+      body.textContent = turn.text;
+      element.append(speaker('You'), body);
+      if (turn.historyTrimmed) element.append(historyNote(turn.historyTrimmed));
+      return element;
+    }
+    // Read out as "Answer to: <the question>", so a screen reader user knows what it answers.
+    if (asked) element.setAttribute('aria-label', `Answer to: ${asked.text.slice(0, 200)}`);
+    const label = turn.outcome === 'stopped' ? `${answerLabel(turn.task)} (stopped)` : answerLabel(turn.task);
+    const body = this.bodies.get(turn) ?? this.keepBody(turn, answerBody(turn));
+    // What is around the body is made anew; the body stays in place if it is already here.
+    for (const child of [...element.children]) if (child !== body) child.remove();
+    if (body.parentElement !== element) element.append(body);
+    body.before(speaker(label));
+    if (turn.text.length > COLLAPSE_CHARS) element.append(showMoreButton(body, index));
+    if (turn.cutAtTokens) element.append(cutNotice(turn.cutAtTokens));
+    element.append(toolbar());
+    return element;
+  }
+
+  /** Remembers an answer's body; a long one starts collapsed. */
+  private keepBody(turn: Turn, body: HTMLElement): HTMLElement {
+    if (turn.text.length > COLLAPSE_CHARS) body.classList.add('collapsed');
+    this.bodies.set(turn, body);
+    return body;
   }
 }
 
@@ -106,21 +172,8 @@ function speaker(text: string): HTMLElement {
   return label;
 }
 
-function turnElement(turn: Turn, index: number, asked: Turn | undefined): HTMLElement {
-  const element = document.createElement('article');
-  element.className = `turn ${turn.role}`;
-  element.dataset.index = String(index);
-  if (turn.outcome) element.dataset.outcome = turn.outcome;
+function answerBody(turn: Turn): HTMLElement {
   const body = document.createElement('div');
-  if (turn.role === 'user') {
-    body.className = 'turn-body';
-    body.textContent = turn.text;
-    element.append(speaker('You'), body);
-    return element;
-  }
-  // Read out as "Answer to: <the question>", so a screen reader user knows what it answers.
-  if (asked) element.setAttribute('aria-label', `Answer to: ${asked.text.slice(0, 200)}`);
-  const label = turn.outcome === 'stopped' ? `${answerLabel(turn.task)} (stopped)` : answerLabel(turn.task);
   body.className = 'turn-body markdown';
   // OCR text is shown verbatim; the model's answers are Markdown.
   if (turn.outcome === 'ocr') {
@@ -130,10 +183,44 @@ function turnElement(turn: Turn, index: number, asked: Turn | undefined): HTMLEl
   } else {
     body.innerHTML = renderAnswer(turn.text);
   }
-  element.append(speaker(label), body);
-  if (turn.cutAtTokens) element.append(cutNotice(turn.cutAtTokens));
-  element.append(toolbar());
-  return element;
+  return body;
+}
+
+/** Opens and closes a long answer; what it hides stays in the page (screen readers, Find, Copy). */
+function showMoreButton(body: HTMLElement, index: number): HTMLButtonElement {
+  body.id = `answer-body-${index}`;
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'link show-more';
+  button.setAttribute('aria-controls', body.id);
+  setExpanded(button, body, !body.classList.contains('collapsed'));
+  return button;
+}
+
+function toggleCollapsed(button: HTMLButtonElement): void {
+  const body = button.closest('.turn')!.querySelector<HTMLElement>('.turn-body')!;
+  setExpanded(button, body, body.classList.contains('collapsed'));
+  // Closing a long answer from its end would leave the reader far below it.
+  button.scrollIntoView({ block: 'nearest' });
+}
+
+function setExpanded(button: HTMLButtonElement, body: HTMLElement, expanded: boolean): void {
+  body.classList.toggle('collapsed', !expanded);
+  button.setAttribute('aria-expanded', String(expanded));
+  button.textContent = expanded ? 'Show less' : 'Show more';
+}
+
+/** Under a question sent with less of the conversation than there was. */
+function historyNote({ leftOut, clipped }: NonNullable<SavedTurn['historyTrimmed']>): HTMLElement {
+  const note = document.createElement('p');
+  note.className = 'history-note';
+  const parts = [leftOut && `${count(leftOut, 'earlier turn')} left out`, clipped && `${count(clipped, 'long turn')} clipped`].filter(Boolean);
+  note.textContent = `Sent with a shortened history (${parts.join(', ')}) to fit the model's context.`;
+  return note;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function cutNotice(tokens: number): HTMLElement {

@@ -20,23 +20,11 @@ const TEMPLATE = `
       <option value="detailed">Detailed</option>
     </select>
   </label>
+  <!-- Here, not in the sticky question box: a row more there covered the task chips when scrolled. -->
+  <button type="button" id="choose-model" class="secondary model-picker"
+    title="Choose the model that answers: one on this machine or a model server">Model…</button>
   <span id="preset-hint" class="visually-hidden">Speed and detail for this chat only; the loupe.preset setting is the default for new chats.</span>
 </header>
-
-<!-- First in the page after the header, so the question box is the second Tab stop; CSS keeps it at the bottom. -->
-<form id="ask-form" class="ask" aria-label="Ask">
-  <div id="readout" class="readout" aria-hidden="true"></div>
-  <label for="question" class="visually-hidden">Question about the image</label>
-  <textarea id="question" rows="2" maxlength="${MAX_QUESTION_CHARS}" aria-describedby="ask-hint"
-    placeholder="Ask about the image, or a follow-up (Enter sends, Shift+Enter adds a line)"></textarea>
-  <div class="button-row">
-    <button type="submit" id="ask" aria-describedby="ask-hint">Ask</button>
-    <button type="button" id="stop" class="secondary" hidden>Stop</button>
-    <button type="button" id="attach" class="secondary" title="Choose an image file to ask about">Attach image…</button>
-    <button type="button" id="new-conversation" class="link">New conversation</button>
-  </div>
-  <p id="ask-hint" class="hint" hidden></p>
-</form>
 
 <section id="no-model" class="banner" hidden>
   <p><strong>No model is installed yet.</strong> Loupe answers with a vision model that runs on this
@@ -79,6 +67,30 @@ const TEMPLATE = `
 <div id="error" class="error" role="alert" hidden></div>
 <div id="notice" class="notice" role="status" aria-live="polite"></div>
 <div id="announcer" class="visually-hidden" role="status" aria-live="polite"></div>
+
+<!-- Last, where it shows: Tab follows what the eye sees, and opening the chat focuses the question anyway. -->
+<form id="ask-form" class="ask" aria-label="Ask">
+  <div id="readout" class="readout" aria-hidden="true"></div>
+  <label for="question" class="visually-hidden">Question about the image</label>
+  <textarea id="question" rows="2" maxlength="${MAX_QUESTION_CHARS}" aria-describedby="ask-hint"
+    placeholder="Ask about the image (Shift+Enter: new line)"></textarea>
+  <div class="button-row">
+    <button type="submit" id="ask" aria-describedby="ask-hint">Ask</button>
+    <button type="button" id="stop" class="secondary" hidden>Stop</button>
+    <button type="button" id="attach" class="secondary" title="Choose an image file to ask about">Attach image…</button>
+    <button type="button" id="new-conversation" class="link">New conversation</button>
+  </div>
+  <p id="ask-hint" class="hint" hidden></p>
+</form>
+
+<!-- The accessible view of an answer (Alt+F2, as in VS Code): its text, read line by line. -->
+<dialog id="reader" class="reader" aria-labelledby="reader-title">
+  <h2 id="reader-title">Answer</h2>
+  <textarea id="reader-text" readonly aria-labelledby="reader-title" spellcheck="false"></textarea>
+  <div class="button-row">
+    <button type="button" id="reader-close">Close (Esc)</button>
+  </div>
+</dialog>
 `;
 
 export interface PanelElements {
@@ -109,6 +121,11 @@ export interface PanelElements {
   askHint: HTMLElement;
   newConversation: HTMLButtonElement;
   pasteKey: HTMLElement;
+  chooseModel: HTMLButtonElement;
+  reader: HTMLDialogElement;
+  readerTitle: HTMLElement;
+  readerText: HTMLTextAreaElement;
+  readerClose: HTMLButtonElement;
 }
 
 export function buildLayout(root: HTMLElement): PanelElements {
@@ -146,5 +163,10 @@ export function buildLayout(root: HTMLElement): PanelElements {
     askHint: byId('ask-hint'),
     newConversation: byId('new-conversation'),
     pasteKey: root.querySelector<HTMLElement>('.paste-key')!,
+    chooseModel: byId('choose-model'),
+    reader: byId('reader'),
+    readerTitle: byId('reader-title'),
+    readerText: byId('reader-text'),
+    readerClose: byId('reader-close'),
   };
 }

@@ -7,13 +7,26 @@
  */
 import type { PresetName } from '../src/protocol/options';
 import type { Task } from '../src/protocol/tasks';
-import type { PanelAction, PanelCommand } from '../src/protocol/webview';
+import { MAX_INSERT_CHARS, type PanelAction, type PanelCommand } from '../src/protocol/webview';
 import { AnswerView, type AnswerAction } from './answerView';
 import { onHostMessage, postToHost, savedState, saveState } from './hostBridge';
 import { setupIntake } from './intake';
 import { buildLayout, type PanelElements } from './layout';
+import { renderAnswer } from './markdown';
 import { renderOcrOverlay } from './ocrOverlay';
-import { applyHostMessage, beginAsk, effectivePreset, formatReadout, newConversation, restoreState, retryLast, type PanelError, type PanelState } from './panelState';
+import {
+  applyHostMessage,
+  beginAsk,
+  effectivePreset,
+  formatReadout,
+  newConversation,
+  restoreState,
+  retryLast,
+  stopUnconfirmed,
+  turnsForSaving,
+  type PanelError,
+  type PanelState,
+} from './panelState';
 import { makeThumbnail } from './thumbnail';
 import { renderAnswerActions } from './answerActions';
 import { followNewTurns } from './scrollFollow';
@@ -58,7 +71,7 @@ function update(next: PanelState): void {
 function keepConversation(): void {
   if (state.pending || state.turns === keptTurns || !state.image?.hash) return;
   keptTurns = state.turns;
-  postToHost({ type: 'saveConversation', hash: state.image.hash, turns: state.turns.slice(-64) });
+  postToHost({ type: 'saveConversation', hash: state.image.hash, turns: turnsForSaving(state.turns) });
 }
 
 function ask(task: Task, question: string): void {
@@ -69,14 +82,66 @@ function ask(task: Task, question: string): void {
   postToHost({ type: 'ask', task, question: question.trim(), preset: effectivePreset(state), history: started.history });
 }
 
+/** Stop ends the turn within a second, even when the host never confirms it. */
+const STOP_CONFIRM_MS = 500;
+
 function stop(): void {
   if (!state.pending || state.pending.stopping) return;
+  const { askedAt } = state.pending;
   update({ ...state, pending: { ...state.pending, stopping: true } });
   postToHost({ type: 'stop' });
+  setTimeout(() => {
+    if (state.pending?.askedAt !== askedAt) return;
+    update(stopUnconfirmed(state));
+    announce('Answer stopped.');
+  }, STOP_CONFIRM_MS);
 }
 
 function focusQuestion(): void {
   elements.question.focus();
+}
+
+/** How much of a finished answer is read out; the rest is one key away (the reader). */
+const ANNOUNCED_CHARS = 400;
+
+/** What a screen reader hears when an answer ends: the answer itself, then where the rest is. */
+function answerEnded(cutAtTokens: number | undefined, cancelled: boolean | undefined): string {
+  const answer = state.turns.at(-1);
+  // Only the start is rendered: a long answer's whole would stall the chat for the part that is read.
+  const text = answer?.role === 'assistant' ? plainText(answer.text.slice(0, ANNOUNCED_CHARS * 4)) : '';
+  const said = text.length > ANNOUNCED_CHARS ? `${text.slice(0, ANNOUNCED_CHARS)}…` : text;
+  const how = cancelled ? 'Answer stopped' : cutAtTokens ? `Answer cut at ${cutAtTokens} tokens; Continue is under it` : 'Answer finished';
+  return `${how}. ${said} ${said ? 'Alt+F2 reads the whole answer.' : ''}`.trim();
+}
+
+/** An answer's words without Markdown's marks, as a screen reader should say them. */
+function plainText(markdown: string): string {
+  const scratch = document.createElement('div');
+  scratch.innerHTML = renderAnswer(markdown);
+  return (scratch.textContent ?? '').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The accessible view: the latest answer (or the one holding focus) as plain, read-only text in a
+ * modal dialog, read line by line with the arrow keys; Escape closes it and focus goes back.
+ */
+function openReader(): void {
+  const focused = document.activeElement?.closest<HTMLElement>('.turn.assistant');
+  const index = focused ? Number(focused.dataset.index) : state.turns.map((turn) => turn.role).lastIndexOf('assistant');
+  const turn = state.turns[index];
+  if (!turn || turn.role !== 'assistant') return update({ ...state, notice: { level: 'info', text: 'There is no answer to read yet.' } });
+  const back = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : elements.question;
+  elements.readerTitle.textContent = answerTitle(index);
+  elements.readerText.value = turn.text;
+  elements.reader.onclose = () => (back.isConnected ? back : elements.question).focus();
+  if (!elements.reader.open) elements.reader.showModal();
+  elements.readerText.setSelectionRange(0, 0);
+  elements.readerText.focus();
+}
+
+function answerTitle(index: number): string {
+  const asked = state.turns[index - 1];
+  return asked?.role === 'user' ? `Answer to: ${asked.text.slice(0, 120)}` : 'Answer';
 }
 
 /** Says something once to screen readers, without moving focus. */
@@ -90,11 +155,10 @@ onHostMessage((message) => {
   if (message.type === 'image') showFullImage(message.image);
   if (message.type === 'imageRefused') showFullImage(null);
   if (message.type === 'focusQuestion') focusQuestion();
+  if (message.type === 'openReader') openReader();
   const before = state;
   update(applyHostMessage(state, message, Date.now()));
-  if (message.type === 'done' && before.pending) {
-    announce(message.cutAtTokens && !message.cancelled ? `Answer cut at ${message.cutAtTokens} tokens. Continue is under the answer.` : message.cancelled ? 'Answer stopped.' : 'Answer finished.');
-  }
+  if (message.type === 'done' && before.pending) announce(answerEnded(message.cutAtTokens, message.cancelled));
   if (message.type === 'image' && message.ask) ask(message.ask.task, message.ask.question);
 });
 
@@ -143,7 +207,10 @@ elements.replaceImage.addEventListener('click', pickImage);
 elements.clearImage.addEventListener('click', () => {
   clearError();
   postToHost({ type: 'clearImage' });
+  focusQuestion();
 });
+elements.chooseModel.addEventListener('click', () => postToHost({ type: 'runCommand', command: 'loupe.selectModel' }));
+elements.readerClose.addEventListener('click', () => elements.reader.close());
 elements.thumbnail.addEventListener('load', () => {
   const image = state.image;
   // Only the full image tells its size and makes the thumbnail; a restored thumbnail shows meanwhile.
@@ -154,7 +221,11 @@ elements.thumbnail.addEventListener('load', () => {
 
 // A chip runs its task as a new turn; what is typed in the box stays there for later.
 for (const chip of elements.chips) {
-  chip.addEventListener('click', () => ask(chip.dataset.task as Task, ''));
+  chip.addEventListener('click', () => {
+    ask(chip.dataset.task as Task, '');
+    // The chip is disabled while it answers: focus would fall to the page.
+    focusQuestion();
+  });
 }
 elements.askForm.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -172,9 +243,18 @@ elements.question.addEventListener('input', () => {
   state = { ...state, draft: shownDraft };
   saveTimer ??= setTimeout(() => ((saveTimer = undefined), saveState(state)), 500);
 });
-elements.stop.addEventListener('click', stop);
+elements.stop.addEventListener('click', () => {
+  stop();
+  focusQuestion();
+});
 document.addEventListener('keydown', (event) => {
   if (event.key === 'Escape' && state.pending) stop();
+  // Alt+F2 as in VS Code's Accessible View; the contributed keybinding (loupe.readAnswer) may not
+  // reach a webview that holds the keyboard, so the page answers the key itself too.
+  if (event.key === 'F2' && event.altKey && !event.ctrlKey && !event.metaKey) {
+    event.preventDefault();
+    openReader();
+  }
 });
 elements.newConversation.addEventListener('click', () => {
   if (state.pending) stop();
@@ -198,15 +278,25 @@ for (const slot of [elements.error, elements.imageError]) {
 }
 
 function onAnswerAction(action: AnswerAction): void {
-  if (action.kind === 'continue') return ask('question', 'Continue');
+  // Continue and Retry take their own button away: the keyboard goes on from the question.
+  if (action.kind === 'continue') {
+    ask('question', 'Continue');
+    return focusQuestion();
+  }
   if (action.kind === 'retry') {
     const retry = retryLast(state);
     if (!retry) return;
     state = retry.state;
-    return ask(retry.task, retry.question);
+    ask(retry.task, retry.question);
+    return focusQuestion();
   }
   const text = state.turns[action.index]?.text;
-  if (text) postToHost({ type: 'insert', action: action.action, text });
+  if (!text) return;
+  // The host would refuse it: said here, at once.
+  if (text.length > MAX_INSERT_CHARS) {
+    return update({ ...state, error: { message: `This answer is ${text.length.toLocaleString()} characters long; Loupe inserts or copies at most ${MAX_INSERT_CHARS.toLocaleString()}.`, actions: [], at: 'answer' } });
+  }
+  postToHost({ type: 'insert', action: action.action, text });
 }
 
 // Opening the panel or the side-bar chat puts the keyboard in the question box: typing is never lost.
@@ -236,10 +326,23 @@ function setText(element: HTMLElement, text: string): void {
 
 // Scrolling follows the size of the page (scrollFollow.ts), not each render.
 function render(ui: PanelElements, current: PanelState): void {
+  const focused = document.activeElement;
+  renderState(ui, current);
+  // A control that went away or was disabled under the keyboard leaves focus on the page itself.
+  if (focused instanceof HTMLElement && focused !== document.body && lostFocus(focused)) focusQuestion();
+}
+
+function lostFocus(element: HTMLElement): boolean {
+  return !element.isConnected || (element as HTMLButtonElement).disabled === true || element.closest('[hidden]') !== null;
+}
+
+function renderState(ui: PanelElements, current: PanelState): void {
   const status = current.modelStatus;
   setText(ui.modelStatus, status ? [MODEL_STATE_LABELS[status.state], status.modelName].filter(Boolean).join(' · ') : 'Connecting…');
   ui.statusDot.dataset.state = status?.state ?? 'unknown';
   ui.noModel.hidden = status?.state !== 'missing';
+  // The status beside it names the model; the button's name says so for a screen reader too.
+  ui.chooseModel.setAttribute('aria-label', status?.modelName ? `Choose the model that answers (now ${status.modelName})` : 'Choose the model that answers');
   ui.preset.value = effectivePreset(current);
   ui.pasteKey.textContent = current.isMac ? '⌘V' : 'Ctrl+V';
 

@@ -42,3 +42,34 @@ export function renderAnswer(text: string): string {
     ALLOW_DATA_ATTR: false,
   });
 }
+
+/** Line breaks as markdown-it counts them (it normalises \r\n and a lone \r to \n). */
+const LINE_BREAK = /\r\n?|\n/g;
+
+/**
+ * How much of `text`, from its start, is finished top-level blocks that more text cannot change:
+ * all of its complete lines before the last block's first one, as markdown-it's own block parser
+ * sees them. Rendered apart, that part and the rest give the HTML the whole text gives, except
+ * where the text defines link references (see mayDefineReferences).
+ */
+export function settledLength(text: string): number {
+  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+  if (!complete) return 0;
+  const tokens: ReturnType<typeof markdown.parse> = [];
+  markdown.block.parse(complete.replace(LINE_BREAK, '\n').replace(/\0/g, '\uFFFD'), markdown, {}, tokens);
+  const lastStart = tokens.filter((token) => token.level === 0 && token.nesting !== -1 && token.map).at(-1)?.map![0];
+  return lastStart ? offsetOfLine(complete, lastStart) : 0;
+}
+
+/** Where 0-based line `line` of `text` starts. */
+function offsetOfLine(text: string, line: number): number {
+  LINE_BREAK.lastIndex = 0;
+  let offset = 0;
+  for (let i = 0; i < line && LINE_BREAK.exec(text); i++) offset = LINE_BREAK.lastIndex;
+  return offset;
+}
+
+/** A link reference definition (`[label]: url` at a line's start) reaches back to links in earlier blocks. */
+export function mayDefineReferences(text: string): boolean {
+  return /^ {0,3}\[[^\]\n]*\]:/m.test(text);
+}

@@ -2,10 +2,20 @@
  * The panel's state and how host messages change it. Pure functions over plain data: the webview
  * saves this object with `setState` (so it survives being hidden and reloads) and renders from it.
  */
-import { PHASE_LABELS, type ChatTurn, type OcrResult } from '../src/protocol/engine';
+import { MAX_QUESTION_CHARS, PHASE_LABELS, type ChatTurn, type OcrResult } from '../src/protocol/engine';
 import type { PresetName } from '../src/protocol/options';
 import { TASK_LABELS, type Task } from '../src/protocol/tasks';
-import type { InsertTargets, ModelStatus, PanelAction, ParsedHostToWebview, SavedTurn } from '../src/protocol/webview';
+import {
+  clipText,
+  MAX_HISTORY_CHARS,
+  MAX_SAVED_TURN_CHARS,
+  MAX_SAVED_TURNS,
+  type InsertTargets,
+  type ModelStatus,
+  type PanelAction,
+  type ParsedHostToWebview,
+  type SavedTurn,
+} from '../src/protocol/webview';
 
 /** A finished turn; the same shape the host keeps per image (SavedTurnSchema). */
 export type Turn = SavedTurn;
@@ -68,6 +78,8 @@ export interface PanelState {
   modelStatus?: ModelStatus;
   targets: InsertTargets;
   isMac: boolean;
+  /** An answer ended here without the host's word (stopUnconfirmed): its late messages are ignored. */
+  ignoredRequestId?: string;
 }
 
 export function initialState(): PanelState {
@@ -102,6 +114,47 @@ export function threadOf(turns: readonly Turn[]): ChatTurn[] {
   return turns.slice(start).map(({ role, text, task }) => ({ role, text, task }));
 }
 
+/** The opening turn carries the image and the task: kept, but within a share of the budget. */
+const OPENING_TURN_CHARS = MAX_HISTORY_CHARS / 4;
+/** Room too small to be worth a clipped turn: the turn is left out instead. */
+const MIN_CLIPPED_CHARS = 500;
+/** The protocol's most turns in a history. */
+const MAX_HISTORY_TURNS = 64;
+
+/**
+ * The thread as a follow-up sends it: each turn within the protocol's limit, and the whole within
+ * MAX_HISTORY_CHARS, the newest turns first; older ones are clipped or left out, and the opening
+ * turn (the image and the task the thread began with) stays. Says how much was trimmed.
+ */
+export function fitHistory(thread: readonly ChatTurn[]): { history: ChatTurn[]; trimmed?: { leftOut: number; clipped: number } } {
+  const [opening, ...rest] = thread;
+  if (!opening) return { history: [] };
+  const first = clipTurn(opening, OPENING_TURN_CHARS);
+  let room = MAX_HISTORY_CHARS - first.text.length;
+  const kept: ChatTurn[] = [];
+  for (const turn of [...rest].reverse()) {
+    if (kept.length === MAX_HISTORY_TURNS - 1 || (turn.text.length > room && room < MIN_CLIPPED_CHARS)) break;
+    const fitted = clipTurn(turn, Math.min(room, MAX_QUESTION_CHARS));
+    kept.unshift(fitted);
+    room -= fitted.text.length;
+  }
+  // The opening question is followed by an answer, as the model's chat format has it.
+  if (kept[0]?.role === 'user') kept.shift();
+  const history = [first, ...kept];
+  const leftOut = thread.length - history.length;
+  const clipped = history.filter((turn) => !thread.includes(turn)).length;
+  return leftOut || clipped ? { history, trimmed: { leftOut, clipped } } : { history };
+}
+
+function clipTurn(turn: ChatTurn, max: number): ChatTurn {
+  return turn.text.length <= max ? turn : { ...turn, text: clipText(turn.text, max) };
+}
+
+/** The turns as the host keeps them: the newest within the protocol's count, long texts clipped. */
+export function turnsForSaving(turns: readonly Turn[]): Turn[] {
+  return turns.slice(-MAX_SAVED_TURNS).map((turn) => (turn.text.length <= MAX_SAVED_TURN_CHARS ? turn : { ...turn, text: clipText(turn.text, MAX_SAVED_TURN_CHARS) }));
+}
+
 /**
  * What the user asked, as the turn shown and the request sent. Every ask is a new turn below the
  * earlier ones. A task chip starts a new thread for the model and leaves what is typed in the box
@@ -114,13 +167,14 @@ export function beginAsk(
   now: number,
 ): { state: PanelState; history: ChatTurn[] } | undefined {
   if (state.pending || !state.image) return undefined;
-  const history = task === 'question' ? threadOf(state.turns) : [];
+  const { history, trimmed } = fitHistory(task === 'question' ? threadOf(state.turns) : []);
   const shown = task === 'question' ? question.trim() : TASK_LABELS[task];
+  const turn: Turn = { role: 'user', text: shown, task, question: task === 'question' ? question.trim() : '' };
   return {
     history,
     state: {
       ...state,
-      turns: [...state.turns, { role: 'user', text: shown, task, question: task === 'question' ? question.trim() : '' }],
+      turns: [...state.turns, trimmed ? { ...turn, historyTrimmed: trimmed } : turn],
       pending: { task, text: '', tokens: 0, askedAt: now },
       draft: task === 'question' ? '' : state.draft,
       error: undefined,
@@ -170,9 +224,10 @@ export function applyHostMessage(state: PanelState, message: ParsedHostToWebview
     case 'imageRefused':
       return { ...newConversation(state), image: null, imageSize: undefined, error: { message: message.message, actions: message.actions, at: 'image' } };
     case 'focusQuestion':
+    case 'openReader':
       return state;
     case 'started':
-      if (!state.pending) return state;
+      if (!state.pending || message.requestId === state.ignoredRequestId) return state;
       return { ...state, pending: { ...state.pending, requestId: message.requestId } };
     case 'progress':
       if (!isCurrent(state, message.requestId)) return state;
@@ -242,20 +297,47 @@ export function applyHostMessage(state: PanelState, message: ParsedHostToWebview
       const error: PanelError = { message: message.message, actions: message.actions, at: 'answer' };
       if (message.requestId !== undefined && !isCurrent(state, message.requestId)) return state;
       if (!state.pending) return { ...state, error };
-      // The question goes back into the box (unless something else was typed meanwhile), so trying again is one key press.
-      const lastUser = state.turns.at(-1);
-      const turns = lastUser?.role === 'user' ? state.turns.slice(0, -1) : state.turns;
-      const draft = lastUser?.role === 'user' && lastUser.task === 'question' && !state.draft.trim() ? lastUser.text : state.draft;
-      if (message.code === 'CANCELLED') return { ...state, pending: undefined, turns, draft, notice: { level: 'info', text: 'Stopped.' } };
-      return { ...state, pending: undefined, turns, draft, error };
+      if (message.code === 'CANCELLED') return { ...unasked(state), notice: { level: 'info', text: 'Stopped.' } };
+      return { ...unasked(state), error };
     }
     case 'notice':
       return { ...state, notice: { level: message.level, text: message.text } };
+    case 'refused': {
+      const error: PanelError = { message: message.message, actions: [], at: 'answer' };
+      // A refused question never started: nothing else will end the wait for it.
+      if (message.of === 'ask' && state.pending?.requestId === undefined) return { ...unasked(state), error };
+      return { ...state, error };
+    }
   }
+}
+
+/**
+ * The pending answer is given up without an answer turn. The question goes back into the box
+ * (unless something else was typed meanwhile), so trying again is one key press.
+ */
+function unasked(state: PanelState): PanelState {
+  const lastUser = state.turns.at(-1);
+  const turns = lastUser?.role === 'user' ? state.turns.slice(0, -1) : state.turns;
+  const draft = lastUser?.role === 'user' && lastUser.task === 'question' && !state.draft.trim() ? lastUser.text : state.draft;
+  return { ...state, pending: undefined, turns, draft };
+}
+
+/**
+ * Stop was not confirmed in time (the host may be stuck, or may never have had the question):
+ * the turn ends here with what arrived, saying so, and the answer's later messages are ignored.
+ */
+export function stopUnconfirmed(state: PanelState): PanelState {
+  const pending = state.pending;
+  if (!pending) return state;
+  const notice = { level: 'info' as const, text: 'Stopped here: Loupe did not confirm the stop in time, so the answer ends with what had arrived.' };
+  const ended = { ...state, ignoredRequestId: pending.requestId, notice, lastStats: undefined };
+  if (!pending.text) return unasked(ended);
+  return { ...ended, pending: undefined, turns: [...state.turns, { role: 'assistant', text: pending.text, task: pending.task, outcome: 'stopped' }] };
 }
 
 /** A message belongs to the pending answer if it carries its id (or the id is not known yet). */
 function isCurrent(state: PanelState, requestId: string): boolean {
+  if (requestId === state.ignoredRequestId) return false;
   return !!state.pending && (state.pending.requestId === undefined || state.pending.requestId === requestId);
 }
 

@@ -53,6 +53,8 @@ export function registerModelsCommand(program: Command, context: ModelsCommandCo
       if (!isModelError(error)) throw error;
       // Messages name files and links from the user's folders and quote the hub: text only.
       stderr.write(`loupe: ${safeText(error.message)}\n`);
+      // The technical account (request, error codes, proxy), indented under the message.
+      if (error.details) stderr.write(`${safeText(error.details).replace(/^/gm, '  ')}\n`);
       setExitCode(error.code === 'CANCELLED' ? MODELS_EXIT.cancelled : BAD_INPUT.includes(error.code) ? MODELS_EXIT.badInput : MODELS_EXIT.failure);
     }
   };

@@ -70,6 +70,7 @@ export function activateFeatures(context: vscode.ExtensionContext, settings: Set
     onInstalledModelsChanged: () => modelStatusSource(context, services).refresh(),
     endpointKeys,
     optimizeModels: () => settings.optimizeModels,
+    log,
   });
   registerModelServerCommands(context, endpointKeys);
   registerRestrictedSettingsNotice(context);

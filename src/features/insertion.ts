@@ -8,6 +8,7 @@ import type { InsertAction, InsertTargets } from '../protocol/webview';
 import { imagePathOfSrc, imagesIn, type ImageOccurrence } from '../altText/imageReferences';
 import { locateImage, sameResource } from './imageLocation';
 import { altTextSettings } from '../host/settings';
+import { ASK_PANEL_VIEW_TYPE } from './askPanel/panelHost';
 import { altTextInsertion, formatAsComment, hasCommentSyntax, toMarkdownTable } from './insertionText';
 
 /** Remembers the last text editor and its selection, so focus moving to the panel loses neither. */
@@ -119,11 +120,11 @@ export async function insertAnswer(action: InsertAction, answer: string, last: L
   const name = vscode.workspace.asRelativePath(document.uri, false);
   switch (action) {
     case 'cursor':
-      await edit(current, new vscode.Range(selection.active, selection.active), answer);
+      await editDocument(current, new vscode.Range(selection.active, selection.active), answer);
       return `Inserted into ${name}.`;
     case 'replace':
       if (selection.isEmpty) throw new Error(`Nothing is selected in ${name}. Select the text to replace, then try again.`);
-      await edit(current, selection, answer);
+      await editDocument(current, selection, answer);
       return `Replaced the selection in ${name}.`;
     case 'comment': {
       const line = document.lineAt(selection.active.line);
@@ -132,7 +133,7 @@ export async function insertAnswer(action: InsertAction, answer: string, last: L
       if (comment === undefined) {
         throw new Error(`${document.languageId} files have no comment syntax Loupe knows. Use Insert at cursor instead.`);
       }
-      await edit(current, new vscode.Range(line.range.start, line.range.start), `${comment}\n`);
+      await editDocument(current, new vscode.Range(line.range.start, line.range.start), `${comment}\n`);
       return `Inserted a comment above line ${line.lineNumber + 1} of ${name}.`;
     }
     case 'table': {
@@ -142,25 +143,35 @@ export async function insertAnswer(action: InsertAction, answer: string, last: L
       // A table needs lines of its own: after a non-empty line it starts after a blank line.
       const text = line.isEmptyOrWhitespace ? `${table}\n` : `\n\n${table}\n`;
       const at = line.isEmptyOrWhitespace ? line.range.start : line.range.end;
-      await edit(current, new vscode.Range(at, at), text);
+      await editDocument(current, new vscode.Range(at, at), text);
       return `Inserted a table into ${name}.`;
     }
   }
 }
 
-/** Edits through the editor when it is visible (the cursor ends up after the text), else the document. */
-async function edit(target: { editor: vscode.TextEditor; document: vscode.TextDocument }, range: vscode.Range, text: string): Promise<void> {
-  const visible = vscode.window.visibleTextEditors.includes(target.editor);
-  const applied = visible
-    ? await target.editor.edit((builder) => builder.replace(range, text))
-    : await vscode.workspace.applyEdit(replaceEdit(target.document.uri, range, text));
+/**
+ * Edits through an editor, brought into view if it is not (a workspace edit to a document in no
+ * editor is saved at once): the change is seen, undoable, and unsaved like any edit, so auto-save
+ * off means the user saves it.
+ */
+async function editDocument(target: { editor?: vscode.TextEditor; document: vscode.TextDocument }, range: vscode.Range, text: string): Promise<void> {
+  const editor =
+    target.editor && vscode.window.visibleTextEditors.includes(target.editor)
+      ? target.editor
+      : await vscode.window.showTextDocument(target.document, { viewColumn: columnFor(target.document.uri), preserveFocus: true, preview: false });
+  const applied = await editor.edit((builder) => builder.replace(range, text));
   if (!applied) throw new Error(`VS Code did not apply the edit to ${vscode.workspace.asRelativePath(target.document.uri, false)}; it may be read-only.`);
 }
 
-function replaceEdit(uri: vscode.Uri, range: vscode.Range, text: string): vscode.WorkspaceEdit {
-  const workspaceEdit = new vscode.WorkspaceEdit();
-  workspaceEdit.replace(uri, range, text);
-  return workspaceEdit;
+/**
+ * Where a hidden document is brought into view: the group that already has a tab for it, else
+ * one without Loupe's panel, else beside: never over the panel the user is working in.
+ */
+function columnFor(uri: vscode.Uri): vscode.ViewColumn {
+  const groups = vscode.window.tabGroups.all;
+  const holding = groups.find((group) => group.tabs.some((tab) => tab.input instanceof vscode.TabInputText && tab.input.uri.toString() === uri.toString()));
+  const withoutPanel = groups.find((group) => !group.tabs.some((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith(ASK_PANEL_VIEW_TYPE)));
+  return (holding ?? withoutPanel)?.viewColumn ?? vscode.ViewColumn.Beside;
 }
 
 async function fillAltText(target: AltTextTarget, answer: string): Promise<string> {
@@ -173,9 +184,7 @@ async function fillAltText(target: AltTextTarget, answer: string): Promise<strin
     altTextSettings(document.uri).maxLength,
   );
   const range = new vscode.Range(document.positionAt(edit.start), document.positionAt(edit.end));
-  if (!(await vscode.workspace.applyEdit(replaceEdit(document.uri, range, edit.newText)))) {
-    throw new Error(`VS Code did not apply the edit to ${name}; it may be read-only.`);
-  }
+  await editDocument({ document }, range, edit.newText);
   target.offset = image.start.offset;
   return `Set the alt text of ${target.src} in ${name}:${range.start.line + 1} to "${alt}".`;
 }

@@ -116,7 +116,7 @@ export function modelStatusSource(context: vscode.ExtensionContext, services: Lo
 }
 
 const STATE_TEXT: Record<ModelStatus['state'], { icon: string; word: string; tooltip: string }> = {
-  missing: { icon: '$(cloud-download)', word: 'no model', tooltip: 'No model is installed. Click to open the Ask panel, which shows how to get one.' },
+  missing: { icon: '$(cloud-download)', word: 'no model', tooltip: 'No model is installed. Click to open the chat, which shows how to get one.' },
   unloaded: { icon: '$(eye)', word: 'not loaded', tooltip: 'The model loads when you ask the first question.' },
   loading: { icon: '$(sync~spin)', word: 'loading', tooltip: 'Loading the model into memory.' },
   loaded: { icon: '$(eye)', word: 'ready', tooltip: 'The model is loaded and ready.' },
@@ -126,16 +126,16 @@ const STATE_TEXT: Record<ModelStatus['state'], { icon: string; word: string; too
 /** Answers come from a model server: said plainly, since images go there. */
 const SERVER_TEXT = { icon: '$(cloud)', word: 'server', tooltip: 'Answers come from a model server: the images you ask about are sent to it.' };
 
-/** The status bar item: click opens the Ask panel. */
+/** The status bar item: click focuses the side-bar chat (the view Ctrl+Alt+L focuses), never a second chat. */
 export function registerModelStatus(context: vscode.ExtensionContext, services: LoupeServices): void {
   const source = modelStatusSource(context, services);
   const item = vscode.window.createStatusBarItem('loupe.modelStatus', vscode.StatusBarAlignment.Right, 100);
   item.name = 'Loupe model';
-  item.command = 'loupe.openPanel';
+  item.command = 'loupe.chat.focus';
   const show = (status: ModelStatus) => {
     const text = status.server ? SERVER_TEXT : STATE_TEXT[status.state];
     item.text = [`${text.icon} Loupe: ${text.word}`, status.modelName, status.preset].filter(Boolean).join(' · ');
-    item.tooltip = [text.tooltip, status.modelName && `Model: ${status.modelName}`, `Preset: ${status.preset}`, 'Click to open the Ask panel.']
+    item.tooltip = [text.tooltip, status.modelName && `Model: ${status.modelName}`, `Preset: ${status.preset}`, 'Click to open the chat.']
       .filter(Boolean)
       .join('\n');
     item.backgroundColor = status.state === 'missing' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

@@ -1,7 +1,9 @@
 /**
  * Model commands in VS Code: pick, download (with consent, license acceptance and a cancellable
- * progress notification), import a folder, delete, show info, and store a hub token. Models live
- * under the extension's global storage; the work itself is done by src/store/.
+ * progress notification; a failure says what happened and offers the ways out), import a folder
+ * (suggesting the model its config.json names, and using it at once when nothing else answers),
+ * delete, show info, and store a hub token. Models live under the extension's global storage;
+ * the work itself is done by src/store/.
  */
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
@@ -11,6 +13,8 @@ import { downloadModel } from '../store/download';
 import { isModelError } from '../modelFolder/modelErrors';
 import { DEFAULT_HUB_ENDPOINT } from '../store/hubClient';
 import { importModelFolder } from '../store/importFolder';
+import { identifyModelFolder, type FolderIdentity } from '../store/folderIdentity';
+import { downloadFailureNotice, WAY_OUT_TITLES } from './downloadFailure';
 import { findPrecision, sizeText, type ModelManifest } from '../catalog/manifest';
 import { describeProgress, percent } from '../store/progress';
 import { describeOptimization, readOptimization } from '../modelFolder/optimizedVariant';
@@ -33,6 +37,8 @@ export interface ModelCommandDeps {
   endpointKeys: EndpointKeys;
   /** `loupe.model.optimizeForCpu`, for Show Model Info. */
   optimizeModels(): boolean;
+  /** Loupe's output channel: a failed download's technical details go there, shown on request. */
+  log: vscode.LogOutputChannel;
 }
 
 const ADD_SERVER: vscode.QuickPickItem & { addServer: true } = { addServer: true, label: '$(add) Add Model Server…', detail: 'Ollama, LM Studio, vLLM, SGLang or llama.cpp\'s server, on this machine or another.' };
@@ -255,11 +261,36 @@ class ModelCommands {
         void vscode.window.showInformationMessage(`Loupe: download of ${manifest.label} cancelled. ${formatBytes(kept)} kept; run "Loupe: Download Model" again to resume.`);
         return false;
       }
-      const actions = isModelError(error, 'HUB_UNAUTHORIZED') ? ['Set Hugging Face Token', 'Retry'] : ['Retry'];
-      const answer = await vscode.window.showErrorMessage(`Loupe: ${(error as Error).message}`, ...actions);
-      if (answer === 'Set Hugging Face Token') await this.setToken();
-      if (answer) return this.download(manifest.id, { ...options, skipConsent: true });
-      return false;
+      return this.offerWaysOut(error, manifest, token, options);
+    }
+  }
+
+  /** A failed download in plain words, with the ways out that apply; the technical details go to the output channel. */
+  private async offerWaysOut(error: unknown, manifest: ModelManifest, token: string | undefined, options: { useWhenDone?: boolean }): Promise<boolean> {
+    const notice = downloadFailureNotice(error, manifest.label, [token]);
+    this.deps.log.warn(notice.logEntry);
+    const titles = notice.waysOut.map((way) => WAY_OUT_TITLES[way]);
+    const answer = await vscode.window.showErrorMessage(notice.message, ...titles);
+    switch (notice.waysOut[titles.findIndex((title) => title === answer)]) {
+      case 'setToken':
+        await this.setToken();
+        return this.download(manifest.id, { ...options, skipConsent: true });
+      case 'retry':
+        return this.download(manifest.id, { ...options, skipConsent: true });
+      case 'importFolder':
+        await this.importFolder();
+        return false;
+      case 'addServer':
+        await vscode.commands.executeCommand('loupe.addModelServer');
+        return false;
+      case 'proxySettings':
+        await vscode.commands.executeCommand('workbench.action.openSettings', 'http.proxy');
+        return false;
+      case 'details':
+        this.deps.log.show(true);
+        return false;
+      default:
+        return false;
     }
   }
 
@@ -267,16 +298,16 @@ class ModelCommands {
     const folders = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Import Model Folder' });
     const source = folders?.[0]?.fsPath;
     if (!source) return;
-    const kind = await vscode.window.showQuickPick(
-      [
-        ...listManifests().map((m) => ({ label: m.label, description: m.id, detail: `Import as ${m.label} (${m.architecture}); ${licenseText(m.license)}`, id: m.id as string | undefined })),
-        { label: 'Another model', description: 'local', detail: 'Import under its own name; Loupe checks the architecture from config.json', id: undefined },
-      ],
-      { title: 'Which model is in this folder?' },
-    );
+    const identity = await identifyModelFolder(source);
+    const kind = await vscode.window.showQuickPick(importChoices(identity), {
+      title: 'Which model is in this folder?',
+      placeHolder: identity.said ?? 'Its config.json does not name a model Loupe knows: pick one, or import it under its own name.',
+    });
     if (!kind) return;
     const manifest = kind.id ? getManifest(kind.id) : undefined;
     if (manifest && !(await this.acceptLicense(manifest))) return;
+    // Nothing answers yet (no model found for the selection, no server): the import is used at once.
+    const hadModel = answerFromSetting() !== '' || (await resolveSelectedModelDir(this.context)) !== undefined;
     try {
       const outcome = await withCancellableProgress('Importing model', ({ signal, report }) =>
         importModelFolder({
@@ -288,9 +319,20 @@ class ModelCommands {
           onProgress: (done, total) => report(total > 0 ? (done / total) * 100 : 100, `${formatBytes(done)} of ${formatBytes(total)}`),
         }),
       );
-      void this.refreshInstalledContext();
-      const answer = await vscode.window.showInformationMessage(`Imported ${outcome.marker.label} as ${outcome.marker.modelId}.`, 'Use It Now');
-      if (answer) await this.useModel(outcome.marker.modelId);
+      const { label, modelId } = outcome.marker;
+      if (!hadModel) {
+        // Settings first, then the status bar and the chat look again: they show the new model at once.
+        await this.useModel(modelId);
+        await this.refreshInstalledContext();
+        void vscode.window.showInformationMessage(outcome.alreadyImported ? `Loupe uses ${label} now (it was already imported from this folder).` : `Loupe imported ${label} and uses it now.`);
+        return;
+      }
+      await this.refreshInstalledContext();
+      const imported = outcome.alreadyImported ? `${label} was already imported from this folder.` : `Loupe imported ${label}.`;
+      const answer = await vscode.window.showInformationMessage(`${imported} Use it instead of the model in use now?`, 'Use It Now');
+      if (!answer) return;
+      await this.useModel(modelId);
+      void vscode.window.showInformationMessage(`Loupe uses ${label} now.`);
     } catch (error) {
       void vscode.window.showErrorMessage(`Loupe: ${(error as Error).message}`);
     }
@@ -424,6 +466,32 @@ class ModelCommands {
     );
     return picked?.model;
   }
+}
+
+type ImportChoice = vscode.QuickPickItem & { id?: string };
+
+/**
+ * The import picker: the catalog model config.json points to first (Enter takes it), or, when it
+ * names only the family, that family's models that fit and importing under the folder's own name;
+ * then every other catalog model and "Another model".
+ */
+function importChoices(identity: FolderIdentity): ImportChoice[] {
+  const item = (manifest: ModelManifest, description: string): ImportChoice => ({
+    label: manifest.label,
+    description,
+    detail: `${manifest.parameters}; ${licenseText(manifest.license)}`,
+    id: manifest.id,
+  });
+  const separator = (label: string): ImportChoice => ({ label, kind: vscode.QuickPickItemKind.Separator });
+  const ownName = (label: string, description: string): ImportChoice => ({ label, description, detail: 'Imported under the folder\'s own name; Loupe checks the architecture from config.json.' });
+  const suggested = identity.manifest ? [identity.manifest] : identity.candidates;
+  const others = listManifests().filter((m) => !suggested.includes(m));
+  if (!identity.family) return [...others.map((m) => item(m, '')), ownName('Another model', '')];
+  if (identity.manifest) {
+    return [item(identity.manifest, 'suggested by its config.json'), separator('Other models'), ...others.map((m) => item(m, '')), ownName(`Another ${identity.family} model`, '')];
+  }
+  // The family but not which of its models: the folder's own name first, the models that fit next.
+  return [ownName(`${identity.family} model`, 'what its config.json says'), ...suggested.map((m) => item(m, `${identity.family}, as its config.json says`)), separator('Other models'), ...others.map((m) => item(m, ''))];
 }
 
 /** "; also installed: q4" when Select Model can switch to other precisions. */

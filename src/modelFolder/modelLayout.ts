@@ -30,6 +30,9 @@ export type Architecture = (typeof ARCHITECTURES)[number];
 const MODEL_TYPES: Record<string, Architecture> = { lfm2_vl: 'lfm2-vl', idefics3: 'smolvlm', smolvlm: 'smolvlm' };
 export const SUPPORTED_MODEL_TYPES = Object.keys(MODEL_TYPES);
 
+/** Each architecture's family as people name it, for labels and messages. */
+export const FAMILY_NAMES: Record<Architecture, string> = { 'lfm2-vl': 'LFM2-VL', smolvlm: 'SmolVLM' };
+
 /** config.json's `model_type` as an architecture; undefined for anything Loupe cannot run. */
 export function architectureForModelType(modelType: unknown): Architecture | undefined {
   return typeof modelType === 'string' && Object.hasOwn(MODEL_TYPES, modelType) ? MODEL_TYPES[modelType] : undefined;

@@ -14,6 +14,40 @@ import { TASKS } from './tasks';
 /** Longest answer text the host accepts back for insertion (a detailed answer is far shorter). */
 export const MAX_INSERT_CHARS = 200_000;
 
+/**
+ * Most characters of earlier turns a follow-up sends: with the image, the question and the answer
+ * they stay inside a small model's context (LFM2-VL: 32k tokens). The webview trims to it.
+ */
+export const MAX_HISTORY_CHARS = 24_000;
+
+/** Longest turn text kept in a saved conversation; a longer one is clipped, with a note. */
+export const MAX_SAVED_TURN_CHARS = 50_000;
+
+/**
+ * `text` within `max` characters (`max` well above a sentence): its start, cut at a line break
+ * where one is near, any code block it leaves open closed, and a note of how much was left out.
+ */
+export function clipText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const room = max - 80;
+  const lineEnd = text.lastIndexOf('\n', room);
+  let kept = text.slice(0, lineEnd > room * 0.8 ? lineEnd : room);
+  // Never half of a surrogate pair.
+  if (/[\uD800-\uDBFF]$/.test(kept)) kept = kept.slice(0, -1);
+  const fence = openFence(kept);
+  return `${kept}${fence ? `\n${fence}` : ''}\n\n[… ${text.length - kept.length} more characters left out]`;
+}
+
+/** The fence of a Markdown code block `text` leaves open, if any. */
+function openFence(text: string): string | undefined {
+  let open: string | undefined;
+  for (const [, fence] of text.matchAll(/^ {0,3}(`{3,}|~{3,})/gm)) {
+    if (!open) open = fence;
+    else if (fence![0] === open[0] && fence!.length >= open.length) open = undefined;
+  }
+  return open;
+}
+
 /** An image file's bytes, within the formats table's size limit. */
 export const ImageBytesSchema = z
   .instanceof(Uint8Array)
@@ -88,6 +122,8 @@ export const SavedTurnSchema = z.object({
   question: z.string().max(MAX_QUESTION_CHARS).optional(),
   /** Assistant turns: the answer reached the token limit and can be continued. */
   cutAtTokens: z.number().int().positive().optional(),
+  /** User turns: the earlier conversation sent with it was trimmed to fit (MAX_HISTORY_CHARS). */
+  historyTrimmed: z.object({ leftOut: z.number().int().nonnegative(), clipped: z.number().int().nonnegative() }).optional(),
 });
 export type SavedTurn = z.infer<typeof SavedTurnSchema>;
 /** Most turns kept per image. */
@@ -123,6 +159,7 @@ export const WebviewToHostSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('saveConversation'), hash: ImageHashSchema, turns: z.array(SavedTurnSchema).max(MAX_SAVED_TURNS) }),
 ]);
 export type WebviewToHost = z.infer<typeof WebviewToHostSchema>;
+export const WEBVIEW_MESSAGE_TYPES = WebviewToHostSchema.options.map((option) => option.shape.type.value);
 
 // ---- host -> webview ------------------------------------------------------------------------
 
@@ -152,8 +189,14 @@ export const HostToWebviewSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('imageRefused'), message: z.string().max(4_000), actions: z.array(ActionSchema).max(4).default([]) }),
   /** Put the keyboard focus in the question box (the chat was opened by its keybinding or command). */
   z.object({ type: z.literal('focusQuestion') }),
+  /** Open the accessible view of the latest answer (Loupe: Read the Answer, Alt+F2 in the chat). */
+  z.object({ type: z.literal('openReader') }),
   z.object({ type: z.literal('started'), requestId, task: z.enum(TASKS) }),
   z.object({ type: z.literal('progress'), requestId, phase: z.enum(PHASES) }),
+  /**
+   * What the answer gained since the last `token` message (the host batches tokens, at most one
+   * message per few tens of milliseconds); `index` counts the tokens generated up to its end.
+   */
   z.object({ type: z.literal('token'), requestId, index: z.number().int().nonnegative(), text: z.string() }),
   /** Where a running answer stands, after the webview was reloaded mid-stream. */
   z.object({
@@ -184,6 +227,11 @@ export const HostToWebviewSchema = z.discriminatedUnion('type', [
     actions: z.array(ActionSchema).max(4).default([]),
   }),
   z.object({ type: z.literal('notice'), level: z.enum(['info', 'error']), text: z.string().max(2_000) }),
+  /**
+   * A message from the webview did not validate and was not acted on (`of`: its type, when it
+   * had a known one). A refused `ask` is never answered otherwise: the webview stops waiting.
+   */
+  z.object({ type: z.literal('refused'), of: z.enum(WEBVIEW_MESSAGE_TYPES).optional(), message: z.string().max(4_000) }),
 ]);
 export type HostToWebview = z.input<typeof HostToWebviewSchema>;
 export type ParsedHostToWebview = z.output<typeof HostToWebviewSchema>;

@@ -3,6 +3,7 @@
  * can do. Callers add the action (the CLI names an environment variable, the editor a command)
  * by `kind`; the API key never appears in a message, whatever the server echoed back.
  */
+import { classifyNetworkFailure } from '../network/networkFailure';
 import { redactSecrets } from '../protocol/secretRedaction';
 import { safeText } from '../protocol/safeText';
 
@@ -94,13 +95,24 @@ export function errorForStatus(
   return new RemoteError('bad-response', `${context.host} answered ${status}.${server}`, { status });
 }
 
-/** A failed connection in words: nothing listening, unknown host, TLS trouble. */
+/** A failed connection in words: nothing listening, unknown host, TLS trouble, a proxy in the way. */
 export function errorForNetwork(error: unknown, host: string): RemoteError {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause ?? (error as { code?: string; message?: string });
-  const code = cause?.code ?? '';
-  if (code === 'ECONNREFUSED') return new RemoteError('unreachable', `Nothing is listening at ${host}. Start the server (ollama serve, vllm serve, LM Studio's server) or check the URL.`);
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new RemoteError('unreachable', `The host ${host} was not found. Check the URL and the network.`);
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return new RemoteError('unreachable', `${host} closed the connection before answering.`);
-  if (code.startsWith('ERR_TLS') || code.includes('CERT')) return new RemoteError('unreachable', `The TLS connection to ${host} failed (${code}). Check the server's certificate.`);
-  return new RemoteError('unreachable', `Could not reach ${host}: ${cause?.message ?? String(error)}`);
+  const failure = classifyNetworkFailure(error);
+  switch (failure.kind) {
+    case 'refused':
+      return new RemoteError('unreachable', `Nothing is listening at ${host}. Start the server (ollama serve, vllm serve, LM Studio's server) or check the URL.`);
+    case 'dns':
+      return new RemoteError('unreachable', `The host ${host} was not found. Check the URL and the network.`);
+    case 'reset':
+      return new RemoteError('unreachable', `${host} closed the connection before answering.`);
+    case 'tls':
+      return new RemoteError('unreachable', `The TLS connection to ${host} failed (${failure.code}). Check the server's certificate.`);
+    case 'proxy-auth':
+    case 'proxy-refused':
+      return new RemoteError('unreachable', `The proxy refused the connection to ${host} (it answered ${failure.proxyStatus}). Check the proxy settings.`);
+    default: {
+      const cause = (error as { cause?: { message?: string } }).cause ?? (error as { message?: string });
+      return new RemoteError('unreachable', `Could not reach ${host}: ${cause?.message ?? String(error)}`);
+    }
+  }
 }

@@ -20,6 +20,7 @@ import { ModelError } from '../modelFolder/modelErrors';
 import { pinnedDispatcher, resolveOutbound, type Resolver } from '../network/outboundGate';
 import { redactSecrets } from '../protocol/secretRedaction';
 import { safeText } from '../protocol/safeText';
+import { proxyAuthenticationError, proxyInUse, unreachableError, type ReachContext } from './hubReach';
 
 export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
 const MAX_REDIRECTS = 5;
@@ -207,12 +208,15 @@ export class HubClient {
       const withToken = this.options.token !== undefined && current.origin === this.origin;
       if (withToken) headers.authorization = `Bearer ${this.options.token}`;
       if (options.range) headers.range = options.range;
-      const dispatcher = withToken && current.protocol === 'http:' ? await this.plainHubDispatcher(current) : this.dispatcher;
+      const plainHub = withToken && current.protocol === 'http:';
+      const dispatcher = plainHub ? await this.plainHubDispatcher(current) : this.dispatcher;
+      const reach: ReachContext = { url: current, hubOrigin: this.origin, proxy: plainHub ? undefined : proxyInUse(current, this.options), secrets: [this.options.token] };
       let response: Dispatcher.ResponseData;
       try {
         response = await request(current, { method: 'GET', headers, dispatcher, signal: options.signal });
       } catch (error) {
-        throw networkError(error, current, options.label, options.signal);
+        if (options.signal?.aborted) throw new ModelError('CANCELLED', `Download of ${options.label} was cancelled.`, { cause: error });
+        throw unreachableError(error, reach);
       }
       const flat = flattenHeaders(response.headers);
       hubHeaders ??= flat;
@@ -232,6 +236,10 @@ export class HubClient {
         }
         current = next;
         continue;
+      }
+      if (status === 407) {
+        await response.body.dump();
+        throw proxyAuthenticationError(reach);
       }
       if (status >= 400 && status !== 416) {
         // The hub's words are shown to the user: no token in them, nothing a terminal would act on.
@@ -284,11 +292,4 @@ function httpError(status: number, hubCode: string | undefined, detail: string, 
     return new ModelError('HUB_NOT_FOUND', `${label} was not found on ${url.host} (HTTP 404, ${what} not found).${said}`, { status });
   }
   return new ModelError('HUB_HTTP', `${url.host} answered HTTP ${status} for ${label}.${said}`, { status });
-}
-
-function networkError(error: unknown, url: URL, label: string, signal?: AbortSignal): ModelError {
-  if (signal?.aborted) return new ModelError('CANCELLED', `Download of ${label} was cancelled.`, { cause: error });
-  const code = (error as { code?: string }).code;
-  const reason = code ? `${code}: ${(error as Error).message}` : (error as Error).message;
-  return new ModelError('NETWORK', `Could not reach ${url.host} for ${label} (${reason}). Check the network or proxy settings.`, { cause: error });
 }

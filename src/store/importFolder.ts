@@ -21,13 +21,13 @@ import { hashFile, type FileDigest } from './fileHash';
 import { readInstalledMarker, writeInstalledMarker, type InstalledMarker } from '../modelFolder/installedMarker';
 import type { ModelManifest } from '../catalog/manifest';
 import { validateModelFolder, type GraphFile } from '../modelFolder/folderValidation';
-import { precisionsOf, type NamedPrecision } from '../modelFolder/modelLayout';
+import { FAMILY_NAMES, precisionsOf, type NamedPrecision } from '../modelFolder/modelLayout';
 
 export interface ImportOptions {
   /** The folder to import. */
   source: string;
   storageDir: string;
-  /** A manifest id (the folder must then match its architecture) or a new id; default `local-<folder name>`. */
+  /** A manifest id (the folder must then match its architecture) or a new id; default `local-<folder name>`, labelled "<family> from <folder name>". */
   modelId?: string;
   /** Must be true when importing as a model whose license requires acceptance. */
   licenseAccepted?: boolean;
@@ -56,7 +56,7 @@ export async function importModelFolder(options: ImportOptions): Promise<ImportO
   const source = resolve(options.source);
   if (!(await isDirectory(source))) throw new ModelError('INVALID_MODEL', `${source} is not a folder; choose the folder that contains config.json and onnx/.`);
   const allowed = await linkBoundary(source);
-  const modelId = options.modelId ?? `local-${slug(basename(source))}`;
+  const modelId = options.modelId ?? `local-${slug(folderName(source))}`;
   if (!/^[a-z0-9][a-z0-9.-]*$/.test(modelId)) throw new ModelError('INVALID_MODEL', `"${modelId}" is not a valid model id (lowercase letters, digits, "." and "-").`);
   const manifest = findManifest(modelId);
   if (manifest?.license.requiresAcceptance && !options.licenseAccepted) {
@@ -123,7 +123,7 @@ export async function importModelFolder(options: ImportOptions): Promise<ImportO
     const marker: InstalledMarker = {
       schemaVersion: 1,
       modelId,
-      label: manifest?.label ?? `${basename(source)} (imported)`,
+      label: manifest?.label ?? `${FAMILY_NAMES[report.architecture]} from ${folderName(source)}`,
       architecture: report.architecture,
       source: 'import',
       revision,
@@ -255,6 +255,16 @@ function fingerprint(files: KeptFile[], digests: Map<string, FileDigest>): strin
   const hash = createHash('sha256');
   for (const file of files) hash.update(`${file.path}\0${digests.get(file.path)?.sha256}\n`);
   return hash.digest('hex').slice(0, 24);
+}
+
+/**
+ * The folder's name as a person knows it: a Hugging Face cache snapshot's folder is a commit hash,
+ * so its repository's name is used instead (`models--org--name/snapshots/<commit>` → "name").
+ */
+function folderName(source: string): string {
+  const repo = basename(dirname(dirname(source)));
+  const snapshot = basename(dirname(source)) === 'snapshots' && /^models--/.test(repo);
+  return snapshot ? (repo.split('--').pop() ?? repo) : basename(source);
 }
 
 function slug(name: string): string {

@@ -6,6 +6,7 @@
 import { open, stat, truncate } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ModelError, isModelError } from '../modelFolder/modelErrors';
+import { classifyNetworkFailure } from '../network/networkFailure';
 import type { HubClient, HubResponse } from './hubClient';
 import { formatBytes } from '../protocol/byteSizes';
 
@@ -131,30 +132,29 @@ async function partSize(path: string): Promise<number> {
   }
 }
 
-const TRANSIENT_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH',
-  'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT',
-  'ERR_STREAM_PREMATURE_CLOSE', 'ERR_PREMATURE_END',
-]);
-
 function isTransient(error: unknown): boolean {
   if (isModelError(error)) return error.code === 'NETWORK' || (error.code === 'HUB_HTTP' && (error.status === 429 || (error.status ?? 0) >= 500));
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 4; depth++) {
-    const code = (current as { code?: string }).code;
-    if (code && TRANSIENT_CODES.has(code)) return true;
-    if ((current as Error).message === 'terminated') return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
+  return classifyNetworkFailure(error).transient;
 }
 
 function interrupted(error: unknown, request: TransferRequest, kept: number): unknown {
   if (isModelError(error) && error.code !== 'NETWORK') return error;
-  const reason = isModelError(error) ? error.message : (error as Error).message;
+  const details = isModelError(error) ? error.details : `Request: GET ${request.url}\nError: ${classifyNetworkFailure(error).technical || 'no error code'}`;
   return new ModelError(
     'NETWORK',
-    `Download of ${request.label} was interrupted (${reason}). ${formatBytes(kept)} of ${formatBytes(request.size)} are kept; run the download again to resume.`,
-    { cause: error },
+    `Download of ${request.label} was interrupted. ${interruptionReason(error)} ${formatBytes(kept)} of ${formatBytes(request.size)} are kept; run the download again to resume.`,
+    { cause: error, details },
   );
+}
+
+/**
+ * Why a transfer stopped, in words: the hub client's NETWORK errors already say where and why; a
+ * body that broke off mid-file is said here; anything else (a full disk while writing) keeps its own.
+ */
+function interruptionReason(error: unknown): string {
+  if (isModelError(error)) return error.message;
+  const { kind } = classifyNetworkFailure(error);
+  if (kind === 'timeout') return 'The server stopped sending.';
+  if (kind === 'other') return `${(error as Error).message}.`;
+  return 'The connection was cut off.';
 }

@@ -39,7 +39,9 @@ import {
 
 const README = ['# Chat e2e', '', 'Notes:', ''].join('\n');
 
-const activeId = (chat: FrameLocator) => chat.locator('body').evaluate(() => document.activeElement?.id ?? document.activeElement?.tagName);
+const activeId = (chat: FrameLocator) => chat.locator('body').evaluate(() => document.activeElement?.id || document.activeElement?.tagName);
+/** The element with the keyboard, if the chat has it at all (an element stays active in a page that lost focus). */
+const keyboardAt = (chat: FrameLocator) => chat.locator('body').evaluate(() => (document.hasFocus() ? document.activeElement?.id || document.activeElement?.tagName : 'outside the chat'));
 const firstTokenOf = (readout: string) => /first token ([\d.]+ (?:ms|s))/.exec(readout)?.[1];
 
 interface Box {
@@ -116,12 +118,23 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
     await waitFor('the model status', () => status.innerText(), (text) => /^Model (not loaded|ready) · lfm2-vl-tiny$/.test(text));
     assert.equal(await chat.locator('#status-dot').getAttribute('aria-hidden'), 'true');
     assert.equal(await chat.locator('#status-dot').innerText(), '', 'the dot has no text to read');
-    // The question box is the second Tab stop: only the preset comes before it.
-    await chat.locator('#question').focus();
-    await page.keyboard.press('Shift+Tab');
-    assert.equal(await activeId(chat), 'preset');
-    await page.keyboard.press('Tab');
-    assert.equal(await activeId(chat), 'question');
+    // Tab goes the way the eye does: top to bottom, then left to right within a row.
+    await chat.locator('#preset').focus();
+    const stops: { id: string; top: number; left: number }[] = [];
+    for (let i = 0; i < 12 && stops.at(-1)?.id !== 'new-conversation'; i++) {
+      stops.push(await chat.locator('body').evaluate(() => {
+        const active = document.activeElement as HTMLElement;
+        const box = active.getBoundingClientRect();
+        return { id: active.id || active.textContent!.trim(), top: Math.round(box.top + scrollY), left: Math.round(box.left) };
+      }));
+      await page.keyboard.press('Tab');
+    }
+    const backwards = stops.filter((stop, i) => i > 0 && (stop.top < stops[i - 1]!.top - 4 || (Math.abs(stop.top - stops[i - 1]!.top) <= 4 && stop.left < stops[i - 1]!.left)));
+    assert.deepEqual(backwards, [], `Tab order against the visual order: ${JSON.stringify(stops)}`);
+    // The model picker after the preset; the question box and its buttons last, where they show (Ask is disabled: no image yet).
+    assert.equal(stops[1]?.id, 'choose-model');
+    assert.deepEqual(stops.map((stop) => stop.id).slice(-3), ['question', 'attach', 'new-conversation']);
+    assert.ok(stops.findIndex((stop) => stop.id === 'question') > stops.findIndex((stop) => stop.id === 'drop-zone'), 'the image comes before the question');
     // No image yet: Ask and the chips are disabled, and a visible line says why.
     assert.equal(await chat.locator('#ask').isDisabled(), true);
     const hint = chat.locator('#ask-hint');
@@ -134,6 +147,8 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
     await chat.locator('#attach').click();
     await pickFileInDialog(page, join(workspace, 'shot.png'));
     await waitFor('the attached image', () => chat.locator('#image-caption').innerText(), (text) => text === 'shot.png · 320×200 px · shot.png');
+    // The file dialog hands the keyboard back to the chat, not to the editor.
+    await waitFor('the keyboard back in the question box', () => keyboardAt(chat), (at) => at === 'question');
 
     await chat.locator('#attach').click();
     await pickFileInDialog(page, join(workspace, 'corrupt.jpg'));
@@ -177,15 +192,34 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
   it('a task chip adds a turn, keeps the earlier ones and the typed text; an answer cut at the limit offers Continue', async () => {
     await chat.locator('#question').fill('my unfinished follow-up');
     // Alt text allows 64 new tokens: the tiny model's random words always reach it.
+    const answers = await chat.locator('.turn.assistant').count();
     await chat.locator('.chip[data-task="alt-text"]').click();
-    await waitForAnswerStart(chat);
+    await waitForAnswerStart(chat, answers);
+    // The chip is disabled while it answers; the keyboard is in the question box, not lost on the page.
+    assert.equal(await keyboardAt(chat), 'question');
     await waitForAnswerEnd(chat, 'done');
     assert.deepEqual(await chat.locator('.turn-label').allInnerTexts(), ['You', 'Loupe', 'You', 'Loupe · Alt text']);
     assert.equal(await chat.locator('#question').inputValue(), 'my unfinished follow-up', 'the chip did not take the typed text');
     assert.match(await chat.locator('#readout').innerText(), /cut at 64 tokens/);
     const cut = chat.locator('.turn.assistant').last().locator('.cut-notice');
     assert.match(await cut.innerText(), /Answer cut at 64 tokens/);
-    await waitFor('the announcement', () => chat.locator('#announcer').innerText(), (text) => /cut at 64 tokens/.test(text));
+    // A screen reader hears the answer itself, and where the whole of it is.
+    const answerStart = (await chat.locator('.turn.assistant').last().locator('.turn-body').innerText()).replace(/\s+/g, ' ').trim().slice(0, 40);
+    const announced = await waitFor('the announcement', () => chat.locator('#announcer').innerText(), (text) => /cut at 64 tokens/.test(text));
+    assert.ok(announced.replace(/\s+/g, ' ').includes(answerStart), `announced "${announced}", not the answer "${answerStart}…"`);
+    assert.match(announced, /Alt\+F2 reads the whole answer/);
+    // Alt+F2, as in VS Code's Accessible View: the answer as text to read line by line; Esc goes back.
+    await chat.locator('#question').focus();
+    await page.keyboard.press('Alt+F2');
+    const reader = chat.locator('#reader');
+    await reader.waitFor({ state: 'visible' });
+    assert.equal(await keyboardAt(chat), 'reader-text');
+    assert.ok((await chat.locator('#reader-text').inputValue()).replace(/\s+/g, ' ').includes(answerStart.split(' ').slice(0, 3).join(' ')));
+    assert.match(await chat.locator('#reader-title').innerText(), /^Answer to: Alt text/);
+    await screenshot(page, 'chat-03a-reader');
+    await page.keyboard.press('Escape');
+    await reader.waitFor({ state: 'hidden' });
+    assert.equal(await keyboardAt(chat), 'question');
     await screenshot(page, 'chat-03-cut');
     await cut.getByRole('button', { name: 'Continue' }).click();
     await waitForAnswerStart(chat);
@@ -262,6 +296,7 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
     assert.equal(await first.locator('[data-answer-action="retry"]').isHidden(), true);
     await chat.locator('.turn.assistant').last().locator('[data-answer-action="retry"]').click();
     await waitForAnswerStart(chat);
+    assert.equal(await keyboardAt(chat), 'question', 'Retry took its own button away; the keyboard went to the question');
     await waitForAnswerEnd(chat, 'done');
     assert.equal(await turns().count(), count);
     assert.equal(await chat.locator('.turn.user').last().innerText(), lastQuestion);

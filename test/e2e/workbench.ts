@@ -221,9 +221,14 @@ export async function failOnPanelError(panel: FrameLocator): Promise<void> {
 }
 
 /** Waits until an answer is being produced (the Stop button shows), failing on a panel error. */
-export async function waitForAnswerStart(panel: FrameLocator): Promise<void> {
+/**
+ * Waits for an answer to start (Stop shows). With `answersBefore`, an answer that already ended
+ * counts too: a 64-token answer can start and end between two polls of a page starved by the engine.
+ */
+export async function waitForAnswerStart(panel: FrameLocator, answersBefore?: number): Promise<void> {
   const stop = panel.locator('#stop');
-  await waitFor('the answer to start', async () => (await failOnPanelError(panel), stop.isVisible()), Boolean, LONG, 20);
+  const ended = async () => answersBefore !== undefined && (await panel.locator('.turn.assistant:not(.streaming)').count()) > answersBefore;
+  await waitFor('the answer to start', async () => (await failOnPanelError(panel), (await stop.isVisible()) || (await ended())), Boolean, LONG, 20);
 }
 
 /** Waits for the running answer to end, then checks how the latest one ended ("done", "stopped"). */

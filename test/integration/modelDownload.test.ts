@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { downloadModel, type DownloadModelOptions } from '../../src/store/download';
 import { lockPath } from '../../src/store/downloadLock';
-import { isModelError, type ModelErrorCode } from '../../src/modelFolder/modelErrors';
+import { isModelError, type ModelError, type ModelErrorCode } from '../../src/modelFolder/modelErrors';
 import { importModelFolder } from '../../src/store/importFolder';
 import { readInstalledMarker } from '../../src/modelFolder/installedMarker';
 import type { ModelManifest } from '../../src/catalog/manifest';
@@ -155,8 +155,10 @@ describe('model download from a loopback hub', () => {
     server.setFault(DECODER_DATA, { dropAtOffset: Math.floor(decoderSize / 2), times: 1 });
 
     const error = await rejection(downloadModel(options(server, storageDir, { retries: 0 })), 'NETWORK');
-    assert.match(error.message, /decoder_model_merged\.onnx/);
-    assert.match(error.message, /kept; run the download again to resume/);
+    assert.match(error.message, /decoder_model_merged\.onnx_data was interrupted\. The connection was cut off\. [\d.]+ [kM]?B of [\d.]+ [kM]?B are kept; run the download again to resume\.$/);
+    // The transport's own words are details, not the message.
+    assert.doesNotMatch(error.message, /terminated|other side closed|UND_ERR/);
+    assert.match((error as ModelError).details ?? '', /^Request: GET http:\/\/127\.0\.0\.1:\d+\/.*decoder_model_merged\.onnx_data\nError: .*(UND_ERR_SOCKET|other side closed|terminated)/);
     const part = join(storageDir, 'lfm2-vl-tiny', COMMIT, `${DECODER_DATA}.part`);
     const kept = (await size(part)) as number;
     assert.ok(kept > 0 && kept <= decoderSize / 2, `a partial file is kept (${kept} bytes)`);
@@ -634,6 +636,22 @@ describe('offline import of a model folder', () => {
     const sha256 = createHash('sha256').update(edited).digest('hex');
     assert.equal(second.marker.files.find((f) => f.path === DECODER_DATA)?.sha256, sha256);
     assert.equal(await resolveInstalledModelDir(storageDir, 'tiny-edit'), second.dir);
+  });
+
+  it("names an import without a catalog id after its family and folder, a Hugging Face snapshot after its repository", async () => {
+    const plain = join(scratch(), 'named', 'My tiny model');
+    await cp(tinyModelDir, plain, { recursive: true });
+    const storageDir = join(scratch(), 'named', 'storage');
+    const outcome = await importModelFolder({ source: plain, storageDir });
+    assert.equal(outcome.marker.label, 'LFM2-VL from My tiny model');
+    assert.equal(outcome.marker.modelId, 'local-my-tiny-model');
+
+    // A snapshot folder is named by a commit hash, which means nothing to a person.
+    const snapshot = join(scratch(), 'named', 'hub', 'models--test-org--LFM2-VL-tiny-ONNX', 'snapshots', COMMIT);
+    await cp(tinyModelDir, snapshot, { recursive: true });
+    const fromCache = await importModelFolder({ source: snapshot, storageDir });
+    assert.equal(fromCache.marker.label, 'LFM2-VL from LFM2-VL-tiny-ONNX');
+    assert.equal(fromCache.marker.modelId, 'local-lfm2-vl-tiny-onnx');
   });
 
   it('editing the source in place after an import leaves the stored copy as imported', async () => {

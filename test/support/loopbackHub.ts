@@ -406,16 +406,25 @@ export interface LoopbackProxy {
   close(): Promise<void>;
 }
 
-/** A minimal HTTP proxy (CONNECT tunnels and absolute-form requests) that records its targets. */
-export async function startLoopbackProxy(): Promise<LoopbackProxy> {
+/**
+ * A minimal HTTP proxy (CONNECT tunnels and absolute-form requests) that records its targets.
+ * `refuseWith` makes it answer every request and CONNECT with that status instead (407: it wants
+ * credentials, 403: it refuses the destination), as a corporate proxy does.
+ */
+export async function startLoopbackProxy(options: { refuseWith?: number } = {}): Promise<LoopbackProxy> {
   const { connect } = await import('node:net');
   const { request } = await import('node:http');
   const tunnels: string[] = [];
   const open = new Set<{ destroy(): void }>();
+  const refusal = options.refuseWith && `HTTP/1.1 ${options.refuseWith} Refused by the test proxy\r\nProxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n`;
   const server = createServer((req, res) => {
     // Absolute-form request: forward it.
     const target = new URL(req.url ?? '');
     tunnels.push(target.host);
+    if (options.refuseWith) {
+      res.writeHead(options.refuseWith, { 'proxy-authenticate': 'Basic realm="test"' }).end();
+      return;
+    }
     const upstream = request(target, { method: req.method, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
@@ -426,6 +435,10 @@ export async function startLoopbackProxy(): Promise<LoopbackProxy> {
   server.on('connect', (req: IncomingMessage, socket, head: Buffer) => {
     const target = req.url ?? '';
     tunnels.push(target);
+    if (refusal) {
+      socket.end(refusal);
+      return;
+    }
     const [host, port] = target.split(':');
     open.add(socket);
     const upstream = connect(Number(port), host as string, () => {

@@ -1,7 +1,8 @@
 /**
  * The panel's answers: one at a time, streamed from the engine into the webview, stoppable, and
  * resumable by a webview that was reloaded mid-stream (a snapshot of where the answer stands).
- * Failures become messages with the actions that fix them. Answers come from a VisionModel (the
+ * Tokens go out in batches: a fast server's thousands of tokens, one message each, once flooded
+ * the workbench. Failures become messages with the actions that fix them. Answers come from a VisionModel (the
  * engine on this machine or a model server), OCR from the engine; no VS Code API here.
  */
 import { randomUUID } from 'node:crypto';
@@ -41,7 +42,14 @@ export interface AnswerSessionDeps {
   /** Whether the workspace is trusted (Restricted Mode ignores a workspace's model setting). */
   isTrusted?(): boolean;
   now?(): number;
+  /** Tokens are posted at most once per this many milliseconds (default TOKEN_BATCH_MS). */
+  tokenBatchMs?: number;
 }
+
+/** A frame or two: the webview renders at most once per frame anyway. */
+const TOKEN_BATCH_MS = 32;
+/** A batch this long goes at once, so no single message grows without bound. */
+const TOKEN_BATCH_CHARS = 64 * 1024;
 
 export type AskRequest = Omit<Extract<WebviewToHost, { type: 'ask' }>, 'type'>;
 
@@ -130,6 +138,7 @@ export class AnswerSession {
     if (running.stopRequested) throw new EngineError('CANCELLED', 'Stopped before it started.');
     const settings = this.deps.settings();
     const policy = { preset: request.preset, sampling: settings.sampling, ocrGrounding: settings.ocrGrounding, altTextMaxLength: settings.altTextMaxLength, language: settings.altTextLanguage };
+    const batch = new TokenBatch((text, index) => post({ type: 'token', requestId: running.requestId, index, text }), this.deps.tokenBatchMs ?? TOKEN_BATCH_MS);
     const job = model.ask(
       {
         ...taskRequest(request.task, policy),
@@ -145,13 +154,14 @@ export class AnswerSession {
           running.text += text;
           running.tokens = index;
           running.firstTokenAt ??= this.now();
-          post({ type: 'token', requestId: running.requestId, index, text });
+          batch.add(text, index);
         },
         onProgress: (phase) => post({ type: 'progress', requestId: running.requestId, phase }),
       },
     );
     running.job = job;
-    const result = await job.result;
+    // What streamed goes out before the answer's end, however it ends.
+    const result = await job.result.finally(() => batch.flush());
     post({
       type: 'done',
       requestId: running.requestId,
@@ -193,6 +203,34 @@ export class AnswerSession {
       elapsedMs: this.now() - running.askedAt,
       firstTokenMs: running.firstTokenAt === undefined ? undefined : running.firstTokenAt - running.askedAt,
     };
+  }
+}
+
+/** Tokens gathered for one message: posted when the interval has passed or the text is long. */
+class TokenBatch {
+  private text = '';
+  private index = 0;
+  private timer?: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly send: (text: string, index: number) => void,
+    private readonly intervalMs: number,
+  ) {}
+
+  add(text: string, index: number): void {
+    this.text += text;
+    this.index = index;
+    this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
+    if (this.text.length >= TOKEN_BATCH_CHARS) this.flush();
+  }
+
+  flush(): void {
+    if (this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const text = this.text;
+    this.text = '';
+    this.send(text, this.index);
   }
 }
 

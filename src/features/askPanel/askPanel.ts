@@ -51,6 +51,8 @@ export interface AskPanelRegistration extends AskPanelController {
 
 interface Surface extends vscode.Disposable {
   readonly visible: boolean;
+  /** Holds the keyboard's attention (the panel: it is the active tab; the chat cannot tell). */
+  readonly active?: boolean;
   reveal(): void | Thenable<void>;
 }
 
@@ -88,7 +90,7 @@ class AskPanel implements vscode.Disposable {
       },
       isTrusted: () => vscode.workspace.isTrusted,
     });
-    const receive = messageRouter(this.handlers(), services.log, (text) => this.post({ type: 'failed', message: text, actions: [] }));
+    const receive = messageRouter(this.handlers(), services.log, (message) => this.post(message));
     this.surface = makeSurface(this.connection, {
       onMessage: (raw) => void receive(raw),
       onClosed: () => {
@@ -114,6 +116,18 @@ class AskPanel implements vscode.Disposable {
     if (!request.image) this.post({ type: 'focusQuestion' });
   }
 
+  /** Brings this chat forward with the keyboard in its question box. */
+  async focusQuestion(): Promise<void> {
+    await this.surface.reveal();
+    this.post({ type: 'focusQuestion' });
+  }
+
+  /** Opens the accessible view of the latest answer. */
+  async read(): Promise<void> {
+    await this.surface.reveal();
+    this.post({ type: 'openReader' });
+  }
+
   private handlers(): PanelHandlers {
     return {
       ready: (message) => this.onReady(message.imageId),
@@ -122,10 +136,15 @@ class AskPanel implements vscode.Disposable {
         if (reply) this.post(this.withConversation(reply));
       },
       pickImage: async () => {
-        const picked = await this.intake(() => pickImage(this.images.current?.uri ? vscode.Uri.parse(this.images.current.uri) : undefined));
-        if (!picked) return;
-        await this.setImage(picked);
-        this.sync();
+        try {
+          const picked = await this.intake(() => pickImage(this.images.current?.uri ? vscode.Uri.parse(this.images.current.uri) : undefined));
+          if (!picked) return;
+          await this.setImage(picked);
+          this.sync();
+        } finally {
+          // The file dialog gives focus back to an editor, not to the chat it was opened from.
+          await this.focusQuestion();
+        }
       },
       imageData: async (message) => {
         const image = await this.intake(async () => loadImageFromBytes(message.name, message.bytes, 'Pasted image'));
@@ -274,7 +293,13 @@ export function registerAskPanel(context: vscode.ExtensionContext, services: Lou
   let panelHost: PanelHost | undefined;
   const panel = new AskPanel(context, services, status, conversations, (connection, events) => (panelHost = new PanelHost(context.extensionUri, connection, events)), 'ask-panel');
   const chat = new AskPanel(context, services, status, conversations, (connection, events) => (viewHost = new ViewHost(context.extensionUri, connection, events)), 'chat-view');
-  context.subscriptions.push(panel, chat, vscode.commands.registerCommand('loupe.openPanel', () => panel.show()));
+  context.subscriptions.push(
+    panel,
+    chat,
+    vscode.commands.registerCommand('loupe.openPanel', () => panel.show()),
+    // Alt+F2 (package.json) in either; from the palette, the panel when it is the active tab, else the chat.
+    vscode.commands.registerCommand('loupe.readAnswer', () => (panel.surface.active ? panel : chat).read()),
+  );
   return {
     show: (request) => (chat.surface.visible ? chat : panel).show(request),
     adopt: (webviewPanel) => panelHost!.adopt(webviewPanel),

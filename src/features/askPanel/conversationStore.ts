@@ -1,11 +1,13 @@
 /**
  * Conversations kept per image content (sha256 of the bytes) in the workspace's state, so the
  * same picture brings its turns back after a window reload or after another image was shown in
- * between, whichever route it came by. Only the most recent images are kept. No VS Code API here:
+ * between, whichever route it came by. Only the most recent images are kept, and a conversation too
+ * big to keep whole is trimmed, never dropped: long texts clipped with a note, then the oldest
+ * turns left out. No VS Code API here:
  * `Memento` is the small part of vscode.Memento this needs.
  */
 import { z } from 'zod';
-import { MAX_SAVED_TURNS, SavedTurnSchema, type SavedTurn } from '../../protocol/webview';
+import { clipText, MAX_SAVED_TURN_CHARS, MAX_SAVED_TURNS, SavedTurnSchema, type SavedTurn } from '../../protocol/webview';
 
 export interface Memento {
   get<T>(key: string): T | undefined;
@@ -30,7 +32,10 @@ export class ConversationStore {
 
   save(hash: string, turns: SavedTurn[]): Thenable<void> {
     const others = this.all().filter((entry) => entry.hash !== hash);
-    const kept = trimToChars(turns, MAX_CHARS);
+    const kept = trimToChars(
+      turns.map((turn) => ({ ...turn, text: clipText(turn.text, MAX_SAVED_TURN_CHARS) })),
+      MAX_CHARS,
+    );
     const next: Stored = kept.length ? [...others, { hash, turns: kept }] : others;
     return this.memento.update(KEY, next.slice(-MAX_IMAGES));
   }
@@ -41,10 +46,11 @@ export class ConversationStore {
   }
 }
 
-/** The newest turns that fit in `max` characters. */
+/** The newest turns that fit in `max` characters, starting with a question (an answer without its question goes too). */
 function trimToChars(turns: SavedTurn[], max: number): SavedTurn[] {
   let total = 0;
   let start = turns.length;
   while (start > 0 && total + turns[start - 1]!.text.length <= max) total += turns[--start]!.text.length;
+  if (start > 0 && turns[start]?.role === 'assistant' && start < turns.length - 1) start++;
   return turns.slice(start);
 }

@@ -30,6 +30,11 @@ export class PanelHost implements vscode.Disposable {
     return !!this.panel?.visible;
   }
 
+  /** The panel is the active editor tab (where a key pressed in the editor area goes). */
+  get active(): boolean {
+    return !!this.panel?.active;
+  }
+
   /** Shows the panel, creating it beside the editor (so the editor the answer goes into stays visible). */
   reveal(): void {
     if (this.panel) return this.panel.reveal(this.panel.viewColumn, false);

@@ -27,6 +27,7 @@ function queueing(message: HostToWebview): Queueing {
     case 'done':
     case 'ocrDone':
     case 'failed':
+    case 'refused':
       return 'keep';
     // State: only the newest matters.
     default:

@@ -37,10 +37,13 @@ describe('loupe models (no network)', () => {
     assert.match(removal.err, /smolvlm-256m is not in .*; nothing to delete/);
   });
 
-  it('reports an unreachable hub as a failure (exit 1) with the host named', async () => {
+  it('reports an unreachable hub as a failure (exit 1) with the host named, the error code on the lines below', async () => {
     const { err, code } = await run(['models', 'download', 'smolvlm-256m', '--endpoint', 'http://127.0.0.1:9'], { LOUPE_HOME: home() });
     assert.equal(code, 1);
-    assert.match(err, /Could not reach 127\.0\.0\.1:9/);
+    // What comes after the progress lines.
+    const [message, ...details] = err.slice(err.indexOf('loupe: ')).trimEnd().split('\n');
+    assert.equal(message, 'loupe: Could not reach the model hub (127.0.0.1:9): the connection was refused. This machine may be offline, or a proxy or firewall is in the way.');
+    assert.match(details.join('\n'), /^ {2}Request: GET http:\/\/127\.0\.0\.1:9\/api\/models\/HuggingFaceTB\/SmolVLM-256M-Instruct\/revision\/[0-9a-f]{40}\?blobs=true\n {2}Error: connect ECONNREFUSED 127\.0\.0\.1:9\n {2}Proxy: none$/);
   });
 
   it('removes nothing outside the model store: "..", paths and revisions that climb out are unknown models (exit 2)', async () => {

@@ -37,6 +37,11 @@ describe('redactSecrets', () => {
     const text = redactSecrets(`key ${key}; Authorization: Bearer abc.def-123456; sk-proj-ABCDEFGH12345678; hf_AbCdEfGhIjKlMn; Basic dXNlcjpwYXNz`, [key]);
     assert.equal(text, 'key [key]; Authorization: Bearer [key]; [key]; [key]; Basic [key]');
   });
+
+  it("hides the user name and password in a URL, as a proxy's is written", () => {
+    assert.equal(redactSecrets('Proxy: http://me:s3cret@proxy.corp:3128 and https://tok@hub.example/x'), 'Proxy: http://[key]@proxy.corp:3128 and https://[key]@hub.example/x');
+    assert.equal(redactSecrets('mail me@example.com, see https://example.com/a@b'), 'mail me@example.com, see https://example.com/a@b', 'an @ after the host is no credential');
+  });
 });
 
 describe('SafeTextStream', () => {

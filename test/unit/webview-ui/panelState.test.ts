@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HostToWebviewSchema, type HostToWebview } from '../../../src/protocol/webview';
+import { MAX_QUESTION_CHARS, type ChatTurn } from '../../../src/protocol/engine';
+import { HostToWebviewSchema, MAX_HISTORY_CHARS, MAX_SAVED_TURN_CHARS, MAX_SAVED_TURNS, WebviewToHostSchema, type HostToWebview } from '../../../src/protocol/webview';
 import { checkImageFile, urisFromDrop } from '../../../webview-ui/intake';
 import { lineRect } from '../../../webview-ui/ocrOverlay';
-import { applyHostMessage, beginAsk, formatReadout, initialState, restoreState, retryLast, type PanelState } from '../../../webview-ui/panelState';
+import { applyHostMessage, beginAsk, fitHistory, formatReadout, initialState, restoreState, retryLast, stopUnconfirmed, turnsForSaving, type PanelState } from '../../../webview-ui/panelState';
 
 const IMAGE_ID = '6f1c2a7e-3b4d-4c5e-8f90-123456789abc';
 const image = { id: IMAGE_ID, name: 'shot.png', origin: 'docs/shot.png', mime: 'image/png', bytes: new Uint8Array([0x89, 0x50, 0x4e, 0x47]), hash: 'a'.repeat(64) };
@@ -212,6 +213,71 @@ describe('panel state', () => {
     state = apply(state, { type: 'started', requestId: 'r1', task: 'alt-text' });
     state = apply(state, { type: 'progress', requestId: 'r1', phase: 'loading-model' });
     assert.equal(formatReadout(state, 2_500), 'Loading model · 2.5 s');
+  });
+});
+
+describe('limits that degrade, never hang', () => {
+  const long = (n: number, role: ChatTurn['role']): ChatTurn => ({ role, text: `${role} ${n} `.padEnd(60_000, 'x'), task: 'question' });
+  const thread: ChatTurn[] = [{ role: 'user', text: 'What is this?', task: 'question' }, ...Array.from({ length: 11 }, (_, i) => long(i, i % 2 ? 'user' : 'assistant'))];
+
+  it('a follow-up after huge answers sends a history the host accepts, newest kept, and says it was trimmed', () => {
+    const { history, trimmed } = fitHistory(thread);
+    const total = history.reduce((sum, turn) => sum + turn.text.length, 0);
+    assert.ok(total <= MAX_HISTORY_CHARS, `${total} characters of history`);
+    assert.ok(history.every((turn) => turn.text.length <= MAX_QUESTION_CHARS));
+    assert.equal(history[0]!.text, 'What is this?', 'the opening question stays');
+    assert.equal(history[1]!.role, 'assistant', 'turns alternate as the chat format wants');
+    assert.match(history.at(-1)!.text, /^assistant 10 /, 'the newest turn is kept');
+    assert.ok(trimmed && trimmed.leftOut > 0);
+    WebviewToHostSchema.parse({ type: 'ask', task: 'question', question: 'And?', preset: 'fast', history });
+  });
+
+  it('a short thread goes whole, with no note', () => {
+    const short: ChatTurn[] = [
+      { role: 'user', text: 'What is this?', task: 'question' },
+      { role: 'assistant', text: 'A form.', task: 'question' },
+    ];
+    assert.deepEqual(fitHistory(short), { history: short });
+  });
+
+  it('the turn asked with a trimmed history says so', () => {
+    const state = { ...withImage(), turns: thread.map((turn) => ({ ...turn, task: turn.task ?? 'question' })) };
+    const asked = beginAsk(state, 'question', 'And then?', 0)!;
+    assert.ok(asked.state.turns.at(-1)!.historyTrimmed!.leftOut > 0);
+  });
+
+  it('saving keeps the newest turns the protocol allows, long texts clipped with a note', () => {
+    const turns = Array.from({ length: MAX_SAVED_TURNS + 10 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', text: i === MAX_SAVED_TURNS + 9 ? 'y'.repeat(300_000) : `turn ${i}`, task: 'question' }) as const);
+    const saved = turnsForSaving(turns);
+    assert.equal(saved.length, MAX_SAVED_TURNS);
+    assert.ok(saved.at(-1)!.text.length <= MAX_SAVED_TURN_CHARS);
+    assert.match(saved.at(-1)!.text, /characters left out\]$/);
+    WebviewToHostSchema.parse({ type: 'saveConversation', hash: 'a'.repeat(64), turns: saved });
+  });
+
+  it('Stop with no word from the host ends the turn with what arrived, and ignores the late answer', () => {
+    let state = apply(beginAsk(withImage(), 'question', 'Long?', 0)!.state, { type: 'started', requestId: 'r1', task: 'question' });
+    state = apply(state, { type: 'token', requestId: 'r1', index: 3, text: 'So far' });
+    state = stopUnconfirmed(state);
+    assert.equal(state.pending, undefined);
+    assert.deepEqual(state.turns.at(-1), { role: 'assistant', text: 'So far', task: 'question', outcome: 'stopped' });
+    const late = apply(state, { type: 'done', requestId: 'r1', text: 'So far and more', cancelled: true, stats: stats(5) });
+    assert.equal(late.turns.length, state.turns.length);
+  });
+
+  it('Stop before anything arrived puts the question back in the box', () => {
+    const state = stopUnconfirmed(beginAsk(withImage(), 'question', 'Long?', 0)!.state);
+    assert.equal(state.pending, undefined);
+    assert.equal(state.draft, 'Long?');
+    assert.equal(state.turns.length, 0);
+  });
+
+  it('a refused question ends the wait, says why, and gives the question back', () => {
+    const asked = beginAsk(withImage(), 'question', 'Too much?', 0)!.state;
+    const state = apply(asked, { type: 'refused', of: 'ask', message: 'Loupe could not take the question from the chat (history.1.text: Too big).' });
+    assert.equal(state.pending, undefined);
+    assert.equal(state.draft, 'Too much?');
+    assert.match(state.error!.message, /could not take the question/);
   });
 });
 

@@ -64,8 +64,10 @@ class WordEngine {
 const image = { name: 'shot.png', bytes: new Uint8Array([1, 2, 3]) };
 const request = (task: AskRequest['task'], question = ''): AskRequest => ({ task, question, preset: 'fast', history: [] });
 
-function session(engine: WordEngine, modelDir: string | null = '/models/tiny', model?: VisionModel) {
+/** Tokens unbatched (each posted before the next is made), unless a test says otherwise. */
+function session(engine: WordEngine, modelDir: string | null = '/models/tiny', model?: VisionModel, tokenBatchMs = 0) {
   return new AnswerSession({
+    tokenBatchMs,
     engine,
     visionModel: async () => {
       if (model) return model;
@@ -96,6 +98,29 @@ describe('answer session', () => {
     assert.equal(input!.documentContext, 'Login page');
     assert.equal(input!.language, undefined, 'a language is given for alt text only');
     assert.deepEqual(input!.image, { kind: 'bytes', name: 'shot.png', bytes: image.bytes });
+  });
+
+  it('batches tokens: at most one message per interval, their text in order, the last one\'s index', async () => {
+    const words = Array.from({ length: 300 }, (_, i) => `${i % 10} `);
+    const { posted, post } = recorder();
+    const started = performance.now();
+    await session(new WordEngine(words, 1), '/models/tiny', undefined, 32).ask({ ...request('question', 'Long?'), preset: 'detailed' }, { image }, post);
+    const elapsed = performance.now() - started;
+    const tokens = posted.filter((message) => message.type === 'token');
+    assert.ok(tokens.length <= elapsed / 32 + 2, `${tokens.length} token messages in ${Math.round(elapsed)} ms`);
+    assert.ok(tokens.length >= 2, 'still streamed, not held to the end');
+    assert.equal(tokens.map((message) => message.text).join(''), words.join(''));
+    assert.equal(tokens.at(-1)!.index, 300);
+    assert.ok(tokens.every((message, i) => i === 0 || message.index > tokens[i - 1]!.index), 'indexes only grow');
+    assert.equal(posted.at(-1)?.type, 'done', 'the last batch goes before the end');
+  });
+
+  it('a long batch goes at once, whatever the interval', async () => {
+    const times = new Map<string, number>();
+    await session(new WordEngine(['a'.repeat(70_000)], 100), '/models/tiny', undefined, 60_000).ask(request('question', 'Long?'), { image }, (message) => {
+      times.set(message.type, performance.now());
+    });
+    assert.ok(times.get('done')! - times.get('token')! >= 80, 'the token went out before the engine finished');
   });
 
   it('alt text is asked in the configured language', async () => {
@@ -194,7 +219,7 @@ describe('answer session', () => {
   it('a snapshot says where the running answer stands, for a webview reloaded mid-stream', async () => {
     let now = 1_000;
     const words = new WordEngine(['a', 'b', 'c', 'd'], 5);
-    const answers = new AnswerSession({ engine: words, visionModel: async () => new LocalVisionModel(words, '/m'), settings: () => ({ ocrGrounding: false, altTextLanguage: 'en', altTextMaxLength: 125, sampling: {} }), now: () => now });
+    const answers = new AnswerSession({ engine: words, visionModel: async () => new LocalVisionModel(words, '/m'), settings: () => ({ ocrGrounding: false, altTextLanguage: 'en', altTextMaxLength: 125, sampling: {} }), now: () => now, tokenBatchMs: 0 });
     assert.equal(answers.snapshot(), undefined);
     let snapshot: HostToWebview | undefined;
     await answers.ask(request('question', 'q'), { image }, (message) => {
