@@ -134,7 +134,9 @@ export class AnswerView {
       const body = document.createElement('div');
       body.className = 'turn-body';
       body.textContent = turn.text;
-      element.append(speaker('You'), body);
+      element.append(speaker('You'));
+      if (turn.image?.icon) element.append(turnImage(turn.image));
+      element.append(body);
       if (turn.historyTrimmed) element.append(historyNote(turn.historyTrimmed));
       return element;
     }
@@ -184,6 +186,19 @@ function answerBody(turn: Turn): HTMLElement {
     body.innerHTML = renderAnswer(turn.text);
   }
   return body;
+}
+
+/** The image a conversation moved on to, shown beside the first question about it. */
+function turnImage(image: NonNullable<Turn['image']>): HTMLElement {
+  const figure = document.createElement('figure');
+  figure.className = 'turn-image';
+  const picture = document.createElement('img');
+  picture.src = image.icon!;
+  picture.alt = '';
+  const caption = document.createElement('figcaption');
+  caption.textContent = `About ${image.name}`;
+  figure.append(picture, caption);
+  return figure;
 }
 
 /** Opens and closes a long answer; what it hides stays in the page (screen readers, Find, Copy). */

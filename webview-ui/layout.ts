@@ -65,7 +65,10 @@ const TEMPLATE = `
 
 <section id="conversation" class="conversation" aria-label="Conversation"></section>
 <div id="error" class="error" role="alert" hidden></div>
-<div id="notice" class="notice" role="status" aria-live="polite"></div>
+<div class="notice-row">
+  <div id="notice" class="notice" role="status" aria-live="polite"></div>
+  <button type="button" id="undo-clear" class="link" hidden>Undo</button>
+</div>
 <div id="announcer" class="visually-hidden" role="status" aria-live="polite"></div>
 
 <!-- Last, where it shows: Tab follows what the eye sees, and opening the chat focuses the question anyway. -->
@@ -122,6 +125,7 @@ export interface PanelElements {
   newConversation: HTMLButtonElement;
   pasteKey: HTMLElement;
   chooseModel: HTMLButtonElement;
+  undoClear: HTMLButtonElement;
   reader: HTMLDialogElement;
   readerTitle: HTMLElement;
   readerText: HTMLTextAreaElement;
@@ -164,6 +168,7 @@ export function buildLayout(root: HTMLElement): PanelElements {
     newConversation: byId('new-conversation'),
     pasteKey: root.querySelector<HTMLElement>('.paste-key')!,
     chooseModel: byId('choose-model'),
+    undoClear: byId('undo-clear'),
     reader: byId('reader'),
     readerTitle: byId('reader-title'),
     readerText: byId('reader-text'),

@@ -7,7 +7,7 @@
  */
 import type { PresetName } from '../src/protocol/options';
 import type { Task } from '../src/protocol/tasks';
-import { MAX_INSERT_CHARS, type PanelAction, type PanelCommand } from '../src/protocol/webview';
+import { MAX_INSERT_CHARS, MAX_TURN_ICON_CHARS, type PanelAction, type PanelCommand } from '../src/protocol/webview';
 import { AnswerView, type AnswerAction } from './answerView';
 import { onHostMessage, postToHost, savedState, saveState } from './hostBridge';
 import { setupIntake } from './intake';
@@ -17,17 +17,18 @@ import { renderOcrOverlay } from './ocrOverlay';
 import {
   applyHostMessage,
   beginAsk,
+  clearConversation,
   effectivePreset,
   formatReadout,
-  newConversation,
   restoreState,
   retryLast,
   stopUnconfirmed,
   turnsForSaving,
+  undoClear,
   type PanelError,
   type PanelState,
 } from './panelState';
-import { makeThumbnail } from './thumbnail';
+import { makeThumbnail, TURN_ICON_LONG_SIDE } from './thumbnail';
 import { renderAnswerActions } from './answerActions';
 import { followNewTurns } from './scrollFollow';
 
@@ -74,12 +75,12 @@ function keepConversation(): void {
   postToHost({ type: 'saveConversation', hash: state.image.hash, turns: turnsForSaving(state.turns) });
 }
 
-function ask(task: Task, question: string): void {
+function ask(task: Task, question: string, seed?: number): void {
   const started = beginAsk(state, task, question, Date.now());
   if (!started) return;
   update(started.state);
   scrolling.follow();
-  postToHost({ type: 'ask', task, question: question.trim(), preset: effectivePreset(state), history: started.history });
+  postToHost({ type: 'ask', task, question: question.trim(), preset: effectivePreset(state), history: started.history, ...(seed !== undefined && { seed }) });
 }
 
 /** Stop ends the turn within a second, even when the host never confirms it. */
@@ -183,7 +184,7 @@ setupIntake(elements.dropZone, {
   onError: (text) => {
     if (state.image) postToHost({ type: 'clearImage' });
     showFullImage(null);
-    update({ ...newConversation(state), image: null, error: { message: text, actions: [{ label: 'Choose another image…', command: 'pickImage' }], at: 'image' } });
+    update(applyHostMessage(state, { type: 'imageRefused', message: text, actions: [{ label: 'Choose another image…', command: 'pickImage' }] }, Date.now()));
   },
 });
 
@@ -216,7 +217,9 @@ elements.thumbnail.addEventListener('load', () => {
   // Only the full image tells its size and makes the thumbnail; a restored thumbnail shows meanwhile.
   if (!image || fullImage?.id !== image.id || elements.thumbnail.getAttribute('src') !== fullImage.url) return;
   const { naturalWidth: width, naturalHeight: height } = elements.thumbnail;
-  update({ ...state, imageSize: { width, height }, image: { ...image, thumbnail: image.thumbnail ?? makeThumbnail(elements.thumbnail) } });
+  const thumbnail = image.thumbnail ?? makeThumbnail(elements.thumbnail);
+  const icon = image.icon ?? makeThumbnail(elements.thumbnail, TURN_ICON_LONG_SIDE, MAX_TURN_ICON_CHARS);
+  update({ ...state, imageSize: { width, height }, image: { ...image, thumbnail, icon } });
 });
 
 // A chip runs its task as a new turn; what is typed in the box stays there for later.
@@ -258,7 +261,11 @@ document.addEventListener('keydown', (event) => {
 });
 elements.newConversation.addEventListener('click', () => {
   if (state.pending) stop();
-  update(newConversation(state));
+  update(clearConversation(state));
+  focusQuestion();
+});
+elements.undoClear.addEventListener('click', () => {
+  update(undoClear(state));
   focusQuestion();
 });
 // This chat's own choice: the loupe.preset setting (the default, also for alt text fixes) stays as it is.
@@ -280,14 +287,15 @@ for (const slot of [elements.error, elements.imageError]) {
 function onAnswerAction(action: AnswerAction): void {
   // Continue and Retry take their own button away: the keyboard goes on from the question.
   if (action.kind === 'continue') {
-    ask('question', 'Continue');
+    ask(state.turns.at(-1)?.task ?? 'question', 'Continue');
     return focusQuestion();
   }
   if (action.kind === 'retry') {
     const retry = retryLast(state);
-    if (!retry) return;
+    if (!retry) return update({ ...state, notice: { level: 'info', text: 'That answer was about another image: attach it again to retry.' } });
     state = retry.state;
-    ask(retry.task, retry.question);
+    // A seed of its own: the same one would give the same answer again.
+    ask(retry.task, retry.question, crypto.getRandomValues(new Uint32Array(1))[0]);
     return focusQuestion();
   }
   const text = state.turns[action.index]?.text;
@@ -378,6 +386,7 @@ function renderState(ui: PanelElements, current: PanelState): void {
   renderError(ui.imageError, current.error?.at === 'image' ? current.error : undefined);
   renderError(ui.error, current.error?.at === 'answer' ? current.error : undefined);
   ui.notice.textContent = current.notice?.text ?? '';
+  ui.undoClear.hidden = !current.cleared;
   ui.notice.dataset.level = current.notice?.level ?? 'info';
 }
 

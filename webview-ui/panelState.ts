@@ -60,6 +60,8 @@ export interface ShownImage {
   hash?: string;
   /** A small data URL made from the full image once it was shown (webview-ui/thumbnail.ts). */
   thumbnail?: string;
+  /** A smaller one, shown beside the first question asked about this image. */
+  icon?: string;
 }
 
 export interface PanelState {
@@ -80,6 +82,8 @@ export interface PanelState {
   isMac: boolean;
   /** An answer ended here without the host's word (stopUnconfirmed): its late messages are ignored. */
   ignoredRequestId?: string;
+  /** The turns New conversation cleared, until Undo or the next question. */
+  cleared?: Turn[];
 }
 
 export function initialState(): PanelState {
@@ -103,15 +107,29 @@ export function restoreState(saved: unknown): PanelState {
 }
 
 /**
- * The turns sent as history with a new question: the thread since the last task chip (a chip's
- * answer starts a fresh prompt for the model, while the earlier turns stay on screen).
+ * The turns sent as history with a new question about the image `imageHash`: the thread since the
+ * last task chip (a chip's answer starts a fresh prompt for the model, while the earlier turns stay
+ * on screen) and since the last question about another image (the model sees only this one).
  */
-export function threadOf(turns: readonly Turn[]): ChatTurn[] {
+export function threadOf(turns: readonly Turn[], imageHash?: string): ChatTurn[] {
   let start = 0;
   turns.forEach((turn, i) => {
-    if (turn.role === 'user' && turn.task !== 'question') start = i;
+    if (turn.role !== 'user') return;
+    if (turn.image && imageHash && turn.image.hash !== imageHash) start = i + 2;
+    else if (startsThread(turn)) start = i;
   });
   return turns.slice(start).map(({ role, text, task }) => ({ role, text, task }));
+}
+
+/** A task chip's turn (its question empty) starts a thread; a question, or Continue of a task, follows one. */
+function startsThread(turn: Turn): boolean {
+  return turn.task !== 'question' && !turn.question;
+}
+
+/** The image the latest question was about, if it said. */
+function lastAskedImage(turns: readonly Turn[]): Turn['image'] {
+  for (let i = turns.length - 1; i >= 0; i--) if (turns[i]!.role === 'user') return turns[i]!.image;
+  return undefined;
 }
 
 /** The opening turn carries the image and the task: kept, but within a share of the budget. */
@@ -158,7 +176,8 @@ export function turnsForSaving(turns: readonly Turn[]): Turn[] {
 /**
  * What the user asked, as the turn shown and the request sent. Every ask is a new turn below the
  * earlier ones. A task chip starts a new thread for the model and leaves what is typed in the box
- * alone; a free question follows up on the current thread and takes the box's text.
+ * alone; a free question follows up on the current thread and takes the box's text; a task with
+ * words (Continue of an alt text) follows up within that task, with its limits and label.
  */
 export function beginAsk(
   state: PanelState,
@@ -167,33 +186,72 @@ export function beginAsk(
   now: number,
 ): { state: PanelState; history: ChatTurn[] } | undefined {
   if (state.pending || !state.image) return undefined;
-  const { history, trimmed } = fitHistory(task === 'question' ? threadOf(state.turns) : []);
-  const shown = task === 'question' ? question.trim() : TASK_LABELS[task];
-  const turn: Turn = { role: 'user', text: shown, task, question: task === 'question' ? question.trim() : '' };
+  const { hash, name, icon } = state.image;
+  // A task with words is a follow-up within it (Continue on an alt text): its thread, its limits, its label.
+  const followsUp = task === 'question' || question.trim() !== '';
+  const { history, trimmed } = fitHistory(followsUp ? threadOf(state.turns, hash) : []);
+  const shown = followsUp ? question.trim() : TASK_LABELS[task];
+  // The first question about an image shows it; later ones about the same image just name it.
+  const firstAbout = lastAskedImage(state.turns)?.hash !== hash;
+  const image = hash ? { name, hash, ...(firstAbout && icon ? { icon } : {}) } : undefined;
+  const turn: Turn = { role: 'user', text: shown, task, question: followsUp ? question.trim() : '', ...(image ? { image } : {}) };
   return {
     history,
     state: {
       ...state,
       turns: [...state.turns, trimmed ? { ...turn, historyTrimmed: trimmed } : turn],
       pending: { task, text: '', tokens: 0, askedAt: now },
-      draft: task === 'question' ? '' : state.draft,
+      // What was typed and sent leaves the box; Continue or a chip leaves what is typed there.
+      draft: question.trim() && question.trim() === state.draft.trim() ? '' : state.draft,
       error: undefined,
       notice: undefined,
       lastStats: undefined,
+      cleared: undefined,
     },
   };
 }
 
-/** Retry the latest answer: its question comes off the list, to be asked again as it was. */
+/** Retry the latest answer: its question comes off the list, to be asked again as it was (about the same image). */
 export function retryLast(state: PanelState): { state: PanelState; task: Task; question: string } | undefined {
   const answer = state.turns.at(-1);
   const asked = state.turns.at(-2);
   if (state.pending || answer?.role !== 'assistant' || asked?.role !== 'user') return undefined;
+  if (asked.image && asked.image.hash !== state.image?.hash) return undefined;
   return { state: { ...state, turns: state.turns.slice(0, -2) }, task: asked.task, question: asked.question ?? (asked.task === 'question' ? asked.text : '') };
 }
 
 export function newConversation(state: PanelState): PanelState {
-  return { ...state, turns: [], pending: undefined, error: undefined, notice: undefined, lastStats: undefined, ocr: undefined };
+  return { ...state, turns: [], pending: undefined, error: undefined, notice: undefined, lastStats: undefined, ocr: undefined, cleared: undefined };
+}
+
+/** New conversation, as the user asked for it: what it clears can be brought back (undoClear). */
+export function clearConversation(state: PanelState): PanelState {
+  const { turns } = settlePending(state);
+  if (!turns.length) return newConversation(state);
+  const questions = turns.filter((turn) => turn.role === 'user').length;
+  return { ...newConversation(state), cleared: turns, notice: { level: 'info', text: `Started a new conversation. Undo brings back the last one (${questions} ${questions === 1 ? 'question' : 'questions'}).` } };
+}
+
+/**
+ * The turns as they stand when an answer under way is abandoned (its image changed, the chat was
+ * cleared): what arrived is kept as a stopped answer, else its question goes, so no question is
+ * left without an answer (the model's chat format alternates the two).
+ */
+function settlePending(state: PanelState): PanelState {
+  const pending = state.pending;
+  if (!pending) return state;
+  if (pending.text) return { ...state, pending: undefined, turns: [...state.turns, { role: 'assistant', text: pending.text, task: pending.task, outcome: 'stopped' }] };
+  return { ...state, pending: undefined, turns: state.turns.at(-1)?.role === 'user' ? state.turns.slice(0, -1) : state.turns };
+}
+
+export function undoClear(state: PanelState): PanelState {
+  if (!state.cleared || state.pending) return state;
+  return { ...state, turns: [...state.cleared, ...state.turns], cleared: undefined, notice: undefined };
+}
+
+/** A new image, or none: the conversation goes on (its next question shows the image); only what was about the old one ends. */
+function withImage(state: PanelState, image: ShownImage | null): PanelState {
+  return { ...settlePending(state), image, imageSize: undefined, error: undefined, notice: undefined, lastStats: undefined, ocr: undefined };
 }
 
 /** Applies one validated host message. `now` is `Date.now()`, passed in so tests control time. */
@@ -218,11 +276,12 @@ export function applyHostMessage(state: PanelState, message: ParsedHostToWebview
       if (state.image?.id === message.image?.id) return state;
       // The host cancels an answer about the previous image; its late messages no longer match.
       const image = message.image && { id: message.image.id, name: message.image.name, origin: message.image.origin, hash: message.image.hash };
-      // The same picture shown before brings its conversation back.
-      return { ...newConversation(state), turns: message.conversation ?? [], image, imageSize: undefined };
+      // An empty chat takes the conversation kept for this picture (shown here before, or in the other chat).
+      const next = withImage(state, image);
+      return next.turns.length || !message.conversation ? next : { ...next, turns: message.conversation };
     }
     case 'imageRefused':
-      return { ...newConversation(state), image: null, imageSize: undefined, error: { message: message.message, actions: message.actions, at: 'image' } };
+      return { ...withImage(state, null), error: { message: message.message, actions: message.actions, at: 'image' } };
     case 'focusQuestion':
     case 'openReader':
       return state;

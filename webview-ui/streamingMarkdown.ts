@@ -14,6 +14,8 @@ import { mayDefineReferences, renderAnswer, settledLength } from './markdown';
 const WINDOW_CHARS = 32 * 1024;
 /** The unfinished block is rendered again no sooner than this many times its last render took. */
 const TAIL_COST_FACTOR = 4;
+/** Work shorter than this fits a frame beside the rest; longer work is followed by as long a pause. */
+const PAUSE_ABOVE_MS = 8;
 
 export class StreamingMarkdown {
   /** All text shown so far. */
@@ -25,6 +27,8 @@ export class StreamingMarkdown {
   private tailText = '';
   private tailDueAt = 0;
   private frame?: number;
+  /** A pause before the next frame's work, so catching up leaves the CPU to the rest of VS Code. */
+  private pause?: ReturnType<typeof setTimeout>;
   /** No more text will come: the last block is final. */
   private ended = false;
   private resolveFinished!: () => void;
@@ -35,7 +39,7 @@ export class StreamingMarkdown {
   show(text: string): void {
     if (!text.startsWith(this.text)) this.restart();
     this.text = text;
-    if (this.frame === undefined) this.step();
+    if (!this.scheduled()) this.step();
   }
 
   /**
@@ -47,7 +51,7 @@ export class StreamingMarkdown {
     if (!text.startsWith(this.text)) this.restart();
     this.text = text;
     this.ended = true;
-    if (this.frame === undefined) this.step();
+    if (!this.scheduled()) this.step();
     return this.body;
   }
 
@@ -62,6 +66,7 @@ export class StreamingMarkdown {
   /** One frame's work: settle what finished, then the unfinished block when due. */
   private step(): void {
     this.frame = undefined;
+    const started = performance.now();
     const rest = this.text.slice(this.settled);
     if (this.ended && rest.length <= WINDOW_CHARS) return this.complete(rest);
     const due = performance.now() >= this.tailDueAt;
@@ -75,7 +80,26 @@ export class StreamingMarkdown {
     const catchingUp = cut > 0 && tail.length > WINDOW_CHARS;
     // After a settle the old tail is gone and the new one is small: drawn at once, so nothing flickers.
     if (!this.ended && !catchingUp && tail !== this.tailText && (due || cut > 0)) this.renderTail(tail);
-    if (this.ended || catchingUp || tail !== this.tailText) this.frame = requestAnimationFrame(() => this.step());
+    if (this.ended || catchingUp || tail !== this.tailText) this.next(performance.now() - started);
+  }
+
+  /**
+   * The next step in a frame, after a pause as long as this one's work: at most half of a core
+   * while a long answer is caught up (the webview shares the machine with the workbench).
+   */
+  private next(workedMs: number): void {
+    if (workedMs < PAUSE_ABOVE_MS) {
+      this.frame = requestAnimationFrame(() => this.step());
+      return;
+    }
+    this.pause = setTimeout(() => {
+      this.pause = undefined;
+      this.frame = requestAnimationFrame(() => this.step());
+    }, workedMs);
+  }
+
+  private scheduled(): boolean {
+    return this.frame !== undefined || this.pause !== undefined;
   }
 
   /** The end: the rest as its final blocks, or the whole again where references reach back. */
@@ -131,6 +155,8 @@ export class StreamingMarkdown {
 
   private cancelFrame(): void {
     if (this.frame !== undefined) cancelAnimationFrame(this.frame);
+    clearTimeout(this.pause);
     this.frame = undefined;
+    this.pause = undefined;
   }
 }

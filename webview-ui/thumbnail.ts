@@ -8,6 +8,8 @@
 export const THUMBNAIL_LONG_SIDE = 512;
 /** Longest thumbnail kept, as data URL text; a noisy photo gets a lower quality to fit. */
 export const MAX_THUMBNAIL_CHARS = 256 * 1024;
+/** Long side of the icon shown beside a question about the image. */
+export const TURN_ICON_LONG_SIDE = 96;
 
 /** The thumbnail's size for an image of `width` x `height`: never larger than the image. */
 export function thumbnailSize(width: number, height: number, longSide = THUMBNAIL_LONG_SIDE): { width: number; height: number } {
@@ -16,9 +18,9 @@ export function thumbnailSize(width: number, height: number, longSide = THUMBNAI
 }
 
 /** A WebP data URL of the loaded image, scaled down; undefined when the canvas cannot make one. */
-export function makeThumbnail(image: HTMLImageElement): string | undefined {
+export function makeThumbnail(image: HTMLImageElement, longSide = THUMBNAIL_LONG_SIDE, maxChars = MAX_THUMBNAIL_CHARS): string | undefined {
   if (!image.naturalWidth || !image.naturalHeight) return undefined;
-  const size = thumbnailSize(image.naturalWidth, image.naturalHeight);
+  const size = thumbnailSize(image.naturalWidth, image.naturalHeight, longSide);
   const canvas = document.createElement('canvas');
   canvas.width = size.width;
   canvas.height = size.height;
@@ -29,7 +31,7 @@ export function makeThumbnail(image: HTMLImageElement): string | undefined {
     // WebP keeps transparency and stays a few tens of KB at this size.
     for (const quality of [0.85, 0.5]) {
       const thumbnail = canvas.toDataURL('image/webp', quality);
-      if (thumbnail.length <= MAX_THUMBNAIL_CHARS) return thumbnail;
+      if (thumbnail.length <= maxChars) return thumbnail;
     }
     return undefined;
   } catch {

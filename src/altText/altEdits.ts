@@ -32,6 +32,50 @@ export function fillAltEdit(image: EditableImage, alt: string): TextEdit {
   }
 }
 
+/** Where the author writes alt text by hand: a range to select, after `edit` (if any) made room for it. */
+export interface AltTextSlot {
+  edit?: TextEdit;
+  /** UTF-16 offsets in the text after `edit`: the current alt text, or an empty range inside `alt=""`. */
+  select: { start: number; end: number };
+}
+
+/**
+ * The place to type the alt text of an image Loupe cannot describe (a remote URL, inline data):
+ * its current alt text selected, or, without an alt attribute, `alt=""` inserted with the cursor
+ * between the quotes.
+ */
+export function altTextSlot(image: EditableImage & Pick<ImageOccurrence, 'alt'>): AltTextSlot {
+  const target = image.altTarget;
+  switch (target.type) {
+    case 'markdown-label': {
+      const start = target.value.start.offset;
+      if (target.referenceLabel === undefined) return { select: { start, end: target.value.end.offset } };
+      // `![logo][]`: the label is also the reference; written out in full so the alt can change alone.
+      const edit = fillAltEdit(image, image.alt ?? '');
+      return { edit, select: { start, end: start + escapeMarkdownAlt(image.alt ?? '').length } };
+    }
+    case 'attribute':
+      if (target.value) return { select: { start: target.value.start.offset, end: target.value.end.offset } };
+      return emptyAltSlot(fillAltEdit(image, ''));
+    case 'insertion': {
+      // Not alt="": that marks the image decorative, and the finding would vanish before a word
+      // was written. A placeholder the checker still flags, selected, is typed over.
+      const edit = fillAltEdit(image, WRITE_HERE);
+      const end = edit.start + edit.newText.length - 1;
+      return { edit, select: { start: end - WRITE_HERE.length, end } };
+    }
+  }
+}
+
+/** Put where alt text is to be written; a placeholder word, so it is flagged until replaced. */
+const WRITE_HERE = 'image';
+
+/** `alt=""` written by `edit`: the cursor goes between its quotes, its last character. */
+function emptyAltSlot(edit: TextEdit): AltTextSlot {
+  const inside = edit.start + edit.newText.length - 1;
+  return { edit, select: { start: inside, end: inside } };
+}
+
 /**
  * Marks the image as decorative with `alt=""`. Markdown has no syntax for that (`![](x.png)` is
  * indistinguishable from a forgotten alt), so a Markdown image becomes the equivalent HTML

@@ -3,7 +3,8 @@
  * the prompt. Model output is untrusted: whatever it returns, the result is one plain sentence of
  * bounded length, or '' when nothing usable is left (the caller then writes nothing).
  */
-import { isPlaceholderAlt, looksLikeFileName, type ImageOccurrence } from './findings';
+import { isPlaceholderAlt, looksLikeFileName } from '../protocol/altTextWords';
+import type { ImageOccurrence } from './findings';
 import { DEFAULT_ALT_MAX_LENGTH } from '../protocol/altTextDefaults';
 import { safeText } from '../protocol/safeText';
 

@@ -23,6 +23,11 @@ export interface FixOptions {
   cachePath?: string;
   /** Alt text records for stale checks (relative to `cwd`), default `.loupe/alt-text.json`. */
   recordsPath?: string;
+  /**
+   * Record what was written in the records (default true, creating the file if needed; the editor
+   * asks first, the CLI is run on purpose). `--no-records` turns it off; stale checks still read them.
+   */
+  writeRecords?: boolean;
   /** Longest alt text asked for and written (default 125). */
   maxLength?: number;
   /** Language of the alt text; default each document's declared one, else the engine's. */
@@ -154,7 +159,7 @@ export async function fixPaths(patterns: readonly string[], generate: AltTextGen
     result.generated = proposer.generated;
     result.fromCache = proposer.fromCache;
     await proposer.save().catch((error: unknown) => result.warnings.push(`the alt text cache was not saved (${(error as Error).message}); the next run asks the model again`));
-    if (!options.dryRun) {
+    if (!options.dryRun && options.writeRecords !== false) {
       // The records live in the repository: images from folders outside it are not named there.
       for (const { imagePath, sha256, alt } of written) if (records.covers(imagePath)) records.record(imagePath, sha256, alt);
       await records.save().catch((error: unknown) => result.warnings.push(`the alt text records were not saved (${(error as Error).message}); stale alt text in these files will not be detected`));

@@ -3,6 +3,7 @@
  * reports for it. Scanners produce occurrences for every image; only this module decides which
  * of them are findings, so the rules live in one place.
  */
+import { isPlaceholderAlt, looksLikeFileName } from '../protocol/altTextWords';
 import type { DocumentKind } from '../protocol/documentKinds';
 
 /** The kind of document an image was found in (protocol/documentKinds.ts); it decides how edits are written. */
@@ -94,20 +95,6 @@ export interface Finding extends ImageOccurrence {
   endLine: number;
   endColumn: number;
   message: string;
-}
-
-const PLACEHOLDER_WORDS = new Set(['image', 'picture', 'photo', 'screenshot', 'img', 'graphic', 'figure', 'icon']);
-const IMAGE_FILE_NAME = /\.(png|jpe?g|gif|webp|svg|bmp)$/i;
-
-/** "Image", " photo. ", "ICON:" — a word that says nothing about what the image shows. */
-export function isPlaceholderAlt(alt: string): boolean {
-  const word = alt.trim().replace(/[\p{P}\s]+$/u, '').toLowerCase();
-  return PLACEHOLDER_WORDS.has(word);
-}
-
-/** "diagram-v2.png": alt text that is only the file name. */
-export function looksLikeFileName(alt: string): boolean {
-  return IMAGE_FILE_NAME.test(alt.trim());
 }
 
 /** The finding kind for one occurrence, or undefined when its alt text is acceptable. */

@@ -9,15 +9,33 @@ const ROOT_FOLDERS = ['', 'public', 'static'];
 
 export type ImageFileCandidates = { files: string[] } | { problem: string };
 
+/** Why a src names no file Loupe can read, told from the text alone: a URL, inline data, code, nothing. */
+export type UnreadableSource = { kind: 'remote' | 'inline' | 'expression' | 'empty'; problem: string };
+
+/**
+ * The sources Loupe never describes, whatever is on disk: remote URLs (Loupe downloads no images:
+ * nothing leaves the machine for a document's links, docs/privacy.md), inline `data:` images (the
+ * pipeline describes, caches and records files), JavaScript expressions, and an empty src.
+ * Undefined for a path or a `file:` URL.
+ */
+export function unreadableSource(src: string): UnreadableSource | undefined {
+  const written = src.trim();
+  if (!written) return { kind: 'empty', problem: 'the image has no src' };
+  if (written.startsWith('{')) return { kind: 'expression', problem: `its src ${written} is a JavaScript expression, so Loupe cannot tell which file it is` };
+  if (/^data:/i.test(written)) return { kind: 'inline', problem: 'it is an inline data: image; save it as a file to describe it' };
+  if (/^file:/i.test(written)) return undefined;
+  if (/^([a-z][a-z0-9+.-]*:|\/\/)/i.test(written)) return { kind: 'remote', problem: `${written} is not a local file (Loupe works offline)` };
+  return undefined;
+}
+
 /**
  * The local files an image source may refer to, most likely first: relative to the document, or
  * for `/…` to the workspace root. Remote, inline and computed sources are explained, not guessed.
  */
 export function imageFileCandidates(src: string, documentPath: string, rootDir: string): ImageFileCandidates {
+  const unreadable = unreadableSource(src);
+  if (unreadable) return { problem: unreadable.problem };
   const written = src.trim();
-  if (!written) return { problem: 'the image has no src' };
-  if (written.startsWith('{')) return { problem: `its src ${written} is a JavaScript expression, so Loupe cannot tell which file it is` };
-  if (/^data:/i.test(written)) return { problem: 'it is an inline data: image; save it as a file to describe it' };
   if (/^file:/i.test(written)) {
     try {
       return { files: [fileURLToPath(written)] };
@@ -25,7 +43,6 @@ export function imageFileCandidates(src: string, documentPath: string, rootDir: 
       return { problem: `${written} is not a file URL of this machine` };
     }
   }
-  if (/^([a-z][a-z0-9+.-]*:|\/\/)/i.test(written)) return { problem: `${written} is not a local file (Loupe works offline)` };
   let path = written.split(/[?#]/)[0];
   try {
     path = decodeURI(path);

@@ -22,6 +22,8 @@ interface FixFlags extends RemoteFlags, SamplingFlags {
   maxLength: number;
   language?: string;
   allowImagesFrom: string[];
+  /** False with --no-records. */
+  records: boolean;
 }
 
 export function registerAltTextCommands(program: Command): void {
@@ -45,6 +47,7 @@ export function registerAltTextCommands(program: Command): void {
     .option('--max-length <n>', 'longest alt text, in characters', positiveInt, DEFAULT_ALT_MAX_LENGTH)
     .option('--language <code>', 'language of the alt text, e.g. en, de')
     .option('--allow-images-from <folder>', 'also read images from this folder outside the current one (repeatable); others are skipped', (folder: string, folders: string[]) => [...folders, folder], [])
+    .option('--no-records', 'do not create or update .loupe/alt-text.json (the record of what Loupe wrote, for stale alt text warnings)')
     .description('write generated alt text into the documents (review with --dry-run first); exit 2 if a file was left unchanged')
     .action(async (paths: string[], flags: FixFlags) => {
       const cwd = process.cwd();
@@ -65,6 +68,7 @@ export function registerAltTextCommands(program: Command): void {
             maxLength: flags.maxLength,
             language: flags.language,
             imageFolders: flags.allowImagesFrom,
+            writeRecords: flags.records,
             onProgress: ({ done, total, fromCache }) =>
               process.stderr.write(`\r${done}/${total} images${fromCache ? ' (cached)' : ''}   `),
           },

@@ -11,6 +11,7 @@ import type * as vscode from 'vscode';
 import { registerAltTextBatch } from './altTextBatch';
 import { registerAltTextDiagnostics } from './altTextDiagnostics';
 import { registerAltTextQuickFixes } from './altTextQuickFixes';
+import { registerAltTextRecords } from './altTextRecords';
 import { registerAskPanel } from './askPanel/askPanel';
 import { registerImageCommands } from './imageCommands';
 import { languageModelTools, type LanguageModelTools } from './languageModelTools';
@@ -77,9 +78,10 @@ export function activateFeatures(context: vscode.ExtensionContext, settings: Set
   registerWelcome(context);
 
   const generateAlt = createAltGenerator(services);
-  registerAltTextDiagnostics(context);
-  registerAltTextQuickFixes(context, { generateAlt });
-  registerAltTextBatch(context, { generateAlt });
+  const altRecords = registerAltTextRecords(context);
+  registerAltTextDiagnostics(context, altRecords);
+  registerAltTextQuickFixes(context, { generateAlt, altRecords });
+  registerAltTextBatch(context, { generateAlt, altRecords });
   return {
     adoptPanel: (webviewPanel) => panel.adopt(webviewPanel),
     adoptView: (view) => panel.adoptView(view),

@@ -2,8 +2,8 @@
  * "Loupe: Generate Missing Alt Text in Workspace": checks for a model first, finds every image
  * without useful alt text, gets proposals from the shared pipeline (altText/altProposals.ts: one
  * model call per distinct image, the cache the CLI shares), and shows them in a review list
- * (altTextReview.ts) where all start accepted, each in full and editable. Apply writes the
- * accepted ones and saves the files it changed.
+ * (altTextReview.ts) where all start accepted, each in full and editable; an edit goes to the same
+ * image's other rows too. Apply writes the accepted ones and saves the files it changed.
  */
 import { dirname, relative, sep } from 'node:path';
 import * as vscode from 'vscode';
@@ -20,9 +20,10 @@ import { ALT_TEXT_DOCUMENT_GLOB } from '../protocol/documentKinds';
 import type { ReviewDecision } from '../protocol/altReview';
 import { altTextSettings } from '../host/settings';
 import { proposerName } from '../host/visionModels';
-import { scanInBackground, updateAltRecords, workspaceRootOf } from './altTextDiagnostics';
+import { scanInBackground, workspaceRootOf } from './altTextDiagnostics';
 import { ensureAltTextModel, showAltTextError } from './altTextErrors';
 import { altTextPrompt, loadAltTextCache, type AltTextFeatureDeps } from './altTextQuickFixes';
+import type { AltTextRecordsWriter } from './altTextRecords';
 import { reviewProposals } from './altTextReview';
 import { withCancellableProgress, type ProgressControl } from './cancellableProgress';
 
@@ -85,6 +86,7 @@ async function runBatch(extensionUri: vscode.Uri, deps: AltTextFeatureDeps): Pro
   let outcome: ApplyOutcome = { written: [], edited: 0, declined: 0 };
   if (result.proposed.length > 0) {
     const decisions = await reviewProposals(extensionUri, result.proposed.map(reviewEntry), {
+      mode: 'batch',
       skipped: result.skipped.length,
       maxLength: altTextSettings(result.proposed[0].document.uri).maxLength,
       proposedBy: proposerName(),
@@ -93,7 +95,7 @@ async function runBatch(extensionUri: vscode.Uri, deps: AltTextFeatureDeps): Pro
       void vscode.window.showInformationMessage(`Loupe: review closed; nothing was written. The ${plural(result.proposed.length, 'proposal')} stay cached: running the command again shows them at once.`);
       return;
     }
-    outcome = await applyDecisions(result, decisions);
+    outcome = await applyDecisions(result, decisions, deps.altRecords);
   }
   await reportOutcome(result, outcome);
 }
@@ -105,6 +107,7 @@ function reviewEntry(proposal: ProposedAlt, id: number) {
       id,
       location: `${vscode.workspace.asRelativePath(document.uri)}:${finding.line}`,
       src: finding.src,
+      imageHash: proposal.sha256,
       proposal: proposal.alt,
       currentAlt: finding.alt?.trim() ? finding.alt : undefined,
       fromCache: proposal.fromCache,
@@ -237,7 +240,7 @@ interface ApplyOutcome {
  * lines they touch are as they were (rebaseEdits); otherwise it is left alone and listed as skipped.
  * Records for stale checks are kept for the alt texts written as Loupe proposed them.
  */
-async function applyDecisions(result: BatchResult, decisions: ReviewDecision[]): Promise<ApplyOutcome> {
+async function applyDecisions(result: BatchResult, decisions: ReviewDecision[], altRecords: AltTextRecordsWriter): Promise<ApplyOutcome> {
   const outcome: ApplyOutcome = { written: [], edited: 0, declined: 0 };
   const byDocument = new Map<ScannedDocument, { item: ProposedAlt; alt: string; edit: TextEdit }[]>();
   for (const decision of decisions) {
@@ -280,16 +283,16 @@ async function applyDecisions(result: BatchResult, decisions: ReviewDecision[]):
   for (const uri of toSave) await (await vscode.workspace.openTextDocument(uri)).save();
   outcome.written = applied;
   outcome.edited = applied.filter(({ item, alt }) => alt !== item.alt).length;
-  await recordWritten(applied.filter(({ item, alt }) => alt === item.alt).map(({ item }) => item));
+  await recordWritten(applied.filter(({ item, alt }) => alt === item.alt).map(({ item }) => item), altRecords);
   return outcome;
 }
 
 /** Records, for stale checks, the alt texts Loupe wrote as proposed (an edited one is the author's). */
-async function recordWritten(items: ProposedAlt[]): Promise<void> {
+async function recordWritten(items: ProposedAlt[], altRecords: AltTextRecordsWriter): Promise<void> {
   const byRoot = new Map<string, ProposedAlt[]>();
   for (const item of items) byRoot.set(item.document.rootDir, [...(byRoot.get(item.document.rootDir) ?? []), item]);
   for (const [rootDir, rootItems] of byRoot) {
-    await updateAltRecords(rootDir, (records) => {
+    await altRecords.update(rootDir, (records) => {
       for (const { imagePath, sha256, alt } of rootItems) records.record(imagePath, sha256, alt);
     }).catch((error: Error) => vscode.window.showWarningMessage(`Loupe: alt text written, but not recorded for stale checks: ${error.message}`));
   }

@@ -5,18 +5,18 @@
  * host's thread), and shows the result. Also exports the small VS Code helpers that the quick
  * fixes and the workspace batch share.
  */
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import { DocumentLimitError } from '../altText/documentErrors';
-import { findingsFor, type Finding, type ImageOccurrence, type SourcePoint } from '../altText/findings';
+import { findingsFor, type Finding, type FindingKind, type ImageOccurrence, type SourcePoint } from '../altText/findings';
 import { ImageHasher, resolveImageFile } from '../altText/imageFiles';
 import { IsolatedScanner } from '../altText/isolatedScanner';
 import { scanTargetFor, type ScanTarget } from '../altText/scanDocument';
 import { AltTextRecords, DEFAULT_ALT_RECORDS_PATH, staleFindings } from '../altText/staleAlt';
 import { ALT_TEXT_DOCUMENT_GLOB, ALT_TEXT_LANGUAGE_IDS, checkedLanguageId } from '../protocol/documentKinds';
-import { altTextDiagnosticSettings, recordWrittenAltSetting, writeSetting } from '../host/settings';
+import { altTextDiagnosticSettings } from '../host/settings';
+import { altRecordsPath, type AltTextRecordsWriter } from './altTextRecords';
 
 /** Open documents to check: each language of the table, and its files VS Code opened as plain text (`.mdx` without an MDX extension). */
 export const ALT_TEXT_SELECTOR: vscode.DocumentSelector = [
@@ -28,7 +28,16 @@ export const ALT_TEXT_SELECTOR: vscode.DocumentSelector = [
 export function checkedLanguage(document: vscode.TextDocument): string | undefined {
   return checkedLanguageId(document.languageId, document.fileName);
 }
-export const DIAGNOSTIC_SOURCE = 'loupe';
+export const DIAGNOSTIC_SOURCE = 'Loupe';
+/** Shown after the source in the Problems view ("Loupe(empty alt text)"): words, not identifiers. */
+export const DIAGNOSTIC_CODES: Record<FindingKind | 'notChecked', string> = {
+  empty: 'empty alt text',
+  missing: 'no alt text',
+  placeholder: 'placeholder alt text',
+  filename: 'file name as alt text',
+  stale: 'image changed',
+  notChecked: 'not checked',
+};
 const CHECKED_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);
 const DEBOUNCE_MS = 300;
 
@@ -63,6 +72,25 @@ export function scanInBackground(text: string, file: string, target: ScanTarget)
 /** Every image in a document; none when it cannot be parsed (its language tools report that). */
 export async function imagesInDocument(document: vscode.TextDocument): Promise<ImageOccurrence[]> {
   return (await documentScan(document)).images;
+}
+
+/**
+ * The image starting at `offset` in the document as it is now; after edits elsewhere, the nearest
+ * one with the same src. The scan runs in the background, so it is repeated if the document
+ * changed meanwhile: its offsets must fit the text the edit is applied to.
+ */
+export async function findImage(document: vscode.TextDocument, offset: number, src?: string): Promise<ImageOccurrence | undefined> {
+  let images: ImageOccurrence[];
+  let version: number;
+  do {
+    version = document.version;
+    images = await imagesInDocument(document);
+  } while (document.version !== version);
+  const exact = images.find((image) => image.start.offset === offset && (src === undefined || image.src === src));
+  if (exact || src === undefined) return exact;
+  return images
+    .filter((image) => image.src === src)
+    .sort((a, b) => Math.abs(a.start.offset - offset) - Math.abs(b.start.offset - offset))[0];
 }
 
 function documentScan(document: vscode.TextDocument): Promise<DocumentScan> {
@@ -102,42 +130,6 @@ export async function resolveDocumentImage(document: vscode.TextDocument, image:
   }
   const documentPath = document.uri.fsPath;
   return resolveImageFile(image.src, documentPath, workspaceRootOf(document.uri) ?? dirname(documentPath));
-}
-
-export function altRecordsPath(rootDir: string): string {
-  return join(rootDir, DEFAULT_ALT_RECORDS_PATH);
-}
-
-/**
- * Loads the workspace's alt text records fresh, applies `change`, and saves them, unless
- * `loupe.altText.recordWrittenAlt` is off for that folder. The first time the file is created
- * the author is told what it is and that it is meant to be committed.
- */
-export async function updateAltRecords(rootDir: string, change: (records: AltTextRecords) => void): Promise<void> {
-  if (!recordWrittenAltSetting(vscode.Uri.file(rootDir))) return;
-  const path = altRecordsPath(rootDir);
-  const existed = existsSync(path);
-  const records = await AltTextRecords.load(path, rootDir);
-  change(records);
-  await records.save();
-  // Not left to the file watcher, which can miss a file in a folder just created (`.loupe/`).
-  recordsWritten?.();
-  if (!existed && existsSync(path)) void announceRecords(path);
-}
-
-/** Set by registerAltTextDiagnostics: re-checks open documents against the records just written. */
-let recordsWritten: (() => void) | undefined;
-
-async function announceRecords(path: string): Promise<void> {
-  const open = 'Open File';
-  const stop = 'Stop Recording';
-  const choice = await vscode.window.showInformationMessage(
-    `Loupe created ${vscode.workspace.asRelativePath(path)}: it records which alt text Loupe wrote for which image, so whoever changes one of those images later (you or a teammate) is warned that its alt text may be stale. Commit it to share the warnings. Loupe's cache of answers is per user, outside the workspace.`,
-    open,
-    stop,
-  );
-  if (choice === open) await vscode.window.showTextDocument(vscode.Uri.file(path));
-  if (choice === stop) await writeSetting('altText.recordWrittenAlt', false);
 }
 
 function diagnosticSettings(document: vscode.TextDocument) {
@@ -198,7 +190,7 @@ class AltTextDiagnostics implements vscode.Disposable {
     const diagnostics = findings.map((finding) => {
       const diagnostic = new vscode.Diagnostic(rangeOf(finding.start, finding.end), finding.message, severity);
       diagnostic.source = DIAGNOSTIC_SOURCE;
-      diagnostic.code = finding.kind;
+      diagnostic.code = DIAGNOSTIC_CODES[finding.kind];
       return diagnostic;
     });
     if (notChecked) diagnostics.push(notCheckedDiagnostic(notChecked, severity));
@@ -247,11 +239,11 @@ class AltTextDiagnostics implements vscode.Disposable {
 function notCheckedDiagnostic(reason: string, severity: vscode.DiagnosticSeverity): vscode.Diagnostic {
   const diagnostic = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), `Loupe did not check this document's alt text: ${reason}.`, severity);
   diagnostic.source = DIAGNOSTIC_SOURCE;
-  diagnostic.code = 'not-checked';
+  diagnostic.code = DIAGNOSTIC_CODES.notChecked;
   return diagnostic;
 }
 
-export function registerAltTextDiagnostics(context: vscode.ExtensionContext): void {
+export function registerAltTextDiagnostics(context: vscode.ExtensionContext, records: AltTextRecordsWriter): void {
   const workerPath = join(context.extensionPath, 'dist', 'altTextScan.js');
   const documentScanner = new IsolatedScanner((options) => new Worker(workerPath, options));
   scanner = documentScanner;
@@ -264,10 +256,9 @@ export function registerAltTextDiagnostics(context: vscode.ExtensionContext): vo
     diagnostics.invalidateRecords();
     diagnostics.scheduleAll();
   };
-  recordsWritten = onRecordsChanged;
-  context.subscriptions.push({ dispose: () => (recordsWritten = undefined) });
   context.subscriptions.push(
     diagnostics,
+    records.onDidWrite(onRecordsChanged),
     recordsWatcher,
     imageWatcher,
     recordsWatcher.onDidChange(onRecordsChanged),

@@ -2,10 +2,12 @@
  * Quick fixes on images: "Generate alt text (local model)", "Refine alt text (local model)" (or the model server's name; the
  * current alt text is the model's starting point), "Mark as decorative", "Describe diagram" (a
  * long description, and alt text when the image has none), and for stale alt text "Keep alt text
- * (image reviewed)". Generated alt text is reviewed before it is written: an input box shows the
- * proposal in full, editable; Enter writes it, Escape writes nothing. The proposals come from the
- * batch's pipeline and cache (altProposals.ts). The edit is computed again after the review, since
- * the document may have changed meanwhile.
+ * (image reviewed)". Generated alt text is reviewed before it is written, in the batch's review
+ * (altTextReview.ts) with the image beside the document: Apply writes it, Cancel writes nothing.
+ * The proposals come from the batch's pipeline and cache (altProposals.ts). The edit is computed
+ * again after the review, since the document may have changed meanwhile. Images Loupe cannot read
+ * (remote URLs, inline data) get no model fixes, but one that puts the cursor in their alt text
+ * and says why (altTextWriteYourself.ts).
  */
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
@@ -13,20 +15,15 @@ import { AltTextCache, defaultAltCachePath } from '../altText/altCache';
 import { decorativeEdit, describeDiagramEdits, fillAltEdit, type TextEdit } from '../altText/altEdits';
 import { AltTextProposer, describeRequest, type AltTextGenerator } from '../altText/altProposals';
 import { altTextLanguage } from '../altText/documentLanguage';
-import { classifyOccurrence, isPlaceholderAlt, looksLikeFileName, type ImageOccurrence } from '../altText/findings';
-import { sha256File } from '../altText/imageFiles';
+import { classifyOccurrence, type ImageOccurrence } from '../altText/findings';
+import { sha256File, unreadableSource } from '../altText/imageFiles';
 import { altTextSettings } from '../host/settings';
 import { answerSourceLabel, proposerName } from '../host/visionModels';
-import {
-  ALT_TEXT_SELECTOR,
-  DIAGNOSTIC_SOURCE,
-  imagesInDocument,
-  rangeOf,
-  resolveDocumentImage,
-  updateAltRecords,
-  workspaceRootOf,
-} from './altTextDiagnostics';
+import { ALT_TEXT_SELECTOR, DIAGNOSTIC_CODES, DIAGNOSTIC_SOURCE, findImage, imagesInDocument, rangeOf, resolveDocumentImage, workspaceRootOf } from './altTextDiagnostics';
 import { ensureAltTextModel, showAltTextError } from './altTextErrors';
+import type { AltTextRecordsWriter } from './altTextRecords';
+import { reviewProposals } from './altTextReview';
+import { registerWriteAltYourself, writeAltYourselfAction } from './altTextWriteYourself';
 import { withCancellableProgress } from './cancellableProgress';
 
 /** What a quick fix asks the model for. */
@@ -34,6 +31,7 @@ type QuickFixTask = 'alt-text' | 'refine' | 'describe-diagram';
 
 export interface AltTextFeatureDeps {
   generateAlt: AltTextGenerator;
+  altRecords: AltTextRecordsWriter;
 }
 
 const GENERATE_COMMAND = 'loupe.altText.generateForImage';
@@ -75,8 +73,14 @@ class AltTextActionProvider implements vscode.CodeActionProvider {
       if (!imageRange.intersection(range)) continue;
       const kind = classifyOccurrence(image);
       const diagnostics = context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && d.range.isEqual(imageRange));
-      const stale = diagnostics.some((d) => d.code === 'stale');
+      const stale = diagnostics.some((d) => d.code === DIAGNOSTIC_CODES.stale);
       const args = [document.uri, image.start.offset];
+      const unreadable = unreadableSource(image.src);
+      if (unreadable) {
+        // Generate would only fail ("not a local file"): say why instead, and help write it by hand.
+        if (kind) actions.push(writeAltYourselfAction(document.uri, image, unreadable, diagnostics), decorativeAction(document, image, diagnostics));
+        continue;
+      }
 
       const hasAlt = image.altState === 'text' && Boolean(image.alt?.trim());
       if (hasAlt) {
@@ -93,13 +97,7 @@ class AltTextActionProvider implements vscode.CodeActionProvider {
         generate.isPreferred = true;
         actions.push(generate);
       }
-      if (kind) {
-        const title = image.syntax === 'markdown' ? 'Mark as decorative (as <img alt="">)' : 'Mark as decorative (alt="")';
-        const decorative = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
-        decorative.edit = workspaceEditFor(document, [decorativeEdit(image)]);
-        decorative.diagnostics = diagnostics;
-        actions.push(decorative);
-      }
+      if (kind) actions.push(decorativeAction(document, image, diagnostics));
       if (stale) {
         const keep = new vscode.CodeAction('Keep alt text (image reviewed)', vscode.CodeActionKind.QuickFix);
         keep.command = { command: KEEP_COMMAND, title: keep.title, arguments: args };
@@ -118,26 +116,20 @@ class AltTextActionProvider implements vscode.CodeActionProvider {
   }
 }
 
-/**
- * The image starting at `offset` in the document as it is now; after edits elsewhere, the nearest
- * one with the same src. The scan runs in the background, so it is repeated if the document
- * changed meanwhile: its offsets must fit the text the edit is applied to.
- */
-async function findImage(document: vscode.TextDocument, offset: number, src?: string): Promise<ImageOccurrence | undefined> {
-  let images: ImageOccurrence[];
-  let version: number;
-  do {
-    version = document.version;
-    images = await imagesInDocument(document);
-  } while (document.version !== version);
-  const exact = images.find((image) => image.start.offset === offset && (src === undefined || image.src === src));
-  if (exact || src === undefined) return exact;
-  return images
-    .filter((image) => image.src === src)
-    .sort((a, b) => Math.abs(a.start.offset - offset) - Math.abs(b.start.offset - offset))[0];
+function decorativeAction(document: vscode.TextDocument, image: ImageOccurrence, diagnostics: vscode.Diagnostic[]): vscode.CodeAction {
+  const title = image.syntax === 'markdown' ? 'Mark as decorative (as <img alt="">)' : 'Mark as decorative (alt="")';
+  const decorative = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
+  decorative.edit = workspaceEditFor(document, [decorativeEdit(image)]);
+  decorative.diagnostics = diagnostics;
+  return decorative;
 }
 
-async function generateForImage(deps: AltTextFeatureDeps, uri: vscode.Uri, offset: number, task: QuickFixTask): Promise<void> {
+/** What a quick fix needs besides the model: where the review's page comes from, and the records. */
+interface QuickFixContext extends AltTextFeatureDeps {
+  extensionUri: vscode.Uri;
+}
+
+async function generateForImage(deps: QuickFixContext, uri: vscode.Uri, offset: number, task: QuickFixTask): Promise<void> {
   const document = await vscode.workspace.openTextDocument(uri);
   const image = await findImage(document, offset);
   if (!image) {
@@ -167,11 +159,12 @@ async function generateForImage(deps: AltTextFeatureDeps, uri: vscode.Uri, offse
     return;
   }
   let alt: string | undefined;
-  if (generated.alt !== undefined) {
-    alt = await reviewAlt(target, generated.alt, generated.fromCache);
+  // Alt text and its image's hash come together (generateTexts).
+  if (generated.alt !== undefined && generated.sha256 !== undefined) {
+    alt = await reviewAlt(deps.extensionUri, target, { alt: generated.alt, sha256: generated.sha256, fromCache: generated.fromCache });
     if (alt === undefined) return;
   }
-  await writeTexts(target, { ...generated, alt });
+  await writeTexts(deps.altRecords, target, { ...generated, alt });
 }
 
 interface GenerationTarget {
@@ -215,38 +208,44 @@ async function generateTexts(deps: AltTextFeatureDeps, target: GenerationTarget,
 }
 
 /**
- * The proposal in an input box: in full, editable, Enter writes it, Escape writes nothing. Chosen
- * over writing first and offering Undo: nothing unreviewed lands in the file (or is auto-saved),
- * the keyboard flow is the palette's, and a screen reader reads the title, hint and text.
+ * The proposal in the batch's review, for this one image: the image, the text in full and
+ * editable, its length against the limit; Apply writes it, Cancel or closing writes nothing.
+ * The input box it replaces showed neither the image nor the limit.
  */
-async function reviewAlt(target: GenerationTarget, proposal: string, fromCache: boolean): Promise<string | undefined> {
+async function reviewAlt(extensionUri: vscode.Uri, target: GenerationTarget, generated: { alt: string; sha256: string; fromCache: boolean }): Promise<string | undefined> {
   const { document, image, file, task } = target;
-  const { maxLength } = altTextSettings(document.uri);
-  const where = `${vscode.workspace.asRelativePath(document.uri)}:${image.start.line}`;
-  const origin = fromCache ? 'from the cache' : `proposed by ${proposerName()}`;
-  const now = task === 'refine' && image.alt ? `Now: "${image.alt.trim()}". ` : '';
-  const next = task === 'describe-diagram' ? ' The diagram description is written with it.' : '';
-  const value = await vscode.window.showInputBox({
-    title: `Alt text for ${basename(file)} (${where})`,
-    value: proposal,
-    prompt: `${now}${origin[0].toUpperCase()}${origin.slice(1)}: edit it if needed. Enter writes it into the document, Escape writes nothing.${next}`,
-    ignoreFocusOut: true,
-    validateInput: (text) => altTextAdvice(text, maxLength),
-  });
-  return value === undefined ? undefined : value.replace(/\s+/g, ' ').trim() || undefined;
+  const decisions = await reviewProposals(
+    extensionUri,
+    [
+      {
+        item: {
+          id: 0,
+          location: `${vscode.workspace.asRelativePath(document.uri)}:${image.start.line}`,
+          src: image.src,
+          imageHash: generated.sha256,
+          proposal: generated.alt,
+          currentAlt: task === 'refine' && image.alt?.trim() ? image.alt.trim() : undefined,
+          fromCache: generated.fromCache,
+        },
+        imagePath: file,
+        uri: document.uri,
+        line: image.start.line,
+        column: image.start.column,
+      },
+    ],
+    {
+      mode: 'single',
+      skipped: 0,
+      maxLength: altTextSettings(document.uri).maxLength,
+      proposedBy: proposerName(),
+      note: task === 'describe-diagram' ? 'The diagram description is written with it.' : undefined,
+    },
+  );
+  const decision = decisions?.find((candidate) => candidate.id === 0 && candidate.accepted);
+  return decision ? decision.alt.replace(/\s+/g, ' ').trim() || undefined : undefined;
 }
 
-/** What the checks would say about alt text typed into the review: an empty one is not written. */
-function altTextAdvice(text: string, maxLength: number): vscode.InputBoxValidationMessage | undefined {
-  const alt = text.trim();
-  if (!alt) return { message: 'Alt text cannot be empty here; for a decorative image use the "Mark as decorative" quick fix.', severity: vscode.InputBoxValidationSeverity.Error };
-  if (isPlaceholderAlt(alt)) return { message: `"${alt}" is a placeholder: Loupe will flag it. Say what the image shows.`, severity: vscode.InputBoxValidationSeverity.Warning };
-  if (looksLikeFileName(alt)) return { message: 'A file name tells a reader nothing: Loupe will flag it. Say what the image shows.', severity: vscode.InputBoxValidationSeverity.Warning };
-  if (alt.length > maxLength) return { message: `${alt.length} characters, longer than loupe.altText.maxLength (${maxLength}).`, severity: vscode.InputBoxValidationSeverity.Info };
-  return undefined;
-}
-
-async function writeTexts(target: GenerationTarget, texts: GeneratedTexts): Promise<void> {
+async function writeTexts(altRecords: AltTextRecordsWriter, target: GenerationTarget, texts: GeneratedTexts): Promise<void> {
   const { document, image, file } = target;
   const current = await findImage(document, image.start.offset, image.src);
   if (!current) {
@@ -268,7 +267,7 @@ async function writeTexts(target: GenerationTarget, texts: GeneratedTexts): Prom
   // Only Loupe's own words are recorded for stale checks; an edited alt text is the author's.
   if (texts.alt !== undefined && texts.alt === texts.proposed && texts.sha256 && rootDir) {
     const { alt, sha256 } = texts;
-    await updateAltRecords(rootDir, (records) => records.record(file, sha256, alt)).catch((error: Error) =>
+    await altRecords.update(rootDir, (records) => records.record(file, sha256, alt)).catch((error: Error) =>
       vscode.window.showWarningMessage(`Loupe: alt text written, but not recorded for stale checks: ${error.message}`),
     );
   }
@@ -301,7 +300,7 @@ async function showDescription(document: vscode.TextDocument, edits: TextEdit[],
   }
 }
 
-async function keepAltText(uri: vscode.Uri, offset: number): Promise<void> {
+async function keepAltText(altRecords: AltTextRecordsWriter, uri: vscode.Uri, offset: number): Promise<void> {
   const document = await vscode.workspace.openTextDocument(uri);
   const image = await findImage(document, offset);
   const rootDir = workspaceRootOf(uri);
@@ -313,24 +312,26 @@ async function keepAltText(uri: vscode.Uri, offset: number): Promise<void> {
   }
   const sha256 = await sha256File(file.path);
   const alt = image.alt;
-  await updateAltRecords(rootDir, (records) => records.record(file.path, sha256, alt));
+  await altRecords.update(rootDir, (records) => records.record(file.path, sha256, alt));
 }
 
 export function registerAltTextQuickFixes(context: vscode.ExtensionContext, deps: AltTextFeatureDeps): void {
+  const quickFix: QuickFixContext = { ...deps, extensionUri: context.extensionUri };
+  registerWriteAltYourself(context);
   context.subscriptions.push(
     vscode.languages.registerCodeActionsProvider(ALT_TEXT_SELECTOR, new AltTextActionProvider(), {
       providedCodeActionKinds: AltTextActionProvider.kinds,
     }),
     vscode.commands.registerCommand(GENERATE_COMMAND, async (uri: vscode.Uri, offset: number, task: QuickFixTask) => {
       try {
-        await generateForImage(deps, uri, offset, task);
+        await generateForImage(quickFix, uri, offset, task);
       } catch (error) {
         await showAltTextError(error);
       }
     }),
     vscode.commands.registerCommand(KEEP_COMMAND, async (uri: vscode.Uri, offset: number) => {
       try {
-        await keepAltText(uri, offset);
+        await keepAltText(deps.altRecords, uri, offset);
       } catch (error) {
         void vscode.window.showErrorMessage(`Loupe: ${(error as Error).message}`);
       }

@@ -1,13 +1,15 @@
 /**
- * The batch's review list, a webview (webview-ui/altReview/). VS Code's Refactor Preview was the
- * first choice, but an extension cannot pre-tick its entries: every edit marked
- * `needsConfirmation` starts unticked (`checked.updateChecked(edit, !needsConfirmation)` in the
- * workbench's bulkEditPreview), an extension's `applyEdit` opens the preview only for such
- * edits, and its rows cut long labels. Here every proposal starts accepted, shows in full in an
- * editable field, and Apply returns the author's decisions.
+ * The alt text review, a webview (webview-ui/altReview/): the batch's list, and one quick fix's
+ * proposal with its image. VS Code's Refactor Preview was the first choice for the batch, but an
+ * extension cannot pre-tick its entries: every edit marked `needsConfirmation` starts unticked
+ * (`checked.updateChecked(edit, !needsConfirmation)` in the workbench's bulkEditPreview), an
+ * extension's `applyEdit` opens the preview only for such edits, and its rows cut long labels.
+ * Here every proposal starts accepted, shows in full in an editable field, and Apply returns the
+ * author's decisions. A quick fix's proposal used to open in an input box, which showed neither
+ * the image nor the length limit.
  */
 import { randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { ReviewToHostSchema, type HostToReview, type ReviewDecision, type ReviewItem } from '../protocol/altReview';
 
@@ -23,13 +25,27 @@ export interface ReviewEntry {
   column: number;
 }
 
+export interface ReviewContext {
+  /** `batch`: the workspace list; `single`: one quick fix's proposal, opened beside the document. */
+  mode: 'batch' | 'single';
+  /** Images the batch could not describe. */
+  skipped: number;
+  maxLength: number;
+  proposedBy: string;
+  /** What else Apply does, said under the hint. */
+  note?: string;
+}
+
 /**
- * Shows the proposals and resolves with the author's decisions on Apply (the list closes), or
+ * Shows the proposals and resolves with the author's decisions on Apply (the review closes), or
  * undefined when they cancel or close it.
  */
-export function reviewProposals(extensionUri: vscode.Uri, entries: ReviewEntry[], context: { skipped: number; maxLength: number; proposedBy: string }): Promise<ReviewDecision[] | undefined> {
+export function reviewProposals(extensionUri: vscode.Uri, entries: ReviewEntry[], context: ReviewContext): Promise<ReviewDecision[] | undefined> {
   const imageFolders = [...new Set(entries.map((entry) => dirname(entry.imagePath)))].map((folder) => vscode.Uri.file(folder));
-  const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Review Alt Text', vscode.ViewColumn.Active, {
+  const single = context.mode === 'single';
+  const title = single ? `Alt Text for ${basename(entries[0]?.imagePath ?? '')}` : 'Review Alt Text';
+  // One proposal opens beside its document, so the image's line stays in view.
+  const panel = vscode.window.createWebviewPanel(VIEW_TYPE, title, single ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active, {
     enableScripts: true,
     enableCommandUris: false,
     // Only Loupe's own files and the folders of the images shown.
@@ -48,10 +64,12 @@ export function reviewProposals(extensionUri: vscode.Uri, entries: ReviewEntry[]
   });
   const message: HostToReview = {
     type: 'items',
+    mode: context.mode,
     items: entries.map((entry) => ({ ...entry.item, imageUri: webview.asWebviewUri(vscode.Uri.file(entry.imagePath)).toString() })),
     skipped: context.skipped,
     maxLength: context.maxLength,
     proposedBy: context.proposedBy,
+    note: context.note,
   };
 
   return new Promise((resolve) => {

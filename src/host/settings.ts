@@ -99,9 +99,17 @@ export function altTextDiagnosticSettings(scope: vscode.Uri): { severity: string
   };
 }
 
-/** `loupe.altText.recordWrittenAlt`: whether Loupe keeps `.loupe/alt-text.json` (stale alt checks) in this folder. */
-export function recordWrittenAltSetting(scope: vscode.Uri): boolean {
-  return vscode.workspace.getConfiguration(SECTION, scope).get<boolean>('altText.recordWrittenAlt', true);
+/**
+ * `loupe.altText.recordWrittenAlt`: whether Loupe keeps `.loupe/alt-text.json` (stale alt checks)
+ * in this folder, and whether that was set in the workspace or folder (an explicit choice there).
+ */
+export function recordWrittenAltSetting(scope: vscode.Uri): { enabled: boolean; setInWorkspace: boolean } {
+  const config = vscode.workspace.getConfiguration(SECTION, scope);
+  const inspected = config.inspect<boolean>('altText.recordWrittenAlt');
+  return {
+    enabled: config.get<boolean>('altText.recordWrittenAlt', true),
+    setInWorkspace: inspected?.workspaceValue !== undefined || inspected?.workspaceFolderValue !== undefined,
+  };
 }
 
 /** Writes where the value is set now (folder, workspace, else user), so a change is never hidden by a more specific value. */

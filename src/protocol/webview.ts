@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { ChatTurnSchema, ERROR_CODES, GenerationStatsSchema, MAX_QUESTION_CHARS, OcrResultSchema, PHASES } from './engine';
 import { MAX_IMAGE_BYTES, PANEL_MIME_TYPES } from './imageFormats';
-import { PRESET_NAMES } from './options';
+import { PRESET_NAMES, SamplingSchema } from './options';
 import { TASKS } from './tasks';
 
 /** Longest answer text the host accepts back for insertion (a detailed answer is far shorter). */
@@ -112,6 +112,21 @@ const requestId = z.string().min(1).max(100);
 const ActionSchema = z.object({ label: z.string().max(100), command: z.enum(ERROR_ACTIONS) });
 export type PanelAction = z.infer<typeof ActionSchema>;
 
+/** Longest icon of an image kept with a turn (a small WebP, a few KB). */
+export const MAX_TURN_ICON_CHARS = 24 * 1024;
+
+/** The image a question was about; `icon` on the first question of a run about one image. */
+export const TurnImageSchema = z.object({
+  name: fileName,
+  hash: ImageHashSchema,
+  icon: z
+    .string()
+    .max(MAX_TURN_ICON_CHARS)
+    .regex(/^data:image\/(webp|png|jpeg);base64,[A-Za-z0-9+/]+={0,2}$/)
+    .optional(),
+});
+export type TurnImage = z.infer<typeof TurnImageSchema>;
+
 /** A finished turn as kept per image (the webview's Turn, validated where it crosses). */
 export const SavedTurnSchema = z.object({
   role: z.enum(['user', 'assistant']),
@@ -124,6 +139,8 @@ export const SavedTurnSchema = z.object({
   cutAtTokens: z.number().int().positive().optional(),
   /** User turns: the earlier conversation sent with it was trimmed to fit (MAX_HISTORY_CHARS). */
   historyTrimmed: z.object({ leftOut: z.number().int().nonnegative(), clipped: z.number().int().nonnegative() }).optional(),
+  /** User turns: the image asked about (a conversation can move from one image to the next). */
+  image: TurnImageSchema.optional(),
 });
 export type SavedTurn = z.infer<typeof SavedTurnSchema>;
 /** Most turns kept per image. */
@@ -149,6 +166,8 @@ export const WebviewToHostSchema = z.discriminatedUnion('type', [
     preset: z.enum(PRESET_NAMES),
     /** Earlier turns of this conversation, oldest first. */
     history: z.array(ChatTurnSchema).max(64),
+    /** A seed of its own (Retry: a new answer, not the same one again); else the settings' sampling. */
+    seed: SamplingSchema.shape.seed.optional(),
   }),
   z.object({ type: z.literal('stop') }),
   z.object({ type: z.literal('insert'), action: z.enum(INSERT_ACTIONS), text: z.string().min(1).max(MAX_INSERT_CHARS) }),

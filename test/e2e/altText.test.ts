@@ -2,14 +2,18 @@
  * Alt text in a real VS Code (code-server), driven through real Chromium with the tiny model.
  * Without a model first: the batch and the quick fix stop at once with a "Download Model" action.
  * Then "Loupe: Generate Missing Alt Text in Workspace": the proposals open in a review list where
- * every one starts accepted, and Apply without changes writes them all to disk; a second run takes
- * its answers from the content-hash cache, an edited proposal is written as edited and a skipped
- * one not at all; "Show Skipped" lists the images Loupe could not describe and opens them.
- * Changing an image afterwards flags its alt text as possibly stale. Then the quick fixes:
- * "Describe diagram" (writes alt text, after review, and a description), "Refine alt text" (the
- * current alt text as context, reviewed and edited before it is written) and "Mark as
- * decorative". The tiny model's words are random: the assertions are about which files change,
- * where, and what the review, the cache and the notifications say.
+ * every one starts accepted, and Apply without changes writes them all to disk; `.loupe/alt-text.json`
+ * is created only after the author says Create. A second run takes its answers from the
+ * content-hash cache, an edited proposal is written as edited and a skipped one not at all; "Show
+ * Skipped" lists the images Loupe could not describe and opens them. An edit goes to the same image
+ * in another file, labelled as the author's. Changing an image afterwards flags its alt text as
+ * possibly stale. Then the quick fixes, reviewed in the same page with the image shown: "Describe
+ * diagram" (alt text and a description), "Refine alt text" (the current alt text as context;
+ * Cancel writes nothing, an edit is written) and "Mark as decorative"; remote images get no
+ * Generate, but a fix that puts the cursor in their alt text. Last, another folder where the
+ * author answers "Not in This Workspace": no records there, and no second question. The tiny
+ * model's words are random: the assertions are about which files change, where, and what the
+ * review, the cache and the notifications say.
  *
  * Needs: `bash scripts/install-code-server.sh` and `npm run package` (the VSIX under test).
  */
@@ -22,8 +26,9 @@ import { imagesIn, type ImageOccurrence } from '../../src/altText/imageReference
 import { imageFixture, tinyModelDir } from '../support/paths';
 import { openSession, type E2eSession } from './session';
 import {
+  altReviewIn,
   applyQuickFix,
-  inputBoxTitled,
+  goToLine,
   notification,
   openFile,
   openWorkbench,
@@ -44,6 +49,14 @@ const BUILD_COPY = 'build/guide.md';
 const ARCHIVED = 'archive/old.md';
 /** The line of GUIDE whose image file does not exist: the batch skips it. */
 const MISSING_IMAGE_LINE = 13;
+
+/** Written after the second batch: the same new image in both, for the shared edit. */
+const INTRO = 'docs/intro.md';
+const SETUP = 'docs/setup.md';
+/** Remote images: no model fixes there. */
+const LINKS = 'docs/links.md';
+const LINKS_TEXT = ['# Links', '', '![](https://example.invalid/badge.svg)', '', '<img src="https://example.invalid/logo.png">', ''].join('\n');
+const WRITE_REMOTE = 'Write alt text for this remote image (Loupe does not download images)';
 
 /** Written after the batch ran, for the quick fixes. */
 const ARCHITECTURE = 'docs/architecture.md';
@@ -189,8 +202,13 @@ describe('Alt text batch and quick fixes in code-server', { timeout: 20 * 60_000
     assert.deepEqual(untouched(), before.untouched, '.gitignore and files.exclude are respected');
     assert.equal(altOf(GUIDE, '../images/office.png'), '', 'the missing image is left alone');
 
-    // The records meant to be committed are announced when first written.
-    await notification(page, /Loupe created \.loupe\/alt-text\.json: .*Commit it to share the warnings/).waitFor();
+    // The records meant to be committed: created only once the author agrees (once per workspace).
+    const question = notification(page, /Loupe wrote alt text\. Create \.loupe\/alt-text\.json to record it\? .*it is meant to be committed/);
+    await question.waitFor();
+    assert.ok(!existsSync(join(workspace, '.loupe')), 'nothing is created before the answer');
+    await screenshot(page, 'alt-02-records-question');
+    await question.locator('.monaco-button', { hasText: /^Create$/ }).click();
+    await waitFor('.loupe/alt-text.json', async () => existsSync(join(workspace, '.loupe', 'alt-text.json')), Boolean);
     const records = JSON.parse(read('.loupe/alt-text.json')) as { images: Record<string, { alt: string }> };
     assert.deepEqual(Object.keys(records.images).sort(), ['images/login.png', 'images/signups.png']);
     assert.ok(!existsSync(join(workspace, '.loupe', 'alt-text-cache.json')), 'no cache in the workspace');
@@ -228,6 +246,30 @@ describe('Alt text batch and quick fixes in code-server', { timeout: 20 * 60_000
     assert.equal(await page.locator('.tabs-container .tab', { hasText: /^Untitled/ }).count(), 0, 'no untitled report');
   });
 
+  it("an edit goes to the same image in another file, labelled as the author's, and is written there too", async () => {
+    for (const file of [INTRO, SETUP]) writeFileSync(join(workspace, file), `# ${file}\n\n![](../images/flow.png)\n`);
+    const review = altReview(page);
+    await runCommand(page, 'Loupe: Generate Missing Alt Text in Workspace');
+    await waitFor('three proposals', () => review.items.count(), (count) => count === 3, 180_000);
+    assert.deepEqual(await review.locations(), ['docs/faq.md:5', `${INTRO}:3`, `${SETUP}:3`], 'the image skipped before, and the same new image twice');
+    const [, proposal] = await review.proposals();
+    assert.equal((await review.proposals())[2], proposal, 'the same image gets the same words');
+    assert.match(await review.origin(2), /^From the cache\.$/);
+    await review.skip(0).check();
+    const edited = 'Request flow: the editor, the extension host, then the engine.';
+    await review.field(1).fill(edited);
+    assert.equal((await review.proposals())[2], edited, 'the same image in the other file takes the edit');
+    assert.equal(await review.origin(1), `Edited by you; also used for the same image at ${SETUP}:3.`);
+    assert.equal(await review.origin(2), `Your edit, from ${INTRO}:3 (the same image).`);
+    await screenshot(page, 'alt-04b-edit-shared');
+    await review.apply.click();
+    await notification(page, /added alt text to 2 of 4 images in 2 files; 2 edited by you; 1 skipped in the review; 1 not described/).waitFor();
+    await waitFor('both files on disk', async () => [altOf(INTRO, '../images/flow.png'), altOf(SETUP, '../images/flow.png')], (alts) => alts.every((alt) => alt === edited));
+    const records = JSON.parse(read('.loupe/alt-text.json')) as { images: Record<string, unknown> };
+    assert.ok(!('images/flow.png' in records.images), "the author's words are not recorded as Loupe's");
+    await runCommand(page, 'Notifications: Clear All Notifications');
+  });
+
   it('changing an image after Loupe described it flags its alt text as possibly stale', async () => {
     await quickOpen(page, 'guide.md');
     copyFileSync(imageFixture('diagram.png'), join(workspace, 'images', 'signups.png'));
@@ -243,16 +285,26 @@ describe('Alt text batch and quick fixes in code-server', { timeout: 20 * 60_000
     const finding = page.locator('.markers-panel .monaco-list-row', { hasText: 'Image "../images/flow.png" has empty alt text' });
     await finding.first().waitFor();
     await applyQuickFix(page, lineOf(ARCHITECTURE_TEXT, 'flow.png'), 'Describe diagram (local model)');
-    const box = await inputBoxTitled(page, /^Alt text for flow\.png \(docs\/architecture\.md:5\)$/);
-    assert.ok(box.value.length > 0, 'a proposal to review');
-    assert.match(box.prompt, /Enter writes it into the document, Escape writes nothing\. The diagram description is written with it\./);
+    // The batch's review, for this one proposal: the image shown, the text, its length against the limit.
+    const review = altReview(page);
+    await waitFor('the proposal', () => review.items.count(), (count) => count === 1, 180_000);
+    assert.equal(await review.heading(), 'Alt text for ../images/flow.png');
+    assert.deepEqual(await review.locations(), ['docs/architecture.md:5']);
+    const [proposal] = await review.proposals();
+    assert.ok(proposal.length > 0, 'a proposal to review');
+    assert.match(await review.meta(0), new RegExp(`(Proposed by the local model|From the cache)\\. ${proposal.trim().length}/125 characters\\.$`));
+    assert.match(await review.hint(), /Apply \(Enter\) writes it into the document; Cancel \(Escape\) writes nothing\. The diagram description is written with it\./);
+    await waitFor('the image', review.thumbnailWidths, (widths) => widths.length === 1 && widths[0] > 0);
+    // Shown large, not as the batch's 96-pixel thumbnail (flow.png is 640 pixels wide).
+    assert.ok(((await review.items.first().locator('img.thumbnail').boundingBox())?.width ?? 0) > 200, 'the image is shown large');
+    assert.equal(await review.skip(0).isVisible(), false, 'one proposal: Apply or Cancel, no Accept/Skip');
     await screenshot(page, 'alt-06-describe-review');
-    assert.equal(read(ARCHITECTURE), ARCHITECTURE_TEXT, 'nothing written before Enter');
-    await page.keyboard.press('Enter');
+    assert.equal(read(ARCHITECTURE), ARCHITECTURE_TEXT, 'nothing written before Apply');
+    await review.apply.click();
     const after = await waitFor('architecture.md to be saved with a description', async () => read(ARCHITECTURE), (text) => text !== ARCHITECTURE_TEXT, 180_000);
     const lines = after.split('\n');
     const image = lineOf(after, 'flow.png') - 1;
-    assert.equal(altOf(ARCHITECTURE, '../images/flow.png'), box.value, 'the reviewed alt text is written');
+    assert.equal(altOf(ARCHITECTURE, '../images/flow.png'), proposal, 'the reviewed alt text is written');
     assert.match(lines[image], /^!\[.+\]\(\.\.\/images\/flow\.png\)$/, 'on the image line');
     assert.equal(lines[image + 1], '', 'a blank line separates the image from the block');
     assert.equal(lines[image + 2], '<details><summary>Diagram description</summary>');
@@ -267,16 +319,32 @@ describe('Alt text batch and quick fixes in code-server', { timeout: 20 * 60_000
 
   it('"Refine alt text" starts from the current alt text; the author edits the proposal before it is written', async () => {
     const before = read(ARCHITECTURE);
+    const review = altReview(page);
     await applyQuickFix(page, lineOf(before, 'Screenshot'), 'Refine alt text (local model)');
-    const box = await inputBoxTitled(page, /^Alt text for login\.png \(docs\/architecture\.md:\d+\)$/);
-    assert.match(box.prompt, /^Now: "Screenshot"\. /, 'the current alt text is shown');
-    assert.ok(box.value.length > 0 && box.value !== 'Screenshot', `a new proposal: ${JSON.stringify(box.value)}`);
+    await waitFor('the proposal', () => review.items.count(), (count) => count === 1, 180_000);
+    assert.equal(await review.heading(), 'Alt text for ../images/login.png');
+    assert.match(await review.meta(0), /^Now: "Screenshot"\. Proposed by the local model\./, 'the current alt text is shown');
+    const [proposal] = await review.proposals();
+    assert.ok(proposal.length > 0 && proposal !== 'Screenshot', `a new proposal: ${JSON.stringify(proposal)}`);
     // The proposal was cached under the current alt text, apart from plain alt text answers.
     const cache = JSON.parse(readFileSync(join(session.server.root, 'loupe-home', 'alt-text-cache.json'), 'utf8')) as { entries: Record<string, { alt: string; refines?: string }> };
-    assert.ok(Object.values(cache.entries).some((entry) => entry.refines === 'Screenshot' && entry.alt === box.value), 'refinement cached');
-    await box.input.fill('The sign-in form with email and password fields.');
+    assert.ok(Object.values(cache.entries).some((entry) => entry.refines === 'Screenshot' && entry.alt === proposal), 'refinement cached');
+    await review.cancel.click();
+    await review.items.first().waitFor({ state: 'detached' });
+    assert.equal(read(ARCHITECTURE), before, 'Cancel writes nothing');
+
+    // Again: the refinement comes from the cache; the author edits it before it is written.
+    await applyQuickFix(page, lineOf(before, 'Screenshot'), 'Refine alt text (local model)');
+    await waitFor('the proposal again', () => review.items.count(), (count) => count === 1, 60_000);
+    assert.deepEqual(await review.proposals(), [proposal]);
+    assert.match(await review.origin(0), /^From the cache\.$/);
+    await review.field(0).fill('image');
+    assert.match(await review.warning(0).innerText(), /"image" is a placeholder: Loupe will flag it/, "the checks' advice as the author types");
+    await review.field(0).fill('The sign-in form with email and password fields.');
+    assert.equal(await review.origin(0), 'Edited by you.');
+    assert.equal(await review.warning(0).isVisible(), false);
     await screenshot(page, 'alt-08-refine-review');
-    await page.keyboard.press('Enter');
+    await review.field(0).press('Enter');
     await waitFor('the refined alt on disk', async () => altOf(ARCHITECTURE, '../images/login.png'), (alt) => alt === 'The sign-in form with email and password fields.');
     const placeholder = page.locator('.markers-panel .monaco-list-row', { hasText: 'Alt text "Screenshot" of image "../images/login.png" is a placeholder' });
     await placeholder.first().waitFor({ state: 'hidden' });
@@ -297,7 +365,89 @@ describe('Alt text batch and quick fixes in code-server', { timeout: 20 * 60_000
     await finding.first().waitFor({ state: 'hidden' });
     await screenshot(page, 'alt-09-decorative');
   });
+
+  it('remote images get no "Generate alt text", but a fix that says why and puts the cursor in their alt text', async () => {
+    writeFileSync(join(workspace, LINKS), LINKS_TEXT);
+    await openNewFile(page, 'docs', 'links.md');
+    const finding = page.locator('.markers-panel .monaco-list-row', { hasText: 'Image "https://example.invalid/badge.svg" has empty alt text' });
+    await finding.first().waitFor();
+    const titles = await quickFixTitles(page, lineOf(LINKS_TEXT, 'badge.svg'), WRITE_REMOTE);
+    assert.deepEqual(titles.filter((title) => /Generate|Refine|Describe/.test(title)), [], `no model fixes: ${JSON.stringify(titles)}`);
+    await screenshot(page, 'alt-10-remote-fixes');
+    await page.keyboard.press('Escape');
+
+    await applyQuickFix(page, lineOf(LINKS_TEXT, 'badge.svg'), WRITE_REMOTE);
+    // The cursor goes between the brackets: `![|](…)`.
+    await page.locator('.statusbar-item', { hasText: new RegExp(`Ln ${lineOf(LINKS_TEXT, 'badge.svg')}, Col 3\\b`) }).first().waitFor();
+    await page.keyboard.type('Build status: passing');
+    await waitFor('the Markdown alt text on disk', async () => altOf(LINKS, 'https://example.invalid/badge.svg'), (alt) => alt === 'Build status: passing');
+    await applyQuickFix(page, lineOf(LINKS_TEXT, 'logo.png'), WRITE_REMOTE);
+    // `<img alt="image" src=…>` with "image" selected: a placeholder still flagged (alt="" would mark it decorative), typed over.
+    await page.locator('.statusbar-item', { hasText: new RegExp(`Ln ${lineOf(LINKS_TEXT, 'logo.png')}, Col 16 \\(5 selected\\)`) }).first().waitFor();
+    await page.keyboard.type('The Loupe logo');
+    await waitFor('the HTML alt text on disk', async () => altOf(LINKS, 'https://example.invalid/logo.png'), (alt) => alt === 'The Loupe logo');
+    assert.match(read(LINKS), /<img alt="The Loupe logo" src="https:\/\/example\.invalid\/logo\.png">/);
+    await finding.first().waitFor({ state: 'hidden' });
+  });
+
+  it('in another workspace, "Not in This Workspace" keeps .loupe/alt-text.json out of it, and is not asked again', async () => {
+    const other = join(workspace, 'other-project');
+    mkdirSync(other);
+    writeFileSync(join(other, 'notes.md'), '# Notes\n\n![](shot.png)\n\n![](chart.png)\n');
+    // Images described before (the cache answers at once).
+    copyFileSync(imageFixture('screenshot-256x384.png'), join(other, 'shot.png'));
+    copyFileSync(imageFixture('chart.png'), join(other, 'chart.png'));
+    const otherAlt = (src: string) => imagesIn(readFileSync(join(other, 'notes.md'), 'utf8'), 'notes.md', 'markdown').find((image) => image.src === src)?.alt;
+    // A second window on the same code-server, as opening another folder does.
+    const secondWindow = await session.browser.newPage({ viewport: { width: 1400, height: 900 } });
+    secondWindow.setDefaultTimeout(60_000);
+    await openWorkbench(secondWindow, session.server.url, other);
+    await trustFolder(secondWindow);
+    await quickOpen(secondWindow, 'notes.md');
+    const review = altReview(secondWindow);
+
+    await applyQuickFix(secondWindow, 3, 'Generate alt text (local model)');
+    await waitFor('the proposal', () => review.items.count(), (count) => count === 1, 180_000);
+    const [first] = await review.proposals();
+    await review.apply.click();
+    const question = notification(secondWindow, /Create \.loupe\/alt-text\.json to record it\?/);
+    await question.waitFor();
+    await question.locator('.monaco-button', { hasText: /^Not in This Workspace$/ }).click();
+    await waitFor('the first alt text on disk', async () => otherAlt('shot.png'), (alt) => alt === first);
+    assert.ok(!existsSync(join(other, '.loupe')), 'no records');
+
+    await applyQuickFix(secondWindow, 5, 'Generate alt text (local model)');
+    await waitFor('the second proposal', () => review.items.count(), (count) => count === 1, 180_000);
+    const [second] = await review.proposals();
+    await review.apply.click();
+    // Saved 200 ms after the edit, which is when the question would have been asked.
+    await waitFor('the second alt text on disk', async () => otherAlt('chart.png'), (alt) => alt === second);
+    assert.equal(await question.count(), 0, 'not asked again in this workspace');
+    assert.ok(!existsSync(join(other, '.loupe')), 'still no records');
+    await screenshot(secondWindow, 'alt-11-not-in-this-workspace');
+    await secondWindow.close();
+  });
 });
+
+/** The fixes the quick-fix menu lists on a 1-based line, once `expected` is among them; the menu stays open. */
+async function quickFixTitles(page: Page, line: number, expected: string): Promise<string[]> {
+  await goToLine(page, line);
+  await page.keyboard.press('Home');
+  const rows = page.locator('.action-widget .monaco-list-row.action');
+  return waitFor(
+    `the quick fix "${expected}"`,
+    async () => {
+      await page.keyboard.press('Control+.');
+      const shown = await rows.filter({ hasText: expected }).first().waitFor({ timeout: 10_000 }).then(() => true, () => false);
+      if (shown) return rows.allInnerTexts();
+      await page.keyboard.press('Escape');
+      return [];
+    },
+    (titles) => titles.length > 0,
+    60_000,
+    0,
+  );
+}
 
 /** Opens a file created after the window opened, from the Explorer (Quick Open's index lags). */
 async function openNewFile(page: Page, folder: string, fileName: string): Promise<void> {
@@ -315,19 +465,7 @@ function lineOf(text: string, needle: string): number {
   return text.split('\n').findIndex((line) => line.includes(needle)) + 1;
 }
 
-/** The batch's review list (webview-ui/altReview/), two iframes deep like every webview. */
+/** The alt text review (the batch's list, or one quick fix's proposal), two iframes deep like every webview; no other Loupe webview is open here. */
 function altReview(page: Page) {
-  const frame = page.frameLocator('iframe.webview.ready[src*="extensionId=loupe-dev.loupe"]').frameLocator('#active-frame');
-  const items = frame.locator('li.proposal');
-  return {
-    items,
-    apply: frame.locator('#apply'),
-    summary: () => frame.locator('#summary').innerText(),
-    locations: () => items.locator('.location').allInnerTexts(),
-    proposals: () => items.locator('textarea').evaluateAll((fields) => fields.map((field) => (field as HTMLTextAreaElement).value)),
-    accepted: () => items.locator('input[value="accept"]').evaluateAll((boxes) => boxes.map((box) => (box as HTMLInputElement).checked)),
-    thumbnailWidths: () => items.locator('img.thumbnail').evaluateAll((imgs) => imgs.map((img) => (img as HTMLImageElement).naturalWidth)),
-    field: (index: number) => items.nth(index).locator('textarea'),
-    skip: (index: number) => items.nth(index).locator('input[value="skip"]'),
-  };
+  return altReviewIn(page.frameLocator('iframe.webview.ready[src*="extensionId=loupe-dev.loupe"]').frameLocator('#active-frame'));
 }

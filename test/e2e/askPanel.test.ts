@@ -24,12 +24,12 @@ import {
   failOnPanelError,
   focusTab,
   goToLine,
-  inputBoxTitled,
   openFile,
   openWorkbench,
   quickOpen,
   runCommand,
   screenshot,
+  shownAltReview,
   statusBarItem,
   trustFolder,
   waitFor,
@@ -226,9 +226,9 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
     await focusTab(page, 'README.md');
     const before = readme();
     await applyQuickFix(page, HTML_IMAGE_LINE, 'Generate alt text (local model)');
-    // The proposal is reviewed in an input box first (altTextQuickFixes.ts): Enter writes it.
-    await inputBoxTitled(page, /^Alt text for /);
-    await page.keyboard.press('Enter');
+    // The proposal is reviewed first, with its image, beside the document (altTextQuickFixes.ts): Apply writes it.
+    const review = await shownAltReview(page);
+    await review.apply.click();
     const after = await waitFor('README.md to be saved with the generated alt', async () => readme(), (text) => text !== before, 180_000);
     const html = imagesIn(after, 'README.md', 'markdown').find((image) => image.syntax === 'html');
     assert.equal(html?.altState, 'text', `the <img> has an alt attribute: ${after.split('\n')[HTML_IMAGE_LINE - 1]}`);
@@ -236,9 +236,10 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
     await screenshot(page, '11-quick-fix');
   });
 
-  it('an image pasted into the panel replaces the current one', async () => {
+  it('an image pasted into the panel replaces the current one, and the conversation goes on', async () => {
     const panel = askPanel(page);
     await panel.locator('#preview').waitFor();
+    const turns = await panel.locator('.turn').count();
     // A real paste event with a PNG file, as the browser fires it for Ctrl+V with an image.
     await panel.locator('body').evaluate(async (body) => {
       const canvas = document.createElement('canvas');
@@ -251,7 +252,8 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
       body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true }));
     });
     await waitFor('the pasted image with its size', () => panel.locator('#image-caption').innerText(), (text) => text === 'clip.png · 64×48 px · Pasted image');
-    assert.equal(await panel.locator('.turn').count(), 0, 'a new image starts a new conversation');
+    assert.ok(turns > 0);
+    assert.equal(await panel.locator('.turn').count(), turns, 'the conversation goes on: the earlier turns stay');
     await screenshot(page, '12-pasted');
   });
 

@@ -25,6 +25,7 @@ import {
   quickOpen,
   runCommand,
   screenshot,
+  shownAltReview,
   sideBarChat,
   SIDE_BAR_CHAT_IFRAME,
   statusBarItem,
@@ -156,9 +157,11 @@ describe('Answers from a model server in code-server', { timeout: 20 * 60_000 },
     // The side bar shows the chat, not the Explorer: open it the keyboard way.
     await quickOpen(page, 'faq.md');
     await applyQuickFix(page, 3, 'Generate alt text (Team GPU)');
-    const box = await inputBoxTitled(page, /Alt text for red\.png/, 60_000);
-    assert.equal(box.value, 'A plain coloured test image.');
-    await box.input.press('Enter');
+    const review = await shownAltReview(page, 60_000);
+    assert.equal(await review.heading(), 'Alt text for red.png');
+    assert.deepEqual(await review.proposals(), ['A plain coloured test image.']);
+    assert.match(await review.origin(0), /^(Proposed by the model server "Team GPU"|From the cache)\.$/);
+    await review.apply.click();
     await waitFor('faq.md on disk', async () => readFileSync(join(workspace, 'faq.md'), 'utf8'), (text) => text === '# FAQ\n\n![A plain coloured test image.](red.png)\n');
     await runCommand(page, 'View: Close All Editors');
   });

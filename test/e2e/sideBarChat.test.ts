@@ -91,6 +91,7 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
     await sharp({ create: { width: 320, height: 200, channels: 3, background: '#2b579a' } }).png().toFile(join(workspace, 'shot.png'));
     copyFileSync(imageFixture('corrupt.jpg'), join(workspace, 'corrupt.jpg'));
     copyFileSync(imageFixture('truncated.png'), join(workspace, 'truncated.png'));
+    await sharp({ create: { width: 200, height: 120, channels: 3, background: '#c0392b' } }).png().toFile(join(workspace, 'second.png'));
     chat = sideBarChat(page);
   });
 
@@ -222,10 +223,13 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
     assert.equal(await keyboardAt(chat), 'question');
     await screenshot(page, 'chat-03-cut');
     await cut.getByRole('button', { name: 'Continue' }).click();
-    await waitForAnswerStart(chat);
+    await waitForAnswerStart(chat, await chat.locator('.turn.assistant').count());
     await waitForAnswerEnd(chat, 'done');
     assert.equal(await turns().count(), 6);
     assert.equal(await chat.locator('.turn.user').last().innerText(), 'You\nContinue');
+    // Continue goes on with the alt text: its label, and its 64-token limit rather than a question's 256.
+    assert.equal(await chat.locator('.turn-label').last().innerText(), 'Loupe · Alt text');
+    assert.match(await chat.locator('#readout').innerText(), /cut at 64 tokens/);
     await chat.locator('#question').fill('');
   });
 
@@ -292,6 +296,7 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
 
     const count = await turns().count();
     const lastQuestion = await chat.locator('.turn.user').last().innerText();
+    const lastAnswer = await chat.locator('.turn.assistant').last().locator('.turn-body').innerText();
     // Retry shows only on the latest answer.
     assert.equal(await first.locator('[data-answer-action="retry"]').isHidden(), true);
     await chat.locator('.turn.assistant').last().locator('[data-answer-action="retry"]').click();
@@ -300,6 +305,35 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
     await waitForAnswerEnd(chat, 'done');
     assert.equal(await turns().count(), count);
     assert.equal(await chat.locator('.turn.user').last().innerText(), lastQuestion);
+    // Sampled anew (a seed of its own), not the same answer again.
+    assert.notEqual(await chat.locator('.turn.assistant').last().locator('.turn-body').innerText(), lastAnswer);
+  });
+
+  it('a second image goes on with the conversation, shown beside its question; New conversation can be undone', async () => {
+    const count = await turns().count();
+    await chat.locator('#attach').click();
+    await pickFileInDialog(page, join(workspace, 'second.png'));
+    await waitFor('the second image', () => chat.locator('#image-caption').innerText(), (text) => text.startsWith('second.png'));
+    assert.equal(await turns().count(), count, 'the earlier turns stay');
+    // The icon is made once the image has loaded.
+    await waitFor('the image loaded', () => chat.locator('#thumbnail').evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth > 0), Boolean);
+    await chat.locator('#question').fill('What colour is this one?');
+    await chat.locator('#question').press('Enter');
+    await waitForAnswerStart(chat, await chat.locator('.turn.assistant').count());
+    await waitForAnswerEnd(chat, 'done');
+    const asked = chat.locator('.turn.user').last();
+    assert.equal(await asked.locator('.turn-image figcaption').innerText(), 'About second.png');
+    assert.ok(await asked.locator('.turn-image img').evaluate((image: HTMLImageElement) => image.naturalWidth > 0 && image.naturalWidth <= 96), 'a small picture of it');
+    assert.equal(await turns().count(), count + 2);
+    await asked.scrollIntoViewIfNeeded();
+    await screenshot(page, 'chat-05-second-image');
+
+    await chat.locator('#new-conversation').click();
+    await waitFor('an empty conversation', () => turns().count(), (now) => now === 0);
+    assert.match(await chat.locator('#notice').innerText(), /Undo brings back the last one \(\d+ questions\)/);
+    await chat.getByRole('button', { name: 'Undo' }).click();
+    await waitFor('the conversation back', () => turns().count(), (now) => now === count + 2);
+    assert.equal(await chat.getByRole('button', { name: 'Undo' }).isHidden(), true);
   });
 
   it('the preset dropdown leaves the loupe.preset user setting alone', async () => {
@@ -318,7 +352,7 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
     await page.locator(SIDE_BAR_CHAT_IFRAME).waitFor({ timeout: 120_000 });
     await waitFor('the restored conversation', () => chat.locator('.turn:not(.streaming) .turn-body').allInnerTexts(), (now) => now.length === texts.length, 120_000);
     assert.deepEqual(await chat.locator('.turn:not(.streaming) .turn-body').allInnerTexts(), texts);
-    await waitFor('the restored image', () => chat.locator('#image-caption').innerText(), (text) => text.startsWith('shot.png'));
+    await waitFor('the restored image', () => chat.locator('#image-caption').innerText(), (text) => text.startsWith('second.png'));
     await failOnPanelError(chat);
     await screenshot(page, 'chat-04-after-reload');
   });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type Frame, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import { repoRoot } from '../support/paths';
 
 export const artifactsDir = join(repoRoot, 'test', 'e2e', 'artifacts');
@@ -181,7 +181,7 @@ export async function goToLine(page: Page, line: number): Promise<void> {
 }
 
 /** The Ask panel's webview host frame (other webviews, such as the image preview, have other ids). */
-export const ASK_PANEL_IFRAME = 'iframe.webview.ready[src*="extensionId=loupe-dev.loupe"]';
+export const ASK_PANEL_IFRAME = 'iframe.webview.ready[src*="extensionId=loupe-dev.loupe"]:not([src*="purpose=webviewView"])';
 
 /** The Ask panel's document: the webview's outer iframe, then its active content frame. */
 export function askPanel(page: Page): FrameLocator {
@@ -290,14 +290,54 @@ export function explorerLoupeSubmenu(page: Page): Locator {
 }
 
 /**
- * Waits for an input box (a quick input without a list) whose title matches, as Loupe's alt text
- * review opens, and returns its text, its hint and the field itself.
+ * Waits for an input box (a quick input without a list) whose title matches, as Loupe's prompt
+ * for a server's API key opens, and returns its text, its hint and the field itself.
  */
 export async function inputBoxTitled(page: Page, title: RegExp, timeoutMs = 180_000): Promise<{ value: string; prompt: string; input: Locator }> {
   const widget = page.locator('.quick-input-widget');
   await widget.locator('.quick-input-title', { hasText: title }).waitFor({ timeout: timeoutMs });
   const input = widget.locator('input.input');
   return { value: await input.inputValue(), prompt: await widget.locator('.quick-input-message').innerText(), input };
+}
+
+/**
+ * Loupe's alt text review (webview-ui/altReview/) inside `root`: the batch's list, or one quick
+ * fix's proposal with its image.
+ */
+export function altReviewIn(root: Frame | FrameLocator) {
+  const items = root.locator('li.proposal');
+  return {
+    items,
+    heading: () => root.locator('h1').innerText(),
+    hint: () => root.locator('.hint').innerText(),
+    apply: root.locator('#apply'),
+    cancel: root.locator('#cancel'),
+    summary: () => root.locator('#summary').innerText(),
+    locations: () => items.locator('.location').allInnerTexts(),
+    proposals: () => items.locator('textarea').evaluateAll((fields) => fields.map((field) => (field as HTMLTextAreaElement).value)),
+    accepted: () => items.locator('input[value="accept"]').evaluateAll((boxes) => boxes.map((box) => (box as HTMLInputElement).checked)),
+    thumbnailWidths: () => items.locator('img.thumbnail').evaluateAll((imgs) => imgs.map((img) => (img as HTMLImageElement).naturalWidth)),
+    field: (index: number) => items.nth(index).locator('textarea'),
+    skip: (index: number) => items.nth(index).locator('input[value="skip"]'),
+    /** "Proposed by the local model.", "From the cache.", "Edited by you.", "Your edit, from …". */
+    origin: (index: number) => items.nth(index).locator('.origin').innerText(),
+    /** "Now: …", the origin and "37/125 characters." */
+    meta: (index: number) => items.nth(index).locator('.meta').innerText(),
+    warning: (index: number) => items.nth(index).locator('.warning'),
+  };
+}
+
+/**
+ * Waits for the alt text review and returns it, found by its content: the Ask panel is a Loupe
+ * webview panel too, and a panel's frame carries nothing else that tells them apart.
+ */
+export async function shownAltReview(page: Page, timeoutMs = 180_000): Promise<ReturnType<typeof altReviewIn>> {
+  const reviewFrame = async () => {
+    for (const frame of page.frames()) if ((await frame.locator('#proposals li.proposal').count().catch(() => 0)) > 0) return frame;
+    return undefined;
+  };
+  const frame = await waitFor('the alt text review', reviewFrame, (found) => found !== undefined, timeoutMs);
+  return altReviewIn(frame!);
 }
 
 /** The side-bar chat's webview host frame (a webview VIEW: VS Code marks it purpose=webviewView). */

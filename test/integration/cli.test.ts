@@ -176,7 +176,7 @@ describe('loupe CLI with hostile model folders', () => {
     const stored = readdirSync(join(home, 'models'), { recursive: true, withFileTypes: true });
     assert.deepEqual(stored.filter((e) => e.isSymbolicLink()).map((e) => e.name), [], 'no links in the store');
     assert.ok(stored.some((e) => e.isFile() && e.name === 'decoder_model_merged.onnx'));
-    const answer = await loupe(['ask', screenshot, 'What is this?', '--model', 'local-abc123', '--no-ocr', '--max-new-tokens', '4'], { LOUPE_HOME: home });
+    const answer = await loupe(['ask', screenshot, 'What is this?', '--model', 'local-tiny', '--no-ocr', '--max-new-tokens', '4'], { LOUPE_HOME: home });
     assert.equal(answer.code, 0, answer.stderr);
   });
 });

@@ -137,7 +137,8 @@ export class AnswerSession {
     const model = await this.deps.visionModel();
     if (running.stopRequested) throw new EngineError('CANCELLED', 'Stopped before it started.');
     const settings = this.deps.settings();
-    const policy = { preset: request.preset, sampling: settings.sampling, ocrGrounding: settings.ocrGrounding, altTextMaxLength: settings.altTextMaxLength, language: settings.altTextLanguage };
+    const sampling = request.seed === undefined ? settings.sampling : { ...settings.sampling, seed: request.seed };
+    const policy = { preset: request.preset, sampling, ocrGrounding: settings.ocrGrounding, altTextMaxLength: settings.altTextMaxLength, language: settings.altTextLanguage };
     const batch = new TokenBatch((text, index) => post({ type: 'token', requestId: running.requestId, index, text }), this.deps.tokenBatchMs ?? TOKEN_BATCH_MS);
     const job = model.ask(
       {

@@ -50,7 +50,8 @@ export class ConversationStore {
 function trimToChars(turns: SavedTurn[], max: number): SavedTurn[] {
   let total = 0;
   let start = turns.length;
-  while (start > 0 && total + turns[start - 1]!.text.length <= max) total += turns[--start]!.text.length;
+  const size = (turn: SavedTurn) => turn.text.length + (turn.image?.icon?.length ?? 0);
+  while (start > 0 && total + size(turns[start - 1]!) <= max) total += size(turns[--start]!);
   if (start > 0 && turns[start]?.role === 'assistant' && start < turns.length - 1) start++;
   return turns.slice(start);
 }

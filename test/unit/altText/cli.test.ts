@@ -106,6 +106,21 @@ describe('loupe alt-text check', () => {
   });
 });
 
+describe('loupe alt-text fix --no-records', () => {
+  let tree: Awaited<ReturnType<typeof copyDocsTree>>;
+  before(async () => {
+    tree = await copyDocsTree();
+  });
+  after(() => tree.dispose());
+
+  it('writes the alt text but creates no .loupe/alt-text.json', async () => {
+    const result = await fixPaths(['.'], recordingGenerator([]), { cwd: tree.root, cachePath: CACHE, language: 'en', writeRecords: false });
+    assert.equal(result.written, EXPECTED_LOCATIONS.length);
+    assert.equal((await runCheck(['.'], tree.root)).exitCode, 0, 'the documents were fixed');
+    await assert.rejects(readFile(join(tree.root, '.loupe', 'alt-text.json')), /ENOENT/);
+  });
+});
+
 describe('loupe alt-text fix', () => {
   let tree: Awaited<ReturnType<typeof copyDocsTree>>;
   before(async () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse, type DefaultTreeAdapterTypes } from 'parse5';
-import { applyTextEdits, decorativeEdit, describeDiagramEdits, fillAltEdit } from '../../../src/altText/altEdits';
+import { altTextSlot, applyTextEdits, decorativeEdit, describeDiagramEdits, fillAltEdit } from '../../../src/altText/altEdits';
 import { findingsFor } from '../../../src/altText/findings';
 import { scanDocument, scanImages, scanTargetFor } from '../../../src/altText/scanDocument';
 import { docsFixture } from './fixtureTree';
@@ -57,6 +57,46 @@ describe('fillAltEdit', () => {
     const jsxText = '<img src="a.png" alt=\'image\' />';
     const jsx = applyTextEdits(jsxText, scanDocument(jsxText, 'a.tsx').map((f) => fillAltEdit(f, 'A {b}')));
     assert.equal(jsx, '<img src="a.png" alt="A &#123;b&#125;" />');
+  });
+});
+
+describe('altTextSlot', () => {
+  /** What the author ends up with: the slot's edit, then `typed` over the selection, scanned again. */
+  function typeInto(text: string, file: string, typed: string) {
+    const [image] = scanImages(text, file, scanTargetFor(file)!);
+    const { edit, select } = altTextSlot(image);
+    const prepared = edit ? applyTextEdits(text, [edit]) : text;
+    const selected = prepared.slice(select.start, select.end);
+    const result = prepared.slice(0, select.start) + typed + prepared.slice(select.end);
+    const [after] = scanImages(result, file, scanTargetFor(file)!);
+    const [before] = scanImages(prepared, file, scanTargetFor(file)!);
+    return { selected, result, after, edited: edit !== undefined, flaggedBeforeTyping: findingsFor([before!]).length > 0 };
+  }
+
+  it('Markdown: the cursor goes between the brackets, or the current alt text is selected; nothing is written first', () => {
+    const empty = typeInto('See ![](https://example.invalid/logo.png) here.\n', 'a.md', 'The Loupe logo');
+    assert.deepEqual([empty.edited, empty.selected, empty.result], [false, '', 'See ![The Loupe logo](https://example.invalid/logo.png) here.\n']);
+    const placeholder = typeInto('![Screenshot](https://example.invalid/s.png "Home")\n', 'a.md', 'The home page');
+    assert.deepEqual([placeholder.edited, placeholder.selected, placeholder.after.alt, placeholder.after.title], [false, 'Screenshot', 'The home page', 'Home']);
+  });
+
+  it('Markdown references: written out in full with the label selected, so the reference survives the new alt text', () => {
+    const slot = typeInto('![logo][]\n\n[logo]: https://example.invalid/logo.png\n', 'a.md', 'The Loupe logo');
+    assert.deepEqual([slot.edited, slot.selected], [true, 'logo']);
+    assert.equal(slot.result, '![The Loupe logo][logo]\n\n[logo]: https://example.invalid/logo.png\n');
+    assert.equal(slot.after.src, 'https://example.invalid/logo.png');
+  });
+
+  it('HTML and JSX: a flagged placeholder alt is inserted and selected (alt="" would mark it decorative before a word was written); an alt value is selected', () => {
+    const html = typeInto('<p><img src="https://example.invalid/a.png" width="20"></p>\n', 'a.html', 'A chart');
+    assert.deepEqual([html.edited, html.selected, html.after.alt, html.flaggedBeforeTyping], [true, 'image', 'A chart', true]);
+    assert.equal(html.result, '<p><img alt="A chart" src="https://example.invalid/a.png" width="20"></p>\n');
+    const bare = typeInto('<img alt src="data:image/png;base64,AAAA">\n', 'a.html', 'A dot');
+    assert.deepEqual([bare.edited, bare.after.alt], [true, 'A dot']);
+    const jsx = typeInto('export const A = () => <img src="https://example.invalid/a.png" />;\n', 'a.tsx', 'A chart');
+    assert.deepEqual([jsx.edited, jsx.selected, jsx.after.alt, jsx.flaggedBeforeTyping], [true, 'image', 'A chart', true]);
+    const valued = typeInto('<img src="https://example.invalid/a.png" alt="image">\n', 'a.html', 'A chart');
+    assert.deepEqual([valued.edited, valued.selected, valued.after.alt], [false, 'image', 'A chart']);
   });
 });
 

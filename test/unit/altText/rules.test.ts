@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { declaredDocumentLanguage } from '../../../src/altText/documentLanguage';
-import { isPlaceholderAlt, looksLikeFileName } from '../../../src/altText/findings';
+import { isPlaceholderAlt, looksLikeFileName } from '../../../src/protocol/altTextWords';
 import { scanDocument } from '../../../src/altText/scanDocument';
 
 function kinds(text: string, file: string): string[] {

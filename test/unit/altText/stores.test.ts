@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { AltTextCache, defaultAltCachePath } from '../../../src/altText/altCache';
 import { createGitignoreMatcher } from '../../../src/altText/gitignoreMatcher';
-import { imageFileCandidates, resolveImageFile, resolveImageFileSync, sha256File } from '../../../src/altText/imageFiles';
+import { imageFileCandidates, resolveImageFile, resolveImageFileSync, sha256File, unreadableSource } from '../../../src/altText/imageFiles';
 import { AltTextRecords } from '../../../src/altText/staleAlt';
 import { suiteScratchDir } from '../../support/scratchDir';
 
@@ -81,6 +81,26 @@ describe('image files', () => {
       const result = imageFileCandidates(src, '/a.md', root);
       assert.ok('problem' in result && reason.test(result.problem), src);
     }
+  });
+
+  // The quick fixes offer Generate only where this says nothing: remote URLs once got it and failed.
+  it('tells the sources Loupe never describes from their text alone, and no others', () => {
+    const kinds = Object.fromEntries(
+      ['https://example.invalid/a.png', 'HTTP://example.invalid/a.png', '//cdn.example.invalid/a.png', 'ftp://example.invalid/a.png', 'data:image/png;base64,AAAA', '{hero}', ' ', 'img/a.png', '/logo.png', 'file:///tmp/x.png', 'a%20b.png?v=2'].map((src) => [src, unreadableSource(src)?.kind]),
+    );
+    assert.deepEqual(kinds, {
+      'https://example.invalid/a.png': 'remote',
+      'HTTP://example.invalid/a.png': 'remote',
+      '//cdn.example.invalid/a.png': 'remote',
+      'ftp://example.invalid/a.png': 'remote',
+      'data:image/png;base64,AAAA': 'inline',
+      '{hero}': 'expression',
+      ' ': 'empty',
+      'img/a.png': undefined,
+      '/logo.png': undefined,
+      'file:///tmp/x.png': undefined,
+      'a%20b.png?v=2': undefined,
+    });
   });
 
   it('finds the existing candidate and hashes its bytes', async () => {

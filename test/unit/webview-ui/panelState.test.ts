@@ -4,7 +4,7 @@ import { MAX_QUESTION_CHARS, type ChatTurn } from '../../../src/protocol/engine'
 import { HostToWebviewSchema, MAX_HISTORY_CHARS, MAX_SAVED_TURN_CHARS, MAX_SAVED_TURNS, WebviewToHostSchema, type HostToWebview } from '../../../src/protocol/webview';
 import { checkImageFile, urisFromDrop } from '../../../webview-ui/intake';
 import { lineRect } from '../../../webview-ui/ocrOverlay';
-import { applyHostMessage, beginAsk, fitHistory, formatReadout, initialState, restoreState, retryLast, stopUnconfirmed, turnsForSaving, type PanelState } from '../../../webview-ui/panelState';
+import { applyHostMessage, beginAsk, clearConversation, fitHistory, formatReadout, initialState, restoreState, retryLast, stopUnconfirmed, turnsForSaving, undoClear, type PanelState } from '../../../webview-ui/panelState';
 
 const IMAGE_ID = '6f1c2a7e-3b4d-4c5e-8f90-123456789abc';
 const image = { id: IMAGE_ID, name: 'shot.png', origin: 'docs/shot.png', mime: 'image/png', bytes: new Uint8Array([0x89, 0x50, 0x4e, 0x47]), hash: 'a'.repeat(64) };
@@ -106,7 +106,10 @@ describe('panel state', () => {
     assert.deepEqual([retry.task, retry.question], ['question', 'What is it?']);
   });
 
-  it('a refused image clears the old one and shows the error at the image', () => {
+  it('a refused image clears the old one and shows the error at the image; the conversation stays', () => {
+    const asked = beginAsk(withImage(), 'alt-text', '', 0)!.state;
+    const answered = apply(apply(asked, { type: 'started', requestId: 'r1', task: 'alt-text' }), { type: 'done', requestId: 'r1', text: 'x', cancelled: false, stats: stats(1) });
+    assert.equal(apply(answered, { type: 'imageRefused', message: 'bad.png is damaged.', actions: [] }).turns.length, 2);
     const state = apply(withImage(), { type: 'imageRefused', message: 'bad.png is damaged.', actions: [{ label: 'Choose another image…', command: 'pickImage' }] });
     assert.equal(state.image, null);
     assert.deepEqual(state.error, { message: 'bad.png is damaged.', actions: [{ label: 'Choose another image…', command: 'pickImage' }], at: 'image' });
@@ -149,14 +152,69 @@ describe('panel state', () => {
     assert.equal(state.error?.actions[0]?.command, 'loupe.downloadModel');
   });
 
-  it('a new image starts a new conversation; the same image sent again (asked for after a reveal) does not', () => {
+  it('a new image goes on with the conversation, shown beside its first question; the same image sent again changes nothing', () => {
+    let state = beginAsk(withImage(), 'alt-text', '', 0)!.state;
+    state = apply(state, { type: 'started', requestId: 'r1', task: 'alt-text' });
+    state = apply(state, { type: 'done', requestId: 'r1', text: 'A sign-in form.', cancelled: false, stats: stats(1) });
+    assert.deepEqual(state.turns[0]!.image, { name: 'shot.png', hash: 'a'.repeat(64) });
+    assert.equal(apply(state, { type: 'image', image }), state);
+    const otherImage = { ...image, id: '0a1b2c3d-4e5f-4a6b-9c7d-8e9f0a1b2c3d', name: 'other.png', hash: 'c'.repeat(64) };
+    // Kept turns for the other picture do not replace a conversation under way.
+    let other = apply(state, { type: 'image', image: otherImage, conversation: [{ role: 'user', text: 'old', task: 'question' }] });
+    assert.deepEqual(other.turns, state.turns, 'the earlier turns stay');
+    assert.equal(other.image?.name, 'other.png');
+    other = { ...other, image: { ...other.image!, icon: 'data:image/webp;base64,AAAA' } };
+    const asked = beginAsk(other, 'question', 'And this one?', 0)!;
+    assert.deepEqual(asked.history, [], 'the turns about shot.png are not sent: the model sees only other.png');
+    assert.deepEqual(asked.state.turns.at(-1)!.image, { name: 'other.png', hash: 'c'.repeat(64), icon: 'data:image/webp;base64,AAAA' });
+    let next = apply(asked.state, { type: 'started', requestId: 'r2', task: 'question' });
+    next = apply(next, { type: 'done', requestId: 'r2', text: 'A chart.', cancelled: false, stats: stats(1) });
+    const followUp = beginAsk(next, 'question', 'Which bar?', 0)!;
+    assert.deepEqual(followUp.history.map((turn) => turn.text), ['And this one?', 'A chart.']);
+    assert.equal(followUp.state.turns.at(-1)!.image?.icon, undefined, 'only the first question about an image shows it');
+    // Retry of an answer about the earlier image is not asked about this one.
+    assert.equal(retryLast({ ...state, image: other.image }), undefined);
+  });
+
+  it('Continue on an alt text goes on within that task, its thread sent, the typed text left alone', () => {
+    let state = beginAsk({ ...withImage(), draft: 'typed meanwhile' }, 'alt-text', '', 0)!.state;
+    state = apply(state, { type: 'started', requestId: 'r1', task: 'alt-text' });
+    state = apply(state, { type: 'done', requestId: 'r1', text: 'A sign-in form with', cancelled: false, cutAtTokens: 64, stats: stats(64) });
+    const continued = beginAsk(state, 'alt-text', 'Continue', 0)!;
+    assert.deepEqual(continued.history.map((turn) => [turn.task, turn.text]), [['alt-text', 'Alt text'], ['alt-text', 'A sign-in form with']]);
+    assert.equal(continued.state.turns.at(-1)!.text, 'Continue');
+    assert.equal(continued.state.pending!.task, 'alt-text');
+    assert.equal(continued.state.draft, 'typed meanwhile');
+    // A follow-up question afterwards still belongs to the same thread.
+    let next = apply(continued.state, { type: 'started', requestId: 'r2', task: 'alt-text' });
+    next = apply(next, { type: 'done', requestId: 'r2', text: 'two fields.', cancelled: false, stats: stats(3) });
+    assert.equal(beginAsk(next, 'question', 'Shorter?', 0)!.history.length, 4);
+  });
+
+  it('an answer abandoned for a new image or a new conversation leaves no question unanswered', () => {
+    const asked = beginAsk(withImage(), 'question', 'What is it?', 0)!.state;
+    const otherImage = { ...image, id: '0a1b2c3d-4e5f-4a6b-9c7d-8e9f0a1b2c3d', name: 'other.png', hash: 'c'.repeat(64) };
+    assert.deepEqual(apply(asked, { type: 'image', image: otherImage }).turns, [], 'nothing arrived: the question goes');
+    const streaming = apply(apply(asked, { type: 'started', requestId: 'r1', task: 'question' }), { type: 'token', requestId: 'r1', index: 2, text: 'A form' });
+    assert.deepEqual(apply(streaming, { type: 'image', image: otherImage }).turns.map((turn) => [turn.role, turn.text, turn.outcome]), [['user', 'What is it?', undefined], ['assistant', 'A form', 'stopped']]);
+    assert.equal(clearConversation(streaming).cleared!.at(-1)!.outcome, 'stopped');
+  });
+
+  it('an empty chat takes the conversation kept for the picture', () => {
+    const kept = [{ role: 'user', text: 'old question', task: 'question' }, { role: 'assistant', text: 'old answer', task: 'question' }] as const;
+    const state = apply(initialState(), { type: 'image', image, conversation: [...kept] });
+    assert.deepEqual(state.turns, kept);
+  });
+
+  it('New conversation can be undone until the next question', () => {
     let state = beginAsk(withImage(), 'alt-text', '', 0)!.state;
     state = apply(state, { type: 'started', requestId: 'r1', task: 'alt-text' });
     state = apply(state, { type: 'done', requestId: 'r1', text: 'x', cancelled: false, stats: stats(1) });
-    assert.equal(apply(state, { type: 'image', image }).turns.length, 2);
-    const other = apply(state, { type: 'image', image: { ...image, id: '0a1b2c3d-4e5f-4a6b-9c7d-8e9f0a1b2c3d', name: 'other.png' } });
-    assert.deepEqual(other.turns, []);
-    assert.equal(other.image?.name, 'other.png');
+    const cleared = clearConversation(state);
+    assert.deepEqual(cleared.turns, []);
+    assert.match(cleared.notice!.text, /Undo brings back the last one \(1 question\)/);
+    assert.deepEqual(undoClear(cleared).turns, state.turns);
+    assert.equal(beginAsk(cleared, 'alt-text', '', 0)!.state.cleared, undefined, 'asking again ends the chance to undo');
   });
 
   it('keeps the image id, name and origin in the saved state, never its bytes', () => {

@@ -123,6 +123,13 @@ describe('answer session', () => {
     assert.ok(times.get('done')! - times.get('token')! >= 80, 'the token went out before the engine finished');
   });
 
+  it('a request with a seed of its own (Retry) samples with it; without one, the settings decide', async () => {
+    const engine = new WordEngine(['x']);
+    await session(engine).ask({ ...request('question', 'Again?'), seed: 1234 }, { image }, recorder().post);
+    await session(engine).ask(request('question', 'Again?'), { image }, recorder().post);
+    assert.deepEqual(engine.inputs.map((sent) => sent.options.sampling?.seed), [1234, undefined]);
+  });
+
   it('alt text is asked in the configured language', async () => {
     const engine = new WordEngine(['Ein Formular.']);
     await session(engine).ask(request('alt-text'), { image }, recorder().post);
