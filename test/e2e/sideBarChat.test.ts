@@ -193,7 +193,7 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
   it('a task chip adds a turn, keeps the earlier ones and the typed text; an answer cut at the limit offers Continue', async () => {
     await chat.locator('#question').fill('my unfinished follow-up');
     // Alt text allows 64 new tokens: the tiny model's random words always reach it.
-    const answers = await chat.locator('.turn.assistant').count();
+    const answers = await chat.locator('.turn.assistant:not(.streaming)').count();
     await chat.locator('.chip[data-task="alt-text"]').click();
     await waitForAnswerStart(chat, answers);
     // The chip is disabled while it answers; the keyboard is in the question box, not lost on the page.
@@ -222,8 +222,10 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
     await reader.waitFor({ state: 'hidden' });
     assert.equal(await keyboardAt(chat), 'question');
     await screenshot(page, 'chat-03-cut');
+    // Counted before the click: a 64-token answer can be over by the time the test looks.
+    const answersBefore = await chat.locator('.turn.assistant:not(.streaming)').count();
     await cut.getByRole('button', { name: 'Continue' }).click();
-    await waitForAnswerStart(chat, await chat.locator('.turn.assistant').count());
+    await waitForAnswerStart(chat, answersBefore);
     await waitForAnswerEnd(chat, 'done');
     assert.equal(await turns().count(), 6);
     assert.equal(await chat.locator('.turn.user').last().innerText(), 'You\nContinue');
@@ -317,9 +319,10 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
     assert.equal(await turns().count(), count, 'the earlier turns stay');
     // The icon is made once the image has loaded.
     await waitFor('the image loaded', () => chat.locator('#thumbnail').evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth > 0), Boolean);
+    const answersBefore = await chat.locator('.turn.assistant:not(.streaming)').count();
     await chat.locator('#question').fill('What colour is this one?');
     await chat.locator('#question').press('Enter');
-    await waitForAnswerStart(chat, await chat.locator('.turn.assistant').count());
+    await waitForAnswerStart(chat, answersBefore);
     await waitForAnswerEnd(chat, 'done');
     const asked = chat.locator('.turn.user').last();
     assert.equal(await asked.locator('.turn-image figcaption').innerText(), 'About second.png');
