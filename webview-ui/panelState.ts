@@ -2,7 +2,7 @@
  * The panel's state and how host messages change it. Pure functions over plain data: the webview
  * saves this object with `setState` (so it survives being hidden and reloads) and renders from it.
  */
-import { MAX_QUESTION_CHARS, PHASE_LABELS, type ChatTurn, type OcrResult } from '../src/protocol/engine';
+import { MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, PHASE_LABELS, type ChatTurn, type OcrResult } from '../src/protocol/engine';
 import type { PresetName } from '../src/protocol/options';
 import { TASK_LABELS, type Task } from '../src/protocol/tasks';
 import {
@@ -111,7 +111,7 @@ export function restoreState(saved: unknown): PanelState {
  * last task chip (a chip's answer starts a fresh prompt for the model, while the earlier turns stay
  * on screen) and since the last question about another image (the model sees only this one).
  */
-export function threadOf(turns: readonly Turn[], imageHash?: string): ChatTurn[] {
+function threadOf(turns: readonly Turn[], imageHash?: string): ChatTurn[] {
   let start = 0;
   turns.forEach((turn, i) => {
     if (turn.role !== 'user') return;
@@ -136,8 +136,6 @@ function lastAskedImage(turns: readonly Turn[]): Turn['image'] {
 const OPENING_TURN_CHARS = MAX_HISTORY_CHARS / 4;
 /** Room too small to be worth a clipped turn: the turn is left out instead. */
 const MIN_CLIPPED_CHARS = 500;
-/** The protocol's most turns in a history. */
-const MAX_HISTORY_TURNS = 64;
 
 /**
  * The thread as a follow-up sends it: each turn within the protocol's limit, and the whole within
@@ -220,7 +218,7 @@ export function retryLast(state: PanelState): { state: PanelState; task: Task; q
   return { state: { ...state, turns: state.turns.slice(0, -2) }, task: asked.task, question: asked.question ?? (asked.task === 'question' ? asked.text : '') };
 }
 
-export function newConversation(state: PanelState): PanelState {
+function newConversation(state: PanelState): PanelState {
   return { ...state, turns: [], pending: undefined, error: undefined, notice: undefined, lastStats: undefined, ocr: undefined, cleared: undefined };
 }
 
@@ -262,10 +260,7 @@ export function applyHostMessage(state: PanelState, message: ParsedHostToWebview
       const waiting = state.pending;
       if (!waiting || (waiting.requestId !== undefined && waiting.requestId === message.activeRequestId)) return next;
       // The answer this webview was showing no longer exists (VS Code reloaded meanwhile): keep what arrived.
-      const turns = waiting.text
-        ? [...state.turns, { role: 'assistant' as const, text: waiting.text, task: waiting.task, outcome: 'stopped' as const }]
-        : state.turns.slice(0, -1);
-      return { ...next, pending: undefined, turns, notice: { level: 'info', text: 'The answer was interrupted; ask again to continue.' } };
+      return { ...settlePending(next), notice: { level: 'info', text: 'The answer was interrupted; ask again to continue.' } };
     }
     case 'modelStatus':
       return { ...state, modelStatus: message.modelStatus };
@@ -390,8 +385,7 @@ export function stopUnconfirmed(state: PanelState): PanelState {
   if (!pending) return state;
   const notice = { level: 'info' as const, text: 'Stopped here: Loupe did not confirm the stop in time, so the answer ends with what had arrived.' };
   const ended = { ...state, ignoredRequestId: pending.requestId, notice, lastStats: undefined };
-  if (!pending.text) return unasked(ended);
-  return { ...ended, pending: undefined, turns: [...state.turns, { role: 'assistant', text: pending.text, task: pending.task, outcome: 'stopped' }] };
+  return pending.text ? settlePending(ended) : unasked(ended);
 }
 
 /** A message belongs to the pending answer if it carries its id (or the id is not known yet). */

@@ -33,6 +33,9 @@ export const ChatTurnSchema = z.object({
 });
 export type ChatTurn = z.infer<typeof ChatTurnSchema>;
 
+/** Most earlier turns a request carries (the webview trims to it). */
+export const MAX_HISTORY_TURNS = 64;
+
 const id = z.string().min(1);
 
 /** What a question about an image consists of; `generate` answers it, `prompt` shows its input. */
@@ -44,7 +47,7 @@ const AskFields = {
   question: z.string().max(MAX_QUESTION_CHARS).default(''),
   image: ImageInputSchema,
   /** Earlier turns about the same image, oldest first. */
-  history: z.array(ChatTurnSchema).max(64).default([]),
+  history: z.array(ChatTurnSchema).max(MAX_HISTORY_TURNS).default([]),
   /** Text around the image in the document (alt text says what the image is for). */
   documentContext: z.string().max(4_000).optional(),
   /** Language the answer should be written in, e.g. "en", "de". */

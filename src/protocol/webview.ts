@@ -6,7 +6,7 @@
  * This module is bundled into the webview too, so it imports nothing from Node or VS Code.
  */
 import { z } from 'zod';
-import { ChatTurnSchema, ERROR_CODES, GenerationStatsSchema, MAX_QUESTION_CHARS, OcrResultSchema, PHASES } from './engine';
+import { ChatTurnSchema, ERROR_CODES, GenerationStatsSchema, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, OcrResultSchema, PHASES } from './engine';
 import { MAX_IMAGE_BYTES, PANEL_MIME_TYPES } from './imageFormats';
 import { PRESET_NAMES, SamplingSchema } from './options';
 import { TASKS } from './tasks';
@@ -116,7 +116,7 @@ export type PanelAction = z.infer<typeof ActionSchema>;
 export const MAX_TURN_ICON_CHARS = 24 * 1024;
 
 /** The image a question was about; `icon` on the first question of a run about one image. */
-export const TurnImageSchema = z.object({
+const TurnImageSchema = z.object({
   name: fileName,
   hash: ImageHashSchema,
   icon: z
@@ -125,7 +125,6 @@ export const TurnImageSchema = z.object({
     .regex(/^data:image\/(webp|png|jpeg);base64,[A-Za-z0-9+/]+={0,2}$/)
     .optional(),
 });
-export type TurnImage = z.infer<typeof TurnImageSchema>;
 
 /** A finished turn as kept per image (the webview's Turn, validated where it crosses). */
 export const SavedTurnSchema = z.object({
@@ -165,7 +164,7 @@ export const WebviewToHostSchema = z.discriminatedUnion('type', [
     question: z.string().max(MAX_QUESTION_CHARS),
     preset: z.enum(PRESET_NAMES),
     /** Earlier turns of this conversation, oldest first. */
-    history: z.array(ChatTurnSchema).max(64),
+    history: z.array(ChatTurnSchema).max(MAX_HISTORY_TURNS),
     /** A seed of its own (Retry: a new answer, not the same one again); else the settings' sampling. */
     seed: SamplingSchema.shape.seed.optional(),
   }),

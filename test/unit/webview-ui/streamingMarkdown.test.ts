@@ -5,9 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import * as esbuild from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { repoRoot } from '../../support/paths';
+import type { Browser, Page } from 'playwright-core';
+import { bundleForBrowser, launchChromium } from '../../support/webviewInChromium';
 
 let browser: Browser;
 let page: Page;
@@ -25,26 +24,17 @@ interface Outcome {
 }
 
 before(async () => {
-  const bundle = await esbuild.build({
-    stdin: {
-      contents: [
-        "import { renderAnswer } from './webview-ui/markdown';",
-        "import { StreamingMarkdown } from './webview-ui/streamingMarkdown';",
-        'Object.assign(window, { renderAnswer, StreamingMarkdown });',
-      ].join('\n'),
-      resolveDir: repoRoot,
-      loader: 'ts',
-    },
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    write: false,
-    logLevel: 'silent',
-  });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const script = await bundleForBrowser(
+    [
+      "import { renderAnswer } from './webview-ui/markdown';",
+      "import { StreamingMarkdown } from './webview-ui/streamingMarkdown';",
+      'Object.assign(window, { renderAnswer, StreamingMarkdown });',
+    ].join('\n'),
+  );
+  browser = await launchChromium();
   page = await browser.newPage();
   await page.setContent('<!doctype html><html><body></body></html>');
-  await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+  await page.addScriptTag({ content: script });
 });
 
 after(async () => {
