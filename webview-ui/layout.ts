@@ -35,7 +35,8 @@ const TEMPLATE = `
     <button type="button" class="secondary" data-command="loupe.selectModel">Select model…</button>
     <button type="button" class="secondary" data-command="loupe.importModel">Import model folder…</button>
   </div>
-  <p class="hint">A folder can also be set directly with the <code>loupe.model.path</code> setting.</p>
+  <p class="hint">A folder can also be set directly with the <code>loupe.model.path</code> setting.
+  New to Loupe? <button type="button" class="link-button" data-command="loupe.openWalkthrough">Get started</button> walks through it.</p>
 </section>
 
 <section class="intake" aria-label="Image">

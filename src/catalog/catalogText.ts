@@ -1,6 +1,6 @@
 /**
  * The model catalog in the words the extension's static files show: the `loupe.model.id` setting's
- * enum descriptions, the walkthrough's "Get a model" step (its description in package.json and
+ * description, the walkthrough's "Get a model" step (its description in package.json and
  * its table, media/walkthrough/get-model.md) and the evidence section of docs/models.md. Those
  * files cannot import the catalog, so test/unit/catalog/catalogText.test.ts checks them against
  * these functions: sizes, licenses and evidence have one owner, the manifests in models/.
@@ -10,10 +10,21 @@ import { formatBytes } from '../protocol/byteSizes';
 import { downloadSize, findPrecision, precisionFiles, sizeText as size, type ModelManifest } from './manifest';
 import { GRAPH_NAMES } from '../modelFolder/modelLayout';
 
-/** "LFM2.5-VL 450M: 808.8 MB, LFM Open License v1.0. The default: …" */
-export function modelEnumDescription(manifest: ModelManifest): string {
-  const unproven = findPrecision(manifest).unproven;
-  return `${manifest.label}: ${unproven ? 'not offered for download' : size(manifest)}, ${manifest.license.name}. ${unproven ?? manifest.summary}`;
+/**
+ * `loupe.model.id`'s description. The setting is text, not a list: VS Code's Settings editor shows a
+ * value outside a list as the list's first entry, and a model imported under its own name is one.
+ */
+export function modelIdSettingDescription(manifests: ModelManifest[]): string {
+  const rows = manifests.map((m) => {
+    const unproven = findPrecision(m).unproven;
+    return `- \`${m.id}\`: ${m.label}, ${unproven ? 'not offered for download' : size(m)}, ${m.license.name}${m.id === DEFAULT_MODEL_ID ? ' (the default)' : ''}`;
+  });
+  return [
+    'The id of the model Loupe answers with. [Select Model](command:loupe.selectModel) sets it: it downloads (after showing size and license), imports or switches models, and shows the id of each model you imported. [Show Model Info](command:loupe.showModelInfo) says which folder is in use. `#loupe.model.path#` takes precedence when set.',
+    '',
+    'Models Loupe can download:',
+    ...rows,
+  ].join('\n');
 }
 
 /** The walkthrough step's text: size and license of the recommended and the smallest model, up front. */

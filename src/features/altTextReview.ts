@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { ReviewToHostSchema, type HostToReview, type ReviewDecision, type ReviewItem } from '../protocol/altReview';
+import { columnFor } from './editorColumn';
 
 const VIEW_TYPE = 'loupe.altTextReview';
 
@@ -104,10 +105,10 @@ export function reviewProposals(extensionUri: vscode.Uri, entries: ReviewEntry[]
   });
 }
 
-/** Opens the document beside the list with the image's line selected. */
+/** Opens the document beside the list (or where it already is) with the image's line selected. */
 async function revealLine(entry: ReviewEntry): Promise<void> {
   const position = new vscode.Position(entry.line - 1, entry.column - 1);
-  await vscode.window.showTextDocument(entry.uri, { viewColumn: vscode.ViewColumn.Beside, selection: new vscode.Range(position, position), preserveFocus: false });
+  await vscode.window.showTextDocument(entry.uri, { viewColumn: columnFor(entry.uri, VIEW_TYPE), selection: new vscode.Range(position, position), preserveFocus: false });
 }
 
 function reviewHtml(page: { csp: string; scriptUri: string; styleUri: string; nonce: string }): string {

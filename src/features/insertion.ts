@@ -10,6 +10,7 @@ import { locateImage, sameResource } from './imageLocation';
 import { altTextSettings } from '../host/settings';
 import { ASK_PANEL_VIEW_TYPE } from './askPanel/panelHost';
 import { altTextInsertion, formatAsComment, hasCommentSyntax, toMarkdownTable } from './insertionText';
+import { columnFor } from './editorColumn';
 
 /** Remembers the last text editor and its selection, so focus moving to the panel loses neither. */
 export class LastTextEditor implements vscode.Disposable {
@@ -158,20 +159,9 @@ async function editDocument(target: { editor?: vscode.TextEditor; document: vsco
   const editor =
     target.editor && vscode.window.visibleTextEditors.includes(target.editor)
       ? target.editor
-      : await vscode.window.showTextDocument(target.document, { viewColumn: columnFor(target.document.uri), preserveFocus: true, preview: false });
+      : await vscode.window.showTextDocument(target.document, { viewColumn: columnFor(target.document.uri, ASK_PANEL_VIEW_TYPE), preserveFocus: true, preview: false });
   const applied = await editor.edit((builder) => builder.replace(range, text));
   if (!applied) throw new Error(`VS Code did not apply the edit to ${vscode.workspace.asRelativePath(target.document.uri, false)}; it may be read-only.`);
-}
-
-/**
- * Where a hidden document is brought into view: the group that already has a tab for it, else
- * one without Loupe's panel, else beside: never over the panel the user is working in.
- */
-function columnFor(uri: vscode.Uri): vscode.ViewColumn {
-  const groups = vscode.window.tabGroups.all;
-  const holding = groups.find((group) => group.tabs.some((tab) => tab.input instanceof vscode.TabInputText && tab.input.uri.toString() === uri.toString()));
-  const withoutPanel = groups.find((group) => !group.tabs.some((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith(ASK_PANEL_VIEW_TYPE)));
-  return (holding ?? withoutPanel)?.viewColumn ?? vscode.ViewColumn.Beside;
 }
 
 async function fillAltText(target: AltTextTarget, answer: string): Promise<string> {

@@ -158,7 +158,7 @@ class ModelCommands {
       })),
       ...installed
         .filter((model) => !findManifest(model.modelId))
-        .map((model) => ({ label: `$(folder) ${model.marker.label}`, description: model.modelId === current ? 'current · imported' : 'imported', detail: model.dir, id: model.modelId, isInstalled: true })),
+        .map((model) => ({ label: `$(folder) ${model.marker.label}`, description: `${model.modelId === current ? 'current · ' : ''}imported as ${model.modelId}`, detail: model.dir, id: model.modelId, isInstalled: true })),
     ];
     const picked = await pickWithServers<(typeof items)[number] & { isPath?: boolean }>(items, this.deps.endpointKeys, this.context.globalState);
     if (!picked) return;

@@ -77,7 +77,7 @@ export const INSERT_ACTIONS = ['cursor', 'replace', 'copy', 'altText', 'comment'
 export type InsertAction = (typeof INSERT_ACTIONS)[number];
 
 /** Commands the webview may ask the host to run; nothing outside this list. */
-export const PANEL_COMMANDS = ['loupe.downloadModel', 'loupe.selectModel', 'loupe.importModel', 'loupe.selectPreset', 'loupe.setModelServerKey', 'workbench.trust.manage'] as const;
+export const PANEL_COMMANDS = ['loupe.downloadModel', 'loupe.selectModel', 'loupe.importModel', 'loupe.selectPreset', 'loupe.setModelServerKey', 'loupe.openWalkthrough', 'workbench.trust.manage'] as const;
 export type PanelCommand = (typeof PANEL_COMMANDS)[number];
 
 /** What an error's buttons do: a VS Code command, or the panel's own "choose another image". */

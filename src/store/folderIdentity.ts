@@ -6,7 +6,7 @@
  * which the manifests' `parameters` state ("450M (350M language model + …)"), and its generation
  * (LFM2 or LFM2.5). Nothing is guessed past what the names say: without them only the family is.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listManifests } from '../catalog/catalog';
 import type { ModelManifest } from '../catalog/manifest';
@@ -31,11 +31,17 @@ const ARCHITECTURE_CLASSES: Record<string, Architecture> = {
   SmolVLMForConditionalGeneration: 'smolvlm',
 };
 
-/** Reads `<dir>/config.json`; a missing or unreadable one identifies nothing (the import's checks say why). */
+/** A real config.json is a few kilobytes; a folder picked for import is not trusted to be small. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** Reads `<dir>/config.json`; a missing, unreadable or oversized one identifies nothing (the import's checks say why). */
 export async function identifyModelFolder(dir: string, manifests: ModelManifest[] = listManifests()): Promise<FolderIdentity> {
   let config: unknown;
   try {
-    config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+    const path = join(dir, 'config.json');
+    const info = await stat(path);
+    if (!info.isFile() || info.size > MAX_CONFIG_BYTES) return { candidates: [] };
+    config = JSON.parse(await readFile(path, 'utf8'));
   } catch {
     return { candidates: [] };
   }

@@ -299,6 +299,12 @@ describe('Alt text batch and quick fixes in code-server', { timeout: 20 * 60_000
     assert.ok(((await review.items.first().locator('img.thumbnail').boundingBox())?.width ?? 0) > 200, 'the image is shown large');
     assert.equal(await review.skip(0).isVisible(), false, 'one proposal: Apply or Cancel, no Accept/Skip');
     await screenshot(page, 'alt-06-describe-review');
+    // Its file:line shows the document in the group that has it, beside the review: no third group.
+    const groups = page.locator('.part.editor .editor-group-container');
+    const groupCount = await groups.count();
+    await review.items.first().locator('.location').click();
+    await page.locator('.part.editor .editor-group-container.active .tab.active', { hasText: 'architecture.md' }).first().waitFor();
+    assert.equal(await groups.count(), groupCount, 'the document is revealed where it is, not in a new group');
     assert.equal(read(ARCHITECTURE), ARCHITECTURE_TEXT, 'nothing written before Apply');
     await review.apply.click();
     const after = await waitFor('architecture.md to be saved with a description', async () => read(ARCHITECTURE), (text) => text !== ARCHITECTURE_TEXT, 180_000);

@@ -103,11 +103,21 @@ describe('Offline download errors and importing a model folder, in code-server',
     await screenshot(page, 'import-01-done');
   });
 
-  // Last: the settings editor opens over the workbench.
+  // Last two: the settings editor opens over the workbench.
   it("Proxy Settings opens VS Code's http.proxy setting", async () => {
     const error = await startDownload();
     await error.locator('.monaco-button', { hasText: /^Proxy Settings$/ }).click();
     await page.locator('.settings-editor .setting-item-title', { hasText: /Http:\s*Proxy/ }).first().waitFor({ timeout: LONG });
+  });
+
+  it('Settings shows the id of the model in use as text, not as the first entry of a list', async () => {
+    // The settings editor Proxy Settings left open: search it for the setting.
+    await page.locator('.settings-editor .search-container .monaco-editor').first().click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('loupe.model.id');
+    const item = page.locator('.settings-editor .setting-item', { has: page.locator('.setting-item-title', { hasText: /Model:\s*ID/i }) }).first();
+    await waitFor('the model id in Settings', () => item.locator('input').first().inputValue().catch(() => ''), (value) => value === IMPORTED.id, LONG);
+    await screenshot(page, 'import-02-settings-model-id');
   });
 });
 

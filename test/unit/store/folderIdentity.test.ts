@@ -67,4 +67,15 @@ describe("which model a folder holds, from its config.json", () => {
     assert.deepEqual(await identifyModelFolder(broken), { candidates: [] });
     assert.deepEqual(identifyModelConfig({ model_type: 'llava', architectures: ['LlavaForConditionalGeneration'] }, manifests), { candidates: [] });
   });
+
+  it('a config.json over 1 MB is not read, though it names a model Loupe knows', async () => {
+    const real = readFileSync(join(tinyModelDir, 'config.json'), 'utf8');
+    const padded = join(scratch(), 'padded');
+    await mkdir(padded, { recursive: true });
+    // Valid JSON that would identify the model: only its size keeps it from being parsed.
+    await writeFile(join(padded, 'config.json'), real.replace(/\}\s*$/, `, "padding": "${'x'.repeat(1024 * 1024)}"}`));
+    assert.deepEqual(await identifyModelFolder(padded), { candidates: [] });
+    await writeFile(join(padded, 'config.json'), real);
+    assert.notDeepEqual(await identifyModelFolder(padded), { candidates: [] });
+  });
 });
