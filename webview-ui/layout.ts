@@ -5,6 +5,7 @@
 import { MAX_QUESTION_CHARS } from '../src/protocol/engine';
 import { TASK_LABELS, type Task } from '../src/protocol/tasks';
 
+// No 'find' chip yet: its answer is boxes, and the panel has no box overlay for them (issue 21).
 const CHIP_TASKS: Task[] = ['explain-screenshot', 'alt-text', 'describe-diagram', 'chart-to-table', 'extract-text'];
 
 const TEMPLATE = `

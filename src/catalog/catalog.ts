@@ -53,3 +53,11 @@ export function recommendedSampling(architecture: Architecture): Omit<ModelManif
   const { temperature, minP, repetitionPenalty } = manifest.sampling;
   return { temperature, minP, repetitionPenalty };
 }
+
+/**
+ * Whether a family documents a box answer (its manifests' `grounding`; they agree within a family,
+ * test/unit/catalog/manifest.test.ts): the engine refuses Find for a family that does not.
+ */
+export function findsBoxes(architecture: Architecture): boolean {
+  return listManifests().some((m) => m.architecture === architecture && m.grounding !== undefined);
+}

@@ -82,6 +82,11 @@ export const ManifestSchema = z
       repetitionPenalty: z.number().min(1).max(2),
       source: z.string().min(20),
     }),
+    /**
+     * The box answer the model's makers document, which Find asks for (src/prompts/taskPrompts.ts)
+     * and reads (src/protocol/findBoxes.ts); absent: the family documents none and Find is refused.
+     */
+    grounding: z.object({ format: z.literal('label-bbox-0-1'), source: z.string().min(20) }).optional(),
     /** Known-good SHA-256 and size per file; they override what the hub reports. */
     pins: z.record(RepoPathSchema, z.object({ sha256: Sha256Schema, size: z.number().int().nonnegative() })).default({}),
     /** Where the sizes come from and how exact they are. */

@@ -6,6 +6,7 @@ import { registerModelsCommand } from './modelsCommand';
 import { registerPromptCommand } from './promptCommand';
 import { registerChatCommand } from './chatCommand';
 import { registerMcpCommand } from './mcpCommand';
+import { registerFindCommand } from './findCommand';
 import { EXIT } from './cliErrors';
 import { exitCodeFor, report } from './engineSession';
 
@@ -25,6 +26,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 process.env.LOUPE_ENGINE_THREADS ??= String(availableParallelism());
 
 registerAskCommands(program);
+registerFindCommand(program);
 registerPromptCommand(program);
 registerChatCommand(program);
 registerAltTextCommands(program);

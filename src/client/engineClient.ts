@@ -18,10 +18,13 @@ import {
   type ImageInfo,
   type ImageInput,
   type OcrResult,
+  type PixelDiff,
   type PromptPreview,
+  type Region,
   type StopReason,
 } from '../protocol/engine';
 import { EngineError } from '../protocol/engineError';
+import type { FindResult } from '../protocol/findBoxes';
 
 export type Isolation = 'thread' | 'process';
 export type ModelState = 'unloaded' | 'loading' | 'loaded' | 'busy';
@@ -33,6 +36,8 @@ export interface GenerateResult {
   text: string;
   stopReason: StopReason;
   stats: GenerationStats;
+  /** Find only: the boxes the engine read from the answer, in pixels of the decoded image. */
+  find?: FindResult;
 }
 
 export interface Job<T> {
@@ -88,8 +93,9 @@ type StateListener = (state: { state: ModelState; modelDir?: string }) => void;
 
 /** A stopped answer is what the caller saw stream, not the few tokens more the engine made meanwhile. */
 function generateResult(job: PendingJob, event: Extract<EngineEvent, { type: 'done' }>): GenerateResult {
-  if (event.stopReason !== 'stopped' || !job.cancelRequested) return { text: event.text, stopReason: event.stopReason, stats: event.stats };
-  return { text: job.streamedText, stopReason: 'stopped', stats: event.stats };
+  const find = event.find && { find: event.find };
+  if (event.stopReason !== 'stopped' || !job.cancelRequested) return { text: event.text, stopReason: event.stopReason, stats: event.stats, ...find };
+  return { text: job.streamedText, stopReason: 'stopped', stats: event.stats, ...find };
 }
 
 export class EngineClient {
@@ -130,8 +136,14 @@ export class EngineClient {
     return this.submit((id) => ({ ...input, type: 'prompt', id }), {});
   }
 
-  ocr(image: ImageInput): Job<OcrResult> {
-    return this.submit((id) => ({ type: 'ocr', id, image }), {});
+  /** With a region, the crop's text, its boxes in the full image's pixels. */
+  ocr(image: ImageInput, region?: Region): Job<OcrResult> {
+    return this.submit((id) => ({ type: 'ocr', id, image, region }), {});
+  }
+
+  /** Where two images differ, as boxes in the first's pixels (no model needed). */
+  diff(first: ImageInput, second: ImageInput): Job<PixelDiff> {
+    return this.submit((id) => ({ type: 'diff', id, images: [first, second] }), {});
   }
 
   /** Whether the engine can use this image, and its size: the intake check (no model needed, not queued). */
@@ -221,6 +233,8 @@ export class EngineClient {
         return this.finish(event.id, (job) => job.resolve(event.result));
       case 'prompt-done':
         return this.finish(event.id, (job) => job.resolve(event.preview));
+      case 'diff-done':
+        return this.finish(event.id, (job) => job.resolve(event.diff));
       case 'inspect-done':
         return this.finish(event.id, (job) => job.resolve(event.image));
       case 'error':

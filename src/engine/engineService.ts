@@ -11,10 +11,13 @@ import {
   type ImageInput,
   type ParsedEngineRequest,
   type PromptRequest,
+  type Region,
 } from '../protocol/engine';
 import { EngineError } from '../protocol/engineError';
 import { messageOf, toErrorInfo } from './engineFailure';
 import { decodeImage, verifyImage } from '../imaging/images';
+import { cropImage, isCrop, ocrInFullImage, regionWithin, type CroppedImage } from '../imaging/region';
+import { diffImages } from '../imaging/pixelDiff';
 import { memoryShortfall } from './memoryCheck';
 import { inspectModelFolder, type ModelFolderInfo } from './vlm/modelFiles';
 import { markCopyUnusable, optimizationSources, optimizeModel } from './vlm/modelOptimization';
@@ -27,6 +30,9 @@ import { loadReleasingOnFailure, nativeCreationsSettled } from './sessionTracker
 import type { EngineTransport } from './transport';
 import { pixelDigest, type RgbImage } from '../imaging/rgbImage';
 import { VisionLanguageModel } from './vlm/visionLanguageModel';
+import { findsBoxes } from '../catalog/catalog';
+import { FAMILY_NAMES } from '../modelFolder/modelLayout';
+import { parseFindAnswer, type FindResult } from '../protocol/findBoxes';
 
 const OCR_PROMPT_BUDGET_CHARS = 2_000;
 
@@ -105,7 +111,10 @@ export class EngineService {
         this.enqueueJob(request.id, (job) => this.preview(request, job));
         return;
       case 'ocr':
-        this.enqueueJob(request.id, (job) => this.recognize(request.id, request.image, job));
+        this.enqueueJob(request.id, (job) => this.recognize(request.id, request.image, request.region, job));
+        return;
+      case 'diff':
+        this.enqueueJob(request.id, (job) => this.compare(request.id, request.images, job));
         return;
     }
   }
@@ -147,21 +156,42 @@ export class EngineService {
     }
   }
 
-  /** What `generate` and `prompt` share: the image, the model and the chat messages. */
+  /** What `generate` and `prompt` share: the images (a region cut out), the model and the chat messages. */
   private async prepare(request: GenerateRequest | PromptRequest, job: RunningJob) {
     this.progress(request.id, 'reading-image');
-    const image = await decodeImage(request.image, {}, job.abort.signal);
+    const images = await this.imagesFor(request, job);
+    const [image] = images;
     const model = await this.modelFor(request.id, request.modelDir);
     if (job.abort.signal.aborted) throw new EngineError('CANCELLED', 'Cancelled while the model was loading.');
     // Before OCR: a question too long for the model is the user's to shorten, at once.
     model.checkQuestion(request.question);
+    if (request.task === 'find') checkFind(request.question, model);
 
     // The opening turn's task decides the grounding, so a follow-up repeats that turn exactly as
     // the model first saw it (and can continue its cached state).
     const openingTask = request.history[0]?.task ?? request.task;
-    const grounding = request.ocrGrounding && OCR_GROUNDED_TASKS.has(openingTask) ? await this.groundingFor(request.id, image, job) : undefined;
+    // OCR text is one image's; a comparison's prompt would not say which image it came from.
+    const grounds = request.ocrGrounding && OCR_GROUNDED_TASKS.has(openingTask) && images.length === 1;
+    const grounding = grounds ? await this.groundingFor(request.id, image, job) : undefined;
     if (job.abort.signal.aborted) throw new EngineError('CANCELLED', 'Cancelled before the answer started.');
-    return { image, model, ocrMs: grounding?.ms, messages: buildMessages({ ...request, ocrText: grounding?.text }) };
+    const messages = buildMessages({
+      ...request,
+      ocrText: grounding?.text,
+      crop: isCrop(image) ? { ...image.region, of: image.of } : undefined,
+      comparison: images.length > 1 ? { changes: request.changes ?? [] } : undefined,
+    });
+    return { images, model, ocrMs: grounding?.ms, messages };
+  }
+
+  /** The request's image, or its region; then the image it is compared with. */
+  private async imagesFor(request: GenerateRequest | PromptRequest, job: RunningJob): Promise<[RgbImage | CroppedImage, ...RgbImage[]]> {
+    if (request.region && request.secondImage) {
+      throw new EngineError('BAD_INPUT', 'A region and a second image cannot be combined: ask about a region of one image, or compare two whole images.');
+    }
+    const image = await decodeImage(request.image, {}, job.abort.signal);
+    if (request.region) return [cropImage(image, regionWithin(request.region, image.width, image.height))];
+    if (!request.secondImage) return [image];
+    return [image, await decodeImage(request.secondImage, {}, job.abort.signal)];
   }
 
   /** OCR text for the prompt; the last image's is kept, so follow-ups and new tasks on it skip OCR. */
@@ -175,20 +205,20 @@ export class EngineService {
   }
 
   private async preview(request: PromptRequest, job: RunningJob): Promise<void> {
-    const { image, model, messages } = await this.prepare(request, job);
+    const { images, model, messages } = await this.prepare(request, job);
     this.progress(request.id, 'encoding-image');
-    const preview = await model.preview(messages, image, request.options);
+    const preview = await model.preview(messages, images, request.options);
     this.send({ type: 'prompt-done', id: request.id, preview });
   }
 
   private async generate(request: GenerateRequest, job: RunningJob): Promise<void> {
     const startedAt = performance.now();
-    const { image, model, ocrMs, messages } = await this.prepare(request, job);
+    const { images, model, ocrMs, messages } = await this.prepare(request, job);
     this.progress(request.id, 'encoding-image');
     let streaming = false;
     const answer = await model.generate(
       messages,
-      image,
+      images,
       request.options,
       (text, index) => {
         if (!streaming) this.progress(request.id, 'generating');
@@ -196,6 +226,8 @@ export class EngineService {
         this.send({ type: 'token', id: request.id, index, text });
       },
       job.stop,
+      true,
+      request.task === 'find',
     );
     const decodeSeconds = (answer.generationMs - answer.timeToFirstTokenMs) / 1000;
     this.send({
@@ -215,15 +247,24 @@ export class EngineService {
         cache: answer.cache,
         sampling: answer.sampling,
       },
+      ...(request.task === 'find' && { find: findResult(answer.text, images[0]) }),
     });
   }
 
-  private async recognize(id: string, input: ImageInput, job: RunningJob): Promise<void> {
+  /** With a region, only the crop is read (at its own resolution) and the boxes are given in the full image. */
+  private async recognize(id: string, input: ImageInput, region: Region | undefined, job: RunningJob): Promise<void> {
     this.progress(id, 'reading-image');
     const image = await decodeImage(input, {}, job.abort.signal);
+    const within = region && regionWithin(region, image.width, image.height);
     this.progress(id, 'ocr');
-    const result = await (await this.ocrEngine()).recognize(image, job.abort.signal);
-    this.send({ type: 'ocr-done', id, result });
+    const result = await (await this.ocrEngine()).recognize(within ? cropImage(image, within) : image, job.abort.signal);
+    this.send({ type: 'ocr-done', id, result: within ? ocrInFullImage(result, within, image) : result });
+  }
+
+  private async compare(id: string, inputs: [ImageInput, ImageInput], job: RunningJob): Promise<void> {
+    this.progress(id, 'reading-image');
+    const [first, second] = [await decodeImage(inputs[0], {}, job.abort.signal), await decodeImage(inputs[1], {}, job.abort.signal)];
+    this.send({ type: 'diff-done', id, diff: await diffImages(first, second) });
   }
 
   private ocrEngine(): Promise<OcrEngine> {
@@ -342,4 +383,21 @@ export class EngineService {
   private send(event: EngineEvent): void {
     this.transport.send(event);
   }
+}
+
+/** Find needs words to look for and a family that documents a box answer (its manifests' `grounding`). */
+function checkFind(question: string, model: VisionLanguageModel): void {
+  if (!question.trim()) throw new EngineError('BAD_INPUT', 'Say what to find, for example "the Save button".');
+  if (findsBoxes(model.architecture)) return;
+  throw new EngineError(
+    'BAD_INPUT',
+    `${FAMILY_NAMES[model.architecture]} models document no way to answer with boxes, so Loupe cannot find things with this model. Choose an LFM2.5-VL model.`,
+  );
+}
+
+/** Find's boxes in pixels of the decoded image; a region's boxes are moved back into the whole image. */
+function findResult(text: string, image: RgbImage): FindResult {
+  const result = parseFindAnswer(text, image);
+  if (!isCrop(image)) return result;
+  return { ...result, boxes: result.boxes.map((box) => ({ ...box, x: box.x + image.region.x, y: box.y + image.region.y })) };
 }

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { GenerationOptionsSchema, SamplingSchema } from './options';
 import { TASKS } from './tasks';
+import { FindResultSchema } from './findBoxes';
 
 export const ImageInputSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('path'), path: z.string().min(1) }),
@@ -14,6 +15,23 @@ export const ImageInputSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('bytes'), name: z.string().min(1), bytes: z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'expected a Uint8Array') }),
 ]);
 export type ImageInput = z.infer<typeof ImageInputSchema>;
+
+/** A rectangle in pixels of the EXIF-oriented image, top-left origin (`--region x,y,w,h`). */
+export const RegionSchema = z.object({
+  x: z.number().int().nonnegative(),
+  y: z.number().int().nonnegative(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+});
+export type Region = z.infer<typeof RegionSchema>;
+
+/** `x,y,w,h`: how the CLI's flag takes a region and messages and prompts show it. */
+export function formatRegion(region: Region): string {
+  return `${region.x},${region.y},${region.width},${region.height}`;
+}
+
+/** Most changed regions a comparison reports and states in its prompt (src/imaging/pixelDiff.ts merges down to it). */
+export const MAX_CHANGED_REGIONS = 8;
 
 /** Longest question (and chat turn) accepted; the panel's box and the CLI stop longer ones up front. */
 export const MAX_QUESTION_CHARS = 20_000;
@@ -57,6 +75,12 @@ const AskFields = {
   /** Run OCR first and put the recognised text into the prompt. */
   ocrGrounding: z.boolean().default(false),
   options: GenerationOptionsSchema,
+  /** Ask about this part of the image only: the crop is seen at its native resolution. */
+  region: RegionSchema.optional(),
+  /** A second image to compare the first with ("Image 1" / "Image 2" in the prompt). */
+  secondImage: ImageInputSchema.optional(),
+  /** The pixel diff's changed regions (a `diff` job's boxes), stated in a comparison's prompt. */
+  changes: z.array(RegionSchema).max(MAX_CHANGED_REGIONS).optional(),
 };
 
 export const EngineRequestSchema = z.discriminatedUnion('type', [
@@ -74,7 +98,10 @@ export const EngineRequestSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('generate'), ...AskFields }),
   /** Everything a `generate` would do up to the model's input, then a report of that input. */
   z.object({ type: z.literal('prompt'), ...AskFields }),
-  z.object({ type: z.literal('ocr'), id, image: ImageInputSchema }),
+  /** With a region, the crop is read and its lines' boxes are given in the full image's pixels. */
+  z.object({ type: z.literal('ocr'), id, image: ImageInputSchema, region: RegionSchema.optional() }),
+  /** Which pixels differ between two images: changed regions as boxes, no model needed. */
+  z.object({ type: z.literal('diff'), id, images: z.tuple([ImageInputSchema, ImageInputSchema]) }),
   /** Is this an image Loupe can use, and what size: the one check host and CLI make at intake. */
   z.object({ type: z.literal('inspect'), id, image: ImageInputSchema }),
   /** Stops the job: while it runs, or before it starts (it then ends with a CANCELLED error). */
@@ -129,8 +156,12 @@ export const PromptPreviewSchema = z.object({
   imageTokens: z.number().int(),
   /** Pixel tensors the vision encoder receives: tiles plus thumbnail. */
   tiles: z.number().int(),
-  /** The decoded image, EXIF orientation applied. */
+  /** The decoded image, EXIF orientation applied (with a region: the crop). */
   image: SizeSchema,
+  /** The region asked about and the size of the image it was cut from. */
+  region: RegionSchema.extend({ of: SizeSchema }).optional(),
+  /** The second image of a comparison, decoded. */
+  secondImage: SizeSchema.optional(),
   /** LFM2-VL only: the smart-resized size (the single tile, or the thumbnail), the tile grid. */
   resized: SizeSchema.optional(),
   grid: z.object({ rows: z.number().int(), cols: z.number().int() }).optional(),
@@ -156,6 +187,19 @@ export const OcrResultSchema = z.object({
   ms: z.number(),
 });
 export type OcrResult = z.infer<typeof OcrResultSchema>;
+
+/** How two images differ, in pixels of the first (src/imaging/pixelDiff.ts). */
+export const PixelDiffSchema = z.object({
+  /** The canvas compared: the first image's size, or both sizes' maximum when aligned top-left. */
+  width: z.number().int(),
+  height: z.number().int(),
+  /** `scaled`: the second was resized to the first (same aspect ratio); `top-left`: compared where both have pixels, the rest counts as changed. */
+  alignment: z.enum(['same-size', 'scaled', 'top-left']),
+  changedPixels: z.number().int().nonnegative(),
+  /** Changed regions, largest first, at most MAX_CHANGED_REGIONS (nearby ones merged). */
+  boxes: z.array(RegionSchema).max(MAX_CHANGED_REGIONS),
+});
+export type PixelDiff = z.infer<typeof PixelDiffSchema>;
 
 /** What a checked image is, as `inspect` reports it. */
 export const ImageInfoSchema = z.object({
@@ -189,10 +233,19 @@ export const EngineEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('progress'), id, phase: z.enum(PHASES) }),
   z.object({ type: z.literal('token'), id, index: z.number().int(), text: z.string() }),
   /** `text` is what was generated until the answer ended (at Stop: until then). */
-  z.object({ type: z.literal('done'), id, text: z.string(), stopReason: StopReasonSchema, stats: GenerationStatsSchema }),
+  z.object({
+    type: z.literal('done'),
+    id,
+    text: z.string(),
+    stopReason: StopReasonSchema,
+    stats: GenerationStatsSchema,
+    /** Find only: the answer's boxes in pixels of the decoded (EXIF-oriented) image (src/protocol/findBoxes.ts). */
+    find: FindResultSchema.optional(),
+  }),
   z.object({ type: z.literal('inspect-done'), id, image: ImageInfoSchema }),
   z.object({ type: z.literal('ocr-done'), id, result: OcrResultSchema }),
   z.object({ type: z.literal('prompt-done'), id, preview: PromptPreviewSchema }),
+  z.object({ type: z.literal('diff-done'), id, diff: PixelDiffSchema }),
   z.object({ type: z.literal('error'), id: id.optional(), error: EngineErrorSchema }),
   z.object({
     type: z.literal('model-state'),

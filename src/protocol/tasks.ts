@@ -1,5 +1,5 @@
 /** What the user wants from an image; each task has its own prompt (src/prompts/taskPrompts.ts). */
-export const TASKS = ['explain-screenshot', 'alt-text', 'describe-diagram', 'chart-to-table', 'extract-text', 'question'] as const;
+export const TASKS = ['explain-screenshot', 'alt-text', 'describe-diagram', 'chart-to-table', 'extract-text', 'question', 'find'] as const;
 export type Task = (typeof TASKS)[number];
 
 export const TASK_LABELS: Record<Task, string> = {
@@ -9,4 +9,5 @@ export const TASK_LABELS: Record<Task, string> = {
   'chart-to-table': 'Chart to table',
   'extract-text': 'Extract text',
   question: 'Question',
+  find: 'Find',
 };

@@ -9,6 +9,7 @@ import type { GenerateHandlers, GenerateResult, Job } from '../client/engineClie
 import type { AskInput, VisionModel } from '../client/visionModel';
 import { buildMessages, type ChatMessage } from '../prompts/taskPrompts';
 import { imageDataUrl } from './remoteImage';
+import { EngineError } from '../protocol/engineError';
 import type { OpenAiMessage, Timeouts } from './openAiChat';
 import { ServerConnection, type ServerConnectionOptions } from './serverConnection';
 import { RemoteError } from './remoteErrors';
@@ -53,6 +54,10 @@ export class RemoteVisionModel implements VisionModel {
 
   private async answer(input: AskInput, handlers: GenerateHandlers, signal: AbortSignal): Promise<GenerateResult> {
     const started = performance.now();
+    // The crop and the second image are made by the local engine; a server would silently answer about the whole first image.
+    if (input.region || input.secondImage) {
+      throw new EngineError('BAD_INPUT', 'Asking about a region or comparing two images works with the model on this machine only. Leave out the model server.');
+    }
     // Nothing is read or sent before the host is resolved, allowed and consented to.
     await this.connection.route();
     handlers.onProgress?.('reading-image');

@@ -26,7 +26,7 @@ describe('conversation cache', () => {
 
   async function ask(image: Awaited<ReturnType<typeof screenshot>>, question: string, history: ChatTurn[], preset: PresetName = 'fast', reuse = true, task: 'question' | 'alt-text' = 'question') {
     const messages = buildMessages({ task, question, history });
-    return vlm.generate(messages, image, resolveOptions(preset, { maxNewTokens: 24 }), () => undefined, new InterruptableStoppingCriteria(), reuse);
+    return vlm.generate(messages, [image], resolveOptions(preset, { maxNewTokens: 24 }), () => undefined, new InterruptableStoppingCriteria(), reuse);
   }
 
   it('a follow-up reuses the conversation and gives the same tokens as recomputing it', async () => {

@@ -32,7 +32,7 @@ describe('long questions', () => {
     vlm.prefillChunk = chunk;
     const image = await decodeImage({ kind: 'path', path: imageFixture('screenshot-256x384.png') });
     const options = resolveOptions('fast', { maxNewTokens: 12, sampling: { temperature: 0 } });
-    return vlm.generate(buildMessages({ task: 'question', question, history }), image, options, () => undefined, new InterruptableStoppingCriteria(), reuse);
+    return vlm.generate(buildMessages({ task: 'question', question, history }), [image], options, () => undefined, new InterruptableStoppingCriteria(), reuse);
   }
 
   it('a prompt prefilled in chunks gives the tokens a single prefill gives', async () => {

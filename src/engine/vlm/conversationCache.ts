@@ -2,12 +2,14 @@
  * What the VLM keeps between questions about one image, so a follow-up costs only its own tokens:
  * the conversation's token ids and the decoder state after them (LFM2's conv states and the
  * attention layers' keys and values), and the vision features of the current image, for a new
- * task on the same picture. One conversation and one image at a time, so memory stays bounded;
- * a different image, preset or model (a new VisionLanguageModel) drops them, as does unloading.
+ * task on the same picture. One conversation and one image (or pair compared) at a time, so memory stays bounded;
+ * a different image, region, preset or model (a new VisionLanguageModel) drops them, as does unloading.
  */
 import type { VisionBudget } from '../../protocol/options';
 import type { ChatMessage } from '../../prompts/taskPrompts';
 import { pixelDigest, type RgbImage } from '../../imaging/rgbImage';
+import { isCrop } from '../../imaging/region';
+import { formatRegion } from '../../protocol/engine';
 
 export type CacheUse = 'none' | 'vision' | 'conversation';
 
@@ -23,9 +25,14 @@ export interface StoredConversation {
   tiles: number;
 }
 
-/** Image content and vision budget: the same key means the same vision features. */
-export function imageKey(image: RgbImage, vision: VisionBudget): string {
-  return `${pixelDigest(image)}:${JSON.stringify(vision)}`;
+/**
+ * The images' content, in order, and the vision budget: the same key means the same vision
+ * features. A crop's region is part of it: another region is another image, even where two
+ * crops happen to hold the same pixels.
+ */
+export function imageKey(images: readonly RgbImage[], vision: VisionBudget): string {
+  const seen = images.map((image) => (isCrop(image) ? `${pixelDigest(image)}@${formatRegion(image.region)}` : pixelDigest(image)));
+  return `${seen.join('+')}:${JSON.stringify(vision)}`;
 }
 
 export class ConversationCache {

@@ -9,9 +9,11 @@ import {
   AutoModelForImageTextToText,
   AutoProcessor,
   InterruptableStoppingCriteria,
+  type LogitsProcessor,
   RawImage,
   StoppingCriteriaList,
   Tensor,
+  cat,
   env,
 } from '@huggingface/transformers';
 import { MAX_QUESTION_TOKENS, type PromptPreview, type StopReason } from '../../protocol/engine';
@@ -24,11 +26,13 @@ import { encoderFitProblem, planImage, useUpstreamPreprocessing, type Lfm2VlKnob
 import { assertOnnxTelemetryDisabled } from '../../protocol/onnxPrivacy';
 import { NO_SPINNING } from '../ortSpinning';
 import type { RgbImage } from '../../imaging/rgbImage';
+import { isCrop } from '../../imaging/region';
 import { TokenStream } from './tokenStream';
 import type { GraphDtype } from './modelFiles';
 import { architectureForModelType, externalDataChunks, type Architecture } from '../../modelFolder/modelLayout';
 import { recommendedSampling } from '../../catalog/catalog';
 import { resolveSampling, TokenSampler } from './tokenSampler';
+import { BoxGrammarMask, tokenTable } from './boxGrammarMask';
 
 // Nothing is ever fetched at run time: models come from a local folder only.
 env.allowRemoteModels = false;
@@ -74,6 +78,13 @@ export const PREFILL_CHUNK_TOKENS = 512;
 
 type DecoderCache = { get_seq_length(): number };
 
+/** What the vision encoder takes (src/engine/vlm/lfm2VlPreprocessing.ts): tiles first in each. */
+interface EncoderInputs {
+  pixel_values: Tensor;
+  pixel_attention_mask: Tensor;
+  spatial_shapes: Tensor;
+}
+
 /** The model's input for one question: what `generate` runs and `preview` reports. */
 interface PreparedInputs {
   inputs: Record<string, unknown> & { pixel_values: { dims: number[] } };
@@ -92,7 +103,7 @@ export class VisionLanguageModel {
     private readonly lfm2VlDefaults: Lfm2VlKnobs | undefined,
     /** The tokenizer's control tokens, kept out of user text. */
     private readonly controlTokens: RegExp | undefined,
-    private readonly architecture: Architecture,
+    readonly architecture: Architecture,
     /** The model card's sampling for this family; requests override parts of it. */
     private readonly recommendedSampling: Omit<ResolvedSampling, 'seed'>,
   ) {
@@ -106,13 +117,15 @@ export class VisionLanguageModel {
         this.visionReused = true;
         return stored;
       }
-      const features = await encode(inputs as never);
+      const features = await this.encodeEachImage(encode, inputs as EncoderInputs);
       if (key !== undefined) this.cache.rememberFeatures(key, features);
       return features;
     };
   }
 
   private readonly cache = new ConversationCache();
+  /** Encoder tiles of each image of the job being prepared, in prompt order. */
+  private tilesPerImage: number[] = [];
   /** The image key of the job running now; undefined when it must not reuse anything. */
   private visionKey?: string;
   private visionReused = false;
@@ -164,9 +177,34 @@ export class VisionLanguageModel {
     );
   }
 
+  /**
+   * The real export's vision encoder gives an image other features when another multi-tile image
+   * shares its batch (docs/model-contract.md), and transformers.js sends all of a prompt's tiles in
+   * one call: so each image gets its own call, and the features are joined in prompt order.
+   */
+  private async encodeEachImage(encode: (inputs: never) => Promise<Tensor>, inputs: EncoderInputs): Promise<Tensor> {
+    if (this.tilesPerImage.length < 2) return encode(inputs as never);
+    const features: Tensor[] = [];
+    let start = 0;
+    for (const tiles of this.tilesPerImage) {
+      const range: [number, number] = [start, start + tiles];
+      features.push(
+        await encode({
+          ...inputs,
+          pixel_values: inputs.pixel_values.slice(range),
+          pixel_attention_mask: inputs.pixel_attention_mask.slice(range),
+          spatial_shapes: inputs.spatial_shapes.slice(range),
+        } as never),
+      );
+      start += tiles;
+    }
+    return cat(features, 0);
+  }
+
   /** What the model would be given for this question: `loupe prompt`. */
-  async preview(messages: ChatMessage[], image: RgbImage, options: GenerationOptions): Promise<PromptPreview> {
-    const { inputs, inputIds } = await this.prepare(messages, image, options);
+  async preview(messages: ChatMessage[], images: RgbImage[], options: GenerationOptions): Promise<PromptPreview> {
+    const { inputs, inputIds } = await this.prepare(messages, images, options);
+    const image = images[0]!;
     const tokenizer = this.processor.tokenizer as unknown as { decode(ids: bigint[], o: object): string };
     const text = tokenizer.decode(Array.from(inputIds), { skip_special_tokens: false });
     const knobs = this.processor.image_processor as unknown as Lfm2VlKnobs;
@@ -177,6 +215,8 @@ export class VisionLanguageModel {
       imageTokens: this.countImageTokens(inputIds),
       tiles: this.tileCount(inputs),
       image: { width: image.width, height: image.height },
+      ...(isCrop(image) && { region: { ...image.region, of: image.of } }),
+      ...(images[1] && { secondImage: { width: images[1].width, height: images[1].height } }),
       ...(plan && {
         resized: { width: plan.resizedWidth, height: plan.resizedHeight },
         grid: { rows: plan.rows, cols: plan.cols },
@@ -185,28 +225,53 @@ export class VisionLanguageModel {
     };
   }
 
-  private async prepare(messages: ChatMessage[], image: RgbImage, options: GenerationOptions): Promise<PreparedInputs> {
+  /** The prompt's images in order (the messages hold one image part per image). */
+  private async prepare(messages: ChatMessage[], images: RgbImage[], options: GenerationOptions): Promise<PreparedInputs> {
     this.applyVisionBudget(options.vision);
+    if (images.length > 1 && this.architecture === 'smolvlm') {
+      // Idefics3's processor and encoder would need their own per-image split; only LFM2-VL's is done.
+      throw new EngineError('BAD_INPUT', 'Comparing two images needs an LFM2-VL model; SmolVLM answers about one image at a time. Choose an LFM2-VL model.');
+    }
+    this.tilesPerImage = [];
     if (this.lfm2VlDefaults) {
       const knobs = this.processor.image_processor as unknown as Lfm2VlKnobs;
-      const problem = encoderFitProblem(image.width, image.height, planImage(image.width, image.height, knobs), knobs);
-      if (problem) throw new EngineError('BAD_INPUT', problem);
+      for (const image of images) {
+        const plan = planImage(image.width, image.height, knobs);
+        const problem = encoderFitProblem(image.width, image.height, plan, knobs);
+        if (problem) throw new EngineError('BAD_INPUT', problem);
+        this.tilesPerImage.push(plan.tiles);
+      }
     }
     const prompt = this.processor.apply_chat_template(this.forTemplate(messages) as never, { add_generation_prompt: true }) as string;
-    const raw = new RawImage(image.data, image.width, image.height, 3);
+    const raws = images.map((image) => new RawImage(image.data, image.width, image.height, 3));
     // Idefics3Processor takes (text, images); Lfm2VlProcessor takes (images, text), and its chat
     // template already starts with the BOS token, which must not be added twice.
     const inputs = (
-      this.architecture === 'smolvlm' ? await this.processor(prompt, raw) : await this.processor(raw, prompt, { add_special_tokens: false })
+      this.architecture === 'smolvlm' ? await this.processor(prompt, raws[0]) : await this.processor(raws, prompt, { add_special_tokens: false })
     ) as PreparedInputs['inputs'];
     return { inputs, inputIds: (inputs.input_ids as { data: BigInt64Array }).data };
   }
 
   /** Whether the last token is one of the model's end-of-answer tokens. */
   private endedByModel(sequence: BigInt64Array): boolean {
+    return this.endIds().includes(Number(sequence.at(-1)));
+  }
+
+  /** The model's end-of-answer token ids (generation_config.json). */
+  private endIds(): number[] {
     const eos = (this.model as unknown as { generation_config?: { eos_token_id?: number | number[] | null } }).generation_config?.eos_token_id;
-    const last = Number(sequence.at(-1));
-    return Array.isArray(eos) ? eos.includes(last) : eos === last;
+    return Array.isArray(eos) ? eos : typeof eos === 'number' ? [eos] : [];
+  }
+
+  /**
+   * How each token is chosen: Find's answers held to their box grammar first (src/engine/vlm/boxGrammarMask.ts),
+   * then the model card's sampling.
+   */
+  private logitsProcessors(sampling: ResolvedSampling, maxNewTokens: number, constrainToBoxes: boolean): LogitsProcessor[] {
+    const sampler = new TokenSampler(sampling);
+    if (!constrainToBoxes) return [sampler];
+    const table = tokenTable(this.processor.tokenizer as never, this.endIds());
+    return [new BoxGrammarMask(table, maxNewTokens), sampler];
   }
 
   /** Pixel tensors the encoder gets: LFM2-VL's are [tiles, patches, 768], Idefics3's [batch, tiles, 3, 512, 512]. */
@@ -228,14 +293,16 @@ export class VisionLanguageModel {
    */
   async generate(
     messages: ChatMessage[],
-    image: RgbImage,
+    images: RgbImage[],
     options: GenerationOptions,
     onPiece: (text: string, tokenIndex: number) => void,
     stop: InterruptableStoppingCriteria,
     reuse = true,
+    /** Find: the answer is held to the box grammar. */
+    constrainToBoxes = false,
   ): Promise<VlmAnswer> {
-    const key = imageKey(image, options.vision);
-    const prepared = await this.inputsFor(messages, image, options, key, reuse);
+    const key = imageKey(images, options.vision);
+    const prepared = await this.inputsFor(messages, images, options, key, reuse);
     const { inputIds } = prepared;
     const room = this.contextLength - inputIds.length;
     if (room < 1) {
@@ -262,7 +329,7 @@ export class VisionLanguageModel {
       ...inputs,
       // TokenSampler draws the token and leaves only it standing; greedy decoding then takes it.
       do_sample: false,
-      logits_processor: [new TokenSampler(sampling)],
+      logits_processor: this.logitsProcessors(sampling, Math.min(options.maxNewTokens, room), constrainToBoxes),
       // The answer is cut where the model's context ends rather than failing inside the runtime.
       max_new_tokens: Math.min(options.maxNewTokens, room),
       streamer: stream,
@@ -338,10 +405,10 @@ export class VisionLanguageModel {
   }
 
   /** The model's input: a continued conversation's tokens (with its state when reused), or a fresh prompt. */
-  private async inputsFor(messages: ChatMessage[], image: RgbImage, options: GenerationOptions, key: string, reuse: boolean) {
+  private async inputsFor(messages: ChatMessage[], images: RgbImage[], options: GenerationOptions, key: string, reuse: boolean) {
     const continued = this.cache.continuing(key, messages);
     if (!continued) {
-      const { inputs, inputIds } = await this.prepare(messages, image, options);
+      const { inputs, inputIds } = await this.prepare(messages, images, options);
       return { inputs, inputIds, tiles: this.tileCount(inputs), continued: false };
     }
     const ids = BigInt64Array.from([...continued.ids, ...this.nextTurnIds(continued, messages.at(-1)!)]);
@@ -351,7 +418,7 @@ export class VisionLanguageModel {
     };
     if (reuse) return { inputs: { ...sequence, past_key_values: continued.state }, inputIds: ids, tiles: continued.tiles, continued: true };
     // The same tokens computed from scratch: the image goes through the encoder again.
-    const { inputs } = await this.prepare(messages.slice(0, 1), image, options);
+    const { inputs } = await this.prepare(messages.slice(0, 1), images, options);
     return { inputs: { ...inputs, ...sequence }, inputIds: ids, tiles: continued.tiles, continued: true };
   }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DEFAULT_MODEL_ID, getManifest, listManifests, recommendedSampling } from '../../../src/catalog/catalog';
+import { DEFAULT_MODEL_ID, getManifest, listManifests, findsBoxes, recommendedSampling } from '../../../src/catalog/catalog';
 import { isModelError } from '../../../src/modelFolder/modelErrors';
 import { downloadSize, findPrecision, loadManifestFile, parseManifest } from '../../../src/catalog/manifest';
 import { repoRoot } from '../../support/paths';
@@ -66,6 +66,16 @@ describe('model manifests', () => {
     }
     assert.deepEqual(recommendedSampling('lfm2-vl'), { temperature: 0.1, minP: 0.15, repetitionPenalty: 1.05 });
     assert.deepEqual(recommendedSampling('smolvlm'), { temperature: 0, minP: 0, repetitionPenalty: 1 });
+  });
+
+  it("says which families document a box answer for Find, the same across the family; SmolVLM documents none", () => {
+    for (const manifest of listManifests()) {
+      for (const other of listManifests().filter((m) => m.architecture === manifest.architecture)) {
+        assert.equal(manifest.grounding?.format, other.grounding?.format, `${manifest.id} and ${other.id}`);
+      }
+    }
+    assert.equal(findsBoxes('lfm2-vl'), true);
+    assert.equal(findsBoxes('smolvlm'), false);
   });
 
   it('marks LFM-licensed models as needing acceptance and SmolVLM as Apache-2.0', () => {

@@ -62,6 +62,15 @@ describe('buildMessages', () => {
     assert.equal(messages[2].content, 'And the second button?');
   });
 
+  it("asks Find in Liquid AI's documented form, with what to find in it once (its article not doubled)", () => {
+    const text = userText(buildMessages({ task: 'find', question: ' the Save button ', history: [] }));
+    assert.equal(
+      text,
+      '<IMG>Inspect the image and detect the Save button. Provide result as a valid JSON: [{"label": str, "bbox": [x1,y1,x2,y2]}, ...]. ' +
+        'Coordinates must be normalized to 0-1. If there is none, return [].',
+    );
+  });
+
   it('rejects a follow-up without a question and a history that starts with the assistant', () => {
     assert.throws(() => buildMessages({ task: 'question', question: ' ', history: [{ role: 'user', text: 'hi' }] }), /follow-up/);
     assert.throws(() => buildMessages({ task: 'question', question: 'q', history: [{ role: 'assistant', text: 'a' }] }), /user turn/);
