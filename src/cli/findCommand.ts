@@ -12,6 +12,7 @@ import { FIND_PROBLEM_TEXT, parseFindAnswer, type FindResult } from '../protocol
 import { safeText } from '../protocol/safeText';
 import { taskRequest } from '../client/taskPolicy';
 import { checkQuestion, stopOnInterrupt, visionModelFor, withEngine } from './engineSession';
+import { CliError } from './cliErrors';
 import { preset, region, tokenCount } from './optionParsers';
 import { withRemoteFlags, type RemoteFlags } from './remoteFlags';
 import { samplingOverrides, withSamplingFlags, type SamplingFlags } from './samplingFlags';
@@ -25,11 +26,14 @@ interface FindFlags extends RemoteFlags, SamplingFlags {
   json?: boolean;
 }
 
-/** "2 found" and one line per box: label, then x,y,w,h in pixels; no boxes: why, and the model's words. */
+/** "2 found" and one line per box: label, then x,y,w,h in pixels; a cut list says so; an unreadable answer: why, and the model's words. */
 export function formatFound(result: FindResult, answer: string): string {
   const lines = [`${result.boxes.length} found`];
   for (const box of result.boxes) lines.push(`  ${safeText(box.label)}: ${box.x},${box.y},${box.width},${box.height}`);
-  if (result.problem) lines.push(`No boxes: ${FIND_PROBLEM_TEXT[result.problem]}. The model answered:`, safeText(answer));
+  if (!result.problem) return lines.join('\n');
+  // A cut list's last words are the limit's, not the model's: not shown as its answer.
+  if (result.problem === 'cut-short') lines.push('The token limit cut the list: there may be more (raise --max-new-tokens).');
+  else lines.push(`No boxes: ${FIND_PROBLEM_TEXT[result.problem]}. The model answered:`, safeText(answer));
   return lines.join('\n');
 }
 
@@ -37,6 +41,8 @@ async function runFind(imagePath: string, what: string, flags: FindFlags): Promi
   const path = resolve(imagePath);
   return withEngine(async (engine) => {
     checkQuestion(what);
+    // The engine says the same; a model server would be sent "detect the ." instead.
+    if (!what.trim()) throw new CliError('Say what to find, for example "the Save button".');
     const image = await engine.inspect({ kind: 'path', path }).result;
     const policy = { preset: flags.preset, sampling: samplingOverrides(flags), ocrGrounding: false, altTextMaxLength: DEFAULT_ALT_MAX_LENGTH, maxNewTokens: flags.maxNewTokens };
     const model = await visionModelFor(flags, engine);
@@ -47,7 +53,9 @@ async function runFind(imagePath: string, what: string, flags: FindFlags): Promi
     const result = find ?? parseFindAnswer(text, image);
     if (flags.json) {
       const boxes = result.boxes.map((box) => ({ ...box, label: safeText(box.label) }));
-      const shown = { found: boxes.length, boxes, ...(result.problem && { problem: result.problem }), image: { width: image.width, height: image.height }, text: safeText(text), stopReason, stats };
+      // The size the boxes are in: the engine's decoded image (an SVG renders larger than it declares).
+      const size = result.image ?? { width: image.width, height: image.height };
+      const shown = { found: boxes.length, boxes, ...(result.problem && { problem: result.problem }), image: size, text: safeText(text), stopReason, stats };
       process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
     } else {
       process.stdout.write(`${formatFound(result, text)}\n`);

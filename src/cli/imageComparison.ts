@@ -2,7 +2,9 @@
  * Two images on the command line (`loupe ask a.png b.png "what changed?"`, `loupe prompt a.png b.png …`):
  * which argument is which, the pixel diff the engine makes first, and how its boxes are shown.
  */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { formatForFileName } from '../protocol/imageFormats';
 import type { EngineClient } from '../client/engineClient';
 import { formatRegion, type ImageInput, type PixelDiff, type Region } from '../protocol/engine';
 import { EXIT } from './cliErrors';
@@ -16,7 +18,12 @@ export function secondImageAndQuestion(words: string[], command: Command, region
   if (words.length === 2 && region) {
     command.error('error: --region applies to one image; it cannot be combined with a second image.', { exitCode: EXIT.badInput });
   }
-  return words.length === 2 ? { secondImage: words[0], question: words[1] } : { question: words[0] };
+  const [only] = words;
+  // `loupe ask a.png b.png` with no question: b.png would be asked as the question.
+  if (words.length === 1 && formatForFileName(only!) && existsSync(only!)) {
+    command.error(`error: ${only} is an image: to compare it with the first, put the question after it, in quotes.`, { exitCode: EXIT.badInput });
+  }
+  return words.length === 2 ? { secondImage: words[0], question: words[1] } : { question: only };
 }
 
 /** Where the second image differs from the first, in the first's pixels. */

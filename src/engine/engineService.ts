@@ -165,7 +165,7 @@ export class EngineService {
     if (job.abort.signal.aborted) throw new EngineError('CANCELLED', 'Cancelled while the model was loading.');
     // Before OCR: a question too long for the model is the user's to shorten, at once.
     model.checkQuestion(request.question);
-    if (request.task === 'find') checkFind(request.question, model);
+    if (request.task === 'find') checkFind(request, model);
 
     // The opening turn's task decides the grounding, so a follow-up repeats that turn exactly as
     // the model first saw it (and can continue its cached state).
@@ -247,7 +247,7 @@ export class EngineService {
         cache: answer.cache,
         sampling: answer.sampling,
       },
-      ...(request.task === 'find' && { find: findResult(answer.text, images[0]) }),
+      ...(request.task === 'find' && { find: findResult(answer.text, images[0], answer.boxesBeforeLimit) }),
     });
   }
 
@@ -386,8 +386,9 @@ export class EngineService {
 }
 
 /** Find needs words to look for and a family that documents a box answer (its manifests' `grounding`). */
-function checkFind(question: string, model: VisionLanguageModel): void {
+function checkFind({ question, secondImage }: GenerateRequest | PromptRequest, model: VisionLanguageModel): void {
   if (!question.trim()) throw new EngineError('BAD_INPUT', 'Say what to find, for example "the Save button".');
+  if (secondImage) throw new EngineError('BAD_INPUT', 'Find looks in one image: ask about each image on its own.');
   if (findsBoxes(model.architecture)) return;
   throw new EngineError(
     'BAD_INPUT',
@@ -395,9 +396,13 @@ function checkFind(question: string, model: VisionLanguageModel): void {
   );
 }
 
-/** Find's boxes in pixels of the decoded image; a region's boxes are moved back into the whole image. */
-function findResult(text: string, image: RgbImage): FindResult {
-  const result = parseFindAnswer(text, image);
-  if (!isCrop(image)) return result;
-  return { ...result, boxes: result.boxes.map((box) => ({ ...box, x: box.x + image.region.x, y: box.y + image.region.y })) };
+/**
+ * Find's boxes in pixels of the decoded image; a region's boxes are moved back into the whole image.
+ * Where the limit steered the answer to its end, only the boxes finished before are the model's.
+ */
+function findResult(text: string, image: RgbImage, boxesBeforeLimit: number | undefined): FindResult {
+  const parsed = parseFindAnswer(text, image);
+  const result = boxesBeforeLimit === undefined ? parsed : { boxes: parsed.boxes.slice(0, boxesBeforeLimit), problem: 'cut-short' as const };
+  if (!isCrop(image)) return { ...result, image: { width: image.width, height: image.height } };
+  return { ...result, boxes: result.boxes.map((box) => ({ ...box, x: box.x + image.region.x, y: box.y + image.region.y })), image: image.of };
 }

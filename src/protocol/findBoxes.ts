@@ -28,6 +28,8 @@ export const FIND_PROBLEMS = ['not-a-list', 'cut-short', 'wrong-shape'] as const
 export const FindResultSchema = z.object({
   boxes: z.array(FoundBoxSchema).max(MAX_FIND_BOXES),
   problem: z.enum(FIND_PROBLEMS).optional(),
+  /** The image the boxes are in, as the engine decoded it (an SVG is rendered larger than it declares). */
+  image: z.object({ width: z.number().int().positive(), height: z.number().int().positive() }).optional(),
 });
 export type FindResult = z.infer<typeof FindResultSchema>;
 

@@ -75,6 +75,12 @@ describe('loupe with two images', () => {
     assert.equal(three.code, 2);
     assert.match(three.stderr, /too many arguments/);
   });
+
+  it('refuses a second image with no question, instead of asking the file name as the question', () => {
+    const run = loupe(['ask', beforePath, afterPath, ...model]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /after\.png is an image: to compare it with the first, put the question after it, in quotes\./);
+  });
 });
 
 describe('loupe with --region', () => {

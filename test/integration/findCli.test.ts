@@ -26,7 +26,8 @@ const findArgs = (...more: string[]) => ['find', screenshot, 'the Save button', 
 describe('loupe find', () => {
   it('--json prints the boxes in image pixels, counted, with the answer they were read from', async () => {
     for (const seed of ['2', '7']) {
-      const run = await loupe(findArgs('--json', '--max-new-tokens', '90', '--temperature', '2', '--seed', seed));
+      // Room enough for both seeds' lists to close by themselves.
+      const run = await loupe(findArgs('--json', '--max-new-tokens', '200', '--temperature', '2', '--seed', seed));
       assert.equal(run.code, 0, run.stderr);
       const out = JSON.parse(run.stdout) as {
         found: number;
@@ -58,6 +59,25 @@ describe('loupe find', () => {
     assert.ok(found > 0, run.stdout);
     assert.equal(rest.length, found, run.stdout);
     for (const line of rest) assert.match(line, /^ {2}.+: \d+,\d+,\d+,\d+$/);
+  });
+
+  it('says when the token limit cut the list, without passing the limit\'s words off as the model\'s', async () => {
+    // Seed 7 closes its list by itself at 144 tokens; at 90 the limit has to end it.
+    const run = await loupe(findArgs('--json', '--max-new-tokens', '90', '--temperature', '2', '--seed', '7'));
+    assert.equal(run.code, 0, run.stderr);
+    const out = JSON.parse(run.stdout) as { problem?: string; stopReason: string };
+    assert.deepEqual([out.problem, out.stopReason], ['cut-short', 'limit']);
+    const plain = await loupe(findArgs('--max-new-tokens', '90', '--temperature', '2', '--seed', '7'));
+    assert.match(plain.stdout, /^\d+ found\n(.*\n)*The token limit cut the list: there may be more \(raise --max-new-tokens\)\.\n$/);
+  });
+
+  it('names the size its boxes are in: an SVG as rendered, not as it declares itself', async () => {
+    // clean.svg declares 64x48; the engine renders it with its long side at 1,024 pixels.
+    const run = await loupe(['find', imageFixture('clean.svg'), 'the circle', '--model', tinyModelDir, '--json', '--max-new-tokens', '60']);
+    assert.equal(run.code, 0, run.stderr);
+    const out = JSON.parse(run.stdout) as { image: { width: number; height: number }; boxes: { x: number; width: number }[] };
+    assert.deepEqual(out.image, { width: 1024, height: 768 });
+    for (const box of out.boxes) assert.ok(box.x + box.width <= 1024, JSON.stringify(box));
   });
 
   it('--region looks in that part only and gives its boxes in the whole image\'s pixels', async () => {

@@ -7,7 +7,7 @@
  * within the task's limit. Runs before TokenSampler, which then draws among what is left.
  */
 import { LogitsProcessor, type Tensor } from '@huggingface/transformers';
-import { REJECTED, INITIAL_STATE, charsToFinish, feedText, isComplete, maskKey } from './jsonBoxGrammar';
+import { REJECTED, INITIAL_STATE, boxesCompleted, charsToFinish, feedText, isComplete, maskKey } from './jsonBoxGrammar';
 
 /** What the mask needs of a tokenizer: each token id's text (undefined: never allowed) and the end-of-answer ids. */
 export interface TokenTable {
@@ -47,12 +47,19 @@ export function tokenTable(tokenizer: TokenizerLike, endIds: Iterable<number>): 
   return table;
 }
 
-/** Per grammar state: for each token, the characters still needed after it (-1: not allowed). */
+/** Grammar states whose token needs are kept at once (the cache is cleared when full). */
 const MAX_CACHED_STATES = 64;
 
 export class BoxGrammarMask extends LogitsProcessor {
   private state = INITIAL_STATE;
   private step = 0;
+  /**
+   * Objects finished when the limit first refused the model's favourite grammar-valid token: from
+   * there the answer was steered to its shortest ending, so a label closed early or a corner
+   * written as 0 or 1 is the limit's, not the model's. Undefined while the limit has not mattered.
+   */
+  boxesBeforeLimit?: number;
+  /** Per grammar state: for each token, the characters still needed after it (-1: not allowed). */
   private readonly cache = new Map<number, Int16Array>();
 
   /** `maxNewTokens`: the most tokens the answer may have, the end-of-answer token included. */
@@ -70,7 +77,9 @@ export class BoxGrammarMask extends LogitsProcessor {
     const stepsLeft = this.maxNewTokens - this.step;
     this.step++;
     const scores = (logits as unknown as Tensor[])[0]!.data as Float32Array;
-    const allowed = allowedTokens(this.table, this.after(this.state), this.state, stepsLeft, scores.length);
+    const needs = this.after(this.state);
+    const allowed = allowedTokens(this.table, needs, this.state, stepsLeft, scores.length);
+    if (this.boxesBeforeLimit === undefined && !isComplete(this.state) && limitOverruled(needs, allowed, scores)) this.boxesBeforeLimit = boxesCompleted(this.state);
     for (let id = 0; id < scores.length; id++) if (!allowed[id]) scores[id] = -Infinity;
     return logits;
   }
@@ -104,6 +113,21 @@ export function charsNeededAfterEachToken(table: TokenTable, state: number): Int
     if (next !== REJECTED) needs[id] = charsToFinish(next);
   });
   return needs;
+}
+
+/**
+ * Whether the limit, not the model, chose here: the model's favourite among the tokens the grammar
+ * allows was refused because its shortest ending would not fit. (Refusing tokens the model did not
+ * favour changes nothing it would likely have said.)
+ */
+function limitOverruled(needs: Int16Array, allowed: Uint8Array, scores: Float32Array): boolean {
+  let bestAllowed = -Infinity;
+  let bestRefused = -Infinity;
+  for (let id = 0; id < Math.min(needs.length, scores.length); id++) {
+    if (allowed[id]) bestAllowed = Math.max(bestAllowed, scores[id]!);
+    else if (needs[id]! >= 0) bestRefused = Math.max(bestRefused, scores[id]!);
+  }
+  return bestRefused > bestAllowed;
 }
 
 /**

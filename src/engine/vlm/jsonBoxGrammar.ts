@@ -164,13 +164,18 @@ export function feedText(state: number, text: string): number {
 /**
  * States that allow exactly the same tokens with the same shortest endings, as one key: inside a
  * label, every length that leaves room for the longest token behaves alike (the count only matters
- * near the limit). `longestToken` is in UTF-16 units, as labels are counted.
+ * near the limit); and the number of boxes finished matters only when a token could reach the last
+ * one allowed (a token finishes at most one object per character it has). `longestToken` is in
+ * UTF-16 units, as labels are counted.
  */
 export function maskKey(state: number, longestToken: number): number {
-  if (state === REJECTED || phaseOf(state) !== Phase.InObject || OBJECT[elementOf(state)]!.kind !== 'label') return state;
+  if (state === REJECTED) return state;
+  const boxes = boxesOf(state) + longestToken < MAX_FIND_BOXES ? 0 : boxesOf(state);
+  const phase = phaseOf(state);
+  const element = elementOf(state);
   const read = positionOf(state) - 1;
-  if (read < 1 || read + longestToken > MAX_FIND_LABEL_CHARS) return state;
-  return pack(Phase.InObject, elementOf(state), 2, boxesOf(state));
+  const inLabel = phase === Phase.InObject && OBJECT[element]!.kind === 'label' && read >= 1 && read + longestToken <= MAX_FIND_LABEL_CHARS;
+  return pack(phase, element, inLabel ? 2 : positionOf(state), boxes);
 }
 
 /** Fewest characters that complete a valid answer from this state (0: it is complete). */
@@ -203,6 +208,11 @@ function restOfElement(element: Element, position: number): number {
     case 'number':
       return position === 0 || position === 2 ? 1 : 0;
   }
+}
+
+/** Objects finished so far (an object being written is not counted). */
+export function boxesCompleted(state: number): number {
+  return state === REJECTED ? 0 : boxesOf(state);
 }
 
 export function isComplete(state: number): boolean {

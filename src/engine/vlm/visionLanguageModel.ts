@@ -64,6 +64,8 @@ export interface VlmAnswer {
   cache: CacheUse;
   sampling: ResolvedSampling;
   stopReason: StopReason;
+  /** Find: the boxes finished before the limit began to steer the answer (the rest are not the model's). */
+  boxesBeforeLimit?: number;
 }
 
 type Processor = Awaited<ReturnType<typeof AutoProcessor.from_pretrained>>;
@@ -267,11 +269,9 @@ export class VisionLanguageModel {
    * How each token is chosen: Find's answers held to their box grammar first (src/engine/vlm/boxGrammarMask.ts),
    * then the model card's sampling.
    */
-  private logitsProcessors(sampling: ResolvedSampling, maxNewTokens: number, constrainToBoxes: boolean): LogitsProcessor[] {
+  private logitsProcessors(sampling: ResolvedSampling, mask: BoxGrammarMask | undefined): LogitsProcessor[] {
     const sampler = new TokenSampler(sampling);
-    if (!constrainToBoxes) return [sampler];
-    const table = tokenTable(this.processor.tokenizer as never, this.endIds());
-    return [new BoxGrammarMask(table, maxNewTokens), sampler];
+    return mask ? [mask, sampler] : [sampler];
   }
 
   /** Pixel tensors the encoder gets: LFM2-VL's are [tiles, patches, 768], Idefics3's [batch, tiles, 3, 512, 512]. */
@@ -325,20 +325,21 @@ export class VisionLanguageModel {
     this.visionKey = reuse ? key : undefined;
     this.visionReused = false;
     const inputs = await this.prefillInChunks(prepared.inputs, inputIds);
+    const maxNewTokens = Math.min(options.maxNewTokens, room);
+    const mask = constrainToBoxes ? new BoxGrammarMask(tokenTable(this.processor.tokenizer as never, this.endIds()), maxNewTokens) : undefined;
     const output = (await this.model.generate({
       ...inputs,
       // TokenSampler draws the token and leaves only it standing; greedy decoding then takes it.
       do_sample: false,
-      logits_processor: this.logitsProcessors(sampling, Math.min(options.maxNewTokens, room), constrainToBoxes),
+      logits_processor: this.logitsProcessors(sampling, mask),
       // The answer is cut where the model's context ends rather than failing inside the runtime.
-      max_new_tokens: Math.min(options.maxNewTokens, room),
+      max_new_tokens: maxNewTokens,
       streamer: stream,
       stopping_criteria: criteria,
       // Keeps the decoder state for the next question about this image.
       return_dict_in_generate: true,
     } as never)) as { sequences: { data: BigInt64Array }; past_key_values: unknown };
     const finished = performance.now();
-    const maxNewTokens = Math.min(options.maxNewTokens, room);
     this.cache.remember(key, {
       ids: Array.from(output.sequences.data),
       state: output.past_key_values,
@@ -355,7 +356,9 @@ export class VisionLanguageModel {
       generationMs: finished - started,
       cache: prepared.continued && reuse ? 'conversation' : this.visionReused ? 'vision' : 'none',
       sampling,
-      stopReason: stop.interrupted ? 'stopped' : this.endedByModel(output.sequences.data) || stream.count < maxNewTokens ? 'end' : 'limit',
+      // A Find answer the limit steered to its end was cut by the limit, though the model ended it.
+      stopReason: stop.interrupted ? 'stopped' : mask?.boxesBeforeLimit === undefined && (this.endedByModel(output.sequences.data) || stream.count < maxNewTokens) ? 'end' : 'limit',
+      ...(mask?.boxesBeforeLimit !== undefined && { boxesBeforeLimit: mask.boxesBeforeLimit }),
     };
   }
 

@@ -146,6 +146,27 @@ describe("Find's token mask over the tiny model's tokenizer", () => {
     assert.ok(shared > 10, `most label lengths share one mask (${shared})`);
   });
 
+  it('shares a cached mask between box counts only where no token can reach the last box allowed', () => {
+    const masks = new Map<number, Int16Array>();
+    let shared = 0;
+    const object = '{"label": "a", "bbox": [0, 0, 1, 1]}';
+    for (let boxes = 0; boxes <= MAX_FIND_BOXES; boxes++) {
+      // After each count of finished boxes: between objects, and inside the next one's label.
+      for (const tail of ['', ',', ', {"label": "ab']) {
+        const state = feedText(INITIAL_STATE, `[${Array(boxes).fill(object).join(',')}${boxes > 0 ? tail : ''}`);
+        if (state === REJECTED) continue;
+        const needs = charsNeededAfterEachToken(table, state);
+        const key = maskKey(state, table.longest);
+        const known = masks.get(key);
+        if (known) {
+          shared++;
+          assert.deepEqual(needs, known, `${boxes} boxes, then ${JSON.stringify(tail)}`);
+        } else masks.set(key, needs);
+      }
+    }
+    assert.ok(shared > 20, `most box counts share one mask (${shared})`);
+  });
+
   it('with room for just "[]" and the end, answers exactly that', () => {
     assert.deepEqual(walk(3, 3), { text: '[]', ended: true, steps: 3 });
   });
