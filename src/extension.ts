@@ -9,8 +9,8 @@
  * Why not later, on first use only: in code-server, loading the features while the Explorer was
  * in use left its context menu entries dead until the menu was rebuilt (seen in the e2e suite),
  * and the status bar should say whether a model is installed without waiting for a first use.
- * The price, in a window that never uses Loupe: about 115 ms of the extension host's time and
- * 38 MB (bench/results/featuresLoad.json); nothing in the bundle starts an engine or loads sharp.
+ * The price, in a window that never uses Loupe: about 240 ms of the extension host's time and
+ * 40 MB (bench/results/featuresLoad.json); nothing in the bundle starts an engine or loads sharp.
  */
 import { join } from 'node:path';
 import * as vscode from 'vscode';

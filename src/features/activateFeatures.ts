@@ -2,7 +2,7 @@
  * Everything Loupe does in the editor, wired to its services. Its own bundle (dist/features.js),
  * loaded by the activation shell (src/extension.ts) on the tick after activation returns, or at
  * once on a first use before that; src/extension.ts says why not later. Loading it costs about
- * 115 ms and 38 MB in a window that never uses Loupe (bench/featuresLoad.bench.ts); no engine,
+ * 240 ms and 40 MB in a window that never uses Loupe (bench/featuresLoad.bench.ts); no engine,
  * model or native image library is loaded with it.
  */
 import { mkdirSync } from 'node:fs';
