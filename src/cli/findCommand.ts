@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { PRESET_NAMES, type PresetName } from '../protocol/options';
 import type { Region } from '../protocol/engine';
 import { DEFAULT_ALT_MAX_LENGTH } from '../protocol/altTextDefaults';
-import { FIND_PROBLEM_TEXT, parseFindAnswer, type FindResult } from '../protocol/findBoxes';
+import { FIND_NEEDS_WORDS, FIND_PROBLEM_TEXT, parseFindAnswer, type FindResult } from '../protocol/findBoxes';
 import { safeText } from '../protocol/safeText';
 import { taskRequest } from '../client/taskPolicy';
 import { checkQuestion, stopOnInterrupt, visionModelFor, withEngine } from './engineSession';
@@ -42,7 +42,7 @@ async function runFind(imagePath: string, what: string, flags: FindFlags): Promi
   return withEngine(async (engine) => {
     checkQuestion(what);
     // The engine says the same; a model server would be sent "detect the ." instead.
-    if (!what.trim()) throw new CliError('Say what to find, for example "the Save button".');
+    if (!what.trim()) throw new CliError(FIND_NEEDS_WORDS);
     const image = await engine.inspect({ kind: 'path', path }).result;
     const policy = { preset: flags.preset, sampling: samplingOverrides(flags), ocrGrounding: false, altTextMaxLength: DEFAULT_ALT_MAX_LENGTH, maxNewTokens: flags.maxNewTokens };
     const model = await visionModelFor(flags, engine);

@@ -32,7 +32,7 @@ import { pixelDigest, type RgbImage } from '../imaging/rgbImage';
 import { VisionLanguageModel } from './vlm/visionLanguageModel';
 import { findsBoxes } from '../catalog/catalog';
 import { FAMILY_NAMES } from '../modelFolder/modelLayout';
-import { parseFindAnswer, type FindResult } from '../protocol/findBoxes';
+import { FIND_NEEDS_WORDS, parseFindAnswer, type FindResult } from '../protocol/findBoxes';
 
 const OCR_PROMPT_BUDGET_CHARS = 2_000;
 
@@ -387,7 +387,7 @@ export class EngineService {
 
 /** Find needs words to look for and a family that documents a box answer (its manifests' `grounding`). */
 function checkFind({ question, secondImage }: GenerateRequest | PromptRequest, model: VisionLanguageModel): void {
-  if (!question.trim()) throw new EngineError('BAD_INPUT', 'Say what to find, for example "the Save button".');
+  if (!question.trim()) throw new EngineError('BAD_INPUT', FIND_NEEDS_WORDS);
   if (secondImage) throw new EngineError('BAD_INPUT', 'Find looks in one image: ask about each image on its own.');
   if (findsBoxes(model.architecture)) return;
   throw new EngineError(

@@ -33,6 +33,9 @@ export const FindResultSchema = z.object({
 });
 export type FindResult = z.infer<typeof FindResultSchema>;
 
+/** Find asked with no words: the engine and the CLI (before a model server is asked) say this. */
+export const FIND_NEEDS_WORDS = 'Say what to find, for example "the Save button".';
+
 /** Each problem as the CLI and the panel say it. */
 export const FIND_PROBLEM_TEXT: Record<(typeof FIND_PROBLEMS)[number], string> = {
   'not-a-list': 'the answer is not a list of boxes',

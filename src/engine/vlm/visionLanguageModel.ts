@@ -9,7 +9,6 @@ import {
   AutoModelForImageTextToText,
   AutoProcessor,
   InterruptableStoppingCriteria,
-  type LogitsProcessor,
   RawImage,
   StoppingCriteriaList,
   Tensor,
@@ -265,14 +264,6 @@ export class VisionLanguageModel {
     return Array.isArray(eos) ? eos : typeof eos === 'number' ? [eos] : [];
   }
 
-  /**
-   * How each token is chosen: Find's answers held to their box grammar first (src/engine/vlm/boxGrammarMask.ts),
-   * then the model card's sampling.
-   */
-  private logitsProcessors(sampling: ResolvedSampling, mask: BoxGrammarMask | undefined): LogitsProcessor[] {
-    const sampler = new TokenSampler(sampling);
-    return mask ? [mask, sampler] : [sampler];
-  }
 
   /** Pixel tensors the encoder gets: LFM2-VL's are [tiles, patches, 768], Idefics3's [batch, tiles, 3, 512, 512]. */
   private tileCount(inputs: PreparedInputs['inputs']): number {
@@ -331,7 +322,8 @@ export class VisionLanguageModel {
       ...inputs,
       // TokenSampler draws the token and leaves only it standing; greedy decoding then takes it.
       do_sample: false,
-      logits_processor: this.logitsProcessors(sampling, mask),
+      // Find's answers are held to their box grammar first, then drawn with the model card's sampling.
+      logits_processor: mask ? [mask, new TokenSampler(sampling)] : [new TokenSampler(sampling)],
       // The answer is cut where the model's context ends rather than failing inside the runtime.
       max_new_tokens: maxNewTokens,
       streamer: stream,
