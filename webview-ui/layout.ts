@@ -5,8 +5,17 @@
 import { MAX_QUESTION_CHARS } from '../src/protocol/engine';
 import { TASK_LABELS, type Task } from '../src/protocol/tasks';
 
-// No 'find' chip yet: its answer is boxes, and the panel has no box overlay for them (issue 21).
-const CHIP_TASKS: Task[] = ['explain-screenshot', 'alt-text', 'describe-diagram', 'chart-to-table', 'extract-text'];
+const CHIP_TASKS: Task[] = ['explain-screenshot', 'alt-text', 'describe-diagram', 'chart-to-table', 'extract-text', 'find'];
+
+/** Find looks for the words in the question box: its tooltip says so (and clicking it with the box empty). */
+const CHIP_TITLES: Partial<Record<Task, string>> = {
+  find: 'Type what to look for in the question box (for example "the Save button"), then click Find: boxes over the image',
+};
+
+function chip(task: Task): string {
+  const title = CHIP_TITLES[task];
+  return `<button type="button" class="chip" data-task="${task}"${title ? ` title="${title.replace(/"/g, '&quot;')}"` : ''}>${TASK_LABELS[task]}</button>`;
+}
 
 const TEMPLATE = `
 <header class="status-line">
@@ -50,7 +59,7 @@ const TEMPLATE = `
   <figure id="preview" class="preview" hidden>
     <div class="preview-frame">
       <img id="thumbnail" alt="The image being asked about">
-      <div id="ocr-overlay" class="ocr-overlay" hidden></div>
+      <div id="box-overlay" class="box-overlay" hidden></div>
     </div>
     <figcaption>
       <span id="image-caption"></span>
@@ -62,7 +71,7 @@ const TEMPLATE = `
 </section>
 
 <section class="tasks" aria-label="Tasks" aria-describedby="ask-hint">
-  ${CHIP_TASKS.map((task) => `<button type="button" class="chip" data-task="${task}">${TASK_LABELS[task]}</button>`).join('\n  ')}
+  ${CHIP_TASKS.map(chip).join('\n  ')}
 </section>
 
 <section id="conversation" class="conversation" aria-label="Conversation"></section>
@@ -106,7 +115,7 @@ export interface PanelElements {
   dropZone: HTMLElement;
   preview: HTMLElement;
   thumbnail: HTMLImageElement;
-  ocrOverlay: HTMLElement;
+  boxOverlay: HTMLElement;
   imageCaption: HTMLElement;
   replaceImage: HTMLButtonElement;
   clearImage: HTMLButtonElement;
@@ -149,7 +158,7 @@ export function buildLayout(root: HTMLElement): PanelElements {
     dropZone: byId('drop-zone'),
     preview: byId('preview'),
     thumbnail: byId('thumbnail'),
-    ocrOverlay: byId('ocr-overlay'),
+    boxOverlay: byId('box-overlay'),
     imageCaption: byId('image-caption'),
     replaceImage: byId('replace-image'),
     clearImage: byId('clear-image'),

@@ -13,7 +13,7 @@ import { onHostMessage, postToHost, savedState, saveState } from './hostBridge';
 import { setupIntake } from './intake';
 import { buildLayout, type PanelElements } from './layout';
 import { renderAnswer } from './markdown';
-import { renderOcrOverlay } from './ocrOverlay';
+import { renderBoxOverlay, type OverlayContent } from './boxOverlay';
 import {
   applyHostMessage,
   beginAsk,
@@ -44,8 +44,8 @@ let fullImage: { id: string; url: string } | undefined;
 let renderQueued = false;
 /** The question text last written into the box, so typing is never overwritten by a render. */
 let shownDraft = '';
-/** The OCR result and errors last drawn; state updates keep these objects while they are current. */
-let shownOcr: PanelState['ocr'];
+/** The boxes (OCR or Find) and errors last drawn; state updates keep these objects while they are current. */
+let shownBoxes: PanelState['ocr'] | PanelState['found'];
 const shownErrors = new Map<HTMLElement, PanelError | undefined>();
 /** The turns last handed to the host to keep for this image. */
 let keptTurns: PanelState['turns'] | undefined = state.turns;
@@ -222,10 +222,14 @@ elements.thumbnail.addEventListener('load', () => {
   update({ ...state, imageSize: { width, height }, image: { ...image, thumbnail, icon } });
 });
 
-// A chip runs its task as a new turn; what is typed in the box stays there for later.
+// A chip runs its task as a new turn; what is typed in the box stays there for later, except for
+// Find, which looks for those words.
 for (const chip of elements.chips) {
   chip.addEventListener('click', () => {
-    ask(chip.dataset.task as Task, '');
+    const task = chip.dataset.task as Task;
+    if (task !== 'find') ask(task, '');
+    else if (elements.question.value.trim()) ask(task, elements.question.value);
+    else update({ ...state, notice: { level: 'info', text: 'Type what to find in the question box (for example "the Save button"), then click Find.' } });
     // The chip is disabled while it answers: focus would fall to the page.
     focusQuestion();
   });
@@ -363,8 +367,11 @@ function renderState(ui: PanelElements, current: PanelState): void {
   const size = current.imageSize ? `${current.imageSize.width}×${current.imageSize.height} px` : '';
   ui.imageCaption.textContent = image ? [image.name, size, image.origin].filter(Boolean).join(' · ') : '';
   // Rebuilt only when the result changes: a rebuild per streamed token would drop the focused box.
-  const ocr = image ? current.ocr : undefined;
-  if (ocr !== shownOcr) renderOcrOverlay(ui.ocrOverlay, (shownOcr = ocr), (text) => postToHost({ type: 'insert', action: 'copy', text }));
+  const boxes = image ? (current.found ?? current.ocr) : undefined;
+  if (boxes !== shownBoxes) {
+    shownBoxes = boxes;
+    renderBoxOverlay(ui.boxOverlay, boxes && overlayContent(current), (text) => postToHost({ type: 'insert', action: 'copy', text }));
+  }
 
   const busy = !!current.pending;
   for (const chip of ui.chips) chip.disabled = busy || !image;
@@ -388,6 +395,13 @@ function renderState(ui: PanelElements, current: PanelState): void {
   ui.notice.textContent = current.notice?.text ?? '';
   ui.undoClear.hidden = !current.cleared;
   ui.notice.dataset.level = current.notice?.level ?? 'info';
+}
+
+/** Find's boxes name the size they are in (an SVG is rendered larger than it declares); else the preview's own. */
+function overlayContent(current: PanelState): OverlayContent | undefined {
+  if (!current.found) return current.ocr && { kind: 'ocr', result: current.ocr };
+  const size = current.found.image ?? current.imageSize;
+  return size && { kind: 'found', result: current.found, size };
 }
 
 /** The one way errors look: the message and the buttons that fix it, in the slot next to what failed. */

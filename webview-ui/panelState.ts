@@ -3,6 +3,7 @@
  * saves this object with `setState` (so it survives being hidden and reloads) and renders from it.
  */
 import { MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, PHASE_LABELS, type ChatTurn, type OcrResult } from '../src/protocol/engine';
+import type { FindResult } from '../src/protocol/findBoxes';
 import type { PresetName } from '../src/protocol/options';
 import { TASK_LABELS, type Task } from '../src/protocol/tasks';
 import {
@@ -74,6 +75,8 @@ export interface PanelState {
   notice?: { level: 'info' | 'error'; text: string };
   /** Recognised lines of the current image, drawn over the preview. */
   ocr?: OcrResult;
+  /** The boxes the latest Find answer gave, drawn over the preview (numbered as its list). */
+  found?: FindResult;
   /** This chat's own choice; undefined follows the `loupe.preset` setting (never written from here). */
   preset?: PresetName;
   draft: string;
@@ -121,9 +124,9 @@ function threadOf(turns: readonly Turn[], imageHash?: string): ChatTurn[] {
   return turns.slice(start).map(({ role, text, task }) => ({ role, text, task }));
 }
 
-/** A task chip's turn (its question empty) starts a thread; a question, or Continue of a task, follows one. */
+/** A task chip's turn (its question empty, or Find's words) starts a thread; a question, or Continue of a task, follows one. */
 function startsThread(turn: Turn): boolean {
-  return turn.task !== 'question' && !turn.question;
+  return turn.task === 'find' || (turn.task !== 'question' && !turn.question);
 }
 
 /** The image the latest question was about, if it said. */
@@ -185,14 +188,15 @@ export function beginAsk(
 ): { state: PanelState; history: ChatTurn[] } | undefined {
   if (state.pending || !state.image) return undefined;
   const { hash, name, icon } = state.image;
-  // A task with words is a follow-up within it (Continue on an alt text): its thread, its limits, its label.
-  const followsUp = task === 'question' || question.trim() !== '';
+  // A task with words is a follow-up within it (Continue on an alt text): its thread, its limits, its
+  // label. Find's words are what to look for, and its answer a list of boxes: always a thread of its own.
+  const followsUp = task === 'question' || (task !== 'find' && question.trim() !== '');
   const { history, trimmed } = fitHistory(followsUp ? threadOf(state.turns, hash) : []);
-  const shown = followsUp ? question.trim() : TASK_LABELS[task];
+  const shown = followsUp ? question.trim() : task === 'find' ? `${TASK_LABELS.find}: ${question.trim()}` : TASK_LABELS[task];
   // The first question about an image shows it; later ones about the same image just name it.
   const firstAbout = lastAskedImage(state.turns)?.hash !== hash;
   const image = hash ? { name, hash, ...(firstAbout && icon ? { icon } : {}) } : undefined;
-  const turn: Turn = { role: 'user', text: shown, task, question: followsUp ? question.trim() : '', ...(image ? { image } : {}) };
+  const turn: Turn = { role: 'user', text: shown, task, question: followsUp || task === 'find' ? question.trim() : '', ...(image ? { image } : {}) };
   return {
     history,
     state: {
@@ -219,7 +223,7 @@ export function retryLast(state: PanelState): { state: PanelState; task: Task; q
 }
 
 function newConversation(state: PanelState): PanelState {
-  return { ...state, turns: [], pending: undefined, error: undefined, notice: undefined, lastStats: undefined, ocr: undefined, cleared: undefined };
+  return { ...state, turns: [], pending: undefined, error: undefined, notice: undefined, lastStats: undefined, ocr: undefined, found: undefined, cleared: undefined };
 }
 
 /** New conversation, as the user asked for it: what it clears can be brought back (undoClear). */
@@ -249,7 +253,7 @@ export function undoClear(state: PanelState): PanelState {
 
 /** A new image, or none: the conversation goes on (its next question shows the image); only what was about the old one ends. */
 function withImage(state: PanelState, image: ShownImage | null): PanelState {
-  return { ...settlePending(state), image, imageSize: undefined, error: undefined, notice: undefined, lastStats: undefined, ocr: undefined };
+  return { ...settlePending(state), image, imageSize: undefined, error: undefined, notice: undefined, lastStats: undefined, ocr: undefined, found: undefined };
 }
 
 /** Applies one validated host message. `now` is `Date.now()`, passed in so tests control time. */
@@ -323,6 +327,8 @@ export function applyHostMessage(state: PanelState, message: ParsedHostToWebview
         ...state,
         pending: undefined,
         turns: [...state.turns, { role: 'assistant', text: message.text, task: pending.task, outcome: message.cancelled ? 'stopped' : 'done', cutAtTokens }],
+        // One set of boxes over the preview at a time: the latest Find's, else the latest OCR's.
+        ...(message.find && { found: message.find, ocr: undefined }),
         lastStats: {
           tokens: stats.generatedTokens,
           tokensPerSecond: stats.tokensPerSecond,
@@ -344,6 +350,7 @@ export function applyHostMessage(state: PanelState, message: ParsedHostToWebview
         ...state,
         pending: undefined,
         ocr: message.result,
+        found: undefined,
         turns: [...state.turns, { role: 'assistant', text: message.result.text, task: state.pending!.task, outcome: 'ocr' }],
         lastStats: undefined,
       };
@@ -395,8 +402,8 @@ function isCurrent(state: PanelState, requestId: string): boolean {
 }
 
 /** The live "N tokens · X tok/s · first token Y s" line (for OCR: lines found and time taken). */
-export function formatReadout(state: Pick<PanelState, 'pending' | 'lastStats' | 'ocr' | 'turns'>, now: number): string {
-  const { pending, lastStats, ocr } = state;
+export function formatReadout(state: Pick<PanelState, 'pending' | 'lastStats' | 'ocr' | 'found' | 'turns'>, now: number): string {
+  const { pending, lastStats, ocr, found } = state;
   if (pending) {
     const elapsed = now - pending.askedAt;
     if (pending.firstTokenMs === undefined) return `${phaseLabel(pending.phase)} · ${seconds(elapsed)}`;
@@ -408,6 +415,10 @@ export function formatReadout(state: Pick<PanelState, 'pending' | 'lastStats' | 
     return `${ocr.lines.length} ${ocr.lines.length === 1 ? 'line' : 'lines'} recognised · OCR ${seconds(ocr.ms)} · hover a box to read it, click to copy`;
   }
   if (!lastStats) return '';
+  if (found && state.turns.at(-1)?.task === 'find') {
+    const hint = found.boxes.length > 0 ? ' · Tab to a box or hover it for its label, Enter copies it' : '';
+    return `${found.boxes.length} found · total ${seconds(lastStats.totalMs)}${lastStats.cancelled ? ' · stopped' : hint}`;
+  }
   const parts = [
     tokenCount(lastStats.tokens),
     `${lastStats.tokensPerSecond.toFixed(1)} tok/s`,

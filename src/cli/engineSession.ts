@@ -45,7 +45,7 @@ export async function admitImage(engine: EngineClient, path: string): Promise<vo
 /** Problems the user fixes by changing the command or its input exit 2; failures of the engine or server exit 1. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CliError) return error.exitCode;
-  if (error instanceof EngineError && (error.code === 'BAD_INPUT' || error.code === 'MODEL_MISSING')) return EXIT.badInput;
+  if (error instanceof EngineError && (error.code === 'BAD_INPUT' || error.code === 'UNSUPPORTED' || error.code === 'MODEL_MISSING')) return EXIT.badInput;
   if (error instanceof RemoteError && (error.kind === 'auth' || error.kind === 'model-missing' || error.kind === 'too-large')) return EXIT.badInput;
   if (error instanceof ConsentRefused || error instanceof EndpointRefused) return EXIT.badInput;
   return EXIT.engineFailure;

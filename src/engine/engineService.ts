@@ -391,7 +391,7 @@ function checkFind({ question, secondImage }: GenerateRequest | PromptRequest, m
   if (secondImage) throw new EngineError('BAD_INPUT', 'Find looks in one image: ask about each image on its own.');
   if (findsBoxes(model.architecture)) return;
   throw new EngineError(
-    'BAD_INPUT',
+    'UNSUPPORTED',
     `${FAMILY_NAMES[model.architecture]} models document no way to answer with boxes, so Loupe cannot find things with this model. Choose an LFM2.5-VL model.`,
   );
 }

@@ -117,6 +117,8 @@ export type PromptRequest = Extract<ParsedEngineRequest, { type: 'prompt' }>;
 
 export const ERROR_CODES = [
   'BAD_INPUT',
+  /** The model (or server) in use cannot do what was asked; another model can. */
+  'UNSUPPORTED',
   'MODEL_MISSING',
   'MODEL_LOAD_FAILED',
   'INSUFFICIENT_MEMORY',

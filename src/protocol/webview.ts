@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { ChatTurnSchema, ERROR_CODES, GenerationStatsSchema, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, OcrResultSchema, PHASES } from './engine';
+import { FindResultSchema } from './findBoxes';
 import { MAX_IMAGE_BYTES, PANEL_MIME_TYPES } from './imageFormats';
 import { PRESET_NAMES, SamplingSchema } from './options';
 import { TASKS } from './tasks';
@@ -235,6 +236,8 @@ export const HostToWebviewSchema = z.discriminatedUnion('type', [
     stats: GenerationStatsSchema,
     /** The answer stopped because it reached this many new tokens (the preset's limit), not because it was complete. */
     cutAtTokens: z.number().int().positive().optional(),
+    /** Find: the boxes the text lists, in pixels of `find.image`, drawn over the preview. */
+    find: FindResultSchema.optional(),
   }),
   z.object({ type: z.literal('ocrDone'), requestId, result: OcrResultSchema }),
   z.object({

@@ -56,7 +56,7 @@ export class RemoteVisionModel implements VisionModel {
     const started = performance.now();
     // The crop and the second image are made by the local engine; a server would silently answer about the whole first image.
     if (input.region || input.secondImage) {
-      throw new EngineError('BAD_INPUT', 'Asking about a region or comparing two images works with the model on this machine only. Leave out the model server.');
+      throw new EngineError('UNSUPPORTED', 'Asking about a region or comparing two images works with the model on this machine only. Leave out the model server.');
     }
     // Nothing is read or sent before the host is resolved, allowed and consented to.
     await this.connection.route();

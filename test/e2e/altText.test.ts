@@ -37,6 +37,7 @@ import {
   screenshot,
   trustFolder,
   waitFor,
+  waitForSaved,
 } from './workbench';
 
 const GUIDE = 'docs/guide.md';
@@ -307,7 +308,7 @@ describe('Alt text batch and quick fixes in code-server', { timeout: 20 * 60_000
     assert.equal(await groups.count(), groupCount, 'the document is revealed where it is, not in a new group');
     assert.equal(read(ARCHITECTURE), ARCHITECTURE_TEXT, 'nothing written before Apply');
     await review.apply.click();
-    const after = await waitFor('architecture.md to be saved with a description', async () => read(ARCHITECTURE), (text) => text !== ARCHITECTURE_TEXT, 180_000);
+    const after = await waitForSaved('architecture.md to be saved with a description', () => read(ARCHITECTURE), ARCHITECTURE_TEXT, 180_000);
     const lines = after.split('\n');
     const image = lineOf(after, 'flow.png') - 1;
     assert.equal(altOf(ARCHITECTURE, '../images/flow.png'), proposal, 'the reviewed alt text is written');
@@ -362,7 +363,7 @@ describe('Alt text batch and quick fixes in code-server', { timeout: 20 * 60_000
     assert.match(await finding.first().innerText(), /If it is decorative, the "Mark as decorative" fix writes it as <img alt="">/);
     const before = read(ARCHITECTURE);
     await applyQuickFix(page, lineOf(before, 'divider.png'), 'Mark as decorative (as <img alt="">)');
-    await waitFor('architecture.md to be saved with the decorative image', async () => read(ARCHITECTURE), (text) => text !== before);
+    await waitForSaved('architecture.md to be saved with the decorative image', () => read(ARCHITECTURE), before);
     const divider = images(ARCHITECTURE).find((image) => image.src === '../images/divider.png');
     assert.equal(divider?.syntax, 'html');
     assert.equal(divider?.altState, 'text');

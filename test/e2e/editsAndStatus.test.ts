@@ -28,6 +28,7 @@ import {
   waitFor,
   waitForAnswerEnd,
   waitForAnswerStart,
+  waitForSaved,
 } from './workbench';
 
 const README = ['# Edits', '', '![](shot.png)', '', 'Notes:', ''].join('\n');
@@ -96,7 +97,7 @@ describe('Edits the user controls, and the status bar, in code-server', { timeou
     assert.equal(readme(), README);
     await focusTab(page, 'README.md');
     await runCommand(page, 'File: Save');
-    const saved = await waitFor('README.md to be saved', async () => readme(), (text) => text !== README);
+    const saved = await waitForSaved('README.md to be saved', () => readme(), README);
     assert.match(saved, /^# Edits\n\n!\[[^\]]+\]\(shot\.png\)\n/);
   });
 

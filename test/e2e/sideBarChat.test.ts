@@ -35,6 +35,7 @@ import {
   waitFor,
   waitForAnswerEnd,
   waitForAnswerStart,
+  waitForSaved,
 } from './workbench';
 
 const README = ['# Chat e2e', '', 'Notes:', ''].join('\n');
@@ -290,7 +291,7 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
     const first = chat.locator('.turn.assistant').first();
     await first.locator('[data-insert="cursor"]').click();
     await chat.locator('#notice', { hasText: 'Inserted into README.md' }).waitFor();
-    const after = await waitFor('README.md to be saved with the first answer', async () => readme(), (text) => text !== before);
+    const after = await waitForSaved('README.md to be saved with the first answer', () => readme(), before);
     const letters = (text: string) => text.replace(/[^\p{L}\p{N}]/gu, '');
     const inserted = letters(after.slice(before.length));
     assert.ok(inserted.length > 3, `inserted: ${JSON.stringify(after.slice(before.length))}`);

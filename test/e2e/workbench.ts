@@ -209,6 +209,20 @@ export async function waitFor<T>(what: string, read: () => Promise<T>, done: (va
   return value;
 }
 
+/**
+ * Waits for a file to be saved with new content: changed, and the same on two reads in a row
+ * (a save can truncate the file before it writes, and a read between the two sees it empty).
+ */
+export async function waitForSaved(what: string, read: () => string, before: string, timeoutMs = LONG): Promise<string> {
+  let last: string | undefined;
+  const settled = (text: string) => {
+    const same = text !== before && text === last;
+    last = text;
+    return same;
+  };
+  return waitFor(what, async () => read(), settled, timeoutMs, 50);
+}
+
 /** Fails at once with the panel's error message, instead of waiting out a timeout. */
 async function panelError(panel: FrameLocator): Promise<string | undefined> {
   const error = panel.locator('#error');

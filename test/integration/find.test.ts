@@ -10,6 +10,7 @@ import { EngineError } from '../../src/protocol/engineError';
 import { resolveOptions } from '../../src/protocol/options';
 import { parseFindAnswer } from '../../src/protocol/findBoxes';
 import { enginePath, imageFixture, tinyModelDir } from '../support/paths';
+import { smolvlmTinyDir } from '../support/generatedFixtures';
 
 // 256 wide, 384 high.
 const screenshot = { kind: 'path', path: imageFixture('screenshot-256x384.png') } as const;
@@ -81,5 +82,14 @@ describe('Find in the engine', () => {
     );
     assert.ok(withSecond instanceof EngineError && withSecond.code === 'BAD_INPUT', String(withSecond));
     assert.match(withSecond.message, /Find looks in one image/);
+  });
+
+  it('refuses Find with a family that documents no box answer (SmolVLM), as a task for another model', async () => {
+    const error = await engine.generate(find({ modelDir: smolvlmTinyDir() })).result.then(
+      () => assert.fail('expected a refusal'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof EngineError && error.code === 'UNSUPPORTED', String(error));
+    assert.match(error.message, /^SmolVLM models document no way to answer with boxes.*Choose an LFM2\.5-VL model\.$/);
   });
 });

@@ -231,7 +231,7 @@ export class VisionLanguageModel {
     this.applyVisionBudget(options.vision);
     if (images.length > 1 && this.architecture === 'smolvlm') {
       // Idefics3's processor and encoder would need their own per-image split; only LFM2-VL's is done.
-      throw new EngineError('BAD_INPUT', 'Comparing two images needs an LFM2-VL model; SmolVLM answers about one image at a time. Choose an LFM2-VL model.');
+      throw new EngineError('UNSUPPORTED', 'Comparing two images needs an LFM2-VL model; SmolVLM answers about one image at a time. Choose an LFM2-VL model.');
     }
     this.tilesPerImage = [];
     if (this.lfm2VlDefaults) {

@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { Job } from '../../client/engineClient';
 import type { VisionModel } from '../../client/visionModel';
 import { EngineError } from '../../protocol/engineError';
-import type { ErrorCode, ImageInput, OcrResult } from '../../protocol/engine';
+import type { ErrorCode, ImageInfo, ImageInput, OcrResult } from '../../protocol/engine';
+import { parseFindAnswer, type FindResult } from '../../protocol/findBoxes';
 import type { Sampling } from '../../protocol/options';
 import { finishAnswer, taskRequest } from '../../client/taskPolicy';
 import type { Task } from '../../protocol/tasks';
@@ -17,10 +18,12 @@ import { RemoteError } from '../../remote/remoteErrors';
 import { ConsentRefused } from '../../remote/serverConnection';
 import type { HostToWebview, PanelAction, WebviewToHost } from '../../protocol/webview';
 import type { Post } from './webviewConnection';
+import { foundAsMarkdown } from './foundText';
 
-/** OCR always runs on this machine (it ships with Loupe); answers come from `visionModel`. */
-export interface OcrEngine {
+/** OCR and image checks always run on this machine (they ship with Loupe); answers come from `visionModel`. */
+export interface LocalEngine {
   ocr(image: ImageInput): Job<OcrResult>;
+  inspect(image: ImageInput): Job<ImageInfo>;
 }
 
 export interface AnswerSettings {
@@ -34,7 +37,7 @@ export interface AnswerSettings {
 }
 
 export interface AnswerSessionDeps {
-  engine: OcrEngine;
+  engine: LocalEngine;
   /** The model that answers now (on this machine or a server); throws MODEL_MISSING when there is none. */
   visionModel(): Promise<VisionModel>;
   /** Read for each answer, so a changed setting applies to the next one. */
@@ -85,6 +88,7 @@ const ACTIONS_BY_REMOTE_ERROR: Partial<Record<RemoteError['kind'], PanelAction[]
 
 const ACTIONS_BY_ERROR: Partial<Record<ErrorCode, PanelAction[]>> = {
   BAD_INPUT: [CHOOSE_IMAGE],
+  UNSUPPORTED: [SELECT_MODEL],
   MODEL_MISSING: [
     { label: 'Download model…', command: 'loupe.downloadModel' },
     { label: 'Select model…', command: 'loupe.selectModel' },
@@ -163,16 +167,25 @@ export class AnswerSession {
     running.job = job;
     // What streamed goes out before the answer's end, however it ends.
     const result = await job.result.finally(() => batch.flush());
+    const find = request.task === 'find' ? (result.find ?? (await this.readFound(result.text, image))) : undefined;
     post({
       type: 'done',
       requestId: running.requestId,
-      // Alt text is shown exactly as "Use as alt text" writes it (one cleaned sentence, within the limit).
-      text: finishAnswer(request.task, result.text, result.stopReason, policy),
+      // Alt text is shown exactly as "Use as alt text" writes it (one cleaned sentence, within the limit);
+      // Find's boxes as a numbered list, the numbers the overlay draws.
+      text: find ? foundAsMarkdown(find, result.text) : finishAnswer(request.task, result.text, result.stopReason, policy),
       cancelled: result.stopReason === 'stopped',
       stats: result.stats,
       // The engine (or server) says the answer stopped at a token limit: the panel offers to continue.
-      cutAtTokens: result.stopReason === 'limit' ? result.stats.generatedTokens : undefined,
+      cutAtTokens: result.stopReason === 'limit' && !find ? result.stats.generatedTokens : undefined,
+      find,
     });
+  }
+
+  /** A model server's Find answer comes unread: the engine's strict reader, on the size the engine decodes. */
+  private async readFound(text: string, image: ImageInput): Promise<FindResult> {
+    const { width, height } = await this.deps.engine.inspect(image).result;
+    return { ...parseFindAnswer(text, { width, height }), image: { width, height } };
   }
 
   /** "Extract text" is real OCR: exact text plus line boxes for the preview overlay. */

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { MAX_QUESTION_CHARS, type ChatTurn } from '../../../src/protocol/engine';
 import { HostToWebviewSchema, MAX_HISTORY_CHARS, MAX_SAVED_TURN_CHARS, MAX_SAVED_TURNS, WebviewToHostSchema, type HostToWebview } from '../../../src/protocol/webview';
 import { checkImageFile, urisFromDrop } from '../../../webview-ui/intake';
-import { lineRect } from '../../../webview-ui/ocrOverlay';
+import { lineRect } from '../../../webview-ui/boxOverlay';
 import { applyHostMessage, beginAsk, clearConversation, fitHistory, formatReadout, initialState, restoreState, retryLast, stopUnconfirmed, turnsForSaving, undoClear, type PanelState } from '../../../webview-ui/panelState';
 
 const IMAGE_ID = '6f1c2a7e-3b4d-4c5e-8f90-123456789abc';
@@ -237,6 +237,30 @@ describe('panel state', () => {
     assert.equal(state.ocr?.lines.length, 1);
     assert.equal(state.turns.at(-1)?.outcome, 'ocr');
     assert.equal(formatReadout(state, 0), '1 line recognised · OCR 12 ms · hover a box to read it, click to copy');
+  });
+
+  it('Find is a thread of its own: the words it looks for are its question, its boxes replace the OCR overlay', () => {
+    let state = beginAsk(withImage(), 'extract-text', '', 0)!.state;
+    state = apply(state, { type: 'started', requestId: 'r1', task: 'extract-text' });
+    state = apply(state, { type: 'ocrDone', requestId: 'r1', result: { width: 100, height: 50, lines: [], text: '', ms: 12 } });
+    state = { ...state, draft: 'the Save button' };
+    const asked = beginAsk(state, 'find', 'the Save button', 1_000)!;
+    assert.deepEqual(asked.history, [], 'earlier turns are not sent: the answer is a list of boxes');
+    assert.deepEqual(asked.state.turns.at(-1), { role: 'user', text: 'Find: the Save button', task: 'find', question: 'the Save button', image: { name: 'shot.png', hash: 'a'.repeat(64) } });
+    assert.equal(asked.state.draft, '', 'the words sent leave the box');
+    state = apply(asked.state, { type: 'started', requestId: 'r2', task: 'find' }, 1_000);
+    const find = { boxes: [{ label: 'Save', x: 10, y: 10, width: 40, height: 20 }], image: { width: 100, height: 50 } };
+    state = apply(state, { type: 'done', requestId: 'r2', text: '**1 found**', cancelled: false, stats: stats(30), find }, 3_000);
+    assert.deepEqual(state.found, find);
+    assert.equal(state.ocr, undefined);
+    assert.equal(formatReadout(state, 3_000), '1 found · total 2.0 s · Tab to a box or hover it for its label, Enter copies it');
+    // Retry looks for the same words again; a question after it follows up on the Find.
+    assert.deepEqual(retryLast(state) && { task: retryLast(state)!.task, question: retryLast(state)!.question }, { task: 'find', question: 'the Save button' });
+    const followUp = beginAsk(state, 'question', 'Which is bigger?', 4_000)!;
+    assert.deepEqual(followUp.history.map((turn) => turn.text), ['Find: the Save button', '**1 found**']);
+    // A new image takes the boxes away with it.
+    const next = apply(state, { type: 'image', image: { ...image, id: '7f1c2a7e-3b4d-4c5e-8f90-123456789abc', hash: 'b'.repeat(64) } });
+    assert.equal(next.found, undefined);
   });
 
   it('a snapshot after a reload resumes the stream where the host is', () => {

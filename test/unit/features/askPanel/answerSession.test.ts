@@ -11,7 +11,8 @@ import { type GenerateHandlers, type GenerateInput, type GenerateResult, type Jo
 import { LocalVisionModel, type VisionModel } from '../../../../src/client/visionModel';
 import { RemoteError } from '../../../../src/remote/remoteErrors';
 import { EngineError } from '../../../../src/protocol/engineError';
-import type { ImageInput, OcrResult, StopReason } from '../../../../src/protocol/engine';
+import type { ImageInfo, ImageInput, OcrResult, StopReason } from '../../../../src/protocol/engine';
+import type { FindResult } from '../../../../src/protocol/findBoxes';
 import type { HostToWebview } from '../../../../src/protocol/webview';
 
 const STATS = { promptTokens: 40, imageTokens: 64, tiles: 1, timeToFirstTokenMs: 5, tokensPerSecond: 100, totalMs: 50 };
@@ -25,6 +26,8 @@ class WordEngine {
   readonly inputs: GenerateInput[] = [];
   failure?: EngineError;
   stopReason?: StopReason;
+  /** Find's boxes as the engine on this machine reads them; unset, the answer comes unread (as a server's). */
+  find?: FindResult;
 
   constructor(
     private readonly words: string[],
@@ -50,9 +53,13 @@ class WordEngine {
         handlers.onToken?.(word, index + 1);
         await delay(this.tokenMs);
       }
-      return { text, stopReason: cancelled ? 'stopped' : (this.stopReason ?? reason), stats: { ...STATS, generatedTokens: text.length } };
+      return { text, stopReason: cancelled ? 'stopped' : (this.stopReason ?? reason), stats: { ...STATS, generatedTokens: text.length }, ...(this.find && { find: this.find }) };
     })();
     return { id: input.id ?? `job-${this.inputs.length}`, result, cancel: () => (cancelled = true) };
+  }
+
+  inspect(): Job<ImageInfo> {
+    return { id: 'inspect', result: Promise.resolve({ source: 'bytes', format: 'png', width: 200, height: 100 }), cancel: () => undefined };
   }
 
   ocr(image: ImageInput): Job<OcrResult> {
@@ -267,6 +274,12 @@ describe('answer session', () => {
     assert.equal(failed.code, 'INSUFFICIENT_MEMORY');
     assert.deepEqual(failed.actions?.map((action) => action.command), ['loupe.selectPreset', 'loupe.selectModel']);
 
+    // A task the model cannot do (Find with SmolVLM) is fixed by another model, not another image.
+    engine.failure = new EngineError('UNSUPPORTED', 'SmolVLM models document no way to answer with boxes.');
+    const unsupported = recorder();
+    await session(engine).ask(request('find', 'Save'), { image }, unsupported.post);
+    assert.deepEqual((unsupported.posted.at(-1) as Extract<HostToWebview, { type: 'failed' }>).actions?.map((action) => action.command), ['loupe.selectModel']);
+
     engine.failure = new TypeError('boom') as unknown as EngineError;
     const other = recorder();
     await session(engine).ask(request('question', 'q'), { image }, other.post);
@@ -280,5 +293,45 @@ describe('answer session', () => {
     assert.deepEqual(posted.map((message) => message.type), ['started', 'progress', 'ocrDone']);
     assert.equal((posted.at(-1) as Extract<HostToWebview, { type: 'ocrDone' }>).result.text, 'text of shot.png');
     assert.equal(engine.inputs.length, 0);
+  });
+
+  it('Find: the engine\'s boxes go to the webview with a numbered list of them as the answer, labels escaped', async () => {
+    const engine = new WordEngine(['[', '...', ']']);
+    engine.find = {
+      boxes: [
+        { label: 'Save button', x: 10, y: 20, width: 30, height: 12 },
+        { label: '*bold* [link](http://example.com)', x: 50, y: 60, width: 5, height: 5 },
+      ],
+      image: { width: 640, height: 480 },
+    };
+    const { posted, post } = recorder();
+    await session(engine).ask(request('find', 'the Save button'), { image }, post);
+    const done = posted.at(-1) as Extract<HostToWebview, { type: 'done' }>;
+    assert.deepEqual(done.find, engine.find);
+    assert.equal(engine.inputs[0]!.question, 'the Save button');
+    const lines = done.text.split('\n');
+    assert.equal(lines[0], '**2 found**');
+    assert.match(done.text, /of the 640×480 image/);
+    assert.ok(lines.includes('1. Save button: 10, 20, 30 × 12'), done.text);
+    assert.ok(lines.includes('2. \\*bold\\* \\[link\\](http://example.com): 50, 60, 5 × 5'), done.text);
+  });
+
+  it('Find answered unread (a model server): the strict reader turns it into boxes in the size this machine decodes', async () => {
+    const engine = new WordEngine(['[{"label": "Save", ', '"bbox": [0.1, 0.2, 0.3, 0.4]}]']);
+    const { posted, post } = recorder();
+    await session(engine).ask(request('find', 'Save'), { image }, post);
+    const done = posted.at(-1) as Extract<HostToWebview, { type: 'done' }>;
+    assert.deepEqual(done.find, { boxes: [{ label: 'Save', x: 20, y: 20, width: 40, height: 20 }], image: { width: 200, height: 100 } });
+    assert.match(done.text, /^\*\*1 found\*\*/);
+  });
+
+  it('Find: an answer that is not a list is "0 found", why, and the model\'s words in a block they cannot close', async () => {
+    const engine = new WordEngine(['I see ```a button```.']);
+    const { posted, post } = recorder();
+    await session(engine).ask(request('find', 'Save'), { image }, post);
+    const done = posted.at(-1) as Extract<HostToWebview, { type: 'done' }>;
+    assert.deepEqual(done.find?.boxes, []);
+    assert.equal(done.find?.problem, 'not-a-list');
+    assert.match(done.text, /^\*\*0 found\*\*\n\nNo boxes: the answer is not a list of boxes\. The model answered:\n\n````\nI see ```a button```\.\n````$/);
   });
 });
