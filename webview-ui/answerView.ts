@@ -6,6 +6,7 @@
  * turn's. A long answer is collapsed behind "Show more"; focus moving into it opens it too.
  */
 import { TASK_LABELS, type Task } from '../src/protocol/tasks';
+import { describeRegion } from './regionSelector';
 import type { InsertAction, SavedTurn } from '../src/protocol/webview';
 import { renderAnswer } from './markdown';
 import type { PendingAnswer, Turn } from './panelState';
@@ -137,6 +138,7 @@ export class AnswerView {
       element.append(speaker('You'));
       if (turn.image?.icon) element.append(turnImage(turn.image));
       element.append(body);
+      if (turn.region) element.append(regionNote(turn.region));
       if (turn.historyTrimmed) element.append(historyNote(turn.historyTrimmed));
       return element;
     }
@@ -226,6 +228,14 @@ function setExpanded(button: HTMLButtonElement, body: HTMLElement, expanded: boo
 }
 
 /** Under a question sent with less of the conversation than there was. */
+/** The part of the image a question was about. */
+function regionNote(region: NonNullable<SavedTurn['region']>): HTMLElement {
+  const note = document.createElement('p');
+  note.className = 'turn-region';
+  note.textContent = `About the ${describeRegion(region)}`;
+  return note;
+}
+
 function historyNote({ leftOut, clipped }: NonNullable<SavedTurn['historyTrimmed']>): HTMLElement {
   const note = document.createElement('p');
   note.className = 'history-note';

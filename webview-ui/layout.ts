@@ -60,9 +60,12 @@ const TEMPLATE = `
     <div class="preview-frame">
       <img id="thumbnail" alt="The image being asked about">
       <div id="box-overlay" class="box-overlay" hidden></div>
+      <div id="region-box" class="region-box" tabindex="0" role="group" hidden></div>
     </div>
     <figcaption>
       <span id="image-caption"></span>
+      <button type="button" id="region-toggle" class="link"
+        title="Ask about a part of the image, seen at its own resolution: drag over the image, or use the arrow keys">Select region</button>
       <button type="button" id="replace-image" class="link">Change…</button>
       <button type="button" id="clear-image" class="link">Remove</button>
     </figcaption>
@@ -116,6 +119,9 @@ export interface PanelElements {
   preview: HTMLElement;
   thumbnail: HTMLImageElement;
   boxOverlay: HTMLElement;
+  previewFrame: HTMLElement;
+  regionBox: HTMLElement;
+  regionToggle: HTMLButtonElement;
   imageCaption: HTMLElement;
   replaceImage: HTMLButtonElement;
   clearImage: HTMLButtonElement;
@@ -159,6 +165,9 @@ export function buildLayout(root: HTMLElement): PanelElements {
     preview: byId('preview'),
     thumbnail: byId('thumbnail'),
     boxOverlay: byId('box-overlay'),
+    previewFrame: root.querySelector<HTMLElement>('.preview-frame')!,
+    regionBox: byId('region-box'),
+    regionToggle: byId('region-toggle'),
     imageCaption: byId('image-caption'),
     replaceImage: byId('replace-image'),
     clearImage: byId('clear-image'),

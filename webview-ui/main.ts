@@ -31,6 +31,8 @@ import {
 import { makeThumbnail, TURN_ICON_LONG_SIDE } from './thumbnail';
 import { renderAnswerActions } from './answerActions';
 import { followNewTurns } from './scrollFollow';
+import { describeRegion, initialRegion, renderRegionBox, setupRegionSelector } from './regionSelector';
+import type { Region } from '../src/protocol/engine';
 
 const elements = buildLayout(document.getElementById('app')!);
 const answers = new AnswerView(elements.conversation, (href) => postToHost({ type: 'openLink', href }), onAnswerAction);
@@ -75,12 +77,12 @@ function keepConversation(): void {
   postToHost({ type: 'saveConversation', hash: state.image.hash, turns: turnsForSaving(state.turns) });
 }
 
-function ask(task: Task, question: string, seed?: number): void {
-  const started = beginAsk(state, task, question, Date.now());
+function ask(task: Task, question: string, seed?: number, region: Region | undefined = state.region): void {
+  const started = beginAsk(state, task, question, Date.now(), region);
   if (!started) return;
   update(started.state);
   scrolling.follow();
-  postToHost({ type: 'ask', task, question: question.trim(), preset: effectivePreset(state), history: started.history, ...(seed !== undefined && { seed }) });
+  postToHost({ type: 'ask', task, question: question.trim(), preset: effectivePreset(state), history: started.history, ...(seed !== undefined && { seed }), ...(region && { region }) });
 }
 
 /** Stop ends the turn within a second, even when the host never confirms it. */
@@ -210,6 +212,29 @@ elements.clearImage.addEventListener('click', () => {
   postToHost({ type: 'clearImage' });
   focusQuestion();
 });
+elements.regionToggle.addEventListener('click', () => {
+  if (state.region) {
+    update({ ...state, region: undefined });
+    return announce('Questions are about the whole image again.');
+  }
+  if (!state.imageSize) return;
+  update({ ...state, region: initialRegion(state.imageSize) });
+  // The rectangle shows on the next frame; the keyboard goes to it there.
+  requestAnimationFrame(() => elements.regionBox.focus());
+});
+setupRegionSelector(elements.previewFrame, elements.regionBox, {
+  size: () => state.imageSize,
+  region: () => state.region,
+  change: (region) => {
+    update({ ...state, region });
+    if (!region) elements.regionToggle.focus();
+  },
+  ask: () => {
+    if (elements.question.value.trim()) return elements.askForm.requestSubmit();
+    update({ ...state, notice: { level: 'info', text: `Type a question about the ${describeRegion(state.region!)}, or pick a task: both look only there.` } });
+    focusQuestion();
+  },
+});
 elements.chooseModel.addEventListener('click', () => postToHost({ type: 'runCommand', command: 'loupe.selectModel' }));
 elements.readerClose.addEventListener('click', () => elements.reader.close());
 elements.thumbnail.addEventListener('load', () => {
@@ -298,8 +323,8 @@ function onAnswerAction(action: AnswerAction): void {
     const retry = retryLast(state);
     if (!retry) return update({ ...state, notice: { level: 'info', text: 'That answer was about another image: attach it again to retry.' } });
     state = retry.state;
-    // A seed of its own: the same one would give the same answer again.
-    ask(retry.task, retry.question, crypto.getRandomValues(new Uint32Array(1))[0]);
+    // A seed of its own: the same one would give the same answer again. The same part of the image, too.
+    ask(retry.task, retry.question, crypto.getRandomValues(new Uint32Array(1))[0], retry.region);
     return focusQuestion();
   }
   const text = state.turns[action.index]?.text;
@@ -365,7 +390,12 @@ function renderState(ui: PanelElements, current: PanelState): void {
   if (src && ui.thumbnail.getAttribute('src') !== src) ui.thumbnail.src = src;
   if (!src) ui.thumbnail.removeAttribute('src');
   const size = current.imageSize ? `${current.imageSize.width}×${current.imageSize.height} px` : '';
-  ui.imageCaption.textContent = image ? [image.name, size, image.origin].filter(Boolean).join(' · ') : '';
+  const region = current.region && `asking about the ${describeRegion(current.region)}`;
+  ui.imageCaption.textContent = image ? [image.name, size, image.origin, region].filter(Boolean).join(' · ') : '';
+  renderRegionBox(ui.regionBox, image ? current.region : undefined, current.imageSize);
+  ui.previewFrame.classList.toggle('selecting', !!current.region);
+  ui.regionToggle.textContent = current.region ? 'Whole image' : 'Select region';
+  ui.regionToggle.disabled = !current.imageSize;
   // Rebuilt only when the result changes: a rebuild per streamed token would drop the focused box.
   const boxes = image ? (current.found ?? current.ocr) : undefined;
   if (boxes !== shownBoxes) {

@@ -2,7 +2,7 @@
  * The panel's state and how host messages change it. Pure functions over plain data: the webview
  * saves this object with `setState` (so it survives being hidden and reloads) and renders from it.
  */
-import { MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, PHASE_LABELS, type ChatTurn, type OcrResult } from '../src/protocol/engine';
+import { MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, PHASE_LABELS, type ChatTurn, type OcrResult, type Region } from '../src/protocol/engine';
 import type { FindResult } from '../src/protocol/findBoxes';
 import type { PresetName } from '../src/protocol/options';
 import { TASK_LABELS, type Task } from '../src/protocol/tasks';
@@ -77,6 +77,8 @@ export interface PanelState {
   ocr?: OcrResult;
   /** The boxes the latest Find answer gave, drawn over the preview (numbered as its list). */
   found?: FindResult;
+  /** The part of the image the next questions are about, in its pixels; unset: the whole image. */
+  region?: Region;
   /** This chat's own choice; undefined follows the `loupe.preset` setting (never written from here). */
   preset?: PresetName;
   draft: string;
@@ -185,6 +187,7 @@ export function beginAsk(
   task: Task,
   question: string,
   now: number,
+  region = state.region,
 ): { state: PanelState; history: ChatTurn[] } | undefined {
   if (state.pending || !state.image) return undefined;
   const { hash, name, icon } = state.image;
@@ -196,7 +199,7 @@ export function beginAsk(
   // The first question about an image shows it; later ones about the same image just name it.
   const firstAbout = lastAskedImage(state.turns)?.hash !== hash;
   const image = hash ? { name, hash, ...(firstAbout && icon ? { icon } : {}) } : undefined;
-  const turn: Turn = { role: 'user', text: shown, task, question: followsUp || task === 'find' ? question.trim() : '', ...(image ? { image } : {}) };
+  const turn: Turn = { role: 'user', text: shown, task, question: followsUp || task === 'find' ? question.trim() : '', ...(image ? { image } : {}), ...(region && { region }) };
   return {
     history,
     state: {
@@ -214,12 +217,12 @@ export function beginAsk(
 }
 
 /** Retry the latest answer: its question comes off the list, to be asked again as it was (about the same image). */
-export function retryLast(state: PanelState): { state: PanelState; task: Task; question: string } | undefined {
+export function retryLast(state: PanelState): { state: PanelState; task: Task; question: string; region?: Region } | undefined {
   const answer = state.turns.at(-1);
   const asked = state.turns.at(-2);
   if (state.pending || answer?.role !== 'assistant' || asked?.role !== 'user') return undefined;
   if (asked.image && asked.image.hash !== state.image?.hash) return undefined;
-  return { state: { ...state, turns: state.turns.slice(0, -2) }, task: asked.task, question: asked.question ?? (asked.task === 'question' ? asked.text : '') };
+  return { state: { ...state, turns: state.turns.slice(0, -2) }, task: asked.task, question: asked.question ?? (asked.task === 'question' ? asked.text : ''), region: asked.region };
 }
 
 function newConversation(state: PanelState): PanelState {
@@ -253,7 +256,7 @@ export function undoClear(state: PanelState): PanelState {
 
 /** A new image, or none: the conversation goes on (its next question shows the image); only what was about the old one ends. */
 function withImage(state: PanelState, image: ShownImage | null): PanelState {
-  return { ...settlePending(state), image, imageSize: undefined, error: undefined, notice: undefined, lastStats: undefined, ocr: undefined, found: undefined };
+  return { ...settlePending(state), image, imageSize: undefined, error: undefined, notice: undefined, lastStats: undefined, ocr: undefined, found: undefined, region: undefined };
 }
 
 /** Applies one validated host message. `now` is `Date.now()`, passed in so tests control time. */

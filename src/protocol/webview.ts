@@ -6,7 +6,7 @@
  * This module is bundled into the webview too, so it imports nothing from Node or VS Code.
  */
 import { z } from 'zod';
-import { ChatTurnSchema, ERROR_CODES, GenerationStatsSchema, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, OcrResultSchema, PHASES } from './engine';
+import { ChatTurnSchema, ERROR_CODES, GenerationStatsSchema, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, OcrResultSchema, PHASES, RegionSchema } from './engine';
 import { FindResultSchema } from './findBoxes';
 import { MAX_IMAGE_BYTES, PANEL_MIME_TYPES } from './imageFormats';
 import { PRESET_NAMES, SamplingSchema } from './options';
@@ -141,6 +141,8 @@ export const SavedTurnSchema = z.object({
   historyTrimmed: z.object({ leftOut: z.number().int().nonnegative(), clipped: z.number().int().nonnegative() }).optional(),
   /** User turns: the image asked about (a conversation can move from one image to the next). */
   image: TurnImageSchema.optional(),
+  /** User turns: the part of the image asked about, in its pixels (Retry asks about it again). */
+  region: RegionSchema.optional(),
 });
 export type SavedTurn = z.infer<typeof SavedTurnSchema>;
 /** Most turns kept per image. */
@@ -168,6 +170,8 @@ export const WebviewToHostSchema = z.discriminatedUnion('type', [
     history: z.array(ChatTurnSchema).max(MAX_HISTORY_TURNS),
     /** A seed of its own (Retry: a new answer, not the same one again); else the settings' sampling. */
     seed: SamplingSchema.shape.seed.optional(),
+    /** Only this part of the image, in its pixels: seen at its own resolution, boxes given in the whole image. */
+    region: RegionSchema.optional(),
   }),
   z.object({ type: z.literal('stop') }),
   z.object({ type: z.literal('insert'), action: z.enum(INSERT_ACTIONS), text: z.string().min(1).max(MAX_INSERT_CHARS) }),

@@ -34,8 +34,8 @@ import {
   trustFolder,
   waitFor,
   waitForAnswerEnd,
-  waitForAnswerStart,
   waitForSaved,
+  startAnswer,
 } from './workbench';
 
 const README = ['# Loupe e2e', '', 'The login screen:', '', '![](shot.png)', '', '<img src="shot.png" width="240">', '', 'Notes:', ''].join('\n');
@@ -86,8 +86,7 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
     const panel = askPanel(page);
     await panel.locator('#preset').selectOption('balanced');
     await panel.locator('#question').fill('What does this screen ask for?');
-    await panel.locator('#question').press('Enter');
-    await waitForAnswerStart(panel);
+    await startAnswer(panel, () => panel.locator('#question').press('Enter'));
     const body = panel.locator('#streaming-answer .turn-body');
     const snapshots: string[] = [];
     // Sample the live answer until it ends; keep each distinct non-empty text seen.
@@ -130,8 +129,7 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
     // Detailed allows 1,024 new tokens. The tiny model streams up to ~350 tokens/s on CI, so Stop
     // goes as soon as text shows: about 3 s of room for the click and the engine's interrupt.
     await panel.locator('#preset').selectOption('detailed');
-    await panel.locator('.chip[data-task="describe-diagram"]').click();
-    await waitForAnswerStart(panel);
+    await startAnswer(panel, () => panel.locator('.chip[data-task="describe-diagram"]').click());
     const streaming = panel.locator('.turn.assistant.streaming .turn-body');
     await waitFor('streamed text', async () => (await failOnPanelError(panel), streaming.innerText().catch(() => '')), (text) => text.trim().length > 0, 120_000, 10);
     const clickedAt = Date.now();
@@ -153,8 +151,7 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
 
   it('"Extract text" runs OCR and draws the recognised lines over the image', async () => {
     const panel = askPanel(page);
-    await panel.locator('.chip[data-task="extract-text"]').click();
-    await waitForAnswerStart(panel);
+    await startAnswer(panel, () => panel.locator('.chip[data-task="extract-text"]').click());
     await waitForAnswerEnd(panel, 'ocr');
     const boxes = panel.locator('.ocr-box');
     const texts = await boxes.evaluateAll((elements) => elements.map((element) => (element as HTMLElement).dataset.text ?? ''));
@@ -188,8 +185,7 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
     await panel.locator('#notice', { hasText: 'Type what to find in the question box' }).waitFor();
     // Words the tiny model's random weights answer with one box along the top (loupe find shows the same).
     await panel.locator('#question').fill('the logo');
-    await panel.locator('.chip[data-task="find"]').click();
-    await waitForAnswerStart(panel);
+    await startAnswer(panel, () => panel.locator('.chip[data-task="find"]').click());
     await waitForAnswerEnd(panel, 'done');
     assert.equal((await panel.locator('.turn.user').last().locator('.turn-body').innerText()).trim(), 'Find: the logo');
     assert.equal(await panel.locator('#question').inputValue(), '', 'the words sent left the box');
@@ -233,6 +229,50 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
     assert.ok(listed.every(([x, y, width, height]) => after.includes(`: ${x}, ${y}, ${width} × ${height}`)), 'every box is in the inserted text');
   });
 
+  it('a region set with the keyboard alone: OCR reads only there, its boxes placed in the whole image', async () => {
+    const panel = askPanel(page);
+    const regionBox = panel.locator('#region-box');
+    await panel.locator('#region-toggle').focus();
+    await page.keyboard.press('Enter');
+    await waitFor('the region to take the keyboard', () => regionBox.evaluate((element) => element === document.activeElement), Boolean, 10_000, 20);
+    assert.equal(await regionBox.getAttribute('data-region'), '120,75,240,150', 'it starts on the middle half');
+    // Steps are 2% of a side (10 px across, 6 px down the 480×300 image): onto the password field (y 136..172).
+    // Grown to 400 px wide, the region is pushed left to x 80 to stay in the image; four steps left then.
+    const presses: [string, number][] = [['Shift+ArrowUp', 17], ['ArrowDown', 9], ['Shift+ArrowRight', 16], ['ArrowLeft', 4]];
+    for (const [key, times] of presses) for (let i = 0; i < times; i++) await page.keyboard.press(key);
+    await waitFor('the region to follow the keys', () => regionBox.getAttribute('data-region'), (value) => value === '40,129,400,48', 10_000, 20);
+    assert.match(await panel.locator('#image-caption').innerText(), /asking about the region 40, 129, 400 × 48 px/);
+    assert.match((await regionBox.getAttribute('aria-label')) ?? '', /^Questions are about the region 40, 129, 400 × 48 px of 480 × 300\. Arrow keys move it/);
+    await screenshot(page, '08c-region-keyboard');
+    // Enter with no question typed says what to do and puts the keyboard in the question box.
+    await page.keyboard.press('Enter');
+    await panel.locator('#notice', { hasText: 'Type a question about the region 40, 129, 400 × 48 px' }).waitFor();
+    assert.equal(await panel.locator('#question').evaluate((element) => element === document.activeElement), true);
+    const extract = panel.locator('.chip[data-task="extract-text"]');
+    await extract.focus();
+    await startAnswer(panel, () => page.keyboard.press('Enter'));
+    await waitForAnswerEnd(panel, 'ocr');
+    assert.equal((await panel.locator('.turn.user').last().locator('.turn-region').innerText()).trim(), 'About the region 40, 129, 400 × 48 px');
+    const boxes = panel.locator('.ocr-box');
+    const texts = await boxes.evaluateAll((elements) => elements.map((element) => (element as HTMLElement).dataset.text ?? ''));
+    assert.ok(texts.some((text) => /password/i.test(text)), `"Password" read: ${JSON.stringify(texts)}`);
+    assert.ok(!texts.some((text) => /email|log in|sign in/i.test(text)), `nothing outside the region read: ${JSON.stringify(texts)}`);
+    // Each line's box lies inside the region, placed in the whole image's preview.
+    const frame = (await panel.locator('.preview-frame').boundingBox())!;
+    for (let i = 0; i < texts.length; i++) {
+      const box = (await boxes.nth(i).boundingBox())!;
+      const centreY = ((box.y + box.height / 2 - frame.y) / frame.height) * 300;
+      assert.ok(centreY > 129 && centreY < 177, `line ${JSON.stringify(texts[i])} centred at y ${centreY.toFixed(0)} of 300`);
+    }
+    await screenshot(page, '08d-region-ocr');
+    // Escape on the rectangle asks about the whole image again.
+    await regionBox.focus();
+    await page.keyboard.press('Escape');
+    await regionBox.waitFor({ state: 'hidden' });
+    assert.equal(await panel.locator('#region-toggle').innerText(), 'Select region');
+    assert.doesNotMatch(await panel.locator('#image-caption').innerText(), /region/);
+  });
+
   it('the panel keeps its conversation when hidden and shown again', async () => {
     const panel = askPanel(page);
     const turns = await panel.locator('.turn').count();
@@ -246,7 +286,7 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
     await waitFor('the restored conversation', () => panel.locator('.turn').count(), (count) => count === turns);
     assert.match(await panel.locator('#image-caption').innerText(), /^shot\.png · 480×300 px/);
     assert.equal(await panel.locator('#model-status').innerText(), 'Model ready · lfm2-vl-tiny');
-    assert.ok((await panel.locator('.found-box').count()) >= 1, "Find's boxes come back with it");
+    assert.ok((await panel.locator('.ocr-box').count()) >= 1, "the latest answer's boxes (the region's OCR) come back with it");
     await screenshot(page, '09-restored');
   });
 
@@ -257,8 +297,7 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
     const panel = askPanel(page);
     const altButton = panel.locator('.turn.assistant').last().locator('[data-insert="altText"]');
     await panel.locator('#preset').selectOption('fast');
-    await panel.locator('.chip[data-task="alt-text"]').click();
-    await waitForAnswerStart(panel);
+    await startAnswer(panel, () => panel.locator('.chip[data-task="alt-text"]').click());
     await waitForAnswerEnd(panel, 'done');
     await altButton.waitFor({ state: 'visible' });
     assert.match(await altButton.getAttribute('title') ?? '', /shot\.png in README\.md:5/);

@@ -29,6 +29,7 @@ import {
   waitForAnswerEnd,
   waitForAnswerStart,
   waitForSaved,
+  startAnswer,
 } from './workbench';
 
 const README = ['# Edits', '', '![](shot.png)', '', 'Notes:', ''].join('\n');
@@ -59,8 +60,7 @@ describe('Edits the user controls, and the status bar, in code-server', { timeou
     const panel = askPanel(page);
     await panel.locator('#thumbnail').waitFor({ state: 'visible' });
     await panel.locator('#question').fill('What is this?');
-    await panel.locator('#question').press('Enter');
-    await waitForAnswerStart(panel);
+    await startAnswer(panel, () => panel.locator('#question').press('Enter'));
     await waitForAnswerEnd(panel, 'done');
   });
 

@@ -30,7 +30,7 @@ import {
   trustFolder,
   waitFor,
   waitForAnswerEnd,
-  waitForAnswerStart,
+  startAnswer,
 } from './workbench';
 
 const MODEL = getManifest('lfm2.5-vl-450m');
@@ -118,8 +118,7 @@ describe('Model download and management in code-server', { timeout: 20 * 60_000 
     // Enter before the image has arrived asks nothing (the question stays in the box).
     await waitFor('the previewed image in the panel', () => panel.locator('#image-caption').innerText(), (text) => text.startsWith('screen.png'));
     await panel.locator('#question').fill('What is on this screen?');
-    await panel.locator('#question').press('Enter');
-    await waitForAnswerStart(panel);
+    await startAnswer(panel, () => panel.locator('#question').press('Enter'));
     await waitForAnswerEnd(panel, 'done');
     assert.match(await panel.locator('#model-status').innerText(), new RegExp(`Model ready · ${escapeRegExp(MODEL.label)}`));
     await screenshot(page, 'models-06-answer');

@@ -32,7 +32,7 @@ import {
   trustFolder,
   waitFor,
   waitForAnswerEnd,
-  waitForAnswerStart,
+  startAnswer,
 } from './workbench';
 
 const KEY = 'sk-e2e-secret-4f1c9a7b2d';
@@ -64,8 +64,7 @@ describe('Answers from a model server in code-server', { timeout: 20 * 60_000 },
 
   async function ask(question: string): Promise<void> {
     await chat.locator('#question').fill(question);
-    await chat.locator('#question').press('Enter');
-    await waitForAnswerStart(chat);
+    await startAnswer(chat, () => chat.locator('#question').press('Enter'));
   }
 
   before(async () => {

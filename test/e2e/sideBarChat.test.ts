@@ -36,6 +36,7 @@ import {
   waitForAnswerEnd,
   waitForAnswerStart,
   waitForSaved,
+  startAnswer,
 } from './workbench';
 
 const README = ['# Chat e2e', '', 'Notes:', ''].join('\n');
@@ -180,8 +181,7 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
     // This chat's preset; the user's setting stays as it was.
     await chat.locator('#preset').selectOption('fast');
     await chat.locator('#question').fill('What colour is it?');
-    await chat.locator('#question').press('Enter');
-    await waitForAnswerStart(chat);
+    await startAnswer(chat, () => chat.locator('#question').press('Enter'));
     const during = await waitFor('the first token', () => chat.locator('#readout').innerText(), (text) => !!firstTokenOf(text), 120_000, 20);
     await waitForAnswerEnd(chat, 'done');
     const afterwards = await chat.locator('#readout').innerText();
@@ -274,8 +274,7 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
     await chat.locator('body').evaluate(() => window.scrollTo(0, 0));
     layout = await chatLayout(chat);
     assert.ok(layout.latest.top >= layout.ask.top, 'the conversation is taller than the chat, so the latest answer is out of sight');
-    await chat.locator('.chip[data-task="explain-screenshot"]').click();
-    await waitForAnswerStart(chat);
+    await startAnswer(chat, () => chat.locator('.chip[data-task="explain-screenshot"]').click());
     await waitForAnswerEnd(chat, 'done');
     assert.equal(await chat.locator('.turn-label').last().innerText(), 'Loupe · Explain screenshot');
     layout = await chatLayout(chat);
@@ -302,8 +301,7 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
     const lastAnswer = await chat.locator('.turn.assistant').last().locator('.turn-body').innerText();
     // Retry shows only on the latest answer.
     assert.equal(await first.locator('[data-answer-action="retry"]').isHidden(), true);
-    await chat.locator('.turn.assistant').last().locator('[data-answer-action="retry"]').click();
-    await waitForAnswerStart(chat);
+    await startAnswer(chat, () => chat.locator('.turn.assistant').last().locator('[data-answer-action="retry"]').click());
     assert.equal(await keyboardAt(chat), 'question', 'Retry took its own button away; the keyboard went to the question');
     await waitForAnswerEnd(chat, 'done');
     assert.equal(await turns().count(), count);
@@ -366,8 +364,7 @@ describe('Side-bar chat in code-server', { timeout: 25 * 60_000 }, () => {
     // question and the whole answer with its buttons fit in one screenshot for docs/images.
     await page.setViewportSize({ width: 1400, height: 1050 });
     await chat.locator('#new-conversation').click();
-    await chat.locator('.chip[data-task="alt-text"]').click();
-    await waitForAnswerStart(chat);
+    await startAnswer(chat, () => chat.locator('.chip[data-task="alt-text"]').click());
     await waitForAnswerEnd(chat, 'done');
     assertLatestAnswerInView(await chatLayout(chat));
     // Picked as a user does, by the labels the theme picker shows. The window starts light: dark

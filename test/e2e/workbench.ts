@@ -245,6 +245,13 @@ export async function waitForAnswerStart(panel: FrameLocator, answersBefore?: nu
   await waitFor('the answer to start', async () => (await failOnPanelError(panel), (await stop.isVisible()) || (await ended())), Boolean, LONG, 20);
 }
 
+/** Does what asks (a click, Enter) and waits for its answer to start, or to have ended already. */
+export async function startAnswer(panel: FrameLocator, asking: () => Promise<unknown>): Promise<void> {
+  const answersBefore = await panel.locator('.turn.assistant:not(.streaming)').count();
+  await asking();
+  await waitForAnswerStart(panel, answersBefore);
+}
+
 /** Waits for the running answer to end, then checks how the latest one ended ("done", "stopped"). */
 export async function waitForAnswerEnd(panel: FrameLocator, outcome: string, timeoutMs = 180_000): Promise<void> {
   const stop = panel.locator('#stop');

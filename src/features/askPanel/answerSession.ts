@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Job } from '../../client/engineClient';
 import type { VisionModel } from '../../client/visionModel';
 import { EngineError } from '../../protocol/engineError';
-import type { ErrorCode, ImageInfo, ImageInput, OcrResult } from '../../protocol/engine';
+import type { ErrorCode, ImageInfo, ImageInput, OcrResult, Region } from '../../protocol/engine';
 import { parseFindAnswer, type FindResult } from '../../protocol/findBoxes';
 import type { Sampling } from '../../protocol/options';
 import { finishAnswer, taskRequest } from '../../client/taskPolicy';
@@ -22,7 +22,8 @@ import { foundAsMarkdown } from './foundText';
 
 /** OCR and image checks always run on this machine (they ship with Loupe); answers come from `visionModel`. */
 export interface LocalEngine {
-  ocr(image: ImageInput): Job<OcrResult>;
+  /** With a region, only that part is read; the lines' boxes are in the whole image's pixels. */
+  ocr(image: ImageInput, region?: Region): Job<OcrResult>;
   inspect(image: ImageInput): Job<ImageInfo>;
 }
 
@@ -128,7 +129,7 @@ export class AnswerSession {
     post({ type: 'started', requestId: running.requestId, task: request.task });
     const input: ImageInput = { kind: 'bytes', name: image.name, bytes: image.bytes };
     try {
-      if (request.task === 'extract-text') await this.extractText(running, input, post);
+      if (request.task === 'extract-text') await this.extractText(running, input, request, post);
       else await this.generate(running, input, request, subject.documentContext, post);
     } catch (error) {
       post(failure(running.requestId, error, this.deps.isTrusted?.() ?? true));
@@ -151,6 +152,7 @@ export class AnswerSession {
         id: running.requestId,
         question: request.question,
         image,
+        region: request.region,
         history: request.history,
         documentContext,
       },
@@ -189,9 +191,9 @@ export class AnswerSession {
   }
 
   /** "Extract text" is real OCR: exact text plus line boxes for the preview overlay. */
-  private async extractText(running: RunningAnswer, image: ImageInput, post: Post): Promise<void> {
+  private async extractText(running: RunningAnswer, image: ImageInput, { region }: AskRequest, post: Post): Promise<void> {
     post({ type: 'progress', requestId: running.requestId, phase: 'ocr' });
-    const job = this.deps.engine.ocr(image);
+    const job = this.deps.engine.ocr(image, region);
     running.job = job;
     const result = await job.result;
     post({ type: 'ocrDone', requestId: running.requestId, result });

@@ -263,6 +263,21 @@ describe('panel state', () => {
     assert.equal(next.found, undefined);
   });
 
+  it('a selected region goes with each question, is shown on its turn, is asked again by Retry, and goes with the image', () => {
+    const region = { x: 120, y: 75, width: 240, height: 150 };
+    let state: PanelState = { ...withImage(), region };
+    const asked = beginAsk(state, 'question', 'What does it say?', 0)!;
+    assert.deepEqual(asked.state.turns.at(-1)?.region, region);
+    state = apply(asked.state, { type: 'started', requestId: 'r1', task: 'question' });
+    state = apply(state, { type: 'done', requestId: 'r1', text: 'Password', cancelled: false, stats: stats(3) });
+    // Retry asks about the same part, even after the region was taken away.
+    assert.deepEqual(retryLast({ ...state, region: undefined })?.region, region);
+    assert.equal(beginAsk({ ...state, region: undefined }, 'question', 'And the rest?', 0)!.state.turns.at(-1)?.region, undefined);
+    // Kept in saved conversations as it is, within the schema.
+    assert.deepEqual(turnsForSaving(state.turns).at(-2)?.region, region);
+    assert.equal(apply(state, { type: 'image', image: { ...image, id: '7f1c2a7e-3b4d-4c5e-8f90-123456789abc', hash: 'b'.repeat(64) } }).region, undefined);
+  });
+
   it('a snapshot after a reload resumes the stream where the host is', () => {
     const restored = restoreState(JSON.parse(JSON.stringify(beginAsk(withImage(), 'alt-text', '', 0)!.state)));
     const state = apply(restored, { type: 'snapshot', requestId: 'r9', task: 'alt-text', text: 'A b', tokens: 2, elapsedMs: 900, firstTokenMs: 300 }, 10_000);
