@@ -138,7 +138,8 @@ export class AnswerView {
       element.append(speaker('You'));
       if (turn.image?.icon) element.append(turnImage(turn.image));
       element.append(body);
-      if (turn.region) element.append(regionNote(turn.region));
+      if (turn.region) element.append(turnNote(`About the ${describeRegion(turn.region)}`));
+      if (turn.comparedWith) element.append(turnNote(`Compared with ${turn.comparedWith.name}`));
       if (turn.historyTrimmed) element.append(historyNote(turn.historyTrimmed));
       return element;
     }
@@ -228,11 +229,11 @@ function setExpanded(button: HTMLButtonElement, body: HTMLElement, expanded: boo
 }
 
 /** Under a question sent with less of the conversation than there was. */
-/** The part of the image a question was about. */
-function regionNote(region: NonNullable<SavedTurn['region']>): HTMLElement {
+/** What else a question was about: a region of the image, or a second image. */
+function turnNote(text: string): HTMLElement {
   const note = document.createElement('p');
-  note.className = 'turn-region';
-  note.textContent = `About the ${describeRegion(region)}`;
+  note.className = 'turn-note';
+  note.textContent = text;
   return note;
 }
 

@@ -1,10 +1,10 @@
 /**
- * Draws boxes over the image preview: OCR's recognised lines, or the things Find found (numbered
- * as the answer lists them). One focusable box each, placed in percentages of the image so it
+ * Draws boxes over the image preview: OCR's recognised lines, the things Find found (numbered
+ * as the answer lists them), or where two compared images differ (over each of them). One focusable box each, placed in percentages of the image so it
  * follows the preview's size. Hover or focus shows its text (a CSS label from `data-text`); click
  * or Enter copies it; the arrow keys, Home and End move between boxes.
  */
-import type { OcrLine, OcrResult } from '../src/protocol/engine';
+import type { OcrLine, OcrResult, Region } from '../src/protocol/engine';
 import type { FindResult } from '../src/protocol/findBoxes';
 
 export interface PercentRect {
@@ -33,8 +33,11 @@ export function lineRect(line: Pick<OcrLine, 'box'>, imageWidth: number, imageHe
   };
 }
 
-/** What the overlay shows: OCR's lines, or Find's boxes in the size they were found in. */
-export type OverlayContent = { kind: 'ocr'; result: OcrResult } | { kind: 'found'; result: FindResult; size: ImageSize };
+/** What the overlay shows: OCR's lines, Find's boxes or changed regions, each in the size they are in. */
+export type OverlayContent =
+  | { kind: 'ocr'; result: OcrResult }
+  | { kind: 'found'; result: FindResult; size: ImageSize }
+  | { kind: 'changes'; boxes: Region[]; size: ImageSize };
 
 interface OverlayBox {
   rect: PercentRect;
@@ -56,6 +59,28 @@ function ocrBoxes(result: OcrResult): OverlayBox[] {
   }));
 }
 
+/** Percentages of the image, the part outside it cut off (a changed region can reach past a smaller image). */
+function percentRect(box: Region, { width, height }: ImageSize): PercentRect {
+  const left = Math.min(box.x, width);
+  const top = Math.min(box.y, height);
+  const right = Math.min(box.x + box.width, width);
+  const bottom = Math.min(box.y + box.height, height);
+  return { left: (left / width) * 100, top: (top / height) * 100, width: ((right - left) / width) * 100, height: ((bottom - top) / height) * 100 };
+}
+
+function changeBoxes(boxes: Region[], size: ImageSize): OverlayBox[] {
+  return boxes.map((box, index) => {
+    const where = `${box.x}, ${box.y}, ${box.width} × ${box.height}`;
+    return {
+      rect: percentRect(box, size),
+      className: 'change-box',
+      text: `Changed ${index + 1}: ${where}`,
+      copy: where,
+      label: `Changed region ${index + 1} of ${boxes.length}, at ${box.x}, ${box.y}, ${box.width} by ${box.height} pixels of the first image. Press Enter to copy.`,
+    };
+  });
+}
+
 function foundBoxes(result: FindResult, { width, height }: ImageSize): OverlayBox[] {
   return result.boxes.map((box, index) => {
     const text = `${index + 1}. ${box.label || '(no label)'}`;
@@ -70,7 +95,7 @@ function foundBoxes(result: FindResult, { width, height }: ImageSize): OverlayBo
 }
 
 export function renderBoxOverlay(overlay: HTMLElement, content: OverlayContent | undefined, onCopy: (text: string) => void): void {
-  const boxes = !content ? [] : content.kind === 'ocr' ? ocrBoxes(content.result) : foundBoxes(content.result, content.size);
+  const boxes = !content ? [] : content.kind === 'ocr' ? ocrBoxes(content.result) : content.kind === 'found' ? foundBoxes(content.result, content.size) : changeBoxes(content.boxes, content.size);
   overlay.replaceChildren();
   overlay.hidden = boxes.length === 0;
   overlay.onkeydown = (event) => moveFocus(overlay, event);

@@ -17,6 +17,12 @@ function chip(task: Task): string {
   return `<button type="button" class="chip" data-task="${task}"${title ? ` title="${title.replace(/"/g, '&quot;')}"` : ''}>${TASK_LABELS[task]}</button>`;
 }
 
+/** The question box's hint: about one image, or about both while comparing. */
+export const QUESTION_PLACEHOLDERS = {
+  one: 'Ask about the image (Shift+Enter: new line)',
+  both: 'Ask about both images, e.g. "What changed?" (Shift+Enter: new line)',
+} as const;
+
 const TEMPLATE = `
 <header class="status-line">
   <span class="model-state">
@@ -66,8 +72,19 @@ const TEMPLATE = `
       <span id="image-caption"></span>
       <button type="button" id="region-toggle" class="link"
         title="Ask about a part of the image, seen at its own resolution: drag over the image, or use the arrow keys">Select region</button>
+      <button type="button" id="compare-with" class="link" title="Attach a second image: questions then compare the two, changed pixels first">Compare with…</button>
       <button type="button" id="replace-image" class="link">Change…</button>
       <button type="button" id="clear-image" class="link">Remove</button>
+    </figcaption>
+  </figure>
+  <figure id="second-preview" class="preview" hidden>
+    <div class="preview-frame">
+      <img id="second-thumbnail" alt="The image compared with the first">
+      <div id="second-overlay" class="box-overlay" hidden></div>
+    </div>
+    <figcaption>
+      <span id="second-caption"></span>
+      <button type="button" id="clear-second" class="link">Stop comparing</button>
     </figcaption>
   </figure>
   <div id="image-error" class="error" role="alert" hidden></div>
@@ -90,7 +107,7 @@ const TEMPLATE = `
   <div id="readout" class="readout" aria-hidden="true"></div>
   <label for="question" class="visually-hidden">Question about the image</label>
   <textarea id="question" rows="2" maxlength="${MAX_QUESTION_CHARS}" aria-describedby="ask-hint"
-    placeholder="Ask about the image (Shift+Enter: new line)"></textarea>
+    placeholder="${QUESTION_PLACEHOLDERS.one}"></textarea>
   <div class="button-row">
     <button type="submit" id="ask" aria-describedby="ask-hint">Ask</button>
     <button type="button" id="stop" class="secondary" hidden>Stop</button>
@@ -122,6 +139,12 @@ export interface PanelElements {
   previewFrame: HTMLElement;
   regionBox: HTMLElement;
   regionToggle: HTMLButtonElement;
+  compareWith: HTMLButtonElement;
+  secondPreview: HTMLElement;
+  secondThumbnail: HTMLImageElement;
+  secondOverlay: HTMLElement;
+  secondCaption: HTMLElement;
+  clearSecond: HTMLButtonElement;
   imageCaption: HTMLElement;
   replaceImage: HTMLButtonElement;
   clearImage: HTMLButtonElement;
@@ -165,9 +188,15 @@ export function buildLayout(root: HTMLElement): PanelElements {
     preview: byId('preview'),
     thumbnail: byId('thumbnail'),
     boxOverlay: byId('box-overlay'),
-    previewFrame: root.querySelector<HTMLElement>('.preview-frame')!,
+    previewFrame: root.querySelector<HTMLElement>('#preview .preview-frame')!,
     regionBox: byId('region-box'),
     regionToggle: byId('region-toggle'),
+    compareWith: byId('compare-with'),
+    secondPreview: byId('second-preview'),
+    secondThumbnail: byId('second-thumbnail'),
+    secondOverlay: byId('second-overlay'),
+    secondCaption: byId('second-caption'),
+    clearSecond: byId('clear-second'),
     imageCaption: byId('image-caption'),
     replaceImage: byId('replace-image'),
     clearImage: byId('clear-image'),

@@ -11,7 +11,7 @@ import { MAX_INSERT_CHARS, MAX_TURN_ICON_CHARS, type PanelAction, type PanelComm
 import { AnswerView, type AnswerAction } from './answerView';
 import { onHostMessage, postToHost, savedState, saveState } from './hostBridge';
 import { setupIntake } from './intake';
-import { buildLayout, type PanelElements } from './layout';
+import { buildLayout, QUESTION_PLACEHOLDERS, type PanelElements } from './layout';
 import { renderAnswer } from './markdown';
 import { renderBoxOverlay, type OverlayContent } from './boxOverlay';
 import {
@@ -40,6 +40,8 @@ const scrolling = followNewTurns(document.getElementById('app')!);
 let state: PanelState = restoreState(savedState());
 /** The full image, as the host sent it; blob URLs do not outlive the webview, so it is not saved. */
 let fullImage: { id: string; url: string } | undefined;
+/** The image compared with the first, likewise. */
+let secondImage: { id: string; url: string } | undefined;
 
 // ---- state updates ----------------------------------------------------------------------------
 
@@ -47,7 +49,9 @@ let renderQueued = false;
 /** The question text last written into the box, so typing is never overwritten by a render. */
 let shownDraft = '';
 /** The boxes (OCR or Find) and errors last drawn; state updates keep these objects while they are current. */
-let shownBoxes: PanelState['ocr'] | PanelState['found'];
+let shownBoxes: PanelState['ocr'] | PanelState['found'] | PanelState['changes'];
+let shownSecondChanges: PanelState['changes'];
+let shownSecondSize: PanelState['secondSize'];
 const shownErrors = new Map<HTMLElement, PanelError | undefined>();
 /** The turns last handed to the host to keep for this image. */
 let keptTurns: PanelState['turns'] | undefined = state.turns;
@@ -64,10 +68,24 @@ function update(next: PanelState): void {
   }
   keepConversation();
   // Saving copies the whole state (conversation, thumbnail); during a stream once a second is enough.
-  saveTimer ??= setTimeout(() => {
+  scheduleSave(state.pending ? 1000 : 0);
+}
+
+let saveDue = 0;
+
+/**
+ * Saves the state within `delayMs`; a save already due sooner stands. A finished answer is saved at
+ * once: a webview hidden within the stream's second would come back without it.
+ */
+function scheduleSave(delayMs: number): void {
+  const due = Date.now() + delayMs;
+  if (saveTimer !== undefined && saveDue <= due) return;
+  clearTimeout(saveTimer);
+  saveDue = due;
+  saveTimer = setTimeout(() => {
     saveTimer = undefined;
     saveState(state);
-  }, state.pending ? 1000 : 0);
+  }, delayMs);
 }
 
 /** Finished turns go to the host, which keeps them per image content across reloads and image switches. */
@@ -82,7 +100,17 @@ function ask(task: Task, question: string, seed?: number, region: Region | undef
   if (!started) return;
   update(started.state);
   scrolling.follow();
-  postToHost({ type: 'ask', task, question: question.trim(), preset: effectivePreset(state), history: started.history, ...(seed !== undefined && { seed }), ...(region && { region }) });
+  const secondImageId = task === 'question' ? state.second?.id : undefined;
+  postToHost({
+    type: 'ask',
+    task,
+    question: question.trim(),
+    preset: effectivePreset(state),
+    history: started.history,
+    ...(seed !== undefined && { seed }),
+    ...(region && !secondImageId && { region }),
+    ...(secondImageId && { secondImageId }),
+  });
 }
 
 /** Stop ends the turn within a second, even when the host never confirms it. */
@@ -156,6 +184,7 @@ function announce(text: string): void {
 
 onHostMessage((message) => {
   if (message.type === 'image') showFullImage(message.image);
+  if (message.type === 'secondImage') showSecondImage(message.image);
   if (message.type === 'imageRefused') showFullImage(null);
   if (message.type === 'focusQuestion') focusQuestion();
   if (message.type === 'openReader') openReader();
@@ -163,7 +192,14 @@ onHostMessage((message) => {
   update(applyHostMessage(state, message, Date.now()));
   if (message.type === 'done' && before.pending) announce(answerEnded(message.cutAtTokens, message.cancelled));
   if (message.type === 'image' && message.ask) ask(message.ask.task, message.ask.question);
+  if (message.type === 'secondImage' && message.ask) ask('question', message.ask);
 });
+
+function showSecondImage(image: { id: string; mime: string; bytes: Uint8Array<ArrayBuffer> } | null): void {
+  if (image && secondImage?.id === image.id) return;
+  if (secondImage) URL.revokeObjectURL(secondImage.url);
+  secondImage = image ? { id: image.id, url: URL.createObjectURL(new Blob([image.bytes], { type: image.mime })) } : undefined;
+}
 
 function showFullImage(image: { id: string; mime: string; bytes: Uint8Array<ArrayBuffer> } | null): void {
   if (image && fullImage?.id === image.id) return;
@@ -235,6 +271,15 @@ setupRegionSelector(elements.previewFrame, elements.regionBox, {
     focusQuestion();
   },
 });
+elements.compareWith.addEventListener('click', () => postToHost({ type: 'pickSecondImage' }));
+elements.clearSecond.addEventListener('click', () => {
+  postToHost({ type: 'clearSecondImage' });
+  focusQuestion();
+});
+elements.secondThumbnail.addEventListener('load', () => {
+  if (!state.second || secondImage?.id !== state.second.id) return;
+  update({ ...state, secondSize: { width: elements.secondThumbnail.naturalWidth, height: elements.secondThumbnail.naturalHeight } });
+});
 elements.chooseModel.addEventListener('click', () => postToHost({ type: 'runCommand', command: 'loupe.selectModel' }));
 elements.readerClose.addEventListener('click', () => elements.reader.close());
 elements.thumbnail.addEventListener('load', () => {
@@ -273,7 +318,7 @@ elements.question.addEventListener('keydown', (event) => {
 elements.question.addEventListener('input', () => {
   shownDraft = elements.question.value;
   state = { ...state, draft: shownDraft };
-  saveTimer ??= setTimeout(() => ((saveTimer = undefined), saveState(state)), 500);
+  scheduleSave(500);
 });
 elements.stop.addEventListener('click', () => {
   stop();
@@ -396,18 +441,29 @@ function renderState(ui: PanelElements, current: PanelState): void {
   ui.previewFrame.classList.toggle('selecting', !!current.region);
   ui.regionToggle.textContent = current.region ? 'Whole image' : 'Select region';
   ui.regionToggle.disabled = !current.imageSize;
+  ui.regionToggle.hidden = !!current.second;
+  ui.question.placeholder = QUESTION_PLACEHOLDERS[current.second ? 'both' : 'one'];
+  ui.compareWith.hidden = !!current.second;
+  renderSecondImage(ui, current);
   // Rebuilt only when the result changes: a rebuild per streamed token would drop the focused box.
-  const boxes = image ? (current.found ?? current.ocr) : undefined;
+  const boxes = image ? (current.found ?? current.ocr ?? current.changes) : undefined;
   if (boxes !== shownBoxes) {
     shownBoxes = boxes;
-    renderBoxOverlay(ui.boxOverlay, boxes && overlayContent(current), (text) => postToHost({ type: 'insert', action: 'copy', text }));
+    renderBoxOverlay(ui.boxOverlay, boxes && overlayContent(current), copyText);
   }
 
   const busy = !!current.pending;
-  for (const chip of ui.chips) chip.disabled = busy || !image;
+  // The tasks are about one image: while comparing, questions are about both.
+  for (const chip of ui.chips) chip.disabled = busy || !image || !!current.second;
   ui.ask.disabled = busy || !image;
   // Disabled controls say why in words on the page, not only in a tooltip.
-  const why = !image ? 'Add an image first: paste it, drop it, or use Attach image…' : busy ? 'Loupe is answering; Stop it (Esc) to ask something else.' : '';
+  const why = !image
+    ? 'Add an image first: paste it, drop it, or use Attach image…'
+    : busy
+      ? 'Loupe is answering; Stop it (Esc) to ask something else.'
+      : current.second
+        ? 'Comparing two images: ask a question about both (for example "What changed?"). Stop comparing for the tasks.'
+        : '';
   ui.askHint.hidden = !why;
   setText(ui.askHint, why);
   ui.stop.hidden = !busy;
@@ -427,8 +483,32 @@ function renderState(ui: PanelElements, current: PanelState): void {
   ui.notice.dataset.level = current.notice?.level ?? 'info';
 }
 
+/** The second image, its caption and the changed regions over it. */
+function renderSecondImage(ui: PanelElements, current: PanelState): void {
+  const second = current.image ? current.second : undefined;
+  ui.secondPreview.hidden = !second;
+  const src = second && secondImage?.id === second.id ? secondImage.url : undefined;
+  if (src && ui.secondThumbnail.getAttribute('src') !== src) ui.secondThumbnail.src = src;
+  if (!src) ui.secondThumbnail.removeAttribute('src');
+  const size = current.secondSize ? `${current.secondSize.width}×${current.secondSize.height} px` : '';
+  setText(ui.secondCaption, second ? ['Compared with', [second.name, size, second.origin].filter(Boolean).join(' · ')].join(': ') : '');
+  if (current.changes !== shownSecondChanges || current.secondSize !== shownSecondSize) {
+    shownSecondChanges = current.changes;
+    shownSecondSize = current.secondSize;
+    // Boxes are in the first image's pixels: a second image scaled to the first takes them in proportion.
+    const scale = current.changes?.alignment === 'scaled' ? current.imageSize : current.secondSize;
+    const content = second && current.changes && scale ? ({ kind: 'changes', boxes: current.changes.boxes, size: scale } as const) : undefined;
+    renderBoxOverlay(ui.secondOverlay, content, copyText);
+  }
+}
+
+function copyText(text: string): void {
+  postToHost({ type: 'insert', action: 'copy', text });
+}
+
 /** Find's boxes name the size they are in (an SVG is rendered larger than it declares); else the preview's own. */
 function overlayContent(current: PanelState): OverlayContent | undefined {
+  if (current.changes) return current.imageSize && { kind: 'changes', boxes: current.changes.boxes, size: current.imageSize };
   if (!current.found) return current.ocr && { kind: 'ocr', result: current.ocr };
   const size = current.found.image ?? current.imageSize;
   return size && { kind: 'found', result: current.found, size };

@@ -2,7 +2,7 @@
  * The panel's state and how host messages change it. Pure functions over plain data: the webview
  * saves this object with `setState` (so it survives being hidden and reloads) and renders from it.
  */
-import { MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, PHASE_LABELS, type ChatTurn, type OcrResult, type Region } from '../src/protocol/engine';
+import { MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, PHASE_LABELS, type ChatTurn, type OcrResult, type PixelDiff, type Region } from '../src/protocol/engine';
 import type { FindResult } from '../src/protocol/findBoxes';
 import type { PresetName } from '../src/protocol/options';
 import { TASK_LABELS, type Task } from '../src/protocol/tasks';
@@ -79,6 +79,11 @@ export interface PanelState {
   found?: FindResult;
   /** The part of the image the next questions are about, in its pixels; unset: the whole image. */
   region?: Region;
+  /** The image questions compare the first with (the host holds its bytes; not kept across a reload). */
+  second?: { id: string; name: string; origin: string };
+  secondSize?: { width: number; height: number };
+  /** Where the two images differ (the latest comparison's pixel diff), in the first's pixels. */
+  changes?: PixelDiff;
   /** This chat's own choice; undefined follows the `loupe.preset` setting (never written from here). */
   preset?: PresetName;
   draft: string;
@@ -108,7 +113,8 @@ export function restoreState(saved: unknown): PanelState {
   // Older versions saved the whole image and no id: the host cannot send it back, so it is gone.
   if (state.image && typeof state.image.id !== 'string') return { ...initialState(), preset: state.preset };
   // A stream cannot survive a reload on its own; the host sends a snapshot if it is still running.
-  return { ...state, pending: state.pending && { ...state.pending, stopping: false } };
+  // The host keeps no second image across a reload: the comparison goes with it.
+  return { ...state, pending: state.pending && { ...state.pending, stopping: false }, second: undefined, secondSize: undefined, changes: undefined };
 }
 
 /**
@@ -126,9 +132,9 @@ function threadOf(turns: readonly Turn[], imageHash?: string): ChatTurn[] {
   return turns.slice(start).map(({ role, text, task }) => ({ role, text, task }));
 }
 
-/** A task chip's turn (its question empty, or Find's words) starts a thread; a question, or Continue of a task, follows one. */
+/** A task chip's turn (its question empty, or Find's words) and a comparison start a thread; a question, or Continue of a task, follows one. */
 function startsThread(turn: Turn): boolean {
-  return turn.task === 'find' || (turn.task !== 'question' && !turn.question);
+  return turn.task === 'find' || turn.comparedWith !== undefined || (turn.task !== 'question' && !turn.question);
 }
 
 /** The image the latest question was about, if it said. */
@@ -193,13 +199,22 @@ export function beginAsk(
   const { hash, name, icon } = state.image;
   // A task with words is a follow-up within it (Continue on an alt text): its thread, its limits, its
   // label. Find's words are what to look for, and its answer a list of boxes: always a thread of its own.
-  const followsUp = task === 'question' || (task !== 'find' && question.trim() !== '');
+  const comparing = task === 'question' && state.second !== undefined;
+  const followsUp = !comparing && (task === 'question' || (task !== 'find' && question.trim() !== ''));
   const { history, trimmed } = fitHistory(followsUp ? threadOf(state.turns, hash) : []);
-  const shown = followsUp ? question.trim() : task === 'find' ? `${TASK_LABELS.find}: ${question.trim()}` : TASK_LABELS[task];
+  const shown = followsUp || comparing ? question.trim() : task === 'find' ? `${TASK_LABELS.find}: ${question.trim()}` : TASK_LABELS[task];
   // The first question about an image shows it; later ones about the same image just name it.
   const firstAbout = lastAskedImage(state.turns)?.hash !== hash;
   const image = hash ? { name, hash, ...(firstAbout && icon ? { icon } : {}) } : undefined;
-  const turn: Turn = { role: 'user', text: shown, task, question: followsUp || task === 'find' ? question.trim() : '', ...(image ? { image } : {}), ...(region && { region }) };
+  const turn: Turn = {
+    role: 'user',
+    text: shown,
+    task,
+    question: followsUp || comparing || task === 'find' ? question.trim() : '',
+    ...(image ? { image } : {}),
+    ...(region && !comparing && { region }),
+    ...(comparing && { comparedWith: { name: state.second!.name } }),
+  };
   return {
     history,
     state: {
@@ -226,7 +241,7 @@ export function retryLast(state: PanelState): { state: PanelState; task: Task; q
 }
 
 function newConversation(state: PanelState): PanelState {
-  return { ...state, turns: [], pending: undefined, error: undefined, notice: undefined, lastStats: undefined, ocr: undefined, found: undefined, cleared: undefined };
+  return { ...state, turns: [], pending: undefined, error: undefined, notice: undefined, lastStats: undefined, ocr: undefined, found: undefined, changes: undefined, cleared: undefined };
 }
 
 /** New conversation, as the user asked for it: what it clears can be brought back (undoClear). */
@@ -256,7 +271,7 @@ export function undoClear(state: PanelState): PanelState {
 
 /** A new image, or none: the conversation goes on (its next question shows the image); only what was about the old one ends. */
 function withImage(state: PanelState, image: ShownImage | null): PanelState {
-  return { ...settlePending(state), image, imageSize: undefined, error: undefined, notice: undefined, lastStats: undefined, ocr: undefined, found: undefined, region: undefined };
+  return { ...settlePending(state), image, imageSize: undefined, error: undefined, notice: undefined, lastStats: undefined, ocr: undefined, found: undefined, region: undefined, changes: undefined };
 }
 
 /** Applies one validated host message. `now` is `Date.now()`, passed in so tests control time. */
@@ -281,6 +296,19 @@ export function applyHostMessage(state: PanelState, message: ParsedHostToWebview
       // An empty chat takes the conversation kept for this picture (shown here before, or in the other chat).
       const next = withImage(state, image);
       return next.turns.length || !message.conversation ? next : { ...next, turns: message.conversation };
+    }
+    case 'secondImage': {
+      if (state.second?.id === message.image?.id) return state;
+      const second = message.image ? { id: message.image.id, name: message.image.name, origin: message.image.origin } : undefined;
+      // Two whole images are compared: a region of the first would not say which part of the second.
+      return { ...state, second, secondSize: undefined, changes: undefined, region: second ? undefined : state.region };
+    }
+    case 'changes': {
+      if (!isCurrent(state, message.requestId)) return state;
+      const shown = { ...state, changes: message.diff, found: undefined, ocr: undefined };
+      if (message.answer === undefined) return shown;
+      // Nothing changed: that is the answer, and the model was not asked.
+      return { ...shown, pending: undefined, lastStats: undefined, turns: [...state.turns, { role: 'assistant', text: message.answer, task: state.pending!.task, outcome: 'done' }] };
     }
     case 'imageRefused':
       return { ...withImage(state, null), error: { message: message.message, actions: message.actions, at: 'image' } };
@@ -330,8 +358,8 @@ export function applyHostMessage(state: PanelState, message: ParsedHostToWebview
         ...state,
         pending: undefined,
         turns: [...state.turns, { role: 'assistant', text: message.text, task: pending.task, outcome: message.cancelled ? 'stopped' : 'done', cutAtTokens }],
-        // One set of boxes over the preview at a time: the latest Find's, else the latest OCR's.
-        ...(message.find && { found: message.find, ocr: undefined }),
+        // One set of boxes over the preview at a time: the latest Find's, OCR's or comparison's.
+        ...(message.find && { found: message.find, ocr: undefined, changes: undefined }),
         lastStats: {
           tokens: stats.generatedTokens,
           tokensPerSecond: stats.tokensPerSecond,
@@ -354,6 +382,7 @@ export function applyHostMessage(state: PanelState, message: ParsedHostToWebview
         pending: undefined,
         ocr: message.result,
         found: undefined,
+        changes: undefined,
         turns: [...state.turns, { role: 'assistant', text: message.result.text, task: state.pending!.task, outcome: 'ocr' }],
         lastStats: undefined,
       };

@@ -12,6 +12,7 @@ import type { AskPanelController } from './askPanel/askPanel';
 import { loadImageFromUri } from './askPanel/imageIntake';
 import { loadImageFromBytes } from './askPanel/loadedImage';
 import { chooseImage } from './chooseImage';
+import { formatForFileName } from '../protocol/imageFormats';
 import { ClipboardImageError, clipboardImageReaderAvailable, readClipboardImage } from './clipboardImage';
 import { locateImage } from './imageLocation';
 import { imageAt, imagePathOfSrc } from '../altText/imageReferences';
@@ -57,6 +58,15 @@ export function registerImageCommands(context: vscode.ExtensionContext, services
   }
 
   context.subscriptions.push(
+    // Two images selected in the Explorer are compared; with one, or from the palette, Loupe asks for the rest.
+    guarded('loupe.compareImages', async (clicked, selected) => {
+      const [chosen, other] = imageUrisFrom(clicked, selected);
+      const first = chosen ?? (await chooseImage('Compare Images'));
+      if (!first) return;
+      const second = other ?? (await chooseImage('Compare With'));
+      if (!second) return;
+      await panel.show({ image: await loadImageFromUri(first), secondImage: await loadImageFromUri(second), compare: COMPARE_QUESTION });
+    }),
     guarded('loupe.askAboutImageUnderCursor', async () => {
       const editor = vscode.window.activeTextEditor;
       if (!editor) throw new Error('Open a Markdown, HTML, JSX or TSX file and place the cursor on an image first.');
@@ -91,6 +101,17 @@ export function registerImageCommands(context: vscode.ExtensionContext, services
 }
 
 /** The image a menu passed: the clicked resource, or the first image of a multi-selection. */
+/** The question Compare Images asks of two images at once. */
+const COMPARE_QUESTION = 'What changed between these two images?';
+
+/** The image files among the Explorer's selected items in the order they were selected, else the clicked one; each once. */
+function imageUrisFrom(clicked: unknown, selected: unknown): vscode.Uri[] {
+  const items = Array.isArray(selected) && selected.length > 1 ? selected : [clicked, ...(Array.isArray(selected) ? selected : [])];
+  const candidates = items.filter((candidate): candidate is vscode.Uri => candidate instanceof vscode.Uri);
+  const unique = candidates.filter((uri, index) => candidates.findIndex((other) => other.toString() === uri.toString()) === index);
+  return unique.filter((uri) => formatForFileName(uri.path));
+}
+
 function imageUriFrom(clicked: unknown, selected: unknown): vscode.Uri | undefined {
   const candidates = [clicked, ...(Array.isArray(selected) ? selected : [])];
   return candidates.find((candidate): candidate is vscode.Uri => candidate instanceof vscode.Uri);

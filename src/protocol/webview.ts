@@ -6,7 +6,7 @@
  * This module is bundled into the webview too, so it imports nothing from Node or VS Code.
  */
 import { z } from 'zod';
-import { ChatTurnSchema, ERROR_CODES, GenerationStatsSchema, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, OcrResultSchema, PHASES, RegionSchema } from './engine';
+import { ChatTurnSchema, ERROR_CODES, GenerationStatsSchema, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, OcrResultSchema, PHASES, PixelDiffSchema, RegionSchema } from './engine';
 import { FindResultSchema } from './findBoxes';
 import { MAX_IMAGE_BYTES, PANEL_MIME_TYPES } from './imageFormats';
 import { PRESET_NAMES, SamplingSchema } from './options';
@@ -143,6 +143,8 @@ export const SavedTurnSchema = z.object({
   image: TurnImageSchema.optional(),
   /** User turns: the part of the image asked about, in its pixels (Retry asks about it again). */
   region: RegionSchema.optional(),
+  /** User turns: the second image the question compared the first with. */
+  comparedWith: z.object({ name: fileName }).optional(),
 });
 export type SavedTurn = z.infer<typeof SavedTurnSchema>;
 /** Most turns kept per image. */
@@ -161,6 +163,9 @@ export const WebviewToHostSchema = z.discriminatedUnion('type', [
   /** Dropped from VS Code's Explorer or an editor tab: the host reads them. */
   z.object({ type: z.literal('droppedUris'), uris: z.array(z.string().min(1).max(4_000)).min(1).max(20) }),
   z.object({ type: z.literal('clearImage') }),
+  /** "Compare with…": the host asks for a second image to compare the first with. */
+  z.object({ type: z.literal('pickSecondImage') }),
+  z.object({ type: z.literal('clearSecondImage') }),
   z.object({
     type: z.literal('ask'),
     task: z.enum(TASKS),
@@ -172,6 +177,8 @@ export const WebviewToHostSchema = z.discriminatedUnion('type', [
     seed: SamplingSchema.shape.seed.optional(),
     /** Only this part of the image, in its pixels: seen at its own resolution, boxes given in the whole image. */
     region: RegionSchema.optional(),
+    /** Compare with the second image the host holds under this id (a pixel diff first, then both to the model). */
+    secondImageId: ImageIdSchema.optional(),
   }),
   z.object({ type: z.literal('stop') }),
   z.object({ type: z.literal('insert'), action: z.enum(INSERT_ACTIONS), text: z.string().min(1).max(MAX_INSERT_CHARS) }),
@@ -208,6 +215,13 @@ export const HostToWebviewSchema = z.discriminatedUnion('type', [
     /** The turns kept for this image's content from an earlier time it was shown. */
     conversation: z.array(SavedTurnSchema).max(MAX_SAVED_TURNS).optional(),
   }),
+  /** The image the first is compared with, or none (removed, refused, or the first image changed). */
+  z.object({ type: z.literal('secondImage'), image: PanelImageSchema.nullable(), ask: z.string().max(MAX_QUESTION_CHARS).optional() }),
+  /**
+   * A comparison's pixel diff, before the model answers: boxes in the first image's pixels. With
+   * `answer`, nothing changed and that is the whole answer (the model is not asked).
+   */
+  z.object({ type: z.literal('changes'), requestId, diff: PixelDiffSchema, answer: z.string().max(1_000).optional() }),
   /** An image was refused at intake: the panel shows no image (not the previous one) and says why. */
   z.object({ type: z.literal('imageRefused'), message: z.string().max(4_000), actions: z.array(ActionSchema).max(4).default([]) }),
   /** Put the keyboard focus in the question box (the chat was opened by its keybinding or command). */

@@ -7,10 +7,11 @@
  * Needs: `bash scripts/install-code-server.sh` and `npm run package` (the VSIX under test).
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { FrameLocator, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { imagesIn } from '../../src/altText/imageReferences';
 import { tinyModelDir } from '../support/paths';
 import { writeSignInScreenshot } from '../support/signInScreenshot';
@@ -21,11 +22,13 @@ import {
   ASK_PANEL_IFRAME,
   askPanel,
   explorerContextCommand,
+  explorerRow,
   failOnPanelError,
   focusTab,
   goToLine,
   openFile,
   openWorkbench,
+  pickFileInDialog,
   quickOpen,
   runCommand,
   screenshot,
@@ -159,7 +162,7 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
     const password = texts.findIndex((text) => /password/i.test(text));
     assert.ok(password >= 0, `"Password" among the recognised lines: ${JSON.stringify(texts)}`);
     // The box lies over the word in the preview: its centre is inside the password field (y 136..172 of 300).
-    const frame = await panel.locator('.preview-frame').boundingBox();
+    const frame = await panel.locator('#preview .preview-frame').boundingBox();
     const box = await boxes.nth(password).boundingBox();
     const relativeY = (box!.y + box!.height / 2 - frame!.y) / frame!.height;
     assert.ok(relativeY > 136 / 300 && relativeY < 172 / 300, `box centre at ${(relativeY * 300).toFixed(0)} px of 300`);
@@ -199,7 +202,7 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
     assert.equal(await boxes.count(), count, 'one box drawn per listed one');
     assert.match(await panel.locator('#readout').innerText(), new RegExp(`^${count} found · total`));
     // Each box lies where the list says, in the preview's scale (480×300 image).
-    const frame = (await panel.locator('.preview-frame').boundingBox())!;
+    const frame = (await panel.locator('#preview .preview-frame').boundingBox())!;
     for (const [index, [x, y, width, height]] of listed.entries()) {
       const box = (await boxes.nth(index).boundingBox())!;
       const place = [(box.x - frame.x) / frame.width, (box.y - frame.y) / frame.height, box.width / frame.width, box.height / frame.height];
@@ -252,13 +255,13 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
     await extract.focus();
     await startAnswer(panel, () => page.keyboard.press('Enter'));
     await waitForAnswerEnd(panel, 'ocr');
-    assert.equal((await panel.locator('.turn.user').last().locator('.turn-region').innerText()).trim(), 'About the region 40, 129, 400 × 48 px');
+    assert.equal((await panel.locator('.turn.user').last().locator('.turn-note').innerText()).trim(), 'About the region 40, 129, 400 × 48 px');
     const boxes = panel.locator('.ocr-box');
     const texts = await boxes.evaluateAll((elements) => elements.map((element) => (element as HTMLElement).dataset.text ?? ''));
     assert.ok(texts.some((text) => /password/i.test(text)), `"Password" read: ${JSON.stringify(texts)}`);
     assert.ok(!texts.some((text) => /email|log in|sign in/i.test(text)), `nothing outside the region read: ${JSON.stringify(texts)}`);
     // Each line's box lies inside the region, placed in the whole image's preview.
-    const frame = (await panel.locator('.preview-frame').boundingBox())!;
+    const frame = (await panel.locator('#preview .preview-frame').boundingBox())!;
     for (let i = 0; i < texts.length; i++) {
       const box = (await boxes.nth(i).boundingBox())!;
       const centreY = ((box.y + box.height / 2 - frame.y) / frame.height) * 300;
@@ -277,17 +280,65 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
     const panel = askPanel(page);
     const turns = await panel.locator('.turn').count();
     assert.ok(turns >= 2);
+    const before = await panel.locator('.turn').allInnerTexts();
     // Open the image preview in the panel's group: the webview is destroyed (no retained context)…
     await focusTab(page, 'Loupe');
     await quickOpen(page, 'shot.png');
     await page.locator(ASK_PANEL_IFRAME).waitFor({ state: 'hidden' });
     // …and comes back from its saved state when its tab is selected again.
     await focusTab(page, 'Loupe');
-    await waitFor('the restored conversation', () => panel.locator('.turn').count(), (count) => count === turns);
+    await waitFor('the restored conversation', () => panel.locator('.turn').count(), (count) => count === turns).catch(async (error: Error) => {
+      await screenshot(page, '09-restore-failed');
+      throw new Error(`${error.message}\nbefore: ${JSON.stringify(before.map((t) => t.slice(0, 60)))}\nafter: ${JSON.stringify((await panel.locator('.turn').allInnerTexts()).map((t) => t.slice(0, 60)))}`);
+    });
     assert.match(await panel.locator('#image-caption').innerText(), /^shot\.png · 480×300 px/);
     assert.equal(await panel.locator('#model-status').innerText(), 'Model ready · lfm2-vl-tiny');
     assert.ok((await panel.locator('.ocr-box').count()) >= 1, "the latest answer's boxes (the region's OCR) come back with it");
     await screenshot(page, '09-restored');
+  });
+
+  it('compares two images: the same pixels are said without the model; two selected in the Explorer show their changes over both', async () => {
+    const panel = askPanel(page);
+    copyFileSync(join(workspace, 'shot.png'), join(workspace, 'same.png'));
+    // The "Log in" button (40,200 140×40) painted over: the one change.
+    const shot = join(workspace, 'shot.png');
+    const patch = await sharp({ create: { width: 140, height: 40, channels: 3, background: '#c42b1c' } }).png().toBuffer();
+    await sharp(shot).composite([{ input: patch, left: 40, top: 200 }]).toFile(join(workspace, 'after.png'));
+
+    await panel.locator('#compare-with').click();
+    await pickFileInDialog(page, join(workspace, 'same.png'));
+    await waitFor('the second image', () => panel.locator('#second-caption').innerText(), (text) => text === 'Compared with: same.png · 480×300 px · same.png');
+    assert.equal(await panel.locator('.chip[data-task="explain-screenshot"]').isDisabled(), true, 'the tasks are about one image');
+    assert.match(await panel.locator('#ask-hint').innerText(), /^Comparing two images/);
+    await panel.locator('#question').fill('What changed?');
+    await startAnswer(panel, () => panel.locator('#question').press('Enter'));
+    await waitForAnswerEnd(panel, 'done');
+    assert.equal((await panel.locator('.turn.user').last().locator('.turn-note').innerText()).trim(), 'Compared with same.png');
+    assert.equal((await panel.locator('.turn.assistant').last().locator('.turn-body').innerText()).trim(), 'No pixel changed: the two images are the same.');
+
+    // Two images selected in the Explorer, then Compare Images… on them: asked at once.
+    await (await explorerRow(page, 'shot.png')).click();
+    await (await explorerRow(page, 'after.png')).click({ modifiers: ['Control'] });
+    const answers = await panel.locator('.turn.assistant:not(.streaming)').count();
+    await explorerContextCommand(page, 'after.png', 'Compare Images…');
+    await waitFor('the comparison to be answered', () => panel.locator('.turn.assistant:not(.streaming)').count(), (count) => count > answers, 120_000);
+    await waitForAnswerEnd(panel, 'done');
+    assert.match(await panel.locator('#image-caption').innerText(), /^shot\.png · 480×300 px/);
+    assert.match(await panel.locator('#second-caption').innerText(), /^Compared with: after\.png · 480×300 px/);
+    assert.equal((await panel.locator('.turn.user').last().locator('.turn-body').innerText()).trim(), 'What changed between these two images?');
+    // The changed region lies over the button in both images.
+    for (const [preview, overlay] of [['#preview', '#box-overlay'], ['#second-preview', '#second-overlay']]) {
+      const boxes = panel.locator(`${overlay} .change-box`);
+      assert.equal(await boxes.count(), 1, `one changed region over ${preview}`);
+      const place = await placeIn(panel, preview, boxes.first());
+      const expected = [40 / 480, 200 / 300, 140 / 480, 40 / 300];
+      assert.ok(place.every((value, i) => Math.abs(value - expected[i]!) < 0.03), `${preview}: change at ${place.map((v) => v.toFixed(3))}, the button at ${expected.map((v) => v.toFixed(3))}`);
+    }
+    await panel.locator('#preview').evaluate((element) => element.scrollIntoView({ block: 'start' }));
+    await screenshot(page, '09b-compare');
+    await panel.locator('#clear-second').click();
+    await panel.locator('#second-preview').waitFor({ state: 'hidden' });
+    assert.equal(await panel.locator('.chip[data-task="explain-screenshot"]').isDisabled(), false);
   });
 
   it('the alt text of the image under the cursor is filled, escaped for Markdown', async () => {
@@ -362,3 +413,10 @@ describe('Ask panel in code-server', { timeout: 20 * 60_000 }, () => {
     assert.deepEqual(cspViolations, []);
   });
 });
+
+/** Where a box lies in a preview's frame: left, top, width and height as shares of the frame. */
+async function placeIn(panel: FrameLocator, preview: string, box: ReturnType<FrameLocator['locator']>): Promise<number[]> {
+  const frame = (await panel.locator(`${preview} .preview-frame`).boundingBox())!;
+  const rect = (await box.boundingBox())!;
+  return [(rect.x - frame.x) / frame.width, (rect.y - frame.y) / frame.height, rect.width / frame.width, rect.height / frame.height];
+}

@@ -74,20 +74,20 @@ describe('menus', () => {
     }
   });
 
-  it('the Explorer shows one "Loupe" submenu with the five image tasks, not five flat entries', () => {
+  it('the Explorer shows one "Loupe" submenu with the image tasks and Compare Images, not six flat entries', () => {
     const explorer = contributes.menus['explorer/context']!;
     assert.deepEqual(explorer.map((item) => item.submenu ?? item.command), ['loupe.explorerContext']);
     assert.equal(contributes.submenus.find((s) => s.id === 'loupe.explorerContext')?.label, 'Loupe');
     assert.deepEqual(
       contributes.menus['loupe.explorerContext']!.map((item) => item.command),
-      ['loupe.askAboutImage', 'loupe.explainScreenshot', 'loupe.describeDiagram', 'loupe.generateAltText', 'loupe.extractText'],
+      ['loupe.askAboutImage', 'loupe.explainScreenshot', 'loupe.describeDiagram', 'loupe.generateAltText', 'loupe.extractText', 'loupe.compareImages'],
     );
   });
 
   it('the palette hides commands where they cannot run, and keeps the task commands (they ask for an image)', () => {
     const palette = new Map(contributes.menus.commandPalette!.map((item) => [item.command, item.when]));
     assert.equal(palette.get('loupe.explainClipboardScreenshot'), 'loupe.clipboardImageReader');
-    for (const task of ['loupe.askAboutImage', 'loupe.explainScreenshot', 'loupe.describeDiagram', 'loupe.generateAltText', 'loupe.extractText']) {
+    for (const task of ['loupe.askAboutImage', 'loupe.explainScreenshot', 'loupe.describeDiagram', 'loupe.generateAltText', 'loupe.extractText', 'loupe.compareImages']) {
       assert.equal(palette.get(task), undefined, `${task} is always in the palette`);
     }
   });

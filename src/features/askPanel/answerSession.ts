@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Job } from '../../client/engineClient';
 import type { VisionModel } from '../../client/visionModel';
 import { EngineError } from '../../protocol/engineError';
-import type { ErrorCode, ImageInfo, ImageInput, OcrResult, Region } from '../../protocol/engine';
+import type { ErrorCode, ImageInfo, ImageInput, OcrResult, PixelDiff, Region } from '../../protocol/engine';
 import { parseFindAnswer, type FindResult } from '../../protocol/findBoxes';
 import type { Sampling } from '../../protocol/options';
 import { finishAnswer, taskRequest } from '../../client/taskPolicy';
@@ -25,6 +25,8 @@ export interface LocalEngine {
   /** With a region, only that part is read; the lines' boxes are in the whole image's pixels. */
   ocr(image: ImageInput, region?: Region): Job<OcrResult>;
   inspect(image: ImageInput): Job<ImageInfo>;
+  /** Where the second image differs from the first, in the first's pixels. */
+  diff(first: ImageInput, second: ImageInput): Job<PixelDiff>;
 }
 
 export interface AnswerSettings {
@@ -50,6 +52,9 @@ export interface AnswerSessionDeps {
   tokenBatchMs?: number;
 }
 
+/** Two images with the same pixels: said without asking the model, which could only guess. */
+export const NO_PIXEL_CHANGED = 'No pixel changed: the two images are the same.';
+
 /** A frame or two: the webview renders at most once per frame anyway. */
 const TOKEN_BATCH_MS = 32;
 /** A batch this long goes at once, so no single message grows without bound. */
@@ -60,6 +65,8 @@ export type AskRequest = Omit<Extract<WebviewToHost, { type: 'ask' }>, 'type'>;
 /** What the question is about. */
 export interface AnswerSubject {
   image?: { name: string; bytes: Uint8Array };
+  /** The image the first is compared with, as the host holds it. */
+  secondImage?: { id: string; name: string; bytes: Uint8Array };
   /** Text around the image in its document, given to the model as context. */
   documentContext?: string;
 }
@@ -130,7 +137,7 @@ export class AnswerSession {
     const input: ImageInput = { kind: 'bytes', name: image.name, bytes: image.bytes };
     try {
       if (request.task === 'extract-text') await this.extractText(running, input, request, post);
-      else await this.generate(running, input, request, subject.documentContext, post);
+      else await this.generate(running, input, request, subject, post);
     } catch (error) {
       post(failure(running.requestId, error, this.deps.isTrusted?.() ?? true));
     } finally {
@@ -138,7 +145,9 @@ export class AnswerSession {
     }
   }
 
-  private async generate(running: RunningAnswer, image: ImageInput, request: AskRequest, documentContext: string | undefined, post: Post): Promise<void> {
+  private async generate(running: RunningAnswer, image: ImageInput, request: AskRequest, subject: AnswerSubject, post: Post): Promise<void> {
+    const comparison = request.secondImageId === undefined ? undefined : await this.pixelChanges(running, image, request.secondImageId, subject, post);
+    if (comparison === 'unchanged') return;
     const model = await this.deps.visionModel();
     if (running.stopRequested) throw new EngineError('CANCELLED', 'Stopped before it started.');
     const settings = this.deps.settings();
@@ -154,7 +163,8 @@ export class AnswerSession {
         image,
         region: request.region,
         history: request.history,
-        documentContext,
+        documentContext: subject.documentContext,
+        ...comparison,
       },
       {
         onToken: (text, index) => {
@@ -182,6 +192,32 @@ export class AnswerSession {
       cutAtTokens: result.stopReason === 'limit' && !find ? result.stats.generatedTokens : undefined,
       find,
     });
+  }
+
+  /**
+   * A comparison's pixel diff, made before the model is asked: where the images differ goes to the
+   * webview (boxes over both) and into the prompt; identical pixels are the whole answer.
+   */
+  private async pixelChanges(
+    running: RunningAnswer,
+    image: ImageInput,
+    secondImageId: string,
+    { secondImage }: AnswerSubject,
+    post: Post,
+  ): Promise<{ secondImage: ImageInput; changes: Region[] } | 'unchanged'> {
+    if (secondImage?.id !== secondImageId) throw new EngineError('BAD_INPUT', 'The image to compare with is no longer attached: attach it again with Compare with….');
+    post({ type: 'progress', requestId: running.requestId, phase: 'reading-image' });
+    const second: ImageInput = { kind: 'bytes', name: secondImage.name, bytes: secondImage.bytes };
+    const job = this.deps.engine.diff(image, second);
+    running.job = job;
+    const diff = await job.result;
+    if (diff.changedPixels === 0) {
+      post({ type: 'changes', requestId: running.requestId, diff, answer: NO_PIXEL_CHANGED });
+      return 'unchanged';
+    }
+    post({ type: 'changes', requestId: running.requestId, diff });
+    if (running.stopRequested) throw new EngineError('CANCELLED', 'Stopped before the model was asked.');
+    return { secondImage: second, changes: diff.boxes };
   }
 
   /** A model server's Find answer comes unread: the engine's strict reader, on the size the engine decodes. */

@@ -30,6 +30,9 @@ import { WebviewConnection } from './webviewConnection';
 
 export interface ShowRequest {
   image?: LoadedImage;
+  /** An image to compare the first with (Explorer: Compare Images on two selected files), and the question to ask of both. */
+  secondImage?: LoadedImage;
+  compare?: string;
   /** Start this task as soon as the panel shows the image. */
   ask?: { task: Task; question?: string };
   /** The image reference the image came from: "Use as alt text" writes there. */
@@ -64,6 +67,12 @@ class AskPanel implements vscode.Disposable {
   private readonly targets: InsertTargetsTracker;
   private altTarget?: AltTextTarget;
   private documentContext?: string;
+  /** The image the first is compared with: not kept across a window reload. */
+  private secondImage?: LoadedImage;
+  /** The question to ask of both as soon as the webview shows the second image. */
+  private compareAsk?: string;
+  /** The second image the webview shows, as far as the host knows (null: none; undefined: not known). */
+  private secondShownId?: string | null;
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(
@@ -108,7 +117,8 @@ class AskPanel implements vscode.Disposable {
   async show(request: ShowRequest = {}): Promise<void> {
     if (request.image) {
       const ask = request.ask && { task: request.ask.task, question: request.ask.question ?? '' };
-      await this.setImage(request.image, ask, request.altTarget, request.documentContext);
+      const accepted = await this.setImage(request.image, ask, request.altTarget, request.documentContext);
+      if (accepted && request.secondImage) await this.setSecondImage(request.secondImage, request.compare);
     }
     await this.surface.reveal();
     this.sync();
@@ -162,8 +172,23 @@ class AskPanel implements vscode.Disposable {
         this.clearImage();
         this.sync();
       },
+      pickSecondImage: async () => {
+        try {
+          const picked = await pickImage(this.images.current?.uri ? vscode.Uri.parse(this.images.current.uri) : undefined, 'Compare With');
+          if (picked) await this.setSecondImage(picked);
+          this.sync();
+        } catch (error) {
+          this.post({ type: 'notice', level: 'error', text: `Could not compare with that image: ${error instanceof Error ? error.message : String(error)}` });
+        } finally {
+          await this.focusQuestion();
+        }
+      },
+      clearSecondImage: () => {
+        this.clearSecondImage();
+        this.sync();
+      },
       ask: async (message) => {
-        const subject = { image: this.images.current, documentContext: this.documentContext };
+        const subject = { image: this.images.current, secondImage: this.secondImage, documentContext: this.documentContext };
         await this.answers.ask(message, subject, this.connection.bound());
         this.status.refresh();
       },
@@ -186,6 +211,8 @@ class AskPanel implements vscode.Disposable {
 
   private async onReady(shownImageId: string | undefined): Promise<void> {
     await this.images.webviewLoaded(shownImageId);
+    // A loaded webview shows no second image (it keeps none across a reload): send it again, or none.
+    this.secondShownId = undefined;
     this.connection.markReady();
     this.post({
       type: 'init',
@@ -224,6 +251,25 @@ class AskPanel implements vscode.Disposable {
     this.images.clear();
     this.altTarget = undefined;
     this.documentContext = undefined;
+    this.clearSecondImage();
+  }
+
+  /** The image to compare with, once the engine's intake check passes; a refused one leaves the first alone. */
+  private async setSecondImage(image: LoadedImage, ask?: string): Promise<void> {
+    try {
+      await this.services.engine.inspect({ kind: 'bytes', name: image.name, bytes: image.bytes }).result;
+    } catch (error) {
+      if (!(error instanceof EngineError) || error.code !== 'BAD_INPUT') throw error;
+      this.post({ type: 'notice', level: 'error', text: `Could not compare with ${image.name}: ${error.message}` });
+      return;
+    }
+    this.secondImage = image;
+    this.compareAsk = ask;
+  }
+
+  private clearSecondImage(): void {
+    this.secondImage = undefined;
+    this.compareAsk = undefined;
   }
 
   /**
@@ -242,6 +288,8 @@ class AskPanel implements vscode.Disposable {
     // An answer about the previous image is no longer wanted.
     this.answers.stop();
     this.images.set(image, ask);
+    // A comparison was with the image before.
+    this.clearSecondImage();
     this.altTarget = altTarget;
     this.documentContext = documentContext;
     return true;
@@ -252,6 +300,14 @@ class AskPanel implements vscode.Disposable {
     if (!this.connection.isReady) return;
     const update = this.images.update();
     if (update) this.post(this.withConversation(update));
+    // After the first image, so the webview has it when a comparison is asked at once.
+    const second = this.secondImage;
+    if ((second?.id ?? null) !== this.secondShownId) {
+      const image = second && { id: second.id, name: second.name, origin: second.origin, mime: second.mime, bytes: second.bytes, hash: second.hash };
+      this.post({ type: 'secondImage', image: image ?? null, ...(this.compareAsk && { ask: this.compareAsk }) });
+      this.secondShownId = second?.id ?? null;
+      this.compareAsk = undefined;
+    }
     this.targets.post();
   }
 

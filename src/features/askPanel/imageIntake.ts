@@ -24,11 +24,11 @@ export async function loadImageFromUri(uri: vscode.Uri): Promise<LoadedImage> {
 }
 
 /** The file the user picks, or undefined when they cancel. */
-export async function pickImage(defaultUri: vscode.Uri | undefined): Promise<LoadedImage | undefined> {
+export async function pickImage(defaultUri: vscode.Uri | undefined, openLabel = 'Ask About Image'): Promise<LoadedImage | undefined> {
   const [uri] =
     (await vscode.window.showOpenDialog({
       canSelectMany: false,
-      openLabel: 'Ask About Image',
+      openLabel,
       filters: { Images: [...PANEL_EXTENSIONS] },
       defaultUri: defaultUri ?? vscode.workspace.workspaceFolders?.[0]?.uri,
     })) ?? [];

@@ -26,6 +26,7 @@ function queueing(message: HostToWebview): Queueing {
     case 'started':
     case 'done':
     case 'ocrDone':
+    case 'changes':
     case 'failed':
     case 'refused':
       return 'keep';

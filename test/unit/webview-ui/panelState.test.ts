@@ -278,6 +278,28 @@ describe('panel state', () => {
     assert.equal(apply(state, { type: 'image', image: { ...image, id: '7f1c2a7e-3b4d-4c5e-8f90-123456789abc', hash: 'b'.repeat(64) } }).region, undefined);
   });
 
+  it('a second image makes questions comparisons: its own thread, named on the turn, the pixel diff drawn, "no pixel changed" an answer', () => {
+    const second = { ...image, id: '7f1c2a7e-3b4d-4c5e-8f90-123456789abc', name: 'after.png', hash: 'b'.repeat(64) };
+    let state = apply({ ...withImage(), region: { x: 1, y: 1, width: 8, height: 8 } }, { type: 'secondImage', image: second });
+    assert.deepEqual(state.second, { id: second.id, name: 'after.png', origin: 'docs/shot.png' });
+    assert.equal(state.region, undefined, 'two whole images are compared');
+    const asked = beginAsk(state, 'question', 'What changed?', 0)!;
+    assert.deepEqual(asked.history, []);
+    assert.deepEqual(asked.state.turns.at(-1)?.comparedWith, { name: 'after.png' });
+    state = apply(asked.state, { type: 'started', requestId: 'r1', task: 'question' });
+    const diff = { width: 480, height: 300, alignment: 'same-size' as const, changedPixels: 0, boxes: [] };
+    state = apply(state, { type: 'changes', requestId: 'r1', diff, answer: 'No pixel changed: the two images are the same.' });
+    assert.equal(state.pending, undefined);
+    assert.deepEqual(state.changes, diff);
+    assert.equal(state.turns.at(-1)?.text, 'No pixel changed: the two images are the same.');
+    // The host took it away (or a reload did): questions are about the first image again.
+    state = apply(state, { type: 'secondImage', image: null });
+    assert.equal(state.second, undefined);
+    assert.equal(state.changes, undefined);
+    assert.equal(beginAsk(state, 'question', 'And now?', 0)!.state.turns.at(-1)?.comparedWith, undefined);
+    assert.equal(restoreState({ ...state, second: { id: second.id, name: 'after.png', origin: '' } }).second, undefined, 'a reloaded webview shows no second image until the host sends it');
+  });
+
   it('a snapshot after a reload resumes the stream where the host is', () => {
     const restored = restoreState(JSON.parse(JSON.stringify(beginAsk(withImage(), 'alt-text', '', 0)!.state)));
     const state = apply(restored, { type: 'snapshot', requestId: 'r9', task: 'alt-text', text: 'A b', tokens: 2, elapsedMs: 900, firstTokenMs: 300 }, 10_000);

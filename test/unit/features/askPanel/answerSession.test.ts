@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { AnswerSession, type AskRequest } from '../../../../src/features/askPanel/answerSession';
+import { AnswerSession, NO_PIXEL_CHANGED, type AskRequest } from '../../../../src/features/askPanel/answerSession';
 import { type GenerateHandlers, type GenerateInput, type GenerateResult, type Job } from '../../../../src/client/engineClient';
 import { LocalVisionModel, type VisionModel } from '../../../../src/client/visionModel';
 import { RemoteError } from '../../../../src/remote/remoteErrors';
 import { EngineError } from '../../../../src/protocol/engineError';
-import type { ImageInfo, ImageInput, OcrResult, StopReason } from '../../../../src/protocol/engine';
+import type { ImageInfo, ImageInput, OcrResult, PixelDiff, StopReason } from '../../../../src/protocol/engine';
 import type { FindResult } from '../../../../src/protocol/findBoxes';
 import type { HostToWebview } from '../../../../src/protocol/webview';
 
@@ -28,6 +28,9 @@ class WordEngine {
   stopReason?: StopReason;
   /** Find's boxes as the engine on this machine reads them; unset, the answer comes unread (as a server's). */
   find?: FindResult;
+  /** What `diff` finds between two images. */
+  pixelDiff: PixelDiff = { width: 200, height: 100, alignment: 'same-size', changedPixels: 40, boxes: [{ x: 10, y: 20, width: 8, height: 5 }] };
+  readonly diffed: [ImageInput, ImageInput][] = [];
 
   constructor(
     private readonly words: string[],
@@ -56,6 +59,11 @@ class WordEngine {
       return { text, stopReason: cancelled ? 'stopped' : (this.stopReason ?? reason), stats: { ...STATS, generatedTokens: text.length }, ...(this.find && { find: this.find }) };
     })();
     return { id: input.id ?? `job-${this.inputs.length}`, result, cancel: () => (cancelled = true) };
+  }
+
+  diff(first: ImageInput, second: ImageInput): Job<PixelDiff> {
+    this.diffed.push([first, second]);
+    return { id: 'diff', result: delay(this.tokenMs).then(() => this.pixelDiff), cancel: () => undefined };
   }
 
   inspect(): Job<ImageInfo> {
@@ -333,5 +341,41 @@ describe('answer session', () => {
     assert.deepEqual(done.find?.boxes, []);
     assert.equal(done.find?.problem, 'not-a-list');
     assert.match(done.text, /^\*\*0 found\*\*\n\nNo boxes: the answer is not a list of boxes\. The model answered:\n\n````\nI see ```a button```\.\n````$/);
+  });
+
+  it('compares two images: the pixel diff goes to the webview first, then both images and the changed regions to the model', async () => {
+    const engine = new WordEngine(['The ', 'button ', 'moved.']);
+    const second = { id: '7f1c2a7e-3b4d-4c5e-8f90-123456789abc', name: 'after.png', bytes: new Uint8Array([4, 5, 6]) };
+    const { posted, post } = recorder();
+    await session(engine).ask({ ...request('question', 'What changed?'), secondImageId: second.id }, { image, secondImage: second }, post);
+    assert.deepEqual(posted.map((message) => message.type).filter((type) => type !== 'token' && type !== 'progress'), ['started', 'changes', 'done']);
+    assert.deepEqual((posted.find((message) => message.type === 'changes') as Extract<HostToWebview, { type: 'changes' }>).diff, engine.pixelDiff);
+    assert.deepEqual(engine.diffed, [[{ kind: 'bytes', name: 'shot.png', bytes: image.bytes }, { kind: 'bytes', name: 'after.png', bytes: second.bytes }]]);
+    const [input] = engine.inputs;
+    assert.deepEqual(input!.secondImage, { kind: 'bytes', name: 'after.png', bytes: second.bytes });
+    assert.deepEqual(input!.changes, engine.pixelDiff.boxes);
+    assert.equal((posted.at(-1) as Extract<HostToWebview, { type: 'done' }>).text, 'The button moved.');
+  });
+
+  it('two images with the same pixels: "no pixel changed" is the answer, and the model is not asked', async () => {
+    const engine = new WordEngine(['never']);
+    engine.pixelDiff = { width: 200, height: 100, alignment: 'same-size', changedPixels: 0, boxes: [] };
+    const second = { id: '7f1c2a7e-3b4d-4c5e-8f90-123456789abc', name: 'same.png', bytes: new Uint8Array([1, 2, 3]) };
+    const { posted, post } = recorder();
+    await session(engine).ask({ ...request('question', 'What changed?'), secondImageId: second.id }, { image, secondImage: second }, post);
+    const changes = posted.at(-1) as Extract<HostToWebview, { type: 'changes' }>;
+    assert.equal(changes.type, 'changes');
+    assert.equal(changes.answer, NO_PIXEL_CHANGED);
+    assert.equal(engine.inputs.length, 0);
+  });
+
+  it('a comparison with a second image the host no longer holds fails, saying to attach it again', async () => {
+    const engine = new WordEngine(['x']);
+    const { posted, post } = recorder();
+    await session(engine).ask({ ...request('question', 'What changed?'), secondImageId: '7f1c2a7e-3b4d-4c5e-8f90-123456789abc' }, { image }, post);
+    const failed = posted.at(-1) as Extract<HostToWebview, { type: 'failed' }>;
+    assert.equal(failed.code, 'BAD_INPUT');
+    assert.match(failed.message, /no longer attached/);
+    assert.equal(engine.inputs.length, 0);
   });
 });
