@@ -36,6 +36,8 @@ function insertState(action: InsertAction, turn: Turn, latest: boolean, targets:
     case 'table':
       if (!latest || turn.task !== 'chart-to-table') return { hidden: true };
       return targets.editor ? {} : { blocked: noEditor };
+    case 'markdownCell':
+      return latest && targets.markdownCell ? { title: `A new Markdown cell below ${targets.markdownCell}` } : { hidden: true };
   }
 }
 

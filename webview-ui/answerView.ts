@@ -272,6 +272,7 @@ function toolbar(): HTMLElement {
     actionButton('altText', 'Use as alt text'),
     actionButton('comment', 'Insert as comment'),
     actionButton('table', 'Insert as table'),
+    actionButton('markdownCell', 'Insert as Markdown cell'),
     actionButton('retry', 'Retry'),
   );
   const hint = document.createElement('p');

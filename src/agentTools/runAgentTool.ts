@@ -9,7 +9,8 @@ import { finishAnswer, taskRequest, type TaskSettings } from '../client/taskPoli
 import type { VisionModel } from '../client/visionModel';
 import { EngineError } from '../protocol/engineError';
 import { PHASE_LABELS, type ImageInfo, type ImageInput, type OcrResult, type StopReason } from '../protocol/engine';
-import { AGENT_TOOLS, TASK_FOR_KIND, type AgentToolInput, type AgentToolName, type OcrAnswer } from './toolCatalog';
+import { AGENT_TOOLS, TASK_FOR_KIND, type AgentToolInput, type AgentToolName, type FoundAnswer, type OcrAnswer } from './toolCatalog';
+import { FIND_PROBLEM_TEXT, parseFindAnswer } from '../protocol/findBoxes';
 import { toolImage, ToolRefusal } from './toolImage';
 
 /** What a host (the extension, `loupe mcp`) lends the tools. */
@@ -48,6 +49,8 @@ export interface AgentToolAnswer {
   provenance: AgentToolProvenance;
   /** For loupe_read_image_text: every line with its box. */
   ocr?: OcrAnswer;
+  /** For loupe_find_in_image: every box with its label. */
+  found?: FoundAnswer;
 }
 
 /** A call that could not be answered, in words the calling model can act on. */
@@ -86,8 +89,11 @@ async function answer(name: AgentToolName, rawInput: unknown, host: AgentToolHos
   const job = model.ask({ ...asked, question, image, documentContext, history: [] }, { onProgress: (phase: Phase) => call.onProgress?.(PHASE_LABELS[phase]) });
   const result = await until(job, call.signal);
   const identity = await model.identity();
+  // A server's Find answer comes unread: the engine's strict reader, on the size the engine decoded.
+  const found = task === 'find' ? foundAnswer(result.find ?? parseFindAnswer(result.text, info), info) : undefined;
   return {
-    text: finishAnswer(task, result.text, result.stopReason, settings),
+    ...(found && { found }),
+    text: found ? foundText(found) : finishAnswer(task, result.text, result.stopReason, settings),
     provenance: {
       tool: name,
       image: seen,
@@ -105,9 +111,22 @@ function taskOf(name: AgentToolName, input: Record<string, unknown>): { task: Re
       return { task: TASK_FOR_KIND[(input.kind as keyof typeof TASK_FOR_KIND | undefined) ?? 'screenshot'], question: '' };
     case 'loupe_ask_image':
       return { task: 'question', question: String(input.question) };
+    case 'loupe_find_in_image':
+      return { task: 'find', question: String(input.what) };
     default:
       return { task: 'alt-text', question: '', documentContext: input.context as string | undefined };
   }
+}
+
+function foundAnswer(result: { boxes: FoundAnswer['boxes']; problem?: FoundAnswer['problem']; image?: FoundAnswer['image'] }, info: ImageInfo): FoundAnswer {
+  return { image: result.image ?? { width: info.width, height: info.height }, boxes: result.boxes, ...(result.problem && { problem: result.problem }) };
+}
+
+/** "2 found", then a line per box: label, then x, y, width, height in pixels. */
+function foundText({ image, boxes, problem }: FoundAnswer): string {
+  const lines = [`${boxes.length} found (x, y, width, height in pixels of the ${image.width}×${image.height} image)`, ...boxes.map((box) => `- ${box.label}: ${box.x}, ${box.y}, ${box.width}, ${box.height}`)];
+  if (problem) lines.push(`The model's answer was not a complete box list: ${FIND_PROBLEM_TEXT[problem]}.`);
+  return lines.join('\n');
 }
 
 /** The job's result; the caller's cancellation cancels the job (the engine stops its work). */

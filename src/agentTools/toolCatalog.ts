@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { MAX_QUESTION_CHARS } from '../protocol/engine';
 import { DECODABLE_FORMATS, formatNames } from '../protocol/imageFormats';
 import type { Task } from '../protocol/tasks';
+import { FIND_PROBLEMS, FoundBoxSchema } from '../protocol/findBoxes';
 
 export const IMAGE_KINDS = ['screenshot', 'diagram', 'chart'] as const;
 export type ImageKind = (typeof IMAGE_KINDS)[number];
@@ -66,6 +67,13 @@ export const AGENT_TOOLS = {
       'Writes alt text for an image (one sentence, at most 125 characters by default) with a local vision model, for Markdown, HTML or JSX documents.',
     input: oneImage({ context: z.string().max(4000).optional().describe('Text around the image in its document, so the alt text says what the image is there for.') }),
   },
+  loupe_find_in_image: {
+    referenceName: 'loupeFind',
+    title: 'Find things in an image',
+    description:
+      'Finds things in an image with a local vision model (LFM2-VL and LFM2.5-VL) and gives each one\'s label and box in image pixels (x, y, width, height), for example "the Save button" or "every error icon"; "0 found" when it sees none. Use it to point at or count UI elements. Boxes from a 450M model are approximate.',
+    input: oneImage({ what: z.string().min(1).max(MAX_QUESTION_CHARS).describe('What to look for, in a few words ("the Save button").') }),
+  },
 } as const;
 
 export type AgentToolName = keyof typeof AGENT_TOOLS;
@@ -93,3 +101,12 @@ export const OcrAnswerSchema = z.object({
   ),
 });
 export type OcrAnswer = z.infer<typeof OcrAnswerSchema>;
+
+/** Find's structured answer (MCP `outputSchema`, VS Code's data part): boxes in pixels of `image`. */
+export const FoundAnswerSchema = z.object({
+  image: z.object({ width: z.number().int(), height: z.number().int() }),
+  boxes: z.array(FoundBoxSchema),
+  /** Why the answer held no boxes, when it was not the model's empty list. */
+  problem: z.enum(FIND_PROBLEMS).optional(),
+});
+export type FoundAnswer = z.infer<typeof FoundAnswerSchema>;

@@ -11,7 +11,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { RootsListChangedNotificationSchema, type CallToolResult, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { name, version } from '../../package.json';
-import { AGENT_TOOL_NAMES, AGENT_TOOLS, OcrAnswerSchema, type AgentToolName } from '../agentTools/toolCatalog';
+import { AGENT_TOOL_NAMES, AGENT_TOOLS, FoundAnswerSchema, OcrAnswerSchema, type AgentToolName } from '../agentTools/toolCatalog';
 import { AgentToolFailure, answerText, runAgentTool, type AgentToolHost } from '../agentTools/runAgentTool';
 import { DEFAULT_MODEL_ID } from '../catalog/catalog';
 import type { EngineClient } from '../client/engineClient';
@@ -128,11 +128,11 @@ async function listRoots(server: McpServer): Promise<string[]> {
 
 function registerAgentTool(server: McpServer, tool: AgentToolName, host: AgentToolHost): void {
   const { title, description, input } = AGENT_TOOLS[tool];
-  const outputSchema = tool === 'loupe_read_image_text' ? OcrAnswerSchema : undefined;
+  const outputSchema = tool === 'loupe_read_image_text' ? OcrAnswerSchema : tool === 'loupe_find_in_image' ? FoundAnswerSchema : undefined;
   server.registerTool(tool, { title, description, inputSchema: input, outputSchema }, async (args: unknown, extra: CallExtra): Promise<CallToolResult> => {
     try {
       const answer = await runAgentTool(tool, args, host, { signal: extra.signal, onProgress: progressReporter(extra) });
-      return { content: [{ type: 'text', text: answerText(answer) }], ...(answer.ocr && { structuredContent: answer.ocr }) };
+      return { content: [{ type: 'text', text: answerText(answer) }], ...((answer.ocr ?? answer.found) && { structuredContent: answer.ocr ?? answer.found }) };
     } catch (error) {
       if (!(error instanceof AgentToolFailure)) throw error;
       // Words the calling model can act on, never a stack.

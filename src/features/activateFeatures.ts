@@ -14,6 +14,7 @@ import { registerAltTextQuickFixes } from './altTextQuickFixes';
 import { registerAltTextRecords } from './altTextRecords';
 import { registerAskPanel } from './askPanel/askPanel';
 import { registerImageCommands } from './imageCommands';
+import { registerNotebookPlotCommands } from './notebookPlots';
 import { languageModelTools, type LanguageModelTools } from './languageModelTools';
 import { modelStatusSource, registerModelStatus } from './modelStatus';
 import { registerModelCommands, resolveSelectedModelDir } from './models';
@@ -64,6 +65,7 @@ export function activateFeatures(context: vscode.ExtensionContext, settings: Set
   const services: LoupeServices = { engine, log, settings, resolveModelDir, visionModels };
   const panel = registerAskPanel(context, services);
   registerImageCommands(context, services, panel);
+  registerNotebookPlotCommands(context, panel);
   registerModelStatus(context, services);
   registerPresetPicker(context, settings);
   registerModelCommands(context, {

@@ -4,6 +4,7 @@
  * the text editor that was active before the Ask panel took focus.
  */
 import * as vscode from 'vscode';
+import { escapeMarkdownProse } from '../altText/altEscaping';
 import type { InsertAction, InsertTargets } from '../protocol/webview';
 import { imagePathOfSrc, imagesIn, type ImageOccurrence } from '../altText/imageReferences';
 import { locateImage, sameResource } from './imageLocation';
@@ -58,6 +59,14 @@ export interface AltTextTarget {
   offset: number;
 }
 
+/** The notebook cell a plot came from: its answer can go into a Markdown cell below it. */
+export interface NotebookCellTarget {
+  notebook: vscode.Uri;
+  /** The cell's index when the plot was asked about; the cell is found again by identity if cells moved. */
+  cellIndex: number;
+  cell: vscode.NotebookCell;
+}
+
 export function altTargetFor(document: vscode.TextDocument, image: ImageOccurrence): AltTextTarget {
   return { document: document.uri, src: image.src, offset: image.start.offset };
 }
@@ -93,7 +102,7 @@ export function describeAltTarget(target: AltTextTarget, document: vscode.TextDo
 }
 
 /** What the panel's buttons would do now, for their labels. */
-export function describeTargets(last: LastTextEditor, altTarget: AltTextTarget | undefined): InsertTargets {
+export function describeTargets(last: LastTextEditor, altTarget: AltTextTarget | undefined, cellTarget?: NotebookCellTarget): InsertTargets {
   const current = last.current;
   const altDocument = altTarget && vscode.workspace.textDocuments.find((d) => d.uri.toString() === altTarget.document.toString());
   return {
@@ -102,11 +111,34 @@ export function describeTargets(last: LastTextEditor, altTarget: AltTextTarget |
     commentable: !!current && hasCommentSyntax(current.document.languageId),
     hasSelection: !!current && !current.selection.isEmpty,
     altText: altTarget && describeAltTarget(altTarget, altDocument),
+    markdownCell: cellTarget && `cell ${cellIndexOf(cellTarget) + 1} of ${vscode.workspace.asRelativePath(cellTarget.notebook, false)}`,
   };
 }
 
+/** Where the cell is now (cells above it may have been added or removed since). */
+function cellIndexOf(target: NotebookCellTarget): number {
+  return target.cell.index >= 0 ? target.cell.index : target.cellIndex;
+}
+
+/**
+ * The answer as a new Markdown cell below the plot's cell. Model text is untrusted: raw HTML and
+ * MDX-like braces in it are neutralised (the notebook renders Markdown cells as HTML).
+ */
+async function insertMarkdownCell(target: NotebookCellTarget, answer: string): Promise<string> {
+  const notebook = await vscode.workspace.openNotebookDocument(target.notebook);
+  const index = Math.min(cellIndexOf(target) + 1, notebook.cellCount);
+  const edit = new vscode.WorkspaceEdit();
+  edit.set(notebook.uri, [vscode.NotebookEdit.insertCells(index, [new vscode.NotebookCellData(vscode.NotebookCellKind.Markup, escapeMarkdownProse(answer), 'markdown')])]);
+  if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`VS Code did not add the cell to ${vscode.workspace.asRelativePath(notebook.uri, false)}; it may be read-only.`);
+  return `Added a Markdown cell below cell ${index} of ${vscode.workspace.asRelativePath(notebook.uri, false)}.`;
+}
+
 /** Carries out an insert action; returns what to tell the user, or throws with the reason it cannot. */
-export async function insertAnswer(action: InsertAction, answer: string, last: LastTextEditor, altTarget: AltTextTarget | undefined): Promise<string> {
+export async function insertAnswer(action: InsertAction, answer: string, last: LastTextEditor, altTarget: AltTextTarget | undefined, cellTarget?: NotebookCellTarget): Promise<string> {
+  if (action === 'markdownCell') {
+    if (!cellTarget) throw new Error('This image did not come from a notebook cell: use Insert or Copy.');
+    return insertMarkdownCell(cellTarget, answer);
+  }
   if (action === 'copy') {
     await vscode.env.clipboard.writeText(answer);
     return 'Copied to the clipboard.';

@@ -22,6 +22,7 @@ const DOING: Record<AgentToolName, string> = {
   loupe_ask_image: 'Asking about',
   loupe_read_image_text: 'Reading the text in',
   loupe_alt_text: 'Writing alt text for',
+  loupe_find_in_image: 'Finding things in',
 };
 
 /** The tools' work, behind the shell's proxies (src/extension.ts); `name` is one package.json contributes. */
@@ -87,10 +88,11 @@ function toolHost(services: LoupeServices): AgentToolHost {
   };
 }
 
-/** The answer with its provenance line; OCR's lines and boxes also as JSON, for agents that use positions. */
+/** The answer with its provenance line; OCR's lines and Find's boxes also as JSON, for agents that use positions. */
 function toolResult(answer: AgentToolAnswer): vscode.LanguageModelToolResult {
   const parts = [new vscode.LanguageModelTextPart(answerText(answer))];
-  if (answer.ocr) parts.push(new vscode.LanguageModelTextPart(JSON.stringify(answer.ocr)));
+  const structured = answer.ocr ?? answer.found;
+  if (structured) parts.push(new vscode.LanguageModelTextPart(JSON.stringify(structured)));
   return new vscode.LanguageModelToolResult(parts);
 }
 

@@ -74,7 +74,7 @@ export const PanelImageSchema = z.object({
 });
 export type PanelImage = z.infer<typeof PanelImageSchema>;
 
-export const INSERT_ACTIONS = ['cursor', 'replace', 'copy', 'altText', 'comment', 'table'] as const;
+export const INSERT_ACTIONS = ['cursor', 'replace', 'copy', 'altText', 'comment', 'table', 'markdownCell'] as const;
 export type InsertAction = (typeof INSERT_ACTIONS)[number];
 
 /** Commands the webview may ask the host to run; nothing outside this list. */
@@ -106,6 +106,8 @@ export const InsertTargetsSchema = z.object({
   hasSelection: z.boolean(),
   /** The image reference whose alt text "Use as alt text" fills ("![](shot.png) in README.md:3"). */
   altText: z.string().max(1_000).optional(),
+  /** The notebook cell whose plot was asked about: "Insert as Markdown cell" goes below it ("cell 3 of plots.ipynb"). */
+  markdownCell: z.string().max(1_000).optional(),
 });
 export type InsertTargets = z.input<typeof InsertTargetsSchema>;
 

@@ -21,7 +21,7 @@ import { writeSignInScreenshot } from '../support/signInScreenshot';
 import { openSession, type E2eSession } from './session';
 import { openWorkbench, runCommand, screenshot, statusBarItem, trustFolder, waitFor } from './workbench';
 
-const LOUPE_TOOLS = ['loupe_alt_text', 'loupe_ask_image', 'loupe_describe_image', 'loupe_read_image_text'];
+const LOUPE_TOOLS = ['loupe_alt_text', 'loupe_ask_image', 'loupe_describe_image', 'loupe_find_in_image', 'loupe_read_image_text'];
 const README = ['# Sign-in', '', '![](shot.png)', ''].join('\n');
 
 interface Call {
@@ -79,7 +79,7 @@ describe("Loupe's language-model tools in code-server", { timeout: 15 * 60_000 }
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('another extension finds the four tools and calls them: answers, OCR lines, a cancel and a refusal', async () => {
+  it('another extension finds the tools and calls them: answers, OCR lines, a cancel and a refusal', async () => {
     await openWorkbench(page, session.server.url, workspace);
     // The tool caller declares no Restricted Mode support: VS Code enables it in trusted folders only.
     await trustFolder(page);
@@ -106,7 +106,9 @@ describe("Loupe's language-model tools in code-server", { timeout: 15 * 60_000 }
       12 * 60_000,
       100,
     );
-    const results = JSON.parse(readFileSync(file('tool-results.json'), 'utf8')) as Results;
+    // The file shows before its text is all written: read it until it parses.
+    const written = await waitFor('tool-results.json to be written whole', async () => readFileSync(file('tool-results.json'), 'utf8'), parses, 10_000, 50);
+    const results = JSON.parse(written) as Results;
     await page.locator('.tabs-container .tab.active', { hasText: 'tool-results.json' }).waitFor();
     await screenshot(page, 'lmtools-02-results');
 
@@ -142,6 +144,12 @@ describe("Loupe's language-model tools in code-server", { timeout: 15 * 60_000 }
     assert.ok(ocr.lines.some((line) => /password/i.test(line.text)), `OCR lines: ${JSON.stringify(ocr.lines.map((line) => line.text))}`);
     assert.ok(ocr.lines.every((line) => line.box.length === 4), 'every line has its four corners');
 
+    const [findText, findJson] = text('find');
+    const found = JSON.parse(findJson!) as { image: { width: number; height: number }; boxes: { label: string; x: number; y: number; width: number; height: number }[] };
+    assert.deepEqual(found.image, { width: 480, height: 300 });
+    assert.match(findText!, new RegExp(`^${found.boxes.length} found \\(x, y, width, height in pixels of the 480×300 image\\)`));
+    assert.ok(found.boxes.every((box) => findText!.includes(`: ${box.x}, ${box.y}, ${box.width}, ${box.height}`)), 'every box is in the text');
+
     // VS Code's extension host races a tool's invoke against the caller's token and rejects with a
     // CancellationError once it is cancelled, dropping what the tool returns; Loupe's answer
     // ("The call was cancelled.", the engine job stopped) shows in its log.
@@ -159,3 +167,12 @@ describe("Loupe's language-model tools in code-server", { timeout: 15 * 60_000 }
     assert.doesNotMatch(hostLog, /Activating extension loupe-dev\.loupe failed/);
   });
 });
+
+function parses(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -13,7 +13,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ListRootsRequestSchema, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { AGENT_TOOL_NAMES, inputJsonSchema, OcrAnswerSchema } from '../../src/agentTools/toolCatalog';
+import { AGENT_TOOL_NAMES, FoundAnswerSchema, inputJsonSchema, OcrAnswerSchema } from '../../src/agentTools/toolCatalog';
 import { imageFixture, repoRoot, tinyModelDir } from '../support/paths';
 import { startOpenAiServer } from '../support/openAiServer';
 import { suiteScratchDir } from '../support/scratchDir';
@@ -100,7 +100,7 @@ describe('loupe mcp with the tiny model', () => {
   });
   after(() => session.close());
 
-  it('lists the four tools with the catalog\'s input schemas, and OCR\'s output schema', async () => {
+  it('lists the catalog\'s tools with their input schemas, and the output schemas of OCR and Find', async () => {
     const { tools } = await session.client.listTools();
     assert.deepEqual(tools.map((tool) => tool.name).sort(), [...AGENT_TOOL_NAMES].sort());
     for (const tool of tools) {
@@ -111,7 +111,21 @@ describe('loupe mcp with the tiny model', () => {
     }
     const ocr = tools.find((tool) => tool.name === 'loupe_read_image_text')!;
     assert.deepEqual(ocr.outputSchema, z.toJSONSchema(OcrAnswerSchema, { target: 'draft-7', io: 'output' }));
-    assert.deepEqual(tools.filter((tool) => tool.outputSchema).map((tool) => tool.name), ['loupe_read_image_text']);
+    const find = tools.find((tool) => tool.name === 'loupe_find_in_image')!;
+    assert.deepEqual(find.outputSchema, z.toJSONSchema(FoundAnswerSchema, { target: 'draft-7', io: 'output' }));
+    assert.deepEqual(tools.filter((tool) => tool.outputSchema).map((tool) => tool.name).sort(), ['loupe_find_in_image', 'loupe_read_image_text']);
+  });
+
+  it('finds things: boxes in image pixels as structured content, and the same boxes listed in the text', async () => {
+    const found = await call(session, 'loupe_find_in_image', { image: 'screenshot-256x384.png', what: 'the Save button' });
+    const text = answer(session, found);
+    const result = FoundAnswerSchema.parse(found.structuredContent);
+    assert.deepEqual(result.image, { width: 256, height: 384 });
+    assert.match(text, new RegExp(`^${result.boxes.length} found \\(x, y, width, height in pixels of the 256×384 image\\)`));
+    for (const box of result.boxes) {
+      assert.ok(text.includes(`: ${box.x}, ${box.y}, ${box.width}, ${box.height}`), `${JSON.stringify(box)} in ${text}`);
+      assert.ok(box.x + box.width <= 256 && box.y + box.height <= 384, `inside the image: ${JSON.stringify(box)}`);
+    }
   });
 
   it('describes, answers, writes alt text and reads text, saying what it looked at', async () => {

@@ -13,7 +13,7 @@ import { EngineError } from '../../protocol/engineError';
 import type { LoupeServices } from '../../host/services';
 import type { Task } from '../../protocol/tasks';
 import type { HostToWebview } from '../../protocol/webview';
-import { findAltTargetForImage, insertAnswer, type AltTextTarget } from '../insertion';
+import { findAltTargetForImage, insertAnswer, type AltTextTarget, type NotebookCellTarget } from '../insertion';
 import { modelStatusSource, type ModelStatusSource } from '../modelStatus';
 import { openAnswerLink } from './answerLinks';
 import { AnswerSession } from './answerSession';
@@ -39,6 +39,8 @@ export interface ShowRequest {
   altTarget?: AltTextTarget;
   /** Text around the image in its document, given to the model as context. */
   documentContext?: string;
+  /** The notebook cell the image is an output of: "Insert as Markdown cell" goes below it. */
+  notebookCell?: NotebookCellTarget;
 }
 
 export interface AskPanelController {
@@ -66,6 +68,7 @@ class AskPanel implements vscode.Disposable {
   private readonly answers: AnswerSession;
   private readonly targets: InsertTargetsTracker;
   private altTarget?: AltTextTarget;
+  private notebookCell?: NotebookCellTarget;
   private documentContext?: string;
   /** The image the first is compared with: not kept across a window reload. */
   private secondImage?: LoadedImage;
@@ -109,6 +112,7 @@ class AskPanel implements vscode.Disposable {
     });
     this.targets = new InsertTargetsTracker(
       () => this.currentAltTarget(),
+      () => this.notebookCell,
       (targets) => this.connection.isReady && this.post({ type: 'targets', targets }),
     );
     this.subscriptions = [this.surface, this.targets, status.onDidChange((modelStatus) => this.post({ type: 'modelStatus', modelStatus }))];
@@ -118,6 +122,7 @@ class AskPanel implements vscode.Disposable {
     if (request.image) {
       const ask = request.ask && { task: request.ask.task, question: request.ask.question ?? '' };
       const accepted = await this.setImage(request.image, ask, request.altTarget, request.documentContext);
+      if (accepted) this.notebookCell = request.notebookCell;
       if (accepted && request.secondImage) await this.setSecondImage(request.secondImage, request.compare);
     }
     await this.surface.reveal();
@@ -194,7 +199,7 @@ class AskPanel implements vscode.Disposable {
       },
       stop: () => this.answers.stop(),
       insert: async (message) => {
-        const notice = await insertAnswer(message.action, message.text, this.targets.lastEditor, this.currentAltTarget());
+        const notice = await insertAnswer(message.action, message.text, this.targets.lastEditor, this.currentAltTarget(), this.notebookCell);
         this.post({ type: 'notice', level: 'info', text: notice });
         this.targets.post();
       },
@@ -250,6 +255,7 @@ class AskPanel implements vscode.Disposable {
     this.answers.stop();
     this.images.clear();
     this.altTarget = undefined;
+    this.notebookCell = undefined;
     this.documentContext = undefined;
     this.clearSecondImage();
   }
@@ -288,6 +294,7 @@ class AskPanel implements vscode.Disposable {
     // An answer about the previous image is no longer wanted.
     this.answers.stop();
     this.images.set(image, ask);
+    this.notebookCell = undefined;
     // A comparison was with the image before.
     this.clearSecondImage();
     this.altTarget = altTarget;

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { InsertTargets } from '../../protocol/webview';
-import { LastTextEditor, describeTargets, type AltTextTarget } from '../insertion';
+import { LastTextEditor, describeTargets, type AltTextTarget, type NotebookCellTarget } from '../insertion';
 
 const SETTLE_MS = 150;
 
@@ -16,6 +16,7 @@ export class InsertTargetsTracker implements vscode.Disposable {
 
   constructor(
     private readonly altTarget: () => AltTextTarget | undefined,
+    private readonly cellTarget: () => NotebookCellTarget | undefined,
     private readonly send: (targets: InsertTargets) => void,
   ) {
     this.subscriptions = [
@@ -28,7 +29,7 @@ export class InsertTargetsTracker implements vscode.Disposable {
   }
 
   describe(): InsertTargets {
-    return describeTargets(this.lastEditor, this.altTarget());
+    return describeTargets(this.lastEditor, this.altTarget(), this.cellTarget());
   }
 
   post(): void {

@@ -61,7 +61,16 @@ describe('regions of an image', () => {
     assert.equal(full.width, 800);
     assert.equal(full.height, 600);
     assert.deepEqual(full.lines[0]!.box, [[110, 45], [160, 45], [160, 65], [110, 65]]);
-    // Round trip: the full-image box minus the offset is the crop's box again.
-    assert.deepEqual(full.lines[0]!.box.map(([x, y]) => [x - region.x, y - region.y]), inCrop.lines[0]!.box);
+  });
+
+  it('round trip across the two: a corner found in the crop, mapped back, is the same pixel of the full image', () => {
+    const image = coordinateImage(120, 90);
+    const region = regionWithin({ x: 31, y: 17, width: 50, height: 40 }, image.width, image.height);
+    const crop = cropImage(image, region);
+    const box: [number, number][] = [[3, 4], [45, 4], [45, 36], [3, 36]];
+    const inCrop: OcrResult = { width: crop.width, height: crop.height, text: 'x', ms: 1, lines: [{ text: 'x', confidence: 1, block: 0, box: box as OcrResult['lines'][0]['box'] }] };
+    const mapped = ocrInFullImage(inCrop, region, image).lines[0]!.box;
+    const pixel = (of: RgbImage, [x, y]: [number, number]) => [...of.data.subarray((y * of.width + x) * 3, (y * of.width + x) * 3 + 3)];
+    box.forEach((corner, i) => assert.deepEqual(pixel(image, mapped[i]!), pixel(crop, corner), `corner ${i}`));
   });
 });
