@@ -147,6 +147,19 @@ describe('regions and comparisons through the engine', () => {
     assert.match(error.message, /outside the 400x300 image/);
   });
 
+  it('takes a region in the pixels the user sees: a photo stored sideways with an EXIF rotation', async () => {
+    // Stored turned a quarter counter-clockwise, with EXIF orientation 6 (turn clockwise to show): shown, it is before1.
+    const sideways = join(scratch, 'sideways.jpg');
+    await sharp(before1).rotate(-90).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toFile(sideways);
+    assert.deepEqual(await sharp(sideways).metadata().then(({ width, height, orientation }) => ({ width, height, orientation })), { width: 300, height: 400, orientation: 6 });
+    const region = { x: 230, y: 110, width: 170, height: 90 };
+    const preview = await engine.prompt(request({ image: { kind: 'path', path: sideways }, region })).result;
+    assert.deepEqual(preview.region, { ...region, of: { width: 400, height: 300 } });
+    const cropped = await engine.ocr({ kind: 'path', path: sideways }, region).result;
+    assert.deepEqual(cropped.lines.map((line) => line.text), ['Cancel'], 'the word in that part of the shown image');
+    assert.ok(cropped.lines[0]!.box.every(([x, y]) => x >= 230 && x <= 400 && y >= 110 && y <= 200), JSON.stringify(cropped.lines[0]!.box));
+  });
+
   it('reads only the region with OCR and gives its boxes in the full image', async () => {
     const region = { x: 230, y: 110, width: 170, height: 90 };
     const full = await engine.ocr({ kind: 'path', path: before1 }).result;
