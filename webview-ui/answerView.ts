@@ -228,7 +228,6 @@ function setExpanded(button: HTMLButtonElement, body: HTMLElement, expanded: boo
   button.textContent = expanded ? 'Show less' : 'Show more';
 }
 
-/** Under a question sent with less of the conversation than there was. */
 /** What else a question was about: a region of the image, or a second image. */
 function turnNote(text: string): HTMLElement {
   const note = document.createElement('p');
@@ -237,6 +236,7 @@ function turnNote(text: string): HTMLElement {
   return note;
 }
 
+/** Under a question sent with less of the conversation than there was. */
 function historyNote({ leftOut, clipped }: NonNullable<SavedTurn['historyTrimmed']>): HTMLElement {
   const note = document.createElement('p');
   note.className = 'history-note';

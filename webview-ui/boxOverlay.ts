@@ -68,16 +68,21 @@ function percentRect(box: Region, { width, height }: ImageSize): PercentRect {
   return { left: (left / width) * 100, top: (top / height) * 100, width: ((right - left) / width) * 100, height: ((bottom - top) / height) * 100 };
 }
 
+/** Changed regions over one of the two images; one that lies wholly outside this image (a larger second) is left out. */
 function changeBoxes(boxes: Region[], size: ImageSize): OverlayBox[] {
-  return boxes.map((box, index) => {
+  return boxes.flatMap((box, index) => {
+    const rect = percentRect(box, size);
+    if (rect.width <= 0 || rect.height <= 0) return [];
     const where = `${box.x}, ${box.y}, ${box.width} × ${box.height}`;
-    return {
-      rect: percentRect(box, size),
-      className: 'change-box',
-      text: `Changed ${index + 1}: ${where}`,
-      copy: where,
-      label: `Changed region ${index + 1} of ${boxes.length}, at ${box.x}, ${box.y}, ${box.width} by ${box.height} pixels of the first image. Press Enter to copy.`,
-    };
+    return [
+      {
+        rect,
+        className: 'change-box',
+        text: `Changed ${index + 1}: ${where}`,
+        copy: where,
+        label: `Changed region ${index + 1} of ${boxes.length}, at ${box.x}, ${box.y}, ${box.width} by ${box.height} pixels. Press Enter to copy.`,
+      },
+    ];
   });
 }
 

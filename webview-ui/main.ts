@@ -49,9 +49,8 @@ let renderQueued = false;
 /** The question text last written into the box, so typing is never overwritten by a render. */
 let shownDraft = '';
 /** The boxes (OCR or Find) and errors last drawn; state updates keep these objects while they are current. */
-let shownBoxes: PanelState['ocr'] | PanelState['found'] | PanelState['changes'];
-let shownSecondChanges: PanelState['changes'];
-let shownSecondSize: PanelState['secondSize'];
+let shownBoxes: OverlayContent | undefined;
+let shownSecondBoxes: OverlayContent | undefined;
 const shownErrors = new Map<HTMLElement, PanelError | undefined>();
 /** The turns last handed to the host to keep for this image. */
 let keptTurns: PanelState['turns'] | undefined = state.turns;
@@ -108,7 +107,8 @@ function ask(task: Task, question: string, seed?: number, region: Region | undef
     preset: effectivePreset(state),
     history: started.history,
     ...(seed !== undefined && { seed }),
-    ...(region && !secondImageId && { region }),
+    // In the preview's pixels, which for an SVG are not those the engine renders: it scales them.
+    ...(region && !secondImageId && { region: state.imageSize ? { ...region, of: state.imageSize } : region }),
     ...(secondImageId && { secondImageId }),
   });
 }
@@ -191,6 +191,7 @@ onHostMessage((message) => {
   const before = state;
   update(applyHostMessage(state, message, Date.now()));
   if (message.type === 'done' && before.pending) announce(answerEnded(message.cutAtTokens, message.cancelled));
+  if (message.type === 'changes' && message.answer && before.pending) announce(message.answer);
   if (message.type === 'image' && message.ask) ask(message.ask.task, message.ask.question);
   if (message.type === 'secondImage' && message.ask) ask('question', message.ask);
 });
@@ -261,8 +262,9 @@ elements.regionToggle.addEventListener('click', () => {
 setupRegionSelector(elements.previewFrame, elements.regionBox, {
   size: () => state.imageSize,
   region: () => state.region,
-  change: (region) => {
+  change: (region, byKeyboard) => {
     update({ ...state, region });
+    if (byKeyboard) announce(region ? `Now the ${describeRegion(region)}.` : 'Questions are about the whole image again.');
     if (!region) elements.regionToggle.focus();
   },
   ask: () => {
@@ -361,12 +363,16 @@ for (const slot of [elements.error, elements.imageError]) {
 function onAnswerAction(action: AnswerAction): void {
   // Continue and Retry take their own button away: the keyboard goes on from the question.
   if (action.kind === 'continue') {
+    // A comparison is asked afresh each time (a new pixel diff, no thread to go on from).
+    if ([...state.turns].reverse().find((turn) => turn.role === 'user')?.comparedWith) {
+      return update({ ...state, notice: { level: 'info', text: 'A comparison cannot be continued: ask it again on the Detailed preset for a longer answer.' } });
+    }
     ask(state.turns.at(-1)?.task ?? 'question', 'Continue');
     return focusQuestion();
   }
   if (action.kind === 'retry') {
     const retry = retryLast(state);
-    if (!retry) return update({ ...state, notice: { level: 'info', text: 'That answer was about another image: attach it again to retry.' } });
+    if (!retry) return update({ ...state, notice: { level: 'info', text: 'That answer was about another image, or about two: show the same image (and the one it was compared with) again to retry.' } });
     state = retry.state;
     // A seed of its own: the same one would give the same answer again. The same part of the image, too.
     ask(retry.task, retry.question, crypto.getRandomValues(new Uint32Array(1))[0], retry.region);
@@ -446,11 +452,8 @@ function renderState(ui: PanelElements, current: PanelState): void {
   ui.compareWith.hidden = !!current.second;
   renderSecondImage(ui, current);
   // Rebuilt only when the result changes: a rebuild per streamed token would drop the focused box.
-  const boxes = image ? (current.found ?? current.ocr ?? current.changes) : undefined;
-  if (boxes !== shownBoxes) {
-    shownBoxes = boxes;
-    renderBoxOverlay(ui.boxOverlay, boxes && overlayContent(current), copyText);
-  }
+  const boxes = image ? overlayContent(current) : undefined;
+  if (!sameOverlay(boxes, shownBoxes)) renderBoxOverlay(ui.boxOverlay, (shownBoxes = boxes), copyText);
 
   const busy = !!current.pending;
   // The tasks are about one image: while comparing, questions are about both.
@@ -492,14 +495,23 @@ function renderSecondImage(ui: PanelElements, current: PanelState): void {
   if (!src) ui.secondThumbnail.removeAttribute('src');
   const size = current.secondSize ? `${current.secondSize.width}×${current.secondSize.height} px` : '';
   setText(ui.secondCaption, second ? ['Compared with', [second.name, size, second.origin].filter(Boolean).join(' · ')].join(': ') : '');
-  if (current.changes !== shownSecondChanges || current.secondSize !== shownSecondSize) {
-    shownSecondChanges = current.changes;
-    shownSecondSize = current.secondSize;
-    // Boxes are in the first image's pixels: a second image scaled to the first takes them in proportion.
-    const scale = current.changes?.alignment === 'scaled' ? current.imageSize : current.secondSize;
-    const content = second && current.changes && scale ? ({ kind: 'changes', boxes: current.changes.boxes, size: scale } as const) : undefined;
-    renderBoxOverlay(ui.secondOverlay, content, copyText);
-  }
+  const changes = second && current.changes;
+  // A second image of the same size, or scaled to the first, takes the boxes in the compared size;
+  // laid over at the top-left, they are in its own pixels.
+  const boxesIn = changes && (changes.alignment === 'top-left' ? current.secondSize : { width: changes.width, height: changes.height });
+  const boxes: OverlayContent | undefined = changes && boxesIn ? { kind: 'changes', boxes: changes.boxes, size: boxesIn } : undefined;
+  if (!sameOverlay(boxes, shownSecondBoxes)) renderBoxOverlay(ui.secondOverlay, (shownSecondBoxes = boxes), copyText);
+}
+
+/**
+ * The same boxes in the same size: a rebuild per render would drop the focused box. Results are
+ * kept as objects while current; sizes are compared by value.
+ */
+function sameOverlay(a: OverlayContent | undefined, b: OverlayContent | undefined): boolean {
+  if (!a || !b) return a === b;
+  const result = (content: OverlayContent) => (content.kind === 'changes' ? content.boxes : content.result);
+  const size = (content: OverlayContent) => (content.kind === 'ocr' ? undefined : `${content.size.width}x${content.size.height}`);
+  return a.kind === b.kind && result(a) === result(b) && size(a) === size(b);
 }
 
 function copyText(text: string): void {
@@ -508,7 +520,12 @@ function copyText(text: string): void {
 
 /** Find's boxes name the size they are in (an SVG is rendered larger than it declares); else the preview's own. */
 function overlayContent(current: PanelState): OverlayContent | undefined {
-  if (current.changes) return current.imageSize && { kind: 'changes', boxes: current.changes.boxes, size: current.imageSize };
+  const { changes } = current;
+  if (changes) {
+    // Laid over at the top-left, the compared area is both images' largest size: the first's own pixels count.
+    const size = changes.alignment === 'top-left' ? current.imageSize : { width: changes.width, height: changes.height };
+    return size && { kind: 'changes', boxes: changes.boxes, size };
+  }
   if (!current.found) return current.ocr && { kind: 'ocr', result: current.ocr };
   const size = current.found.image ?? current.imageSize;
   return size && { kind: 'found', result: current.found, size };

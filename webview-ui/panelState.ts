@@ -237,6 +237,8 @@ export function retryLast(state: PanelState): { state: PanelState; task: Task; q
   const asked = state.turns.at(-2);
   if (state.pending || answer?.role !== 'assistant' || asked?.role !== 'user') return undefined;
   if (asked.image && asked.image.hash !== state.image?.hash) return undefined;
+  // A comparison asked again about one image, or a question about one image asked as a comparison, is another question.
+  if (!!asked.comparedWith !== !!state.second) return undefined;
   return { state: { ...state, turns: state.turns.slice(0, -2) }, task: asked.task, question: asked.question ?? (asked.task === 'question' ? asked.text : ''), region: asked.region };
 }
 

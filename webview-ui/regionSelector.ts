@@ -42,9 +42,11 @@ export function nudgeRegion(region: Region, key: string, resize: boolean, size: 
   return clampRegion(next, size);
 }
 
-/** The rectangle two points span (a drag, in image pixels), clamped to the image. */
+/** The rectangle two points span (a drag, in image pixels), each point first kept inside the image. */
 export function regionBetween(a: { x: number; y: number }, b: { x: number; y: number }, size: Size): Region {
-  return clampRegion({ x: Math.min(a.x, b.x), y: Math.min(a.y, b.y), width: Math.abs(a.x - b.x), height: Math.abs(a.y - b.y) }, size);
+  const inside = ({ x, y }: { x: number; y: number }) => ({ x: Math.min(Math.max(x, 0), size.width), y: Math.min(Math.max(y, 0), size.height) });
+  const [p, q] = [inside(a), inside(b)];
+  return clampRegion({ x: Math.min(p.x, q.x), y: Math.min(p.y, q.y), width: Math.abs(p.x - q.x), height: Math.abs(p.y - q.y) }, size);
 }
 
 /** How the region is said: to the user, in turns, and to a screen reader. */
@@ -56,7 +58,8 @@ export interface RegionSelectorHooks {
   /** The image's size in pixels, once it is known. */
   size(): Size | undefined;
   region(): Region | undefined;
-  change(region: Region | undefined): void;
+  /** `byKeyboard`: the new place is said to a screen reader (a drag is seen, and would say too much). */
+  change(region: Region | undefined, byKeyboard: boolean): void;
   /** Enter on the rectangle. */
   ask(): void;
 }
@@ -74,12 +77,14 @@ export function setupRegionSelector(frame: HTMLElement, box: HTMLElement, hooks:
     if (event.key === 'Escape') {
       // Not also Stop (the page's Escape): this Escape belongs to the rectangle.
       event.stopPropagation();
-      return hooks.change(undefined);
+      return hooks.change(undefined, true);
     }
+    // Alt+Left is Go Back, Ctrl/Cmd+arrows move the editor: those stay VS Code's.
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
     const next = nudgeRegion(region, event.key, event.shiftKey, size);
     if (!next) return;
     event.preventDefault();
-    hooks.change(next);
+    hooks.change(next, true);
   });
   frame.addEventListener('pointerdown', (event) => {
     const size = hooks.size();
@@ -87,18 +92,22 @@ export function setupRegionSelector(frame: HTMLElement, box: HTMLElement, hooks:
     event.preventDefault();
     const start = toImage(frame, event, size);
     frame.setPointerCapture(event.pointerId);
-    const move = (moved: PointerEvent) => {
-      const end = toImage(frame, moved, size);
-      // A click without a drag leaves the region where it is.
-      if (Math.abs(end.x - start.x) >= 2 || Math.abs(end.y - start.y) >= 2) hooks.change(regionBetween(start, end, size));
-    };
+    const drag = new AbortController();
+    frame.addEventListener(
+      'pointermove',
+      (moved) => {
+        const end = toImage(frame, moved, size);
+        // A click without a drag leaves the region where it is.
+        if (Math.abs(end.x - start.x) >= 2 || Math.abs(end.y - start.y) >= 2) hooks.change(regionBetween(start, end, size), false);
+      },
+      { signal: drag.signal },
+    );
     const finish = () => {
-      frame.removeEventListener('pointermove', move);
+      drag.abort();
       box.focus();
     };
-    frame.addEventListener('pointermove', move);
-    frame.addEventListener('pointerup', finish, { once: true });
-    frame.addEventListener('pointercancel', finish, { once: true });
+    frame.addEventListener('pointerup', finish, { signal: drag.signal });
+    frame.addEventListener('pointercancel', finish, { signal: drag.signal });
   });
 }
 

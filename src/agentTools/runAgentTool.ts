@@ -89,7 +89,7 @@ async function answer(name: AgentToolName, rawInput: unknown, host: AgentToolHos
   const job = model.ask({ ...asked, question, image, documentContext, history: [] }, { onProgress: (phase: Phase) => call.onProgress?.(PHASE_LABELS[phase]) });
   const result = await until(job, call.signal);
   const identity = await model.identity();
-  // A server's Find answer comes unread: the engine's strict reader, on the size the engine decoded.
+  // A server's Find answer comes unread: the engine's strict reader, on the size the engine's intake check reports.
   const found = task === 'find' ? foundAnswer(result.find ?? parseFindAnswer(result.text, info), info) : undefined;
   return {
     ...(found && { found }),

@@ -72,9 +72,11 @@ export function unescapeJsxAttributeValue(quoted: string): string {
  * JSX and MDX expressions are neutralised so the text cannot close the surrounding block.
  */
 export function escapeMarkdownProse(text: string): string {
-  return text.replace(/[<>{}]|&/g, (char, offset: number, whole: string) => {
-    if (char === '&') return CHARACTER_REFERENCE.test(whole.slice(offset)) ? '\\&' : '&';
-    return `\\${char}`;
+  return text.replace(/(\\*)([<>{}]|&)/g, (match, slashes: string, char: string, offset: number, whole: string) => {
+    if (char === '&' && !CHARACTER_REFERENCE.test(whole.slice(offset + slashes.length))) return match;
+    // Backslashes already before it are doubled (each stays a backslash): one of the text's own
+    // could otherwise escape the escape and leave the character live ("\\<img…>").
+    return `${slashes}${slashes}\\${char}`;
   });
 }
 

@@ -100,7 +100,6 @@ export function registerImageCommands(context: vscode.ExtensionContext, services
   );
 }
 
-/** The image a menu passed: the clicked resource, or the first image of a multi-selection. */
 /** The question Compare Images asks of two images at once. */
 const COMPARE_QUESTION = 'What changed between these two images?';
 
@@ -112,6 +111,7 @@ function imageUrisFrom(clicked: unknown, selected: unknown): vscode.Uri[] {
   return unique.filter((uri) => formatForFileName(uri.path));
 }
 
+/** The image a menu passed: the clicked resource, or the first image of a multi-selection. */
 function imageUriFrom(clicked: unknown, selected: unknown): vscode.Uri | undefined {
   const candidates = [clicked, ...(Array.isArray(selected) ? selected : [])];
   return candidates.find((candidate): candidate is vscode.Uri => candidate instanceof vscode.Uri);

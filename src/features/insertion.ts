@@ -59,11 +59,9 @@ export interface AltTextTarget {
   offset: number;
 }
 
-/** The notebook cell a plot came from: its answer can go into a Markdown cell below it. */
+/** The notebook cell a plot came from: its answer can go into a Markdown cell below it, wherever the cell has moved. */
 export interface NotebookCellTarget {
   notebook: vscode.Uri;
-  /** The cell's index when the plot was asked about; the cell is found again by identity if cells moved. */
-  cellIndex: number;
   cell: vscode.NotebookCell;
 }
 
@@ -111,13 +109,9 @@ export function describeTargets(last: LastTextEditor, altTarget: AltTextTarget |
     commentable: !!current && hasCommentSyntax(current.document.languageId),
     hasSelection: !!current && !current.selection.isEmpty,
     altText: altTarget && describeAltTarget(altTarget, altDocument),
-    markdownCell: cellTarget && `cell ${cellIndexOf(cellTarget) + 1} of ${vscode.workspace.asRelativePath(cellTarget.notebook, false)}`,
+    // A deleted cell has no place to put the answer below.
+    markdownCell: cellTarget && cellTarget.cell.index >= 0 ? `cell ${cellTarget.cell.index + 1} of ${vscode.workspace.asRelativePath(cellTarget.notebook, false)}` : undefined,
   };
-}
-
-/** Where the cell is now (cells above it may have been added or removed since). */
-function cellIndexOf(target: NotebookCellTarget): number {
-  return target.cell.index >= 0 ? target.cell.index : target.cellIndex;
 }
 
 /**
@@ -126,7 +120,8 @@ function cellIndexOf(target: NotebookCellTarget): number {
  */
 async function insertMarkdownCell(target: NotebookCellTarget, answer: string): Promise<string> {
   const notebook = await vscode.workspace.openNotebookDocument(target.notebook);
-  const index = Math.min(cellIndexOf(target) + 1, notebook.cellCount);
+  if (target.cell.index < 0) throw new Error(`The plot's cell is no longer in ${vscode.workspace.asRelativePath(notebook.uri, false)}: use Copy, and paste the answer where you want it.`);
+  const index = target.cell.index + 1;
   const edit = new vscode.WorkspaceEdit();
   edit.set(notebook.uri, [vscode.NotebookEdit.insertCells(index, [new vscode.NotebookCellData(vscode.NotebookCellKind.Markup, escapeMarkdownProse(answer), 'markdown')])]);
   if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`VS Code did not add the cell to ${vscode.workspace.asRelativePath(notebook.uri, false)}; it may be read-only.`);

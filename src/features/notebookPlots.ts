@@ -64,5 +64,5 @@ async function askAboutPlot(cell: vscode.NotebookCell, task: Task, panel: AskPan
   const extension = formatForMimeType(plot.mime)?.extensions[0] ?? 'png';
   const baseName = cell.notebook.uri.path.split('/').pop()!.replace(/\.ipynb$/i, '');
   const image = loadImageFromBytes(`${baseName}-cell-${cell.index + 1}.${extension}`, plot.data, `${notebookName}, cell ${cell.index + 1}`);
-  await panel.show({ image, ask: { task }, notebookCell: { notebook: cell.notebook.uri, cellIndex: cell.index, cell } });
+  await panel.show({ image, ask: { task }, notebookCell: { notebook: cell.notebook.uri, cell } });
 }

@@ -11,7 +11,8 @@ import type { RgbImage } from './rgbImage';
  * The region within a width x height image: a region reaching past an edge is cut at it; one with
  * nothing inside the image is refused, naming the image's size so the user can correct it.
  */
-export function regionWithin(region: Region, width: number, height: number): Region {
+export function regionWithin(asked: Region, width: number, height: number): Region {
+  const region = inImagePixels(asked, width, height);
   const right = Math.min(region.x + region.width, width);
   const bottom = Math.min(region.y + region.height, height);
   if (region.x >= width || region.y >= height || right <= region.x || bottom <= region.y) {
@@ -22,6 +23,16 @@ export function regionWithin(region: Region, width: number, height: number): Reg
     );
   }
   return { x: region.x, y: region.y, width: right - region.x, height: bottom - region.y };
+}
+
+/** A region given in pixels of another size (`of`) scaled to the width x height image, outward to whole pixels. */
+function inImagePixels({ of, ...region }: Region, width: number, height: number): Region {
+  if (!of || (of.width === width && of.height === height)) return region;
+  const sx = width / of.width;
+  const sy = height / of.height;
+  const x = Math.floor(region.x * sx);
+  const y = Math.floor(region.y * sy);
+  return { x, y, width: Math.max(1, Math.ceil((region.x + region.width) * sx) - x), height: Math.max(1, Math.ceil((region.y + region.height) * sy) - y) };
 }
 
 /** A crop remembers where it was cut, so caches and prompts can tell two regions apart. */

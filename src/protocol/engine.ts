@@ -16,12 +16,19 @@ export const ImageInputSchema = z.discriminatedUnion('kind', [
 ]);
 export type ImageInput = z.infer<typeof ImageInputSchema>;
 
+const SizeSchema = z.object({ width: z.number().int(), height: z.number().int() });
+
 /** A rectangle in pixels of the EXIF-oriented image, top-left origin (`--region x,y,w,h`). */
 export const RegionSchema = z.object({
   x: z.number().int().nonnegative(),
   y: z.number().int().nonnegative(),
   width: z.number().int().positive(),
   height: z.number().int().positive(),
+  /**
+   * The size those pixels are of, when it may not be the size the engine decodes: the panel's
+   * preview shows an SVG at its declared size, while the engine renders a small one larger.
+   */
+  of: z.object({ width: z.number().int().positive(), height: z.number().int().positive() }).optional(),
 });
 export type Region = z.infer<typeof RegionSchema>;
 
@@ -148,7 +155,6 @@ export const GenerationStatsSchema = z.object({
 });
 export type GenerationStats = z.infer<typeof GenerationStatsSchema>;
 
-const SizeSchema = z.object({ width: z.number().int(), height: z.number().int() });
 
 /** The model's input for one question, as `loupe prompt` shows it. */
 export const PromptPreviewSchema = z.object({

@@ -55,7 +55,10 @@ export function parseFindAnswer(text: string, size: ImageSize): FindResult {
   try {
     parsed = JSON.parse(trimmed);
   } catch {
-    return { boxes: [], problem: unclosedList(trimmed) ? 'cut-short' : 'not-a-list' };
+    if (!unclosedList(trimmed)) return { boxes: [], problem: 'not-a-list' };
+    // Cut (a limit, Stop): the boxes written whole before the cut still count.
+    const whole = completeItems(trimmed);
+    return { boxes: whole === undefined ? [] : parseFindAnswer(whole, size).boxes, problem: 'cut-short' };
   }
   if (!Array.isArray(parsed)) return { boxes: [], problem: 'not-a-list' };
   if (parsed.length > MAX_FIND_BOXES) return { boxes: [], problem: 'wrong-shape' };
@@ -87,6 +90,28 @@ function toPixels([x1, y1, x2, y2]: [number, number, number, number], size: Imag
   const bottom = Math.ceil(clamp(Math.max(y1, y2)) * size.height);
   if (right <= left || bottom <= top) return undefined;
   return { label, x: left, y: top, width: right - left, height: bottom - top };
+}
+
+/** The list's items that were closed before the cut, as a closed list; undefined when none was. */
+function completeItems(text: string): string | undefined {
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let lastItemEnd: number | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (ch === '\\') escaped = true;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === '[' || ch === '{') depth++;
+    else if (ch === ']' || ch === '}') {
+      depth--;
+      if (depth === 1 && ch === '}') lastItemEnd = i + 1;
+    }
+  }
+  return lastItemEnd === undefined ? undefined : `${text.slice(0, lastItemEnd)}]`;
 }
 
 /** An answer that opens a list and ends before closing it (outside strings): a token limit, not a wrong answer. */

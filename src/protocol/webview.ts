@@ -220,8 +220,9 @@ export const HostToWebviewSchema = z.discriminatedUnion('type', [
   /** The image the first is compared with, or none (removed, refused, or the first image changed). */
   z.object({ type: z.literal('secondImage'), image: PanelImageSchema.nullable(), ask: z.string().max(MAX_QUESTION_CHARS).optional() }),
   /**
-   * A comparison's pixel diff, before the model answers: boxes in the first image's pixels. With
-   * `answer`, nothing changed and that is the whole answer (the model is not asked).
+   * A comparison's pixel diff, before the model answers: boxes in pixels of the compared area (the
+   * first image's, or both sizes' largest when laid over at the top-left). With `answer`, nothing
+   * changed and that is the whole answer (the model is not asked).
    */
   z.object({ type: z.literal('changes'), requestId, diff: PixelDiffSchema, answer: z.string().max(1_000).optional() }),
   /** An image was refused at intake: the panel shows no image (not the previous one) and says why. */

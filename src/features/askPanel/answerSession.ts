@@ -185,7 +185,7 @@ export class AnswerSession {
       requestId: running.requestId,
       // Alt text is shown exactly as "Use as alt text" writes it (one cleaned sentence, within the limit);
       // Find's boxes as a numbered list, the numbers the overlay draws.
-      text: find ? foundAsMarkdown(find, result.text) : finishAnswer(request.task, result.text, result.stopReason, policy),
+      text: find ? foundAsMarkdown(find, result.text, result.stopReason === 'stopped') : finishAnswer(request.task, result.text, result.stopReason, policy),
       cancelled: result.stopReason === 'stopped',
       stats: result.stats,
       // The engine (or server) says the answer stopped at a token limit: the panel offers to continue.
@@ -205,7 +205,8 @@ export class AnswerSession {
     { secondImage }: AnswerSubject,
     post: Post,
   ): Promise<{ secondImage: ImageInput; changes: Region[] } | 'unchanged'> {
-    if (secondImage?.id !== secondImageId) throw new EngineError('BAD_INPUT', 'The image to compare with is no longer attached: attach it again with Compare with….');
+    // No "choose another image" here: that would replace the first image, not the second.
+    if (secondImage?.id !== secondImageId) throw new Error('The image to compare with is no longer attached: attach it again with Compare with….');
     post({ type: 'progress', requestId: running.requestId, phase: 'reading-image' });
     const second: ImageInput = { kind: 'bytes', name: secondImage.name, bytes: secondImage.bytes };
     const job = this.deps.engine.diff(image, second);
@@ -220,7 +221,7 @@ export class AnswerSession {
     return { secondImage: second, changes: diff.boxes };
   }
 
-  /** A model server's Find answer comes unread: the engine's strict reader, on the size the engine decodes. */
+  /** A model server's Find answer comes unread: the engine's strict reader, on the size the engine's intake check reports. */
   private async readFound(text: string, image: ImageInput): Promise<FindResult> {
     const { width, height } = await this.deps.engine.inspect(image).result;
     return { ...parseFindAnswer(text, { width, height }), image: { width, height } };

@@ -6,7 +6,7 @@
 import { escapeMarkdownAlt } from '../../altText/altEscaping';
 import { FIND_PROBLEM_TEXT, type FindResult } from '../../protocol/findBoxes';
 
-export function foundAsMarkdown(result: FindResult, answer: string): string {
+export function foundAsMarkdown(result: FindResult, answer: string, stopped = false): string {
   const lines = [`**${result.boxes.length} found**`];
   if (result.boxes.length > 0) {
     const size = result.image ? ` of the ${result.image.width}×${result.image.height} image` : '';
@@ -15,6 +15,7 @@ export function foundAsMarkdown(result: FindResult, answer: string): string {
   }
   if (!result.problem) return lines.join('\n');
   // A cut list's last words are the limit's, not the model's: not shown as its answer.
+  if (result.problem === 'cut-short' && stopped) return [...lines, '', 'Stopped before the list ended: there may be more.'].join('\n');
   if (result.problem === 'cut-short') return [...lines, '', 'The answer was cut before the list ended: there may be more (a preset with longer answers helps).'].join('\n');
   return [...lines, '', `No boxes: ${FIND_PROBLEM_TEXT[result.problem]}. The model answered:`, '', fenced(answer)].join('\n');
 }

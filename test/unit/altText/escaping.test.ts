@@ -93,6 +93,9 @@ describe('JSX attribute escaping', () => {
 describe('prose escaping', () => {
   it('neutralises HTML, JSX and expressions but keeps Markdown formatting', () => {
     assert.equal(escapeMarkdownProse('**Boxes**: </details> {x} &amp; A&B'), '**Boxes**: \\</details\\> \\{x\\} \\&amp; A&B');
+    // Backslashes of the text's own before a special character stay backslashes, and it stays literal.
+    assert.equal(escapeMarkdownProse('\\<img src=//t.example/p>'), '\\\\\\<img src=//t.example/p\\>');
+    assert.equal(escapeMarkdownProse(escapeMarkdownProse('<b>')), '\\\\\\<b\\\\\\>', 'escaping twice leaves no tag live');
     assert.equal(escapeHtmlText('a < b & c > d'), 'a &lt; b &amp; c &gt; d');
   });
 });

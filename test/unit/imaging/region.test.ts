@@ -34,6 +34,12 @@ describe('regions of an image', () => {
     assert.deepEqual(regionWithin({ x: 30, y: 20, width: 50, height: 50 }, 40, 30), { x: 30, y: 20, width: 10, height: 10 });
   });
 
+  it('scales a region given in pixels of another size (an SVG previewed at its declared size, rendered larger)', () => {
+    assert.deepEqual(regionWithin({ x: 120, y: 75, width: 240, height: 150, of: { width: 480, height: 300 } }, 1024, 640), { x: 256, y: 160, width: 512, height: 320 });
+    assert.deepEqual(regionWithin({ x: 1, y: 1, width: 1, height: 1, of: { width: 3, height: 3 } }, 10, 10), { x: 3, y: 3, width: 4, height: 4 }, 'outward to whole pixels');
+    assert.deepEqual(regionWithin({ x: 10, y: 10, width: 5, height: 5, of: { width: 40, height: 30 } }, 40, 30), { x: 10, y: 10, width: 5, height: 5 });
+  });
+
   it('refuses a region with nothing inside the image, naming the image size', () => {
     for (const region of [
       { x: 40, y: 0, width: 5, height: 5 },

@@ -42,7 +42,9 @@ describe("Find's answer reader", () => {
 
   it('says an answer cut inside the list was cut short, not wrong', () => {
     assert.deepEqual(parseFindAnswer('[{"label": "a", "bbox": [0.1, 0.2', image), { boxes: [], problem: 'cut-short' });
-    assert.deepEqual(parseFindAnswer('[{"label": "a ] }", "bbox": [0.1, 0.2, 0.3, 0.4]},', image), { boxes: [], problem: 'cut-short' });
+    // The boxes written whole before the cut still count (a Stop, or a server's token limit).
+    assert.deepEqual(parseFindAnswer('[{"label": "a ] }", "bbox": [0.1, 0.2, 0.3, 0.4]},', image), { boxes: [parseFindAnswer('[{"label": "a ] }", "bbox": [0.1, 0.2, 0.3, 0.4]}]', image).boxes[0]!], problem: 'cut-short' });
+    assert.equal(parseFindAnswer('[{"label": "a ] }", "bbox": [0.1, 0.2, 0.3, 0.4]}, {"label": "b", "bbox": [0.5', image).boxes.length, 1);
   });
 
   it('finds nothing in prose, even prose around a valid list (strict: no guessing)', () => {

@@ -293,8 +293,10 @@ describe('panel state', () => {
     assert.deepEqual(state.changes, diff);
     assert.equal(state.turns.at(-1)?.text, 'No pixel changed: the two images are the same.');
     // The host took it away (or a reload did): questions are about the first image again.
+    assert.equal(retryLast(state)?.question, 'What changed?', 'Retry compares again');
     state = apply(state, { type: 'secondImage', image: null });
     assert.equal(state.second, undefined);
+    assert.equal(retryLast(state), undefined, 'a comparison is not retried as a question about one image');
     assert.equal(state.changes, undefined);
     assert.equal(beginAsk(state, 'question', 'And now?', 0)!.state.turns.at(-1)?.comparedWith, undefined);
     assert.equal(restoreState({ ...state, second: { id: second.id, name: 'after.png', origin: '' } }).second, undefined, 'a reloaded webview shows no second image until the host sends it');

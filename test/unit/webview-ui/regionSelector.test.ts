@@ -21,13 +21,16 @@ describe('region selector', () => {
     assert.deepEqual(region, { ...start, x: 240 }, 'stopped at the right edge');
     for (let i = 0; i < 100; i++) region = nudgeRegion(region, 'ArrowLeft', true, size)!;
     assert.equal(region.width, 8, 'shrinks to 8 px, no further');
+    const atBottom = nudgeRegion({ ...region, y: 200, height: 100 }, 'ArrowDown', true, size)!;
+    assert.deepEqual([atBottom.y, atBottom.height], [194, 106], 'at the bottom edge it grows by moving up');
     for (let i = 0; i < 100; i++) region = nudgeRegion(region, 'ArrowDown', true, size)!;
-    assert.equal(region.y + region.height, 300, 'grows to the bottom edge, no further');
+    assert.deepEqual([region.y, region.height], [0, 300], 'no taller than the image');
   });
 
   it('a drag spans its two points in either direction, clamped to the image', () => {
     assert.deepEqual(regionBetween({ x: 300, y: 200 }, { x: 100.4, y: 50.6 }, size), { x: 100, y: 51, width: 200, height: 149 });
     assert.deepEqual(regionBetween({ x: -20, y: -5 }, { x: 600, y: 400 }, size), { x: 0, y: 0, width: 480, height: 300 });
+    assert.deepEqual(regionBetween({ x: -20, y: 10 }, { x: 100, y: 60 }, size), { x: 0, y: 10, width: 100, height: 50 }, 'a drag from outside starts at the edge');
     assert.deepEqual(regionBetween({ x: 10, y: 10 }, { x: 11, y: 11 }, size), { x: 10, y: 10, width: 8, height: 8 });
   });
 
