@@ -92,8 +92,11 @@ function toPixels([x1, y1, x2, y2]: [number, number, number, number], size: Imag
   return { label, x: left, y: top, width: right - left, height: bottom - top };
 }
 
-/** The list's items that were closed before the cut, as a closed list; undefined when none was. */
-function completeItems(text: string): string | undefined {
+/**
+ * How a JSON answer's brackets stand at its end, outside strings: how deep it is left open, and
+ * where the last item of the top-level list was closed.
+ */
+function scanBrackets(text: string): { depth: number; lastItemEnd?: number } {
   let depth = 0;
   let inString = false;
   let escaped = false;
@@ -111,23 +114,16 @@ function completeItems(text: string): string | undefined {
       if (depth === 1 && ch === '}') lastItemEnd = i + 1;
     }
   }
+  return { depth, lastItemEnd };
+}
+
+/** The list's items that were closed before the cut, as a closed list; undefined when none was. */
+function completeItems(text: string): string | undefined {
+  const { lastItemEnd } = scanBrackets(text);
   return lastItemEnd === undefined ? undefined : `${text.slice(0, lastItemEnd)}]`;
 }
 
 /** An answer that opens a list and ends before closing it (outside strings): a token limit, not a wrong answer. */
 function unclosedList(text: string): boolean {
-  if (!text.startsWith('[')) return false;
-  let depth = 0;
-  let inString = false;
-  let escaped = false;
-  for (const ch of text) {
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (ch === '\\') escaped = true;
-      else if (ch === '"') inString = false;
-    } else if (ch === '"') inString = true;
-    else if (ch === '[' || ch === '{') depth++;
-    else if (ch === ']' || ch === '}') depth--;
-  }
-  return depth > 0;
+  return text.startsWith('[') && scanBrackets(text).depth > 0;
 }
