@@ -10,7 +10,7 @@ import type { VisionModel } from '../client/visionModel';
 import { EngineError } from '../protocol/engineError';
 import { PHASE_LABELS, type ImageInfo, type ImageInput, type OcrResult, type StopReason } from '../protocol/engine';
 import { AGENT_TOOLS, TASK_FOR_KIND, type AgentToolInput, type AgentToolName, type FoundAnswer, type OcrAnswer } from './toolCatalog';
-import { FIND_PROBLEM_TEXT, parseFindAnswer } from '../protocol/findBoxes';
+import { FIND_PROBLEM_TEXT, foundIn } from '../protocol/findBoxes';
 import { toolImage, ToolRefusal } from './toolImage';
 
 /** What a host (the extension, `loupe mcp`) lends the tools. */
@@ -90,7 +90,7 @@ async function answer(name: AgentToolName, rawInput: unknown, host: AgentToolHos
   const result = await until(job, call.signal);
   const identity = await model.identity();
   // A server's Find answer comes unread: the engine's strict reader, on the size the engine's intake check reports.
-  const found = task === 'find' ? foundAnswer(result.find ?? parseFindAnswer(result.text, info), info) : undefined;
+  const found: FoundAnswer | undefined = task === 'find' ? foundIn(result.find, result.text, info) : undefined;
   return {
     ...(found && { found }),
     text: found ? foundText(found) : finishAnswer(task, result.text, result.stopReason, settings),
@@ -116,10 +116,6 @@ function taskOf(name: AgentToolName, input: Record<string, unknown>): { task: Re
     default:
       return { task: 'alt-text', question: '', documentContext: input.context as string | undefined };
   }
-}
-
-function foundAnswer(result: { boxes: FoundAnswer['boxes']; problem?: FoundAnswer['problem']; image?: FoundAnswer['image'] }, info: ImageInfo): FoundAnswer {
-  return { image: result.image ?? { width: info.width, height: info.height }, boxes: result.boxes, ...(result.problem && { problem: result.problem }) };
 }
 
 /** "2 found", then a line per box: label, then x, y, width, height in pixels. */

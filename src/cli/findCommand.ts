@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { PRESET_NAMES, type PresetName } from '../protocol/options';
 import type { Region } from '../protocol/engine';
 import { DEFAULT_ALT_MAX_LENGTH } from '../protocol/altTextDefaults';
-import { FIND_NEEDS_WORDS, FIND_PROBLEM_TEXT, parseFindAnswer, type FindResult } from '../protocol/findBoxes';
+import { FIND_NEEDS_WORDS, FIND_PROBLEM_TEXT, foundIn, type FindResult } from '../protocol/findBoxes';
 import { safeText } from '../protocol/safeText';
 import { taskRequest } from '../client/taskPolicy';
 import { checkQuestion, stopOnInterrupt, visionModelFor, withEngine } from './engineSession';
@@ -49,13 +49,11 @@ async function runFind(imagePath: string, what: string, flags: FindFlags): Promi
     const job = model.ask({ ...taskRequest('find', policy), question: what, image: { kind: 'path', path }, region: flags.region }, { onProgress: phaseAnnouncer() });
     stopOnInterrupt(job);
     const { text, stopReason, stats, find } = await job.result;
-    // A server's answer comes unread: the same reader, on the size the engine checked.
-    const result = find ?? parseFindAnswer(text, image);
+    // The size the boxes are in: the engine's decoded image (an SVG renders larger than it declares), or the checked size for a server's answer.
+    const result = foundIn(find, text, image);
     if (flags.json) {
       const boxes = result.boxes.map((box) => ({ ...box, label: safeText(box.label) }));
-      // The size the boxes are in: the engine's decoded image (an SVG renders larger than it declares).
-      const size = result.image ?? { width: image.width, height: image.height };
-      const shown = { found: boxes.length, boxes, ...(result.problem && { problem: result.problem }), image: size, text: safeText(text), stopReason, stats };
+      const shown = { found: boxes.length, boxes, ...(result.problem && { problem: result.problem }), image: result.image, text: safeText(text), stopReason, stats };
       process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
     } else {
       process.stdout.write(`${formatFound(result, text)}\n`);

@@ -117,6 +117,15 @@ function scanBrackets(text: string): { depth: number; lastItemEnd?: number } {
   return { depth, lastItemEnd };
 }
 
+/**
+ * Find's boxes as the engine read them, or, for a model server's answer (which comes unread), the
+ * same reader on `size`; either way naming the size the boxes are in.
+ */
+export function foundIn(find: FindResult | undefined, text: string, size: ImageSize): FindResult & { image: ImageSize } {
+  const result = find ?? parseFindAnswer(text, size);
+  return { ...result, image: result.image ?? { width: size.width, height: size.height } };
+}
+
 /** The list's items that were closed before the cut, as a closed list; undefined when none was. */
 function completeItems(text: string): string | undefined {
   const { lastItemEnd } = scanBrackets(text);

@@ -10,7 +10,7 @@ import type { Job } from '../../client/engineClient';
 import type { VisionModel } from '../../client/visionModel';
 import { EngineError } from '../../protocol/engineError';
 import type { ErrorCode, ImageInfo, ImageInput, OcrResult, PixelDiff, Region } from '../../protocol/engine';
-import { parseFindAnswer, type FindResult } from '../../protocol/findBoxes';
+import { foundIn, type FindResult } from '../../protocol/findBoxes';
 import type { Sampling } from '../../protocol/options';
 import { finishAnswer, taskRequest } from '../../client/taskPolicy';
 import type { Task } from '../../protocol/tasks';
@@ -223,8 +223,7 @@ export class AnswerSession {
 
   /** A model server's Find answer comes unread: the engine's strict reader, on the size the engine's intake check reports. */
   private async readFound(text: string, image: ImageInput): Promise<FindResult> {
-    const { width, height } = await this.deps.engine.inspect(image).result;
-    return { ...parseFindAnswer(text, { width, height }), image: { width, height } };
+    return foundIn(undefined, text, await this.deps.engine.inspect(image).result);
   }
 
   /** "Extract text" is real OCR: exact text plus line boxes for the preview overlay. */

@@ -24,7 +24,7 @@ import { InsertTargetsTracker } from './insertTargets';
 import { loadImageFromBytes, type LoadedImage } from './loadedImage';
 import { messageRouter, type PanelHandlers } from './messageRouter';
 import { PanelHost, type PanelEvents } from './panelHost';
-import { PanelImages } from './panelImages';
+import { PanelImages, toMessageImage } from './panelImages';
 import { CHAT_VIEW_ID, ViewHost } from './viewHost';
 import { WebviewConnection } from './webviewConnection';
 
@@ -262,13 +262,8 @@ class AskPanel implements vscode.Disposable {
 
   /** The image to compare with, once the engine's intake check passes; a refused one leaves the first alone. */
   private async setSecondImage(image: LoadedImage, ask?: string): Promise<void> {
-    try {
-      await this.services.engine.inspect({ kind: 'bytes', name: image.name, bytes: image.bytes }).result;
-    } catch (error) {
-      if (!(error instanceof EngineError) || error.code !== 'BAD_INPUT') throw error;
-      this.post({ type: 'notice', level: 'error', text: `Could not compare with ${image.name}: ${error.message}` });
-      return;
-    }
+    const refused = await this.intakeRefusal(image);
+    if (refused) return this.post({ type: 'notice', level: 'error', text: `Could not compare with ${image.name}: ${refused}` });
     this.secondImage = image;
     this.compareAsk = ask;
   }
@@ -279,16 +274,24 @@ class AskPanel implements vscode.Disposable {
   }
 
   /**
-   * Accepts an image only once the engine's intake check passes (the one the CLI makes too): a
-   * corrupt or truncated file is refused at once, in plain words, and nothing decodes an image in
-   * the extension host.
+   * The engine's intake check (the one the CLI makes too): why a corrupt or truncated file is
+   * refused, in plain words, or undefined when it passes. Nothing decodes an image in the extension host.
    */
-  private async setImage(image: LoadedImage, ask?: { task: Task; question: string }, altTarget?: AltTextTarget, documentContext?: string): Promise<boolean> {
+  private async intakeRefusal(image: LoadedImage): Promise<string | undefined> {
     try {
       await this.services.engine.inspect({ kind: 'bytes', name: image.name, bytes: image.bytes }).result;
+      return undefined;
     } catch (error) {
       if (!(error instanceof EngineError) || error.code !== 'BAD_INPUT') throw error;
-      this.refuse(error.message);
+      return error.message;
+    }
+  }
+
+  /** Accepts an image only once the intake check passes; a refused one is said next to the image. */
+  private async setImage(image: LoadedImage, ask?: { task: Task; question: string }, altTarget?: AltTextTarget, documentContext?: string): Promise<boolean> {
+    const refused = await this.intakeRefusal(image);
+    if (refused) {
+      this.refuse(refused);
       return false;
     }
     // An answer about the previous image is no longer wanted.
@@ -310,8 +313,7 @@ class AskPanel implements vscode.Disposable {
     // After the first image, so the webview has it when a comparison is asked at once.
     const second = this.secondImage;
     if ((second?.id ?? null) !== this.secondShownId) {
-      const image = second && { id: second.id, name: second.name, origin: second.origin, mime: second.mime, bytes: second.bytes, hash: second.hash };
-      this.post({ type: 'secondImage', image: image ?? null, ...(this.compareAsk && { ask: this.compareAsk }) });
+      this.post({ type: 'secondImage', image: second ? toMessageImage(second) : null, ...(this.compareAsk && { ask: this.compareAsk }) });
       this.secondShownId = second?.id ?? null;
       this.compareAsk = undefined;
     }

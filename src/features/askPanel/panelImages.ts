@@ -102,6 +102,6 @@ export class PanelImages {
   }
 }
 
-function toMessageImage(image: LoadedImage): NonNullable<ImageMessage['image']> {
+export function toMessageImage(image: LoadedImage): NonNullable<ImageMessage['image']> {
   return { id: image.id, name: image.name, origin: image.origin, mime: image.mime, bytes: image.bytes, hash: image.hash };
 }
